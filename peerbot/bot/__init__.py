@@ -1,0 +1,1 @@
+"""Telegram adapter: application factory, handlers, rendering, delivery and the CLI."""

@@ -1,0 +1,1 @@
+"""Conversation flows as data and the pure engine that steps through them."""

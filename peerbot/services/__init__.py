@@ -1,0 +1,1 @@
+"""The program's operations; each public call is one database transaction."""

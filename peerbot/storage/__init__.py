@@ -1,0 +1,1 @@
+"""Database models, repositories, migrations and field encryption; knows nothing of Telegram."""
