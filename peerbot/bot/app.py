@@ -1,0 +1,70 @@
+"""Build the python-telegram-bot application from settings; nothing is built at import."""
+
+from __future__ import annotations
+
+from telegram import BotCommand, BotCommandScopeDefault
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+
+from peerbot.bot.context import PeerbotContext
+from peerbot.bot.deps import DEPS_KEY, Deps
+from peerbot.bot.errors import apologiser, on_error
+from peerbot.bot.handlers import common
+from peerbot.bot.processing import ChatOrderedUpdateProcessor
+
+MAX_CONCURRENT_UPDATES = 64
+
+PeerbotApplication = Application  # type: ignore[type-arg]
+
+
+def build_application(deps: Deps) -> PeerbotApplication:
+    """An application pointed at the configured Bot API server, with our update processor."""
+    settings = deps.settings
+    if settings.bot_token is None:
+        raise ValueError("PEERBOT_BOT_TOKEN is required to build the application")
+    api = settings.telegram_api_url
+    processor = ChatOrderedUpdateProcessor(
+        max_concurrent_updates=MAX_CONCURRENT_UPDATES,
+        session_factory=deps.sessions,
+        clock=deps.clock,
+        after_commit=deps.wake_sender,
+        on_failure=apologiser(deps),
+    )
+    application = (
+        ApplicationBuilder()
+        .token(settings.bot_token.get_secret_value())
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .updater(None)
+        .concurrent_updates(processor)
+        .rate_limiter(AIORateLimiter(max_retries=0))
+        .context_types(ContextTypes(context=PeerbotContext))
+        .connect_timeout(10)
+        .read_timeout(10)
+        .write_timeout(20)
+        .pool_timeout(10)
+        .connection_pool_size(16)
+        .build()
+    )
+    application.bot_data[DEPS_KEY] = deps
+    common.register(application)
+    application.add_error_handler(on_error)  # type: ignore[arg-type]
+    return application
+
+
+async def set_command_menu(application: PeerbotApplication, deps: Deps) -> bool:
+    """Publish the command menu in every locale we have; False if Telegram refused."""
+    texts = deps.program.texts
+    try:
+        for locale in texts.locales:
+            commands = [
+                BotCommand(name, texts.get(f"command_{name}", locale))
+                for name in common.COMMAND_MENU
+            ]
+            language = None if locale == texts.default_locale else locale
+            await application.bot.set_my_commands(
+                commands, scope=BotCommandScopeDefault(), language_code=language
+            )
+    except TelegramError:
+        return False
+    return True

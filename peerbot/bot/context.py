@@ -1,0 +1,65 @@
+"""The callback context handlers receive: typed access to deps, the update's session and actor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.ext import CallbackContext, ExtBot
+
+from peerbot.bot.deps import Deps, deps_from
+from peerbot.bot.processing import UpdateScope, current_scope
+from peerbot.storage import people
+from peerbot.storage.enums import Role
+from peerbot.storage.models import Person
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who sent the update: their record (if any), roles and the locale to answer in."""
+
+    telegram_user_id: int
+    person: Person | None
+    roles: frozenset[Role]
+    locale: str
+
+    @property
+    def is_coordinator(self) -> bool:
+        return Role.COORDINATOR in self.roles
+
+
+class PeerbotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """CallbackContext with our dependencies; conversation state lives in the database."""
+
+    @property
+    def deps(self) -> Deps:
+        return deps_from(self.bot_data)
+
+    @property
+    def scope(self) -> UpdateScope:
+        return current_scope()
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.scope.session
+
+    async def actor(self, update: Update) -> Actor:
+        """Look the sender up once per update."""
+        cached = self.scope.cache.get("actor")
+        if isinstance(cached, Actor):
+            return cached
+        user = update.effective_user
+        if user is None:
+            raise LookupError("update has no sender")
+        person = await people.find_by_telegram_id(self.session, user.id)
+        roles = {assignment.role for assignment in person.roles} if person else set()
+        if user.id in self.deps.settings.coordinator_ids:
+            roles.add(Role.COORDINATOR)
+        catalog = self.deps.program.texts
+        locale = person.language if person else catalog.resolve_locale(user.language_code)
+        actor = Actor(user.id, person, frozenset(roles), catalog.resolve_locale(locale))
+        self.scope.cache["actor"] = actor
+        self.scope.cache["locale"] = actor.locale
+        return actor

@@ -1,0 +1,76 @@
+"""Long-lived objects the handlers need, passed through application.bot_data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from peerbot.config import Settings, SettingsError
+from peerbot.services.program import ProgramData, load_program
+from peerbot.storage.clock import utcnow
+from peerbot.storage.crypto import FieldCipher, load_or_create_key_file
+from peerbot.storage.db import create_engine, make_session_factory
+
+if TYPE_CHECKING:
+    from peerbot.bot.sender import OutboxSender
+
+KEY_FILE = Path(".peerbot-key")
+
+
+@dataclass
+class Deps:
+    """Settings, database, program data and clock for one running application."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    program: ProgramData
+    cipher: FieldCipher
+    clock: Callable[[], datetime] = utcnow
+    sender: OutboxSender | None = None
+
+    def wake_sender(self) -> None:
+        if self.sender is not None:
+            self.sender.wake()
+
+
+def encryption_key(settings: Settings) -> str:
+    """The configured key; on the embedded SQLite default a key file is made once."""
+    if settings.encryption_key is not None:
+        return settings.encryption_key.get_secret_value()
+    if not settings.is_sqlite:
+        raise SettingsError(
+            "PEERBOT_ENCRYPTION_KEY: required with PostgreSQL, so every replica uses the same key"
+        )
+    return load_or_create_key_file(KEY_FILE)
+
+
+def build_deps(settings: Settings, program: ProgramData | None = None) -> Deps:
+    """Create the engine and load program data; nothing connects until first use."""
+    try:
+        cipher = FieldCipher(encryption_key(settings))
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
+    engine = create_engine(settings.database_url)
+    return Deps(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        program=program or load_program(settings.program_dir),
+        cipher=cipher,
+    )
+
+
+DEPS_KEY = "peerbot.deps"
+
+
+def deps_from(bot_data: dict[str, Any]) -> Deps:
+    """The Deps stored by build_application."""
+    deps = bot_data[DEPS_KEY]
+    assert isinstance(deps, Deps)
+    return deps

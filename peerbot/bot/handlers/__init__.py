@@ -1,0 +1,1 @@
+"""Handlers grouped by audience; each translates the update, calls one service, renders."""

@@ -1,0 +1,47 @@
+"""Commands everyone has: /start, /help, /cancel, and a kind answer to anything else."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from peerbot.bot.context import PeerbotContext
+from peerbot.bot.replies import reply_text
+
+
+async def start(update: Update, context: PeerbotContext) -> None:
+    actor = await context.actor(update)
+    await reply_text(context, update, "welcome_back" if actor.person else "welcome")
+
+
+async def help_command(update: Update, context: PeerbotContext) -> None:
+    await reply_text(context, update, "help")
+
+
+async def cancel(update: Update, context: PeerbotContext) -> None:
+    await reply_text(context, update, "nothing_to_cancel")
+
+
+async def not_understood(update: Update, context: PeerbotContext) -> None:
+    await reply_text(context, update, "not_understood")
+
+
+async def stale_button(update: Update, context: PeerbotContext) -> None:
+    """Always answer a button press, so the person's spinner stops."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Add the common commands; later groups of handlers go before the fallbacks."""
+    application.add_handler(CommandHandler("start", start))
+    application.add_handler(CommandHandler("help", help_command))
+    application.add_handler(CommandHandler("cancel", cancel))
+    application.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & (filters.TEXT | filters.COMMAND), not_understood),
+        group=10,
+    )
+    application.add_handler(CallbackQueryHandler(stale_button), group=10)
+
+
+COMMAND_MENU = ("start", "help", "cancel")

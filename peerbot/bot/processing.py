@@ -1,0 +1,140 @@
+"""Per-update processing: one chat in order, chats in parallel, one transaction per update.
+
+Each update runs inside one database transaction that also marks its update_id as
+processed, so the effect of an update and its de-duplication mark land together: an
+update redelivered after a crash or restart is skipped, and a half-done one is redone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+from peerbot.storage import processed_updates
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class UpdateScope:
+    """What belongs to the update being processed: its session and how it ended."""
+
+    update_id: int
+    session: AsyncSession
+    chat_id: int | None
+    failed: bool = False
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+_current_scope: ContextVar[UpdateScope | None] = ContextVar("peerbot_update_scope", default=None)
+
+
+def peek_scope() -> UpdateScope | None:
+    """The scope of the update this task is processing, if any."""
+    return _current_scope.get()
+
+
+def current_scope() -> UpdateScope:
+    """The scope of the update this task is processing."""
+    scope = _current_scope.get()
+    if scope is None:
+        raise RuntimeError("no update is being processed in this task")
+    return scope
+
+
+class _RolledBack(Exception):
+    """Raised inside the transaction to undo a failed update's partial effects."""
+
+
+class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
+    """Processes updates of one chat strictly in arrival order; different chats concurrently."""
+
+    def __init__(
+        self,
+        *,
+        max_concurrent_updates: int,
+        session_factory: async_sessionmaker[AsyncSession],
+        clock: Callable[[], datetime],
+        after_commit: Callable[[], None],
+        on_failure: Callable[[AsyncSession, UpdateScope], Awaitable[None]],
+    ) -> None:
+        super().__init__(max_concurrent_updates)
+        self._sessions = session_factory
+        self._clock = clock
+        self._after_commit = after_commit
+        self._on_failure = on_failure
+        self._chat_locks: dict[int, asyncio.Lock] = {}
+        self._chat_waiters: dict[int, int] = {}
+
+    async def initialize(self) -> None:
+        """Nothing to set up: locks are made per chat on demand."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down: sessions close with each update."""
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if not isinstance(update, Update):
+            await coroutine
+            return
+        chat_key = _chat_key(update)
+        if chat_key is None:
+            await self._process(update, coroutine)
+            return
+        lock = self._chat_locks.setdefault(chat_key, asyncio.Lock())
+        self._chat_waiters[chat_key] = self._chat_waiters.get(chat_key, 0) + 1
+        try:
+            async with lock:
+                await self._process(update, coroutine)
+        finally:
+            self._chat_waiters[chat_key] -= 1
+            if not self._chat_waiters[chat_key]:
+                del self._chat_waiters[chat_key], self._chat_locks[chat_key]
+
+    async def _process(self, update: Update, coroutine: Awaitable[Any]) -> None:
+        async with self._sessions() as session:
+            scope = UpdateScope(update.update_id, session, _chat_key(update))
+            token = _current_scope.set(scope)
+            try:
+                async with session.begin():
+                    if not await processed_updates.claim(session, update.update_id, self._clock()):
+                        _close(coroutine)
+                        log.info("update %s skipped: already processed", update.update_id)
+                        return
+                    await coroutine
+                    if scope.failed:
+                        raise _RolledBack
+            except _RolledBack:
+                await self._record_failure(scope)
+            finally:
+                _current_scope.reset(token)
+        self._after_commit()
+
+    async def _record_failure(self, scope: UpdateScope) -> None:
+        """Undo the update's effects, but remember it was seen and tell the person."""
+        async with self._sessions() as session, session.begin():
+            await processed_updates.claim(session, scope.update_id, self._clock(), outcome="error")
+            await self._on_failure(session, scope)
+
+
+def _chat_key(update: Update) -> int | None:
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    if update.effective_user is not None:
+        return update.effective_user.id
+    return None
+
+
+def _close(coroutine: Awaitable[Any]) -> None:
+    """Discard a coroutine we decided not to run, without a never-awaited warning."""
+    close = getattr(coroutine, "close", None)
+    if close is not None:
+        close()

@@ -1,0 +1,40 @@
+"""Queue the bot's answers in the outbox, inside the update's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+
+from peerbot.bot.context import PeerbotContext
+from peerbot.storage import outbox
+from peerbot.storage.outbox import Priority
+
+
+async def send(
+    context: PeerbotContext,
+    chat_id: int,
+    payload: dict[str, Any],
+    *,
+    method: str = "sendMessage",
+    priority: int = Priority.REPLY,
+) -> None:
+    """Queue one Bot API call; it is delivered after the update's transaction commits."""
+    await outbox.enqueue(
+        context.session,
+        chat_id=chat_id,
+        payload=payload,
+        method=method,
+        priority=priority,
+        now=context.deps.clock(),
+    )
+
+
+async def reply_text(context: PeerbotContext, update: Update, key: str, **values: object) -> None:
+    """Answer in the update's chat with the text `key`, in the sender's language."""
+    actor = await context.actor(update)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    text = context.deps.program.texts.get(key, actor.locale, **values)
+    await send(context, chat.id, {"text": text})

@@ -1,0 +1,192 @@
+"""The one sender: delivers outbox rows within Telegram's limits and never drops one.
+
+A row is marked sent only after Telegram accepted it. 429 answers are retried after
+`retry_after`, 5xx answers and time-outs with growing back-off; a row that Telegram
+will never accept (bad request, bot blocked) is marked failed with the error code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from peerbot.bot.calls import UnsupportedMethod, call_bot_api, retry_after_seconds
+from peerbot.bot.pacing import ChatPacer
+from peerbot.storage import outbox
+from peerbot.storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+NOT_MODIFIED = "message is not modified"
+
+
+@dataclass(frozen=True)
+class SenderTuning:
+    """Knobs with sensible defaults; tests shorten the waits."""
+
+    batch_size: int = 30
+    concurrency: int = 8
+    lease: timedelta = timedelta(seconds=60)
+    idle_poll_seconds: float = 2.0
+    backoff_base_seconds: float = 1.0
+    backoff_max_seconds: float = 300.0
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    sent: bool = False
+    telegram_message_id: int | None = None
+    retry_after: float | None = None
+    failed: bool = False
+    error: str = ""
+
+
+class OutboxSender:
+    """Claims due outbox rows and delivers them concurrently, one chat at a time in order."""
+
+    def __init__(
+        self,
+        *,
+        session_factory: async_sessionmaker[AsyncSession],
+        bot: Bot,
+        clock: Callable[[], datetime],
+        pacer: ChatPacer | None = None,
+        tuning: SenderTuning | None = None,
+    ) -> None:
+        self._sessions = session_factory
+        self._bot = bot
+        self._clock = clock
+        self._pacer = pacer or ChatPacer()
+        self._tuning = tuning or SenderTuning()
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(self._tuning.concurrency)
+
+    def wake(self) -> None:
+        """Look for new rows now (called after a transaction that enqueued messages)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver until stop() is called; survives database and network errors."""
+        while not self._stopping:
+            try:
+                claimed = await self.deliver_due()
+                wait = 0.0 if claimed else await self._idle_wait()
+            except Exception as error:  # keep delivering after a passing database fault
+                log.error("outbox loop error: %s", type(error).__name__)
+                wait = self._tuning.idle_poll_seconds
+            if wait > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=wait)
+            self._wake.clear()
+        await self._drain_in_flight()
+
+    async def stop(self) -> None:
+        """Stop claiming; messages already handed to Telegram finish first."""
+        self._stopping = True
+        self._wake.set()
+
+    async def deliver_due(self) -> int:
+        """Claim one batch of due rows and start delivering them; return how many."""
+        free = self._tuning.batch_size - len(self._in_flight)
+        if free <= 0:
+            await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+            return 1
+        async with self._sessions() as session, session.begin():
+            rows = await outbox.claim_due(
+                session, now=self._clock(), limit=free, lease=self._tuning.lease
+            )
+        for row in rows:
+            task = asyncio.create_task(self._deliver(row))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+        return len(rows)
+
+    async def deliver_all_due(self) -> None:
+        """Deliver until nothing is due (for tests and one-shot commands)."""
+        while await self.deliver_due():
+            await self._drain_in_flight()
+        await self._drain_in_flight()
+
+    async def _idle_wait(self) -> float:
+        async with self._sessions() as session:
+            due = await outbox.next_due_at(session, now=self._clock())
+        if due is None:
+            return self._tuning.idle_poll_seconds
+        seconds = (due - self._clock()).total_seconds()
+        return min(max(seconds, 0.01), self._tuning.idle_poll_seconds)
+
+    async def _drain_in_flight(self) -> None:
+        if self._in_flight:
+            await asyncio.gather(*list(self._in_flight), return_exceptions=True)
+
+    async def _deliver(self, row: OutboxMessage) -> None:
+        async with self._slots:
+            await self._pacer.wait_turn(row.chat_id)
+            outcome = await self._attempt(row)
+        await self._record(row, outcome)
+        if not outcome.sent and not outcome.failed:
+            self._wake.set()  # the chat's next row may be due at its new time
+
+    async def _attempt(self, row: OutboxMessage) -> _Outcome:
+        try:
+            message_id = await call_bot_api(self._bot, row.method, row.chat_id, row.payload)
+            return _Outcome(sent=True, telegram_message_id=message_id)
+        except RetryAfter as error:
+            seconds = retry_after_seconds(error)
+            self._pacer.pause_all(seconds)
+            return _Outcome(retry_after=seconds, error="429 retry_after")
+        except ChatMigrated as error:
+            await self._follow_migration(row, error.new_chat_id)
+            return _Outcome(retry_after=0.0, error="chat migrated")
+        except BadRequest as error:
+            if NOT_MODIFIED in error.message.lower():
+                return _Outcome(sent=True)  # the edit is already what we wanted
+            return _Outcome(failed=True, error=f"400 {_short(error)}")
+        except Forbidden as error:
+            return _Outcome(failed=True, error=f"403 {_short(error)}")
+        except (UnsupportedMethod, TypeError) as error:
+            return _Outcome(failed=True, error=f"unsupported {type(error).__name__}")
+        except (NetworkError, TelegramError) as error:
+            return _Outcome(retry_after=self._backoff(row.attempts), error=_short(error))
+
+    async def _record(self, row: OutboxMessage, outcome: _Outcome) -> None:
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            if outcome.sent:
+                await outbox.mark_sent(
+                    session, row.id, now=now, telegram_message_id=outcome.telegram_message_id
+                )
+            elif outcome.failed:
+                log.warning("outbox row %s failed: %s", row.id, outcome.error)
+                await outbox.mark_failed(session, row.id, error=outcome.error)
+            else:
+                delay = timedelta(seconds=outcome.retry_after or 0.0)
+                log.info("outbox row %s retried in %.1fs: %s", row.id, delay.total_seconds(),
+                         outcome.error)
+                await outbox.retry_later(session, row.id, at=now + delay, error=outcome.error)
+
+    async def _follow_migration(self, row: OutboxMessage, new_chat_id: int) -> None:
+        async with self._sessions() as session, session.begin():
+            await outbox.move_chat(session, old_chat_id=row.chat_id, new_chat_id=new_chat_id)
+
+    def _backoff(self, attempts: int) -> float:
+        """Exponential back-off with jitter, capped, for outages and time-outs."""
+        ceiling = min(self._tuning.backoff_max_seconds,
+                      self._tuning.backoff_base_seconds * 2 ** min(attempts, 16))
+        return random.uniform(ceiling / 2, ceiling)
+
+
+def _short(error: TelegramError) -> str:
+    """The error's class and Telegram's description; descriptions never carry message text."""
+    return f"{type(error).__name__}: {error.message}"[:200]

@@ -1,0 +1,93 @@
+"""Encryption of sensitive free text at rest (Fernet, with key rotation)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+KEY_VARIABLE = "PEERBOT_ENCRYPTION_KEY"
+
+
+class DecryptionError(Exception):
+    """A ciphertext was not made with any configured key, or was altered."""
+
+
+class FieldCipher:
+    """Encrypt and decrypt ``*_enc`` column values.
+
+    ``key`` is one Fernet key or several separated by commas: the first encrypts, all
+    decrypt, so a new key can be put first while old ciphertexts stay readable.
+    """
+
+    def __init__(self, key: str) -> None:
+        keys = [part.strip() for part in key.split(",") if part.strip()]
+        if not keys:
+            raise ValueError(
+                f"{KEY_VARIABLE} is empty; generate one with FieldCipher.generate_key()"
+            )
+        fernets = []
+        for position, part in enumerate(keys, start=1):
+            try:
+                fernets.append(Fernet(part))
+            except ValueError:
+                raise ValueError(
+                    f"{KEY_VARIABLE}: key #{position} is not a Fernet key "
+                    "(32 url-safe base64-encoded bytes, 44 characters)"
+                ) from None
+        self._fernet = MultiFernet(fernets)
+
+    @staticmethod
+    def generate_key() -> str:
+        """Return a new random key in the form ``PEERBOT_ENCRYPTION_KEY`` expects."""
+        return Fernet.generate_key().decode("ascii")
+
+    def encrypt(self, text: str | None) -> str | None:
+        """Return the ciphertext of ``text`` (``None`` stays ``None``)."""
+        if text is None:
+            return None
+        return self._fernet.encrypt(text.encode("utf-8")).decode("ascii")
+
+    def decrypt(self, token: str | None) -> str | None:
+        """Return the plain text of ``token`` (``None`` stays ``None``)."""
+        if token is None:
+            return None
+        try:
+            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except (InvalidToken, UnicodeEncodeError):
+            raise DecryptionError(
+                f"ciphertext does not match any key in {KEY_VARIABLE}"
+            ) from None
+
+    def rotate(self, token: str | None) -> str | None:
+        """Re-encrypt ``token`` with the first key (after a key rotation)."""
+        if token is None:
+            return None
+        try:
+            return self._fernet.rotate(token.encode("ascii")).decode("ascii")
+        except (InvalidToken, UnicodeEncodeError):
+            raise DecryptionError(
+                f"ciphertext does not match any key in {KEY_VARIABLE}"
+            ) from None
+
+
+def load_or_create_key_file(path: Path) -> str:
+    """Return the key stored at ``path``, creating the file (mode 0600) when it is missing.
+
+    For the embedded default, when the operator set no ``PEERBOT_ENCRYPTION_KEY``.
+    Losing this file makes every encrypted field unreadable: back it up with the database.
+    """
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text(encoding="ascii").strip()
+        try:
+            FieldCipher(key)
+        except ValueError as error:
+            raise ValueError(f"key file {path}: {error}") from None
+        return key
+    key = FieldCipher.generate_key()
+    with os.fdopen(descriptor, "w", encoding="ascii") as key_file:
+        key_file.write(key + "\n")
+    return key

@@ -1,0 +1,46 @@
+"""Engine and session factory for SQLite (embedded default) and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+from peerbot.storage.clock import utcnow
+
+__all__ = ["create_engine", "make_session_factory", "utcnow"]
+
+_SQLITE_PRAGMAS = (
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=5000",
+    "PRAGMA synchronous=NORMAL",
+)
+
+
+def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
+    """Create the async engine, with per-connection SQLite settings or PostgreSQL pre-ping."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return _create_async_engine(url, echo=echo, pool_pre_ping=True)
+    engine = _create_async_engine(url, echo=echo)
+    in_memory = url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+    pragmas = _SQLITE_PRAGMAS if in_memory else ("PRAGMA journal_mode=WAL", *_SQLITE_PRAGMAS)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in pragmas:
+                cursor.execute(pragma)
+        finally:
+            cursor.close()
+
+    return engine
+
+
+def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Return the session factory; objects stay readable after commit (no lazy refresh)."""
+    return async_sessionmaker(engine, expire_on_commit=False)

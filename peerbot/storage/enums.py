@@ -1,0 +1,122 @@
+"""The program's vocabulary of statuses and kinds, shared by storage, services and the bot.
+
+Each member's value is what the database stores; these modules import no SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class PersonStatus(StrEnum):
+    ACTIVE = "active"
+    STOPPED = "stopped"
+    ERASED = "erased"
+
+
+class Role(StrEnum):
+    PARTICIPANT = "participant"
+    SUPPORTER = "supporter"
+    COORDINATOR = "coordinator"
+
+
+class ConsentKind(StrEnum):
+    PARTICIPATION = "participation"
+    SHARE_WITH_SUPPORTER = "share_with_supporter"
+    EVALUATION = "evaluation"
+    SUPPORTER_AGREEMENT = "supporter_agreement"
+
+
+class ConsentDecision(StrEnum):
+    GRANTED = "granted"
+    DECLINED = "declined"
+
+
+class ConversationStatus(StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class SupportRequestStatus(StrEnum):
+    NEW = "new"
+    MATCHING = "matching"
+    PROPOSED = "proposed"
+    MATCHED = "matched"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+class Urgency(StrEnum):
+    ROUTINE = "routine"
+    SOON = "soon"
+    URGENT = "urgent"
+
+
+class SupporterStatus(StrEnum):
+    ACTIVE = "active"
+    ON_BREAK = "on_break"
+    INACTIVE = "inactive"
+
+
+class MatchStatus(StrEnum):
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    ENDED = "ended"
+    WITHDRAWN = "withdrawn"
+
+
+class CheckinKind(StrEnum):
+    SUPPORTER_WELLBEING = "supporter_wellbeing"
+    PARTICIPANT_FOLLOWUP = "participant_followup"
+    FEEDBACK = "feedback"
+
+
+class CheckinStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    SENT = "sent"
+    ANSWERED = "answered"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+class EscalationCategory(StrEnum):
+    CRISIS = "crisis"
+    SELF_HARM = "self_harm"
+    ABUSE = "abuse"
+    HARM_TO_OTHERS = "harm_to_others"
+    MEDICAL = "medical"
+    POSTPARTUM = "postpartum"
+    BURNOUT = "burnout"
+    OTHER = "other"
+
+
+class EscalationSeverity(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+
+
+class EscalationStatus(StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    RESOLVED = "resolved"
+
+
+class EscalationEventKind(StrEnum):
+    RAISED = "raised"
+    NOTIFIED = "notified"
+    REMINDED = "reminded"
+    CLAIMED = "claimed"
+    RELEASED = "released"
+    RESOLVED = "resolved"
+    NOTE = "note"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"

@@ -1,0 +1,1 @@
+"""Alembic migration environment; run it through ``peerbot.storage.migrate``, not the CLI."""

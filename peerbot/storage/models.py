@@ -1,0 +1,485 @@
+"""SQLAlchemy models of the whole domain; free text lives only in ``*_enc`` (ciphertext) columns.
+
+Foreign keys are chosen so erasing a person works: rows that are the person's own data
+cascade, references to a person as an actor (granted by, approved by, claimed by, …) are
+set to NULL so counts and audit trails survive. Relationships are ``lazy="raise"``: load
+them explicitly (``selectinload``), never by accident in async code. JSON columns are not
+mutation-tracked: assign a new value instead of changing one in place.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from peerbot.storage.clock import utcnow
+from peerbot.storage.enums import (
+    CheckinKind,
+    CheckinStatus,
+    ConsentDecision,
+    ConsentKind,
+    ConversationStatus,
+    EscalationCategory,
+    EscalationEventKind,
+    EscalationSeverity,
+    EscalationStatus,
+    MatchStatus,
+    OutboxStatus,
+    PersonStatus,
+    Role,
+    SupporterStatus,
+    SupportRequestStatus,
+    Urgency,
+)
+from peerbot.storage.types import IdType, UTCDateTime
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Checkin",
+    "CheckinKind",
+    "CheckinStatus",
+    "Consent",
+    "ConsentDecision",
+    "ConsentKind",
+    "ContactNote",
+    "Conversation",
+    "ConversationStatus",
+    "Answer",
+    "Escalation",
+    "EscalationCategory",
+    "EscalationEvent",
+    "EscalationEventKind",
+    "EscalationSeverity",
+    "EscalationStatus",
+    "Invite",
+    "Match",
+    "MatchStatus",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Person",
+    "PersonStatus",
+    "ProcessedUpdate",
+    "Role",
+    "RoleAssignment",
+    "SupportRequest",
+    "SupportRequestStatus",
+    "SupporterProfile",
+    "SupporterStatus",
+    "Urgency",
+]
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: Nullable JSON: Python ``None`` is stored as SQL NULL, not as the JSON literal ``null``.
+NullableJSON = JSON(none_as_null=True)
+
+
+def enum_type(enum_class: type[StrEnum]) -> Enum:
+    """Store a StrEnum as its value in a VARCHAR(32), validated in Python.
+
+    No CHECK constraint: adding a value then needs no migration (which on SQLite would
+    mean rebuilding the table).
+    """
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=32,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+def person_fk(*, ondelete: str) -> ForeignKey:
+    """Return a foreign key to ``people.id`` with the given delete rule."""
+    return ForeignKey("people.id", ondelete=ondelete)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the project's constraint naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+class Person(Base):
+    """Anyone the bot knows: participant, supporter or coordinator (see ``roles``)."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    pseudonym: Mapped[str] = mapped_column(String(16), unique=True)
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    status: Mapped[PersonStatus] = mapped_column(
+        enum_type(PersonStatus), default=PersonStatus.ACTIVE, server_default="active"
+    )
+    display_name_enc: Mapped[str | None] = mapped_column(Text)
+    referral_source: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    stopped_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+
+    roles: Mapped[list[RoleAssignment]] = relationship(
+        foreign_keys="RoleAssignment.person_id",
+        back_populates="person",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
+    )
+    supporter_profile: Mapped[SupporterProfile | None] = relationship(
+        back_populates="person", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
+    )
+
+
+class RoleAssignment(Base):
+    """A role held by a person; roles come from here, never from callback data."""
+
+    __tablename__ = "role_assignments"
+    __table_args__ = (UniqueConstraint("person_id", "role"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    person_id: Mapped[int] = mapped_column(person_fk(ondelete="CASCADE"))
+    role: Mapped[Role] = mapped_column(enum_type(Role))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    granted_by_id: Mapped[int | None] = mapped_column(person_fk(ondelete="SET NULL"))
+
+    person: Mapped[Person] = relationship(
+        foreign_keys=[person_id], back_populates="roles", lazy="raise"
+    )
+
+
+class Consent(Base):
+    """One consent decision on one version of a consent text; withdrawal is recorded."""
+
+    __tablename__ = "consents"
+    __table_args__ = (Index(None, "person_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    person_id: Mapped[int] = mapped_column(person_fk(ondelete="CASCADE"))
+    kind: Mapped[ConsentKind] = mapped_column(enum_type(ConsentKind))
+    version: Mapped[str] = mapped_column(String(64))
+    text_hash: Mapped[str] = mapped_column(String(64))
+    decision: Mapped[ConsentDecision] = mapped_column(enum_type(ConsentDecision))
+    channel: Mapped[str] = mapped_column(String(16), default="telegram", server_default="telegram")
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None]
+
+
+class Conversation(Base):
+    """Where a chat stands in a flow; ``version`` guards against concurrent updates."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (Index(None, "chat_id", "status"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    person_id: Mapped[int | None] = mapped_column(person_fk(ondelete="CASCADE"), index=True)
+    flow: Mapped[str] = mapped_column(String(64))
+    step: Mapped[str] = mapped_column(String(64))
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[ConversationStatus] = mapped_column(
+        enum_type(ConversationStatus), default=ConversationStatus.ACTIVE, server_default="active"
+    )
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(index=True)
+    reminder_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    reminded_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Answer(Base):
+    """One answer to one question: closed answers in ``value``, free text encrypted."""
+
+    __tablename__ = "answers"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    person_id: Mapped[int] = mapped_column(person_fk(ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL"), index=True
+    )
+    support_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("support_requests.id", ondelete="SET NULL"), index=True
+    )
+    flow: Mapped[str] = mapped_column(String(64))
+    question: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Any | None] = mapped_column(NullableJSON)
+    value_enc: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SupportRequest(Base):
+    """A participant's request for support, known to coordinators by its ``code``."""
+
+    __tablename__ = "support_requests"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    person_id: Mapped[int] = mapped_column(person_fk(ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    status: Mapped[SupportRequestStatus] = mapped_column(
+        enum_type(SupportRequestStatus),
+        default=SupportRequestStatus.NEW,
+        server_default="new",
+        index=True,
+    )
+    referral_source: Mapped[str | None] = mapped_column(String(64))
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    support_format: Mapped[list[str]] = mapped_column(JSON, default=list)
+    urgency: Mapped[Urgency] = mapped_column(
+        enum_type(Urgency), default=Urgency.ROUTINE, server_default="routine"
+    )
+    summary_enc: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None]
+    closed_reason: Mapped[str | None] = mapped_column(String(32))
+
+    matches: Mapped[list[Match]] = relationship(
+        back_populates="support_request",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
+    )
+
+
+class SupporterProfile(Base):
+    """What matching and the well-being check-ins need to know about a supporter."""
+
+    __tablename__ = "supporter_profiles"
+    __table_args__ = (CheckConstraint("capacity >= 0", name="capacity_not_negative"),)
+
+    person_id: Mapped[int] = mapped_column(person_fk(ondelete="CASCADE"), primary_key=True)
+    lived_experience: Mapped[list[str]] = mapped_column(JSON, default=list)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    capacity: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    status: Mapped[SupporterStatus] = mapped_column(
+        enum_type(SupporterStatus), default=SupporterStatus.ACTIVE, server_default="active"
+    )
+    break_until: Mapped[datetime | None]
+    checkin_time: Mapped[str] = mapped_column(String(5), default="18:00", server_default="18:00")
+    next_checkin_at: Mapped[datetime | None] = mapped_column(index=True)
+    bio_enc: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    person: Mapped[Person] = relationship(back_populates="supporter_profile", lazy="raise")
+
+
+class Match(Base):
+    """A proposed or actual pairing of a support request with a supporter."""
+
+    __tablename__ = "matches"
+    __table_args__ = (Index(None, "supporter_id", "status"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    support_request_id: Mapped[int] = mapped_column(
+        ForeignKey("support_requests.id", ondelete="CASCADE"), index=True
+    )
+    supporter_id: Mapped[int | None] = mapped_column(person_fk(ondelete="SET NULL"))
+    status: Mapped[MatchStatus] = mapped_column(
+        enum_type(MatchStatus), default=MatchStatus.PROPOSED, server_default="proposed"
+    )
+    score: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved_by_id: Mapped[int | None] = mapped_column(person_fk(ondelete="SET NULL"))
+    approved_at: Mapped[datetime | None]
+    offered_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+
+    support_request: Mapped[SupportRequest] = relationship(back_populates="matches", lazy="raise")
+
+
+class ContactNote(Base):
+    """A supporter's log of one contact within a match; the note itself is encrypted."""
+
+    __tablename__ = "contact_notes"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    match_id: Mapped[int] = mapped_column(
+        ForeignKey("matches.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(person_fk(ondelete="SET NULL"))
+    contact_at: Mapped[datetime]
+    minutes: Mapped[int | None] = mapped_column(Integer)
+    note_enc: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Checkin(Base):
+    """A scheduled prompt (well-being, follow-up, feedback) claimed by the scheduler."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (Index(None, "status", "due_at"), Index(None, "person_id", "kind"))
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    person_id: Mapped[int] = mapped_column(person_fk(ondelete="CASCADE"))
+    kind: Mapped[CheckinKind] = mapped_column(enum_type(CheckinKind))
+    due_at: Mapped[datetime]
+    status: Mapped[CheckinStatus] = mapped_column(
+        enum_type(CheckinStatus), default=CheckinStatus.SCHEDULED, server_default="scheduled"
+    )
+    sent_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    score: Mapped[float | None] = mapped_column(Float)
+    answers: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
+    claimed_until: Mapped[datetime | None]
+
+
+class Escalation(Base):
+    """A red flag coordinators must claim and resolve; re-raised until claimed."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (
+        CheckConstraint("reminders_sent >= 0", name="reminders_sent_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(person_fk(ondelete="SET NULL"), index=True)
+    support_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("support_requests.id", ondelete="SET NULL"), index=True
+    )
+    category: Mapped[EscalationCategory] = mapped_column(enum_type(EscalationCategory))
+    severity: Mapped[EscalationSeverity] = mapped_column(enum_type(EscalationSeverity))
+    status: Mapped[EscalationStatus] = mapped_column(
+        enum_type(EscalationStatus),
+        default=EscalationStatus.OPEN,
+        server_default="open",
+        index=True,
+    )
+    source: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by_id: Mapped[int | None] = mapped_column(person_fk(ondelete="SET NULL"))
+    claimed_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(String(32))
+    next_reminder_at: Mapped[datetime | None] = mapped_column(index=True)
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    events: Mapped[list[EscalationEvent]] = relationship(
+        back_populates="escalation",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="EscalationEvent.id",
+        lazy="raise",
+    )
+
+
+class EscalationEvent(Base):
+    """One step in an escalation's history: raised, notified, claimed, resolved, …"""
+
+    __tablename__ = "escalation_events"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[EscalationEventKind] = mapped_column(enum_type(EscalationEventKind))
+    actor_id: Mapped[int | None] = mapped_column(person_fk(ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    note_enc: Mapped[str | None] = mapped_column(Text)
+
+    escalation: Mapped[Escalation] = relationship(back_populates="events", lazy="raise")
+
+
+class OutboxMessage(Base):
+    """A Telegram call waiting to be made; committed with its cause, sent by one sender.
+
+    ``priority``: a lower number is sent first. ``claimed_until`` is a lease so two
+    replicas never send the same row. ``last_error`` holds an error code, never text.
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index(None, "status", "next_attempt_at", "priority"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(
+        String(32), default="sendMessage", server_default="sendMessage"
+    )
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    priority: Mapped[int] = mapped_column(SmallInteger, default=50, server_default="50")
+    status: Mapped[str] = mapped_column(
+        String(16), default=OutboxStatus.PENDING.value, server_default=OutboxStatus.PENDING.value
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class ProcessedUpdate(Base):
+    """A Telegram ``update_id`` already handled, so a redelivered update has no effect."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class AuditEvent(Base):
+    """Who read or changed whose record, and when; ``details`` holds ids and codes only."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(person_fk(ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64))
+    subject_person_id: Mapped[int | None] = mapped_column(
+        person_fk(ondelete="SET NULL"), index=True
+    )
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Invite(Base):
+    """A one-time invitation to a role; only the SHA-256 of its code is stored."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[Role] = mapped_column(enum_type(Role))
+    created_by_id: Mapped[int | None] = mapped_column(person_fk(ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_by_id: Mapped[int | None] = mapped_column(person_fk(ondelete="SET NULL"))
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

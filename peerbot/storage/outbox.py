@@ -1,0 +1,159 @@
+"""Outbox repository: messages waiting for delivery, claimed by lease, one chat in order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from peerbot.storage.dialect import insert_ignore, skip_locked
+from peerbot.storage.models import OutboxMessage, OutboxStatus
+
+
+class Priority:
+    """Lower is sent first: replies and escalations, then match offers, then scheduled prompts."""
+
+    ESCALATION = 5
+    REPLY = 10
+    COORDINATION = 20
+    MATCH_OFFER = 30
+    SCHEDULED = 50
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    payload: dict[str, Any],
+    now: datetime,
+    method: str = "sendMessage",
+    priority: int = Priority.REPLY,
+    dedupe_key: str | None = None,
+    not_before: datetime | None = None,
+) -> bool:
+    """Add a message for chat_id; with a dedupe_key a second copy is silently dropped."""
+    values = {
+        "chat_id": chat_id,
+        "method": method,
+        "payload": payload,
+        "priority": priority,
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "next_attempt_at": not_before or now,
+        "dedupe_key": dedupe_key,
+        "created_at": now,
+    }
+    if dedupe_key is None:
+        session.add(OutboxMessage(**values))
+        await session.flush()
+        return True
+    return await insert_ignore(session, OutboxMessage, values, ["dedupe_key"]) == 1
+
+
+def _head_of_chat(now: datetime) -> ColumnElement[bool]:
+    """Not leased, and the oldest pending row of its chat (so one chat stays in order)."""
+    earlier = aliased(OutboxMessage)
+    return and_(
+        OutboxMessage.status == OutboxStatus.PENDING.value,
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+        ~exists().where(
+            earlier.chat_id == OutboxMessage.chat_id,
+            earlier.status == OutboxStatus.PENDING.value,
+            earlier.id < OutboxMessage.id,
+        ),
+    )
+
+
+async def claim_due(
+    session: AsyncSession, *, now: datetime, limit: int, lease: timedelta
+) -> Sequence[OutboxMessage]:
+    """Lease up to limit deliverable rows, most urgent first; other replicas skip them."""
+    statement = (
+        select(OutboxMessage)
+        .where(_head_of_chat(now), OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.priority, OutboxMessage.id)
+        .limit(limit)
+    )
+    rows = (await session.scalars(skip_locked(statement, session.bind.dialect.name))).all()
+    for row in rows:
+        row.claimed_until = now + lease
+    await session.flush()
+    return rows
+
+
+async def mark_sent(
+    session: AsyncSession, message_id: int, *, now: datetime, telegram_message_id: int | None
+) -> None:
+    """Record that Telegram accepted the message."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(
+            status=OutboxStatus.SENT.value,
+            sent_at=now,
+            claimed_until=None,
+            telegram_message_id=telegram_message_id,
+            attempts=OutboxMessage.attempts + 1,
+        )
+    )
+
+
+async def retry_later(
+    session: AsyncSession, message_id: int, *, at: datetime, error: str
+) -> None:
+    """Put the message back in the queue for another attempt at the given time."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(
+            next_attempt_at=at,
+            claimed_until=None,
+            last_error=error[:200],
+            attempts=OutboxMessage.attempts + 1,
+        )
+    )
+
+
+async def mark_failed(session: AsyncSession, message_id: int, *, error: str) -> None:
+    """Give up on a message Telegram will never accept (e.g. the person blocked the bot)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(
+            status=OutboxStatus.FAILED.value,
+            claimed_until=None,
+            last_error=error[:200],
+            attempts=OutboxMessage.attempts + 1,
+        )
+    )
+
+
+async def move_chat(session: AsyncSession, *, old_chat_id: int, new_chat_id: int) -> None:
+    """Follow a group that Telegram migrated to a supergroup."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.chat_id == old_chat_id,
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+        )
+        .values(chat_id=new_chat_id)
+    )
+
+
+async def next_due_at(session: AsyncSession, *, now: datetime) -> datetime | None:
+    """When the next claimable row becomes due, or None if nothing is waiting to be claimed."""
+    return await session.scalar(
+        select(func.min(OutboxMessage.next_attempt_at)).where(_head_of_chat(now))
+    )
+
+
+async def count_by_status(session: AsyncSession) -> dict[str, int]:
+    """How many rows each status holds (for health checks and tests)."""
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    )
+    return {status: count for status, count in rows.all()}

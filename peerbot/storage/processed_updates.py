@@ -1,0 +1,68 @@
+"""Inbound updates: stored on arrival (encrypted), marked processed in the update's own transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerbot.storage.dialect import insert_ignore
+from peerbot.storage.models import ProcessedUpdate
+
+
+async def record_received(
+    session: AsyncSession, updates: Sequence[tuple[int, str]], *, now: datetime
+) -> int:
+    """Store fetched updates (id, encrypted payload) before Telegram is told we have them."""
+    if not updates:
+        return 0
+    rows = [
+        {"update_id": update_id, "payload_enc": payload, "received_at": now}
+        for update_id, payload in updates
+    ]
+    return await insert_ignore(session, ProcessedUpdate, rows, ["update_id"])
+
+
+async def claim(
+    session: AsyncSession, update_id: int, now: datetime, *, outcome: str = "ok"
+) -> bool:
+    """Mark update_id processed; False if it already was (a redelivery to skip)."""
+    result = await session.execute(
+        update(ProcessedUpdate)
+        .where(ProcessedUpdate.update_id == update_id, ProcessedUpdate.processed_at.is_(None))
+        .values(processed_at=now, outcome=outcome, payload_enc=None)
+    )
+    if result.rowcount:  # type: ignore[attr-defined]
+        return True
+    row = {"update_id": update_id, "received_at": now, "processed_at": now, "outcome": outcome}
+    return await insert_ignore(session, ProcessedUpdate, row, ["update_id"]) == 1
+
+
+async def unprocessed(session: AsyncSession) -> Sequence[tuple[int, str]]:
+    """Updates stored but not yet processed (left by a crash), oldest first."""
+    rows = await session.execute(
+        select(ProcessedUpdate.update_id, ProcessedUpdate.payload_enc)
+        .where(ProcessedUpdate.processed_at.is_(None), ProcessedUpdate.payload_enc.is_not(None))
+        .order_by(ProcessedUpdate.update_id)
+    )
+    return [(update_id, payload) for update_id, payload in rows.all()]
+
+
+async def next_offset(session: AsyncSession) -> int | None:
+    """The getUpdates offset that confirms everything already stored."""
+    highest = await session.scalar(select(func.max(ProcessedUpdate.update_id)))
+    return None if highest is None else highest + 1
+
+
+async def prune(session: AsyncSession, *, processed_before: datetime) -> int:
+    """Forget old processed ids, keeping the newest so the offset survives."""
+    newest = await session.scalar(select(func.max(ProcessedUpdate.update_id)))
+    result = await session.execute(
+        delete(ProcessedUpdate).where(
+            ProcessedUpdate.processed_at < processed_before,
+            ProcessedUpdate.update_id != newest,
+        )
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]

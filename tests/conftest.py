@@ -1,0 +1,99 @@
+"""Database fixtures: tests that ask for a database run on SQLite and on PostgreSQL.
+
+PostgreSQL isolation: one throwaway database per test session (created on first use,
+dropped at the end, named with the process id so parallel runs never meet), and a fresh
+``public`` schema for every test. PostgreSQL tests are skipped only when the server
+does not answer at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from peerbot.storage.db import create_engine, make_session_factory
+from peerbot.storage.migrate import upgrade_to_head
+
+# The server and a database to connect to for CREATE/DROP DATABASE.
+POSTGRES_ADMIN_DSN = os.environ.get(
+    "PEERBOT_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+T = TypeVar("T")
+
+
+def _run_in_thread(make_coroutine: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine to completion on its own loop, away from the test's event loop."""
+
+    async def main() -> T:
+        return await make_coroutine()
+
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(asyncio.run, main()).result()
+
+
+async def _admin(statement: str) -> None:
+    connection = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+async def _reset_schema(dsn: str) -> None:
+    connection = await asyncpg.connect(dsn, timeout=5)
+    try:
+        await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """Create a database for this test session and return its plain ``postgresql://`` DSN."""
+    name = f"peerbot_test_{os.getpid()}_{secrets.token_hex(3)}"
+    try:
+        _run_in_thread(lambda: _admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, TimeoutError, asyncpg.CannotConnectNowError) as error:
+        pytest.skip(f"PostgreSQL at {POSTGRES_ADMIN_DSN} does not answer: {error!r}")
+    dsn = make_url(POSTGRES_ADMIN_DSN).set(database=name).render_as_string(hide_password=False)
+    yield dsn
+    _run_in_thread(lambda: _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(
+    params=[pytest.param("sqlite", id="sqlite"), pytest.param("postgresql", id="postgresql")]
+)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """An empty database's SQLAlchemy URL: a SQLite file, or PostgreSQL with a fresh schema."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "peerbot.sqlite3"
+        return f"sqlite+aiosqlite:///{path}"
+    dsn: str = request.getfixturevalue("postgres_database")
+    _run_in_thread(lambda: _reset_schema(dsn))
+    url = make_url(dsn).set(drivername="postgresql+asyncpg")
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on a database migrated to head; disposed after the test."""
+    await asyncio.to_thread(upgrade_to_head, database_url)
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """The application's session factory on the migrated test database."""
+    return make_session_factory(engine)

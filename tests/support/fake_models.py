@@ -1,0 +1,193 @@
+"""Records kept by the fake Bot API: files, messages, chats, groups and request log entries."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .fake_users import FakeUser
+
+
+@dataclass
+class RequestRecord:
+    """One Bot API call seen by the fake (status stays None until the answer is sent)."""
+
+    method: str
+    params: dict[str, Any]
+    time: float
+    status: int | None = None
+    http_method: str = "POST"
+    content_type: str = ""
+
+
+@dataclass
+class StoredFile:
+    """An uploaded (or referenced) file, as sendDocument/sendPhoto stored it."""
+
+    file_id: str
+    file_unique_id: str
+    file_name: str | None
+    mime_type: str | None
+    size: int
+    content: bytes = b""
+    width: int = 0
+    height: int = 0
+
+    def document_dict(self) -> dict[str, Any]:
+        """Telegram Document object."""
+        doc: dict[str, Any] = {"file_id": self.file_id, "file_unique_id": self.file_unique_id,
+                               "file_size": self.size}  # fmt: skip
+        if self.file_name:
+            doc["file_name"] = self.file_name
+        if self.mime_type:
+            doc["mime_type"] = self.mime_type
+        return doc
+
+    def photo_sizes(self) -> list[dict[str, Any]]:
+        """Telegram PhotoSize list (a single size)."""
+        return [{"file_id": self.file_id, "file_unique_id": self.file_unique_id,
+                 "width": self.width, "height": self.height, "file_size": self.size}]  # fmt: skip
+
+
+class FakeChat:
+    """A chat the fake knows about, with its own per-chat message id sequence and transcript."""
+
+    def __init__(self, chat_id: int, chat_type: str, **names: str | None) -> None:
+        self.id = chat_id
+        self.type = chat_type
+        self.names = {key: value for key, value in names.items() if value}
+        self.transcript: list[FakeMessage] = []
+        self._last_message_id = 0
+
+    def next_message_id(self) -> int:
+        """Allocate the next message id in this chat (bot and user messages share it)."""
+        self._last_message_id += 1
+        return self._last_message_id
+
+    def as_dict(self) -> dict[str, Any]:
+        """Telegram Chat object."""
+        return {"id": self.id, "type": self.type, **self.names}
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.id} {self.type}>"
+
+
+class FakeGroup(FakeChat):
+    """A group/supergroup with member statuses (creator/administrator/member/left/kicked)."""
+
+    def __init__(self, chat_id: int, title: str, bot_status: str = "member") -> None:
+        super().__init__(chat_id, "supergroup" if str(chat_id).startswith("-100") else "group",
+                         title=title)  # fmt: skip
+        self.title = title
+        self.bot_status = bot_status
+        self.members: dict[int, str] = {}
+        self.users: dict[int, FakeUser] = {}
+
+    def add_member(self, user: FakeUser, status: str = "member") -> None:
+        """Put a user in the group with the given status."""
+        self.members[user.id] = status
+        self.users[user.id] = user
+
+    def remove_member(self, user: FakeUser) -> None:
+        """Mark a user as having left the group."""
+        self.members[user.id] = "left"
+        self.users[user.id] = user
+
+    def ban_member(self, user: FakeUser) -> None:
+        """Mark a user as banned ("kicked") from the group."""
+        self.members[user.id] = "kicked"
+        self.users[user.id] = user
+
+    def status_of(self, user_id: int) -> str:
+        """Membership status of a user ("left" when unknown)."""
+        return self.members.get(user_id, "left")
+
+
+@dataclass(eq=False)
+class FakeMessage:
+    """A message in a fake chat, sent by the bot (from_bot=True) or by a fake user."""
+
+    chat: FakeChat
+    message_id: int
+    sender: dict[str, Any]
+    from_bot: bool
+    method: str | None = None
+    text: str | None = None
+    entities: list[dict] = field(default_factory=list)
+    caption: str | None = None
+    caption_entities: list[dict] = field(default_factory=list)
+    reply_markup: dict | None = None
+    document: StoredFile | None = None
+    photo: StoredFile | None = None
+    reply_to: FakeMessage | None = None
+    date: int = field(default_factory=lambda: int(time.time()))
+    edit_date: int | None = None
+    edits: list[str | None] = field(default_factory=list)
+    deleted: bool = False
+    update_id: int | None = None
+
+    @property
+    def chat_id(self) -> int:
+        """Id of the chat the message is in."""
+        return self.chat.id
+
+    @property
+    def content(self) -> str:
+        """Current text, else caption, else empty string."""
+        return self.text if self.text is not None else (self.caption or "")
+
+    @property
+    def inline_markup(self) -> dict | None:
+        """The attached InlineKeyboardMarkup, if any (the only markup Telegram echoes back)."""
+        markup = self.reply_markup
+        return markup if markup and "inline_keyboard" in markup else None
+
+    @property
+    def inline_buttons(self) -> list[dict]:
+        """All inline button objects, row by row."""
+        markup = self.inline_markup or {"inline_keyboard": []}
+        return [button for row in markup["inline_keyboard"] for button in row]
+
+    @property
+    def buttons(self) -> list[str]:
+        """Visible texts of the inline buttons, flattened."""
+        return [button["text"] for button in self.inline_buttons]
+
+    def to_dict(self, with_reply: bool = True) -> dict[str, Any]:
+        """Telegram Message object for the current state of the message."""
+        data: dict[str, Any] = {"message_id": self.message_id, "from": self.sender,
+                                "chat": self.chat.as_dict(), "date": self.date}  # fmt: skip
+        if self.edit_date:
+            data["edit_date"] = self.edit_date
+        if with_reply and self.reply_to is not None:
+            data["reply_to_message"] = self.reply_to.to_dict(with_reply=False)
+        if self.text is not None:
+            data["text"] = self.text
+        if self.entities:
+            data["entities"] = self.entities
+        if self.document:
+            data["document"] = self.document.document_dict()
+        if self.photo:
+            data["photo"] = self.photo.photo_sizes()
+        if self.caption:
+            data["caption"] = self.caption
+        if self.caption_entities:
+            data["caption_entities"] = self.caption_entities
+        if self.inline_markup:
+            data["reply_markup"] = self.inline_markup
+        return data
+
+    def describe(self) -> str:
+        """One transcript line, e.g. `#3 bot: Pick one [Yes | No] (edited 1x)`."""
+        who = "bot" if self.from_bot else f"{self.sender.get('first_name')} ({self.sender['id']})"
+        body = self.content or (f"<{self.document.file_name}>" if self.document else "")
+        line = f"#{self.message_id} {who}: {body!r}"
+        if self.photo:
+            line += " <photo>"
+        if self.buttons:
+            line += " [" + " | ".join(self.buttons) + "]"
+        if self.edits:
+            line += f" (edited {len(self.edits)}x)"
+        return line + (" (deleted)" if self.deleted else "")

@@ -1,0 +1,99 @@
+"""FakeUser: a person in the fake Telegram who sends texts/commands and presses buttons."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from .tg_entities import utf16_len
+
+if TYPE_CHECKING:
+    from .fake_models import FakeChat, FakeMessage
+    from .fake_world import FakeWorld
+
+_AUTO_ENTITIES = (
+    ("bot_command", re.compile(r"(?<![\w/])/[a-zA-Z0-9_]{1,32}(?:@[a-zA-Z0-9_]{3,32})?")),
+    ("mention", re.compile(r"(?<![\w@])@[a-zA-Z0-9_]{4,32}")),
+    ("url", re.compile(r"\bhttps?://[^\s]+")),
+    ("hashtag", re.compile(r"(?<![\w#])#[^\W\d]\w*")),
+)
+
+
+def detect_entities(text: str) -> list[dict]:
+    """Entities Telegram adds to a user's plain text (commands, mentions, URLs, hashtags)."""
+    found = []
+    for kind, pattern in _AUTO_ENTITIES:
+        for match in pattern.finditer(text):
+            found.append({"type": kind, "offset": utf16_len(text[: match.start()]),
+                          "length": utf16_len(match.group())})  # fmt: skip
+    return sorted(found, key=lambda e: e["offset"])
+
+
+class FakeUser:
+    """A human Telegram user; chat defaults to the private chat with the bot."""
+
+    def __init__(self, world: FakeWorld, user_id: int, first_name: str, *,
+                 language_code: str | None = "en", username: str | None = None,
+                 last_name: str | None = None) -> None:  # fmt: skip
+        self.world = world
+        self.id = user_id
+        self.first_name = first_name
+        self.last_name = last_name
+        self.username = username
+        self.language_code = language_code
+
+    @property
+    def chat_id(self) -> int:
+        """Id of the private chat with the bot (equal to the user id)."""
+        return self.id
+
+    @property
+    def private_chat(self) -> FakeChat:
+        """The private chat with the bot."""
+        return self.world.chats[self.id]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Telegram User object."""
+        data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        for key in ("last_name", "username", "language_code"):
+            if getattr(self, key):
+                data[key] = getattr(self, key)
+        return data
+
+    async def send_text(self, text: str, chat: Any = None,
+                        reply_to: FakeMessage | None = None) -> FakeMessage:  # fmt: skip
+        """Send a text message (enqueues a `message` update unless privacy mode hides it)."""
+        return self.world.user_message(self, chat, text, detect_entities(text), reply_to)
+
+    async def send_command(self, command: str, args: str = "", chat: Any = None,
+                           mention: bool = False) -> FakeMessage:  # fmt: skip
+        """Send "/command args" (with "@botname" when mention=True) with a bot_command entity."""
+        name = command.lstrip("/")
+        head = f"/{name}@{self.world.bot_username}" if mention else f"/{name}"
+        text = f"{head} {args}" if args else head
+        entities = [{"type": "bot_command", "offset": 0, "length": utf16_len(head)}]
+        entities += [e for e in detect_entities(text) if e["offset"] >= utf16_len(head)]
+        return self.world.user_message(self, chat, text, entities, None)
+
+    async def press(self, button_text: str, message: FakeMessage | None = None,
+                    chat: Any = None) -> str:  # fmt: skip
+        """Press an inline button by visible text; enqueues a callback_query, returns its id."""
+        return self.world.user_press(self, button_text, message, chat)
+
+    def messages(self, chat: Any = None, include_deleted: bool = False) -> list[FakeMessage]:
+        """The bot's messages in the chat (private chat by default)."""
+        return self.world.messages(chat if chat is not None else self, include_deleted)
+
+    def last_message(self, chat: Any = None) -> FakeMessage | None:
+        """The bot's newest (not deleted) message in the chat, or None."""
+        found = self.messages(chat)
+        return found[-1] if found else None
+
+    def keyboard(self, chat: Any = None) -> list[str]:
+        """Button texts of the reply keyboard currently shown to this user in the chat."""
+        target = self.world.resolve_chat(chat if chat is not None else self)
+        markup = self.world.reply_keyboards.get(target.id) or {"keyboard": []}
+        return [b if isinstance(b, str) else b["text"] for row in markup["keyboard"] for b in row]
+
+    def __repr__(self) -> str:
+        return f"<FakeUser {self.id} {self.first_name!r}>"
