@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import base64
-from datetime import timedelta
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from telegram import (

@@ -30,7 +30,9 @@ class Actor:
         return Role.COORDINATOR in self.roles
 
 
-class PeerbotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class PeerbotContext(
+    CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]
+):
     """CallbackContext with our dependencies; conversation state lives in the database."""
 
     @property

@@ -35,8 +35,9 @@ def apologiser(deps: Deps):  # type: ignore[no-untyped-def]
             return
         locale = str(scope.cache.get("locale", deps.program.texts.default_locale))
         text = deps.program.texts.get("something_went_wrong", locale)
-        await outbox.enqueue(session, chat_id=scope.chat_id, payload={"text": text},
-                             now=deps.clock())
+        await outbox.enqueue(
+            session, chat_id=scope.chat_id, payload={"text": text}, now=deps.clock()
+        )
 
     return apologise
 

@@ -39,7 +39,9 @@ class ChatPacer:
         bucket = self._buckets.get(chat_id)
         if bucket is None:
             bucket = self._buckets[chat_id] = _Bucket(tokens=float(self.burst), updated=now)
-        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate_per_second)
+        bucket.tokens = min(
+            self.burst, bucket.tokens + (now - bucket.updated) * self.rate_per_second
+        )
         bucket.updated = now
         if bucket.tokens >= 1.0:
             bucket.tokens -= 1.0
@@ -50,7 +52,7 @@ class ChatPacer:
     async def wait_turn(self, chat_id: int) -> None:
         """Sleep until chat_id may receive a message, then take the slot."""
         while (delay := self.delay_for(chat_id)) > 0:
-            await asyncio.sleep(delay)
+            await asyncio.sleep(delay)  # noqa: ASYNC110 - a computed delay, no event to await
 
     def pause_all(self, seconds: float) -> None:
         """Hold every send for a while: Telegram said to retry after that many seconds."""

@@ -128,4 +128,3 @@ class InboxPoller:
     def _backoff(self) -> float:
         self._failures += 1
         return float(min(30, 2 ** min(self._failures, 5)) / 4)
-

@@ -70,8 +70,11 @@ async def _initialize(application: PeerbotApplication, stop: asyncio.Event) -> b
         except InvalidToken:
             raise TokenRejected from None
         except (NetworkError, TelegramError) as error:
-            log.warning("Telegram unreachable at start (%s); retrying in %.0fs",
-                        type(error).__name__, delay)
+            log.warning(
+                "Telegram unreachable at start (%s); retrying in %.0fs",
+                type(error).__name__,
+                delay,
+            )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
             delay = min(delay * 2, 30.0)

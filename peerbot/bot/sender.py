@@ -17,7 +17,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from peerbot.bot.calls import UnsupportedMethod, call_bot_api, retry_after_seconds
 from peerbot.bot.pacing import ChatPacer
@@ -71,6 +78,7 @@ class OutboxSender:
         self._stopping = False
         self._in_flight: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(self._tuning.concurrency)
+        self._outage = True  # rows left backing off by an earlier run are retried on first success
 
     def wake(self) -> None:
         """Look for new rows now (called after a transaction that enqueued messages)."""
@@ -158,7 +166,11 @@ class OutboxSender:
         except (UnsupportedMethod, TypeError) as error:
             return _Outcome(failed=True, error=f"unsupported {type(error).__name__}")
         except (NetworkError, TelegramError) as error:
-            return _Outcome(retry_after=self._backoff(row.attempts), error=_short(error))
+            self._outage = True
+            return _Outcome(
+                retry_after=self._backoff(row.attempts),
+                error=outbox.BACKOFF_PREFIX + _short(error),
+            )
 
     async def _record(self, row: OutboxMessage, outcome: _Outcome) -> None:
         now = self._clock()
@@ -167,13 +179,21 @@ class OutboxSender:
                 await outbox.mark_sent(
                     session, row.id, now=now, telegram_message_id=outcome.telegram_message_id
                 )
+                if self._outage:  # Telegram is back: stop waiting out the back-off
+                    self._outage = False
+                    await outbox.retry_backed_off_now(session, now=now)
+                    self._wake.set()
             elif outcome.failed:
                 log.warning("outbox row %s failed: %s", row.id, outcome.error)
                 await outbox.mark_failed(session, row.id, error=outcome.error)
             else:
                 delay = timedelta(seconds=outcome.retry_after or 0.0)
-                log.info("outbox row %s retried in %.1fs: %s", row.id, delay.total_seconds(),
-                         outcome.error)
+                log.info(
+                    "outbox row %s retried in %.1fs: %s",
+                    row.id,
+                    delay.total_seconds(),
+                    outcome.error,
+                )
                 await outbox.retry_later(session, row.id, at=now + delay, error=outcome.error)
 
     async def _follow_migration(self, row: OutboxMessage, new_chat_id: int) -> None:
@@ -182,8 +202,10 @@ class OutboxSender:
 
     def _backoff(self, attempts: int) -> float:
         """Exponential back-off with jitter, capped, for outages and time-outs."""
-        ceiling = min(self._tuning.backoff_max_seconds,
-                      self._tuning.backoff_base_seconds * 2 ** min(attempts, 16))
+        ceiling = min(
+            self._tuning.backoff_max_seconds,
+            self._tuning.backoff_base_seconds * 2 ** min(attempts, 16),
+        )
         return random.uniform(ceiling / 2, ceiling)
 
 

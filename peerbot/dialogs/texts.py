@@ -45,8 +45,10 @@ class TextCatalog:
         return key in self.texts.get(self.default_locale, {})
 
 
-def build_catalog(files: Mapping[str, Mapping[str, object]], default_locale: str = DEFAULT_LOCALE,
-                  ) -> TextCatalog:
+def build_catalog(
+    files: Mapping[str, Mapping[str, object]],
+    default_locale: str = DEFAULT_LOCALE,
+) -> TextCatalog:
     """Validate parsed texts files ({source name: {locale:, texts: {...}}}) into a catalogue.
 
     Later files override earlier ones key by key, so a program folder can change one text.
@@ -80,11 +82,14 @@ def _check_placeholders(source: str, key: str, text: str) -> None:
     try:
         _placeholders(text)
     except ValueError as error:
-        raise TextCatalogError(f"{source}: texts.{key} has a broken placeholder: {error}") from None
+        raise TextCatalogError(
+            f"{source}: texts.{key} has a broken placeholder: {error}"
+        ) from None
 
 
-def _check_same_placeholders(merged: Mapping[str, Mapping[str, str]], default_locale: str,
-                             sources: Mapping[str, str]) -> None:
+def _check_same_placeholders(
+    merged: Mapping[str, Mapping[str, str]], default_locale: str, sources: Mapping[str, str]
+) -> None:
     """A translation must use the placeholders of the original, or it would fail at send time."""
     reference = merged[default_locale]
     for locale, entries in merged.items():

@@ -28,6 +28,10 @@ def register(job_queue: JobQueue) -> None:  # type: ignore[type-arg]
         interval=timedelta(hours=6),
         first=timedelta(minutes=1),
         name="prune_processed_updates",
-        job_kwargs={"id": "prune_processed_updates", "coalesce": True, "max_instances": 1,
-                    "replace_existing": True},
+        job_kwargs={
+            "id": "prune_processed_updates",
+            "coalesce": True,
+            "max_instances": 1,
+            "replace_existing": True,
+        },
     )

@@ -1,4 +1,4 @@
-"""Load the program's data (texts, later flows and rules) from the package and PEERBOT_PROGRAM_DIR."""
+"""Load program data (texts, later flows and rules): built-in, then PEERBOT_PROGRAM_DIR."""
 
 from __future__ import annotations
 
@@ -28,7 +28,9 @@ def load_program(program_dir: Path | None = None) -> ProgramData:
     builtin = resources.files("peerbot.dialogs") / "texts"
     for entry in sorted(builtin.iterdir(), key=lambda item: item.name):
         if entry.name.endswith(".yaml"):
-            documents[f"peerbot/dialogs/texts/{entry.name}"] = _parse(entry.name, entry.read_text("utf-8"))
+            documents[f"peerbot/dialogs/texts/{entry.name}"] = _parse(
+                entry.name, entry.read_text("utf-8")
+            )
     if program_dir is not None:
         for path in sorted((program_dir / "texts").glob("*.yaml")):
             documents[str(path)] = _parse(str(path), path.read_text("utf-8"))

@@ -56,9 +56,7 @@ class FieldCipher:
         try:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except (InvalidToken, UnicodeEncodeError):
-            raise DecryptionError(
-                f"ciphertext does not match any key in {KEY_VARIABLE}"
-            ) from None
+            raise DecryptionError(f"ciphertext does not match any key in {KEY_VARIABLE}") from None
 
     def rotate(self, token: str | None) -> str | None:
         """Re-encrypt ``token`` with the first key (after a key rotation)."""
@@ -67,9 +65,7 @@ class FieldCipher:
         try:
             return self._fernet.rotate(token.encode("ascii")).decode("ascii")
         except (InvalidToken, UnicodeEncodeError):
-            raise DecryptionError(
-                f"ciphertext does not match any key in {KEY_VARIABLE}"
-            ) from None
+            raise DecryptionError(f"ciphertext does not match any key in {KEY_VARIABLE}") from None
 
 
 def load_or_create_key_file(path: Path) -> str:

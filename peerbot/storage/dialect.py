@@ -9,23 +9,27 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import FromClause, Select
 
-SelectT = TypeVar("SelectT", bound=Select[Any])
+SelectT = TypeVar("SelectT", bound=Select)  # any arity of selected columns
 
 
 async def insert_ignore(
     session: AsyncSession,
-    table_or_model: Table | type[DeclarativeBase],
+    table_or_model: FromClause | type[DeclarativeBase],
     values: dict[str, Any] | list[dict[str, Any]],
     conflict_columns: list[str],
 ) -> int:
-    """Insert rows, skipping those that clash on ``conflict_columns``; return how many went in."""
+    """Insert rows, skipping those that clash on ``conflict_columns``; return how many went in.
+
+    All rows of a batch must name the same columns; Python-side column defaults apply.
+    """
     rows = [values] if isinstance(values, dict) else values
     if not rows:
         return 0
-    table = table_or_model if isinstance(table_or_model, Table) else table_or_model.__table__
-    assert isinstance(table, Table)
+    table = table_or_model if isinstance(table_or_model, FromClause) else table_or_model.__table__
+    if not isinstance(table, Table):
+        raise TypeError("insert_ignore needs a Table or a mapped class")
     dialect_name = session.get_bind().dialect.name
     if dialect_name == "postgresql":
         stmt: Any = postgresql.insert(table).values(rows)

@@ -17,9 +17,7 @@ from sqlalchemy.engine import Connection
 from peerbot.storage.db import create_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-FILE_TEMPLATE = (
-    "%%(year)d%%(month).2d%%(day).2d_%%(hour).2d%%(minute).2d_%%(rev)s_%%(slug)s"
-)
+FILE_TEMPLATE = "%%(year)d%%(month).2d%%(day).2d_%%(hour).2d%%(minute).2d_%%(rev)s_%%(slug)s"
 
 
 def alembic_config(database_url: str) -> Config:

@@ -329,9 +329,7 @@ class ContactNote(Base):
     __tablename__ = "contact_notes"
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
-    match_id: Mapped[int] = mapped_column(
-        ForeignKey("matches.id", ondelete="CASCADE"), index=True
-    )
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(person_fk(ondelete="SET NULL"))
     contact_at: Mapped[datetime]
     minutes: Mapped[int | None] = mapped_column(Integer)
@@ -363,9 +361,7 @@ class Escalation(Base):
     """A red flag coordinators must claim and resolve; re-raised until claimed."""
 
     __tablename__ = "escalations"
-    __table_args__ = (
-        CheckConstraint("reminders_sent >= 0", name="reminders_sent_not_negative"),
-    )
+    __table_args__ = (CheckConstraint("reminders_sent >= 0", name="reminders_sent_not_negative"),)
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     person_id: Mapped[int | None] = mapped_column(person_fk(ondelete="SET NULL"), index=True)
@@ -423,7 +419,11 @@ class OutboxMessage(Base):
     """
 
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index(None, "status", "next_attempt_at", "priority"),)
+    __table_args__ = (
+        Index(None, "status", "next_attempt_at", "priority"),
+        # the sender's "oldest pending row of its chat" check
+        Index(None, "chat_id", "status", "id"),
+    )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
@@ -446,12 +446,20 @@ class OutboxMessage(Base):
 
 
 class ProcessedUpdate(Base):
-    """A Telegram ``update_id`` already handled, so a redelivered update has no effect."""
+    """A Telegram update: stored (encrypted) when fetched, marked processed once handled.
+
+    ``processed_at`` set: a redelivery of this ``update_id`` has no effect. Not set: the
+    update was received but not handled yet, and is replayed from ``payload_enc`` after a
+    restart; the payload is cleared once processed.
+    """
 
     __tablename__ = "processed_updates"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    processed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(index=True)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    payload_enc: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditEvent(Base):

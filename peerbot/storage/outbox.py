@@ -41,7 +41,7 @@ async def enqueue(
         "method": method,
         "payload": payload,
         "priority": priority,
-        "status": OutboxStatus.PENDING.value,
+        "status": OutboxStatus.PENDING,
         "attempts": 0,
         "next_attempt_at": not_before or now,
         "dedupe_key": dedupe_key,
@@ -58,11 +58,11 @@ def _head_of_chat(now: datetime) -> ColumnElement[bool]:
     """Not leased, and the oldest pending row of its chat (so one chat stays in order)."""
     earlier = aliased(OutboxMessage)
     return and_(
-        OutboxMessage.status == OutboxStatus.PENDING.value,
+        OutboxMessage.status == OutboxStatus.PENDING,
         or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
         ~exists().where(
             earlier.chat_id == OutboxMessage.chat_id,
-            earlier.status == OutboxStatus.PENDING.value,
+            earlier.status == OutboxStatus.PENDING,
             earlier.id < OutboxMessage.id,
         ),
     )
@@ -78,7 +78,7 @@ async def claim_due(
         .order_by(OutboxMessage.priority, OutboxMessage.id)
         .limit(limit)
     )
-    rows = (await session.scalars(skip_locked(statement, session.bind.dialect.name))).all()
+    rows = (await session.scalars(skip_locked(statement, session.get_bind().dialect.name))).all()
     for row in rows:
         row.claimed_until = now + lease
     await session.flush()
@@ -93,7 +93,7 @@ async def mark_sent(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
         .values(
-            status=OutboxStatus.SENT.value,
+            status=OutboxStatus.SENT,
             sent_at=now,
             claimed_until=None,
             telegram_message_id=telegram_message_id,
@@ -102,9 +102,7 @@ async def mark_sent(
     )
 
 
-async def retry_later(
-    session: AsyncSession, message_id: int, *, at: datetime, error: str
-) -> None:
+async def retry_later(session: AsyncSession, message_id: int, *, at: datetime, error: str) -> None:
     """Put the message back in the queue for another attempt at the given time."""
     await session.execute(
         update(OutboxMessage)
@@ -124,12 +122,29 @@ async def mark_failed(session: AsyncSession, message_id: int, *, error: str) -> 
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
         .values(
-            status=OutboxStatus.FAILED.value,
+            status=OutboxStatus.FAILED,
             claimed_until=None,
             last_error=error[:200],
             attempts=OutboxMessage.attempts + 1,
         )
     )
+
+
+BACKOFF_PREFIX = "backoff "
+
+
+async def retry_backed_off_now(session: AsyncSession, *, now: datetime) -> int:
+    """Telegram answers again: bring forward rows waiting out an outage (not 429 waits)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at > now,
+            OutboxMessage.last_error.startswith(BACKOFF_PREFIX),
+        )
+        .values(next_attempt_at=now)
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
 
 
 async def move_chat(session: AsyncSession, *, old_chat_id: int, new_chat_id: int) -> None:
@@ -138,7 +153,7 @@ async def move_chat(session: AsyncSession, *, old_chat_id: int, new_chat_id: int
         update(OutboxMessage)
         .where(
             OutboxMessage.chat_id == old_chat_id,
-            OutboxMessage.status == OutboxStatus.PENDING.value,
+            OutboxMessage.status == OutboxStatus.PENDING,
         )
         .values(chat_id=new_chat_id)
     )

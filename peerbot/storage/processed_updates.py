@@ -1,4 +1,4 @@
-"""Inbound updates: stored on arrival (encrypted), marked processed in the update's own transaction."""
+"""Inbound updates: stored encrypted on arrival, marked processed in their own transaction."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ async def unprocessed(session: AsyncSession) -> Sequence[tuple[int, str]]:
         .where(ProcessedUpdate.processed_at.is_(None), ProcessedUpdate.payload_enc.is_not(None))
         .order_by(ProcessedUpdate.update_id)
     )
-    return [(update_id, payload) for update_id, payload in rows.all()]
+    return [(update_id, payload or "") for update_id, payload in rows.all()]
 
 
 async def next_offset(session: AsyncSession) -> int | None:

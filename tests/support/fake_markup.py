@@ -44,20 +44,24 @@ def _check_rows(rows: Any, check_button: Any) -> None:
 
 def _check_inline_button(button: Any) -> None:
     if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-        raise bad_request("can't parse inline keyboard button: Field \"text\" must be of type String")
+        raise bad_request(
+            'can\'t parse inline keyboard button: Field "text" must be of type String'
+        )
     if not button["text"]:
         raise bad_request("can't parse inline keyboard button: Text must be non-empty")
     actions = _INLINE_ACTIONS & button.keys()
     if not actions:
-        raise bad_request("can't parse inline keyboard button: "
-                          "Text buttons are unallowed in the inline keyboard")  # fmt: skip
+        raise bad_request(
+            "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+        )
     if "callback_data" in button:
         data = button["callback_data"]
         if not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= 64:
             raise bad_request("BUTTON_DATA_INVALID")
     if "url" in button and not str(button["url"]).startswith(("http://", "https://", "tg://")):
-        raise bad_request(f"inline keyboard button URL '{button['url']}' is invalid: "
-                          "Wrong HTTP URL")  # fmt: skip
+        raise bad_request(
+            f"inline keyboard button URL '{button['url']}' is invalid: Wrong HTTP URL"
+        )
 
 
 def _check_reply_button(button: Any) -> None:

@@ -37,8 +37,11 @@ class StoredFile:
 
     def document_dict(self) -> dict[str, Any]:
         """Telegram Document object."""
-        doc: dict[str, Any] = {"file_id": self.file_id, "file_unique_id": self.file_unique_id,
-                               "file_size": self.size}  # fmt: skip
+        doc: dict[str, Any] = {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "file_size": self.size,
+        }
         if self.file_name:
             doc["file_name"] = self.file_name
         if self.mime_type:
@@ -47,8 +50,15 @@ class StoredFile:
 
     def photo_sizes(self) -> list[dict[str, Any]]:
         """Telegram PhotoSize list (a single size)."""
-        return [{"file_id": self.file_id, "file_unique_id": self.file_unique_id,
-                 "width": self.width, "height": self.height, "file_size": self.size}]  # fmt: skip
+        return [
+            {
+                "file_id": self.file_id,
+                "file_unique_id": self.file_unique_id,
+                "width": self.width,
+                "height": self.height,
+                "file_size": self.size,
+            }
+        ]
 
 
 class FakeChat:
@@ -78,8 +88,9 @@ class FakeGroup(FakeChat):
     """A group/supergroup with member statuses (creator/administrator/member/left/kicked)."""
 
     def __init__(self, chat_id: int, title: str, bot_status: str = "member") -> None:
-        super().__init__(chat_id, "supergroup" if str(chat_id).startswith("-100") else "group",
-                         title=title)  # fmt: skip
+        super().__init__(
+            chat_id, "supergroup" if str(chat_id).startswith("-100") else "group", title=title
+        )
         self.title = title
         self.bot_status = bot_status
         self.members: dict[int, str] = {}
@@ -157,8 +168,12 @@ class FakeMessage:
 
     def to_dict(self, with_reply: bool = True) -> dict[str, Any]:
         """Telegram Message object for the current state of the message."""
-        data: dict[str, Any] = {"message_id": self.message_id, "from": self.sender,
-                                "chat": self.chat.as_dict(), "date": self.date}  # fmt: skip
+        data: dict[str, Any] = {
+            "message_id": self.message_id,
+            "from": self.sender,
+            "chat": self.chat.as_dict(),
+            "date": self.date,
+        }
         if self.edit_date:
             data["edit_date"] = self.edit_date
         if with_reply and self.reply_to is not None:
@@ -182,8 +197,9 @@ class FakeMessage:
     def describe(self) -> str:
         """One transcript line, e.g. `#3 bot: Pick one [Yes | No] (edited 1x)`."""
         who = "bot" if self.from_bot else f"{self.sender.get('first_name')} ({self.sender['id']})"
-        body = self.content or (f"<{self.document.file_name}>" if self.document else "")
-        line = f"#{self.message_id} {who}: {body!r}"
+        line = f"#{self.message_id} {who}: {self.content!r}"
+        if self.document:
+            line += f" <document {self.document.file_name}>"
         if self.photo:
             line += " <photo>"
         if self.buttons:

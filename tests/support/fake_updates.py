@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from .fake_errors import ApiError
 
 # Update types Telegram delivers when allowed_updates is empty/unset.
 NOT_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
-TERMINATED = ("Conflict: terminated by other getUpdates request; "
-              "make sure that only one bot instance is running")  # fmt: skip
+TERMINATED = (
+    "Conflict: terminated by other getUpdates request; "
+    "make sure that only one bot instance is running"
+)
 
 
 class UpdateQueue:
@@ -49,8 +52,13 @@ class UpdateQueue:
         self._updates = [u for u in self._updates if u["update_id"] >= offset]
         self.confirmed_offset = max(self.confirmed_offset, min(offset, self._next_id))
 
-    async def poll(self, offset: int | None, limit: int, timeout: float,
-                   allowed: list[str] | None) -> list[dict[str, Any]]:  # fmt: skip
+    async def poll(
+        self,
+        offset: int | None,
+        limit: int,
+        timeout: float,  # noqa: ASYNC109
+        allowed: list[str] | None,
+    ) -> list[dict[str, Any]]:
         """getUpdates: confirm, then return up to `limit` updates, waiting up to `timeout`."""
         self._poll_seq += 1
         me = self._poll_seq
@@ -69,10 +77,8 @@ class UpdateQueue:
             if batch or self._closed or remaining <= 0:
                 return batch
             waiter = self._wakeup
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(waiter.wait(), remaining)
-            except TimeoutError:
-                pass
 
     def close(self) -> None:
         """Make every waiting long poll return now (server shutdown)."""

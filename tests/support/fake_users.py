@@ -24,17 +24,29 @@ def detect_entities(text: str) -> list[dict]:
     found = []
     for kind, pattern in _AUTO_ENTITIES:
         for match in pattern.finditer(text):
-            found.append({"type": kind, "offset": utf16_len(text[: match.start()]),
-                          "length": utf16_len(match.group())})  # fmt: skip
+            found.append(
+                {
+                    "type": kind,
+                    "offset": utf16_len(text[: match.start()]),
+                    "length": utf16_len(match.group()),
+                }
+            )
     return sorted(found, key=lambda e: e["offset"])
 
 
 class FakeUser:
     """A human Telegram user; chat defaults to the private chat with the bot."""
 
-    def __init__(self, world: FakeWorld, user_id: int, first_name: str, *,
-                 language_code: str | None = "en", username: str | None = None,
-                 last_name: str | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        world: FakeWorld,
+        user_id: int,
+        first_name: str,
+        *,
+        language_code: str | None = "en",
+        username: str | None = None,
+        last_name: str | None = None,
+    ) -> None:
         self.world = world
         self.id = user_id
         self.first_name = first_name
@@ -60,13 +72,15 @@ class FakeUser:
                 data[key] = getattr(self, key)
         return data
 
-    async def send_text(self, text: str, chat: Any = None,
-                        reply_to: FakeMessage | None = None) -> FakeMessage:  # fmt: skip
+    async def send_text(
+        self, text: str, chat: Any = None, reply_to: FakeMessage | None = None
+    ) -> FakeMessage:
         """Send a text message (enqueues a `message` update unless privacy mode hides it)."""
         return self.world.user_message(self, chat, text, detect_entities(text), reply_to)
 
-    async def send_command(self, command: str, args: str = "", chat: Any = None,
-                           mention: bool = False) -> FakeMessage:  # fmt: skip
+    async def send_command(
+        self, command: str, args: str = "", chat: Any = None, mention: bool = False
+    ) -> FakeMessage:
         """Send "/command args" (with "@botname" when mention=True) with a bot_command entity."""
         name = command.lstrip("/")
         head = f"/{name}@{self.world.bot_username}" if mention else f"/{name}"
@@ -75,8 +89,9 @@ class FakeUser:
         entities += [e for e in detect_entities(text) if e["offset"] >= utf16_len(head)]
         return self.world.user_message(self, chat, text, entities, None)
 
-    async def press(self, button_text: str, message: FakeMessage | None = None,
-                    chat: Any = None) -> str:  # fmt: skip
+    async def press(
+        self, button_text: str, message: FakeMessage | None = None, chat: Any = None
+    ) -> str:
         """Press an inline button by visible text; enqueues a callback_query, returns its id."""
         return self.world.user_press(self, button_text, message, chat)
 

@@ -27,8 +27,14 @@ def _charref(ref: str) -> str | None:
 
 
 def _attrs(raw: str) -> dict[str, str]:
-    return {m[1].lower(): next(v for v in m.groups()[1:] if v is not None) for m in
-            _ATTR_RE.finditer(raw)}  # fmt: skip
+    """Tag attributes; a bare `expandable` (on <blockquote>) maps to ""."""
+    found = {}
+    for match in _ATTR_RE.finditer(raw):
+        name, *values = match.groups()
+        found[name.lower()] = next(value for value in values if value is not None)
+    if re.search(r"(^|\s)expandable(\s|$)", raw):
+        found["expandable"] = ""
+    return found
 
 
 def parse_html(source: str) -> tuple[str, list[dict]]:
@@ -71,8 +77,9 @@ def _tag(source: str, i: int, out: TextBuilder, stack: list) -> int:
     if not stack:
         raise parse_error(f"Unexpected end tag {where}")
     if stack[-1][0] != name:
-        raise parse_error(f'Unmatched end tag {where}, expected "</{stack[-1][0]}>", '
-                          f'found "</{name}>"')  # fmt: skip
+        raise parse_error(
+            f'Unmatched end tag {where}, expected "</{stack[-1][0]}>", found "</{name}>"'
+        )
     _close(stack.pop(), out, stack)
     return end + 1
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 from .tg_entities import TextBuilder, byte_offset, parse_error
 
 _RESERVED = set("_*[]()~`>#+-=|{}.!")
-_TOGGLES = (("||", "spoiler"), ("__", "underline"), ("*", "bold"), ("_", "italic"),
-            ("~", "strikethrough"))  # fmt: skip
+_TOGGLES = (
+    ("||", "spoiler"),
+    ("__", "underline"),
+    ("*", "bold"),
+    ("_", "italic"),
+    ("~", "strikethrough"),
+)
 _NAMES = {
     "bold": "Bold", "italic": "Italic", "underline": "Underline", "spoiler": "Spoiler",
     "strikethrough": "Strikethrough", "text_link": "TextUrl", "custom_emoji": "CustomEmoji",
@@ -15,12 +20,14 @@ _NAMES = {
 
 
 def _unclosed(kind: str, src: str, index: int) -> Exception:
-    return parse_error(f"Can't find end of {_NAMES[kind]} entity at byte offset "
-                       f"{byte_offset(src, index)}")  # fmt: skip
+    return parse_error(
+        f"Can't find end of {_NAMES[kind]} entity at byte offset {byte_offset(src, index)}"
+    )
 
 
 def _reserved(char: str) -> Exception:
-    return parse_error(f"Character '{char}' is reserved and must be escaped with the preceding '\\'")
+    detail = f"Character '{char}' is reserved and must be escaped with the preceding '\\'"
+    return parse_error(detail)
 
 
 def _literal_until(src: str, i: int, closer: str) -> tuple[str, int] | None:
@@ -129,8 +136,9 @@ def parse_markdown(src: str) -> tuple[str, list[dict]]:
     i = 0
     while i < len(src):
         char = src[i]
-        unclosed = parse_error("Can't find end of the entity starting at byte offset "
-                               f"{byte_offset(src, i)}")  # fmt: skip
+        unclosed = parse_error(
+            f"Can't find end of the entity starting at byte offset {byte_offset(src, i)}"
+        )
         if char == "\\" and src[i + 1 : i + 2] in ("_", "*", "`", "["):
             out.add(src[i + 1])
             i += 2

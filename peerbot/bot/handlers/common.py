@@ -38,7 +38,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("help", help_command))
     application.add_handler(CommandHandler("cancel", cancel))
     application.add_handler(
-        MessageHandler(filters.ChatType.PRIVATE & (filters.TEXT | filters.COMMAND), not_understood),
+        MessageHandler(
+            filters.ChatType.PRIVATE & (filters.TEXT | filters.COMMAND), not_understood
+        ),
         group=10,
     )
     application.add_handler(CallbackQueryHandler(stale_button), group=10)

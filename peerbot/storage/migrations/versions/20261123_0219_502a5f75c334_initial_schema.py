@@ -42,6 +42,11 @@ def upgrade() -> None:
         "outbox_messages",
         ["status", "next_attempt_at", "priority"],
     )
+    op.create_index(
+        op.f("ix_outbox_messages_chat_id_status_id"),
+        "outbox_messages",
+        ["chat_id", "status", "id"],
+    )
 
     op.create_table(
         "people",
@@ -72,7 +77,10 @@ def upgrade() -> None:
     op.create_table(
         "processed_updates",
         sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("outcome", sa.String(length=16), nullable=True),
+        sa.Column("payload_enc", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("update_id", name=op.f("pk_processed_updates")),
     )
     op.create_index(

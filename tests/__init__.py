@@ -1,0 +1,1 @@
+"""peerbot's tests, mirroring the package layout."""

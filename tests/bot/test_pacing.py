@@ -1,0 +1,39 @@
+"""Private-chat pacing: a short burst, then about one message a second; 429 pauses all."""
+
+from peerbot.bot.pacing import ChatPacer
+
+
+class ManualClock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_burst_then_one_per_second():
+    clock = ManualClock()
+    pacer = ChatPacer(rate_per_second=1.0, burst=3, clock=clock)
+    assert [pacer.delay_for(42) for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert pacer.delay_for(42) == 1.0
+    clock.now += 1.0
+    assert pacer.delay_for(42) == 0.0
+    assert pacer.delay_for(42) > 0
+
+
+def test_chats_are_paced_independently_and_groups_not_at_all():
+    pacer = ChatPacer(rate_per_second=1.0, burst=1, clock=ManualClock())
+    assert pacer.delay_for(1) == 0.0
+    assert pacer.delay_for(2) == 0.0
+    assert pacer.delay_for(1) > 0
+    assert all(pacer.delay_for(-100123) == 0.0 for _ in range(10))
+
+
+def test_retry_after_pauses_every_chat():
+    clock = ManualClock()
+    pacer = ChatPacer(clock=clock)
+    pacer.pause_all(5)
+    assert pacer.delay_for(7) == 5.0
+    assert pacer.delay_for(-100) == 5.0
+    clock.now += 5
+    assert pacer.delay_for(7) == 0.0

@@ -1,0 +1,1 @@
+"""Tests for the fake Telegram Bot API server in tests/support."""

@@ -1,0 +1,270 @@
+"""State of the fake Telegram: the bot, users, chats, messages, files and callback queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .fake_errors import bad_request, forbidden
+from .fake_models import FakeChat, FakeGroup, FakeMessage, StoredFile
+from .fake_updates import UpdateQueue
+from .fake_users import FakeUser
+
+
+class FakeWorld:
+    """Everything the fake Bot API knows; FakeBotApi adds the HTTP server on top."""
+
+    def __init__(
+        self,
+        *,
+        first_user_id: int = 5001,
+        first_update_id: int = 100000,
+        bot_username: str = "peerbot_test_bot",
+        bot_first_name: str = "Peerbot",
+        can_read_all_group_messages: bool = False,
+    ) -> None:
+        self.updates = UpdateQueue(first_update_id)
+        self.bot_id = 100000001  # replaced by the digits of the first token used
+        self.bot_username = bot_username
+        self.bot_first_name = bot_first_name
+        self.can_read_all_group_messages = can_read_all_group_messages
+        self.users: dict[int, FakeUser] = {}
+        self.chats: dict[int, FakeChat] = {}
+        self.files: dict[str, StoredFile] = {}
+        self.blocked: set[int] = set()
+        self.reply_keyboards: dict[int, dict | None] = {}
+        self.callback_queries: dict[str, dict[str, Any]] = {}
+        self.callback_answers: dict[str, dict[str, Any]] = {}
+        self._sent: list[FakeMessage] = []
+        self._next_user_id = first_user_id
+        self._serial = 0
+
+    @property
+    def bot_user(self) -> dict[str, Any]:
+        """The bot's User object as getMe returns it."""
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": self.bot_first_name,
+            "username": self.bot_username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": self.can_read_all_group_messages,
+            "supports_inline_queries": False,
+        }
+
+    @property
+    def confirmed_offset(self) -> int:
+        """Highest getUpdates offset the bot has sent (0 before any)."""
+        return self.updates.confirmed_offset
+
+    def pending_updates(self) -> list[dict[str, Any]]:
+        """Updates enqueued but not yet confirmed by the bot."""
+        return self.updates.pending()
+
+    def serial(self) -> int:
+        """A fresh number for ids (callback queries, files)."""
+        self._serial += 1
+        return self._serial
+
+    # -- people and chats ------------------------------------------------------------------
+
+    def private_user(
+        self,
+        user_id: int | None = None,
+        first_name: str = "Alex",
+        language_code: str | None = "en",
+        username: str | None = None,
+        last_name: str | None = None,
+    ) -> FakeUser:
+        """Create a user and their private chat with the bot (chat id == user id)."""
+        if user_id is None:
+            while self._next_user_id in self.users:
+                self._next_user_id += 1
+            user_id = self._next_user_id
+        user = FakeUser(
+            self,
+            user_id,
+            first_name,
+            language_code=language_code,
+            username=username,
+            last_name=last_name,
+        )
+        self.users[user_id] = user
+        self.chats[user_id] = FakeChat(
+            user_id, "private", first_name=first_name, last_name=last_name, username=username
+        )
+        return user
+
+    def group(
+        self,
+        chat_id: int = -1001234567890,
+        title: str = "Coordinators",
+        members: list[FakeUser] = (),
+        admins: list[FakeUser] = (),  # type: ignore[assignment]
+        bot_status: str = "member",
+    ) -> FakeGroup:
+        """Create a group the bot is in; admins get status "administrator"."""
+        group = FakeGroup(chat_id, title, bot_status)
+        for user in members:
+            group.add_member(user)
+        for user in admins:
+            group.add_member(user, "administrator")
+        self.chats[chat_id] = group
+        return group
+
+    def resolve_chat(self, ref: Any) -> FakeChat:
+        """A FakeChat from a FakeChat, FakeUser (their private chat) or chat id."""
+        if isinstance(ref, FakeChat):
+            return ref
+        chat_id = ref.id if isinstance(ref, FakeUser) else int(ref)
+        if chat_id not in self.chats:
+            raise KeyError(f"fake Telegram has no chat {chat_id}")
+        return self.chats[chat_id]
+
+    def api_chat(self, chat_id: Any) -> FakeChat:
+        """Chat for a Bot API chat_id parameter (id or @username); 400 "chat not found"."""
+        if isinstance(chat_id, str) and chat_id.startswith("@"):
+            wanted = chat_id[1:].lower()
+            for chat in self.chats.values():
+                if str(chat.names.get("username", "")).lower() == wanted:
+                    return chat
+        elif isinstance(chat_id, int) and chat_id in self.chats:
+            return self.chats[chat_id]
+        raise bad_request("chat not found")
+
+    def target_chat(self, params: dict[str, Any]) -> FakeChat:
+        """Chat a sending method writes to; 403 if that user blocked the bot."""
+        chat = self.api_chat(params.get("chat_id"))
+        if chat.type == "private" and chat.id in self.blocked:
+            raise forbidden("bot was blocked by the user")
+        return chat
+
+    # -- messages ----------------------------------------------------------------------------
+
+    def messages(self, chat: Any, include_deleted: bool = False) -> list[FakeMessage]:
+        """The bot's messages in a chat, oldest first."""
+        return [
+            m
+            for m in self.resolve_chat(chat).transcript
+            if m.from_bot and (include_deleted or not m.deleted)
+        ]
+
+    def sent_messages(self, chat_id: Any = None) -> list[FakeMessage]:
+        """Every message the bot created (deleted ones included), optionally in one chat."""
+        if chat_id is None:
+            return list(self._sent)
+        chat = self.resolve_chat(chat_id)
+        return [m for m in self._sent if m.chat is chat]
+
+    def find_message(self, chat: FakeChat, message_id: Any) -> FakeMessage | None:
+        """A not-deleted message in the chat by id."""
+        for message in chat.transcript:
+            if message.message_id == message_id and not message.deleted:
+                return message
+        return None
+
+    def transcript(self, chat: Any) -> str:
+        """Readable dump of a chat, used in assertion messages."""
+        target = self.resolve_chat(chat)
+        lines = [m.describe() for m in target.transcript] or ["(no messages)"]
+        return f"chat {target.id} transcript:\n  " + "\n  ".join(lines)
+
+    def add_bot_message(self, chat: FakeChat, method: str, **fields: Any) -> FakeMessage:
+        """Store a message the bot sent; tracks the reply keyboard shown in the chat."""
+        message = FakeMessage(chat, chat.next_message_id(), self.bot_user, True, method, **fields)
+        chat.transcript.append(message)
+        self._sent.append(message)
+        markup = message.reply_markup or {}
+        if "keyboard" in markup:
+            self.reply_keyboards[chat.id] = markup
+        elif markup.get("remove_keyboard"):
+            self.reply_keyboards[chat.id] = None
+        return message
+
+    def user_message(
+        self,
+        user: FakeUser,
+        chat: Any,
+        text: str,
+        entities: list[dict],
+        reply_to: FakeMessage | None,
+    ) -> FakeMessage:
+        """A user writes in a chat; enqueues a `message` update unless privacy mode hides it."""
+        target = self.resolve_chat(chat if chat is not None else user)
+        if isinstance(target, FakeGroup) and target.status_of(user.id) in ("left", "kicked"):
+            raise AssertionError(f"{user!r} is not a member of {target!r}")
+        message = FakeMessage(
+            target,
+            target.next_message_id(),
+            user.as_dict(),
+            False,
+            text=text,
+            entities=entities,
+            reply_to=reply_to,
+        )
+        target.transcript.append(message)
+        keyboard = self.reply_keyboards.get(target.id) or {}
+        if keyboard.get("one_time_keyboard"):
+            self.reply_keyboards[target.id] = None
+        if self._bot_sees(target, message):
+            message.update_id = self.updates.enqueue("message", message.to_dict())["update_id"]
+        return message
+
+    def _bot_sees(self, chat: FakeChat, message: FakeMessage) -> bool:
+        """Privacy mode: in groups a non-admin bot sees only commands, replies and mentions."""
+        if not isinstance(chat, FakeGroup) or self.can_read_all_group_messages:
+            return True
+        if chat.bot_status in ("administrator", "creator"):
+            return True
+        if message.reply_to is not None and message.reply_to.from_bot:
+            return True
+        text = message.text or ""
+        if any(e["type"] == "bot_command" and e["offset"] == 0 for e in message.entities):
+            addressee = text.split()[0].partition("@")[2]
+            return not addressee or addressee.lower() == self.bot_username.lower()
+        return f"@{self.bot_username.lower()}" in text.lower()
+
+    # -- inline buttons --------------------------------------------------------------------
+
+    def user_press(self, user: FakeUser, text: str, message: FakeMessage | None, chat: Any) -> str:
+        """Find the inline button and enqueue its callback_query; returns the query id."""
+        target = message.chat if message else self.resolve_chat(chat if chat is not None else user)
+        candidates = [message] if message else list(reversed(self.messages(target)))
+        candidates = [m for m in candidates if m.inline_buttons]
+        found = self._find_button(candidates, text)
+        if found is None:
+            listing = "\n  ".join(f"#{m.message_id}: {m.buttons}" for m in candidates[:5])
+            raise AssertionError(
+                f"no inline button {text!r} in chat {target.id}; visible "
+                f"buttons (newest first):\n  {listing or '(none)'}"
+            )
+        owner, button = found
+        if "callback_data" not in button:
+            raise AssertionError(f"button {button['text']!r} has no callback_data: {button}")
+        query_id = str(4_000_000_000_000_000_000 + self.serial())
+        payload = {
+            "id": query_id,
+            "from": user.as_dict(),
+            "message": owner.to_dict(),
+            "chat_instance": str(8_000_000_000_000_000_000 + abs(target.id)),
+            "data": button["callback_data"],
+        }
+        self.callback_queries[query_id] = {"answered": False, "user_id": user.id, "message": owner}
+        self.updates.enqueue("callback_query", payload)
+        return query_id
+
+    @staticmethod
+    def _find_button(messages: list[FakeMessage], text: str) -> tuple[FakeMessage, dict] | None:
+        for message in messages:
+            for button in message.inline_buttons:
+                if button["text"] == text:
+                    return message, button
+        for message in messages:
+            partial = [b for b in message.inline_buttons if text.lower() in b["text"].lower()]
+            if len(partial) > 1:
+                raise AssertionError(
+                    f"button text {text!r} is ambiguous in message "
+                    f"#{message.message_id}: {message.buttons}"
+                )
+            if partial:
+                return message, partial[0]
+        return None

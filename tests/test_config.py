@@ -1,0 +1,67 @@
+"""Settings: defaults, normalisation, and one-line errors naming the variable."""
+
+import pytest
+
+from peerbot.config import DEFAULT_DATABASE_URL, SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch, tmp_path):
+    for name in (
+        "BOT_TOKEN",
+        "DATABASE_URL",
+        "TELEGRAM_API_URL",
+        "COORDINATOR_CHAT_ID",
+        "COORDINATOR_IDS",
+        "PROGRAM_DIR",
+        "ENCRYPTION_KEY",
+        "TIMEZONE",
+    ):
+        monkeypatch.delenv(f"PEERBOT_{name}", raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+def test_defaults_use_embedded_sqlite_and_telegram():
+    settings = load_settings()
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.telegram_api_url == "https://api.telegram.org"
+    assert settings.bot_token is None
+    assert settings.coordinator_ids == frozenset()
+
+
+def test_environment_values_are_normalised(monkeypatch):
+    monkeypatch.setenv("PEERBOT_BOT_TOKEN", " 123:abc ")
+    monkeypatch.setenv("PEERBOT_DATABASE_URL", "postgresql://u@h/db")
+    monkeypatch.setenv("PEERBOT_TELEGRAM_API_URL", "http://127.0.0.1:8081/")
+    monkeypatch.setenv("PEERBOT_COORDINATOR_IDS", "11, 22,33")
+    settings = load_settings()
+    assert settings.bot_token is not None and settings.bot_token.get_secret_value() == "123:abc"
+    assert settings.database_url == "postgresql+asyncpg://u@h/db"
+    assert settings.telegram_api_url == "http://127.0.0.1:8081"
+    assert settings.coordinator_ids == frozenset({11, 22, 33})
+
+
+def test_dotenv_file_is_read(tmp_path):
+    (tmp_path / ".env").write_text("PEERBOT_TIMEZONE=Europe/Madrid\n")
+    assert load_settings().timezone == "Europe/Madrid"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("BOT_TOKEN", "no-colon"),
+        ("DATABASE_URL", "mysql://x/y"),
+        ("TELEGRAM_API_URL", "http://host/bot123:abc"),
+        ("COORDINATOR_CHAT_ID", "the-group"),
+        ("COORDINATOR_IDS", "12,abc"),
+        ("PROGRAM_DIR", "/no/such/folder"),
+        ("TIMEZONE", "Mars/Olympus"),
+    ],
+)
+def test_invalid_setting_names_the_variable(monkeypatch, variable, value):
+    monkeypatch.setenv(f"PEERBOT_{variable}", value)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert message.startswith(f"PEERBOT_{variable}:")
+    assert "\n" not in message
