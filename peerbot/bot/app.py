@@ -48,6 +48,7 @@ def build_application(deps: Deps) -> PeerbotApplication:
     )
     application.bot_data[DEPS_KEY] = deps
     common.register(application)
+    common.register_fallbacks(application)
     application.add_error_handler(on_error)  # type: ignore[arg-type]
     return application
 

@@ -78,6 +78,7 @@ class OutboxSender:
         self._stopping = False
         self._in_flight: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(self._tuning.concurrency)
+        self._drain_deadline = 0.0
         self._outage = True  # rows left backing off by an earlier run are retried on first success
 
     def wake(self) -> None:
@@ -86,9 +87,12 @@ class OutboxSender:
 
     async def run(self) -> None:
         """Deliver until stop() is called; survives database and network errors."""
-        while not self._stopping:
+        loop = asyncio.get_running_loop()
+        while not self._stopping or loop.time() < self._drain_deadline:
             try:
                 claimed = await self.deliver_due()
+                if not claimed and self._stopping:
+                    break  # nothing more is due: no need to use the whole grace period
                 wait = 0.0 if claimed else await self._idle_wait()
             except Exception as error:  # keep delivering after a passing database fault
                 log.error("outbox loop error: %s", type(error).__name__)
@@ -99,8 +103,12 @@ class OutboxSender:
             self._wake.clear()
         await self._drain_in_flight()
 
-    async def stop(self) -> None:
-        """Stop claiming; messages already handed to Telegram finish first."""
+    async def stop(self, grace_seconds: float = 5.0) -> None:
+        """Deliver what is due for a short grace period, then stop claiming.
+
+        Messages already handed to Telegram always finish; the rest wait in the outbox.
+        """
+        self._drain_deadline = asyncio.get_running_loop().time() + grace_seconds
         self._stopping = True
         self._wake.set()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dtm
 import io
+import json
 import time
 
 import httpx
@@ -56,8 +57,8 @@ async def test_send_message_accepts_json_form_and_query(api: FakeBotApi, http: h
     markup = {"inline_keyboard": [[{"text": "Yes", "callback_data": "y"}]]}
     by_json = await http.post("sendMessage", json={"chat_id": user.id, "text": "json",
                                                    "reply_markup": markup})  # fmt: skip
-    by_form = await http.post("sendMessage", data={"chat_id": str(user.id), "text": "42",
-                                                   "reply_markup": str(markup).replace("'", '"')})  # fmt: skip
+    form = {"chat_id": str(user.id), "text": "42", "reply_markup": json.dumps(markup)}
+    by_form = await http.post("sendMessage", data=form)
     by_query = await http.get("sendMessage", params={"chat_id": user.id, "text": "query"})
     assert [r.status_code for r in (by_json, by_form, by_query)] == [200, 200, 200]
     sent = by_form.json()["result"]
@@ -104,9 +105,9 @@ async def test_html_parse_mode_becomes_text_and_entities(api: FakeBotApi, bot: B
     message = await bot.send_message(user.id, "<b>Hi</b>, &lt;Alex&gt;", parse_mode="HTML")
     assert message.text == "Hi, <Alex>"
     assert [(e.type, e.offset, e.length) for e in message.entities] == [("bold", 0, 2)]
-    with pytest.raises(BadRequest, match='Unsupported start tag "br"'):
+    with pytest.raises(BadRequest, match='(?i)unsupported start tag "br"'):
         await bot.send_message(user.id, "line<br>break", parse_mode="HTML")
-    with pytest.raises(BadRequest, match="Character '!' is reserved"):
+    with pytest.raises(BadRequest, match="(?i)character '!' is reserved"):
         await bot.send_message(user.id, "Hello!", parse_mode="MarkdownV2")
 
 
@@ -178,7 +179,7 @@ async def test_press_produces_callback_query(api: FakeBotApi, bot: Bot):
     assert queries[0].from_user.id == user.id and queries[0].message.text == "Pick"
     assert queries[2].message.message_id == older.message_id
     assert updates[1].update_id == updates[0].update_id + 1
-    with pytest.raises(AssertionError, match=r"no inline button 'Nope'.*\['✅ Yes', 'No'\]"):
+    with pytest.raises(AssertionError, match=r"(?s)no inline button 'Nope'.*\['✅ Yes', 'No'\]"):
         await user.press("Nope")
 
 
@@ -256,17 +257,23 @@ async def test_long_poll_times_out_empty(api: FakeBotApi, http: httpx.AsyncClien
     assert 0.25 <= time.monotonic() - started < 1.5
 
 
-async def test_second_poll_terminates_first_with_conflict(api: FakeBotApi, bot: Bot):
-    first = asyncio.create_task(bot.get_updates(timeout=5))
+async def test_second_poll_terminates_first_with_conflict(
+    api: FakeBotApi, http: httpx.AsyncClient
+):
+    # PTB's own get_updates pool has a single connection, so two raw clients race here.
+    first = asyncio.create_task(http.post("getUpdates", json={"timeout": 5}))
     await asyncio.sleep(0.1)
-    second = asyncio.create_task(bot.get_updates(timeout=0.2))
-    with pytest.raises(Conflict, match="terminated by other getUpdates request"):
-        await asyncio.wait_for(first, 2)
-    assert await second == ()
+    second = await http.post("getUpdates", json={"timeout": 0.1})
+    terminated = await asyncio.wait_for(first, 2)
+    assert second.json() == {"ok": True, "result": []}
+    assert terminated.status_code == 409
+    assert terminated.json()["description"].startswith(
+        "Conflict: terminated by other getUpdates request"
+    )
 
 
 async def test_webhook_blocks_get_updates(api: FakeBotApi, bot: Bot):
-    with pytest.raises(BadRequest, match="HTTPS URL must be provided"):
+    with pytest.raises(BadRequest, match="(?i)https url must be provided"):
         await bot.set_webhook("http://example.com/hook")
     assert await bot.set_webhook("https://example.com/hook") is True
     assert (await bot.get_webhook_info()).url == "https://example.com/hook"

@@ -84,12 +84,13 @@ def add_control_routes(app: web.Application, api: FakeBotApi) -> None:
 
     async def failures(request: web.Request, body: dict[str, Any]) -> Any:
         kind = body.pop("kind")
-        actions = {
+        actions: dict[str, Callable[..., Any]] = {
             "next": api.fail_next,
             "for": api.fail_for,
             "slow": api.slow,
             "reset": api.reset_failures,
-            "block": lambda user_id: api.block_user(user_id),
+            "block": lambda user_id: api.block_user(int(user_id)),
+            "unblock": lambda user_id: api.unblock_user(int(user_id)),
             "rate_limits": api.enforce_rate_limits,
         }
         actions[kind](**body)

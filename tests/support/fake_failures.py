@@ -112,6 +112,7 @@ class RateLimiter:
         global_per_s: int | None,
         private_burst: int,
     ) -> None:
+        # scope -> (messages allowed per period, period in seconds, extra burst allowance)
         self.limits = {
             "private_chat": (per_private_chat_per_s, 1.0, private_burst),
             "group": (per_group_per_min, 60.0, 0),
@@ -128,7 +129,7 @@ class RateLimiter:
             rate, period, burst = self.limits[scope]
             if rate is None:
                 continue
-            allowed = max(1, math.floor(rate * period)) + burst
+            allowed = max(1, math.floor(rate)) + burst
             window = self.windows.setdefault((scope, key), deque())
             while window and window[0] <= now - period:
                 window.popleft()

@@ -94,22 +94,18 @@ class FakeGroup(FakeChat):
         self.title = title
         self.bot_status = bot_status
         self.members: dict[int, str] = {}
-        self.users: dict[int, FakeUser] = {}
 
     def add_member(self, user: FakeUser, status: str = "member") -> None:
         """Put a user in the group with the given status."""
         self.members[user.id] = status
-        self.users[user.id] = user
 
     def remove_member(self, user: FakeUser) -> None:
         """Mark a user as having left the group."""
         self.members[user.id] = "left"
-        self.users[user.id] = user
 
     def ban_member(self, user: FakeUser) -> None:
         """Mark a user as banned ("kicked") from the group."""
         self.members[user.id] = "kicked"
-        self.users[user.id] = user
 
     def status_of(self, user_id: int) -> str:
         """Membership status of a user ("left" when unknown)."""

@@ -10,7 +10,9 @@ import argparse
 import asyncio
 import contextlib
 import inspect
+import logging
 import re
+import signal
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -35,6 +37,7 @@ from .fake_world import FakeWorld
 
 __all__ = ["FakeBotApi", "FakeChat", "FakeGroup", "FakeMessage", "FakeUser", "StoredFile"]
 
+_log = logging.getLogger(__name__)
 _TOKEN_RE = re.compile(r"(\d+):(.+)")
 _DEFAULT: Any = object()
 
@@ -48,6 +51,7 @@ class FakeBotApi(FakeWorld):
         self.port = port
         self.requests: list[RequestRecord] = []
         self.rate_limit_hits: list[RateLimitHit] = []
+        self.internal_errors: list[Exception] = []
         self.failures = FailurePlan()
         self.rate_limiter: RateLimiter | None = None
         self._send = SendMethods(self)
@@ -131,6 +135,10 @@ class FakeBotApi(FakeWorld):
             status, body = 200, {"ok": True, "result": result}
         except ApiError as error:
             status, body = error.status, error.payload()
+        except Exception as error:  # a bug in the fake: answer 500 and keep it for the test
+            _log.exception("fake Bot API failed on %s", name)
+            self.internal_errors.append(error)
+            status, body = 500, {"ok": False, "error_code": 500, "description": repr(error)}
         delay = self.failures.delay_for(name.lower())
         if delay:
             with contextlib.suppress(TimeoutError):
@@ -144,17 +152,16 @@ class FakeBotApi(FakeWorld):
         failure = self.failures.failure_for(method)
         if failure is not None:
             raise failure
-        limited = self.rate_limiter is not None and method in RATE_LIMITED_METHODS
-        chat_id = params.get("chat_id")
-        if limited and isinstance(chat_id, int) and chat_id in self.chats:
-            hit = self.rate_limiter.check(func.__name__, chat_id, time.monotonic())  # type: ignore[union-attr]
-            if hit is not None:
-                self.rate_limit_hits.append(hit)
-                raise rate_limit_error(hit)
-            result = await func(params)
-            self.rate_limiter.record(chat_id, time.monotonic())  # type: ignore[union-attr]
-            return result
-        return await func(params)
+        limiter, chat_id = self.rate_limiter, params.get("chat_id")
+        if limiter is None or method not in RATE_LIMITED_METHODS or chat_id not in self.chats:
+            return await func(params)
+        hit = limiter.check(func.__name__, chat_id, time.monotonic())
+        if hit is not None:
+            self.rate_limit_hits.append(hit)
+            raise rate_limit_error(hit)
+        result = await func(params)
+        limiter.record(chat_id, time.monotonic())
+        return result
 
     # -- failure switches ------------------------------------------------------------------
 
@@ -292,8 +299,10 @@ async def _serve(host: str, port: int) -> None:
             f"curl -X POST {api.url}/_test/users/5001/command "
             "-H 'Content-Type: application/json' -d '{\"command\": \"/start\"}'"
         )
-        print(f"Fake Bot API on {api.url} (bot base_url {api.url}/bot); try: {curl}")  # noqa: T201
-        await asyncio.Event().wait()
+        print(f"Fake Bot API on {api.url} (bot base_url {api.url}/bot); try: {curl}", flush=True)  # noqa: T201
+        stopped = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
+        await stopped.wait()
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from .fake_errors import bad_request, forbidden
@@ -98,8 +99,8 @@ class FakeWorld:
         self,
         chat_id: int = -1001234567890,
         title: str = "Coordinators",
-        members: list[FakeUser] = (),
-        admins: list[FakeUser] = (),  # type: ignore[assignment]
+        members: Iterable[FakeUser] = (),
+        admins: Iterable[FakeUser] = (),
         bot_status: str = "member",
     ) -> FakeGroup:
         """Create a group the bot is in; admins get status "administrator"."""

@@ -33,17 +33,17 @@ async def stale_button(update: Update, context: PeerbotContext) -> None:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Add the common commands; later groups of handlers go before the fallbacks."""
+    """Add the common commands."""
     application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("help", help_command))
     application.add_handler(CommandHandler("cancel", cancel))
-    application.add_handler(
-        MessageHandler(
-            filters.ChatType.PRIVATE & (filters.TEXT | filters.COMMAND), not_understood
-        ),
-        group=10,
-    )
-    application.add_handler(CallbackQueryHandler(stale_button), group=10)
+
+
+def register_fallbacks(application: Application) -> None:  # type: ignore[type-arg]
+    """Add last: within one handler group only the first match runs, so these catch the rest."""
+    private_text = filters.ChatType.PRIVATE & (filters.TEXT | filters.COMMAND)
+    application.add_handler(MessageHandler(private_text, not_understood))
+    application.add_handler(CallbackQueryHandler(stale_button))
 
 
 COMMAND_MENU = ("start", "help", "cancel")

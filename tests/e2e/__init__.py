@@ -1,0 +1,1 @@
+"""End-to-end: the real `peerbot run` process over HTTP against the fake Bot API."""

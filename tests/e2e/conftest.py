@@ -1,0 +1,38 @@
+"""Fixtures for end-to-end tests: a fake Bot API server and a way to start the bot."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.bot_process import BotProcess
+from tests.support.fake_telegram import FakeBotApi
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi() as server:
+        yield server
+
+
+@pytest.fixture
+def bot_workdir(tmp_path: Path) -> Path:
+    folder = tmp_path / "bot"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def start_bot(api: FakeBotApi, bot_workdir: Path) -> Iterator[Callable[..., BotProcess]]:
+    started: list[BotProcess] = []
+
+    def start(**settings: str) -> BotProcess:
+        process = BotProcess(api.url, bot_workdir, **settings).start()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.cleanup()
