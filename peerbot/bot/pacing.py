@@ -54,6 +54,10 @@ class ChatPacer:
         while (delay := self.delay_for(chat_id)) > 0:
             await asyncio.sleep(delay)  # noqa: ASYNC110 - a computed delay, no event to await
 
+    def paused_for(self) -> float:
+        """Seconds left of a pause Telegram asked for (0 when none)."""
+        return max(0.0, self._paused_until - self.clock())
+
     def pause_all(self, seconds: float) -> None:
         """Hold every send for a while: Telegram said to retry after that many seconds."""
         self._paused_until = max(self._paused_until, self.clock() + seconds)

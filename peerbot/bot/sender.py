@@ -42,7 +42,7 @@ class SenderTuning:
 
     batch_size: int = 30
     concurrency: int = 8
-    lease: timedelta = timedelta(seconds=60)
+    lease: timedelta = timedelta(seconds=30)  # > the longest send (see the app's timeouts)
     idle_poll_seconds: float = 2.0
     backoff_base_seconds: float = 1.0
     backoff_max_seconds: float = 300.0
@@ -114,6 +114,9 @@ class OutboxSender:
 
     async def deliver_due(self) -> int:
         """Claim one batch of due rows and start delivering them; return how many."""
+        paused = self._pacer.paused_for()
+        if paused > 0:  # Telegram asked us to wait: claiming now would only hold leases
+            await asyncio.sleep(paused)
         free = self._tuning.batch_size - len(self._in_flight)
         if free <= 0:
             await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)

@@ -55,16 +55,20 @@ async def test_unknown_method_and_bad_token_are_404(api: FakeBotApi, http: httpx
 async def test_send_message_accepts_json_form_and_query(api: FakeBotApi, http: httpx.AsyncClient):
     user = api.private_user()
     markup = {"inline_keyboard": [[{"text": "Yes", "callback_data": "y"}]]}
-    by_json = await http.post("sendMessage", json={"chat_id": user.id, "text": "json",
-                                                   "reply_markup": markup})  # fmt: skip
+    by_json = await http.post(
+        "sendMessage", json={"chat_id": user.id, "text": "json", "reply_markup": markup}
+    )
     form = {"chat_id": str(user.id), "text": "42", "reply_markup": json.dumps(markup)}
     by_form = await http.post("sendMessage", data=form)
     by_query = await http.get("sendMessage", params={"chat_id": user.id, "text": "query"})
     assert [r.status_code for r in (by_json, by_form, by_query)] == [200, 200, 200]
     sent = by_form.json()["result"]
     assert sent["text"] == "42"  # string params are not JSON-decoded
-    assert sent["reply_markup"] == markup and sent["chat"] == {"id": user.id, "type": "private",
-                                                               "first_name": "Alex"}  # fmt: skip
+    assert sent["reply_markup"] == markup and sent["chat"] == {
+        "id": user.id,
+        "type": "private",
+        "first_name": "Alex",
+    }
     assert sent["from"]["id"] == BOT_ID and isinstance(sent["date"], int)
     assert [m.text for m in user.messages()] == ["json", "42", "query"]
     assert [m.message_id for m in user.messages()] == [1, 2, 3]
@@ -131,10 +135,12 @@ async def test_edit_message_text_and_not_modified(api: FakeBotApi, bot: Bot):
     user = api.private_user()
     sent = await bot.send_message(user.id, "Pick", reply_markup=keyboard(("Yes", "y")))
     with pytest.raises(BadRequest, match=NOT_MODIFIED):
-        await bot.edit_message_text("Pick", user.id, sent.message_id,
-                                    reply_markup=keyboard(("Yes", "y")))  # fmt: skip
-    edited = await bot.edit_message_text("Picked", user.id, sent.message_id,
-                                         reply_markup=keyboard(("Yes", "y")))  # fmt: skip
+        await bot.edit_message_text(
+            "Pick", user.id, sent.message_id, reply_markup=keyboard(("Yes", "y"))
+        )
+    edited = await bot.edit_message_text(
+        "Picked", user.id, sent.message_id, reply_markup=keyboard(("Yes", "y"))
+    )
     assert edited.text == "Picked" and edited.edit_date is not None
     # Omitting reply_markup in an edit removes the inline keyboard, as on Telegram.
     removed = await bot.edit_message_text("Done", user.id, sent.message_id)
@@ -152,8 +158,9 @@ async def test_edit_reply_markup_rules(api: FakeBotApi, bot: Bot):
         await bot.edit_message_reply_markup(
             user.id, sent.message_id, reply_markup=keyboard(("A", "a"))
         )
-    changed = await bot.edit_message_reply_markup(user.id, sent.message_id,
-                                                  reply_markup=keyboard(("B", "b")))  # fmt: skip
+    changed = await bot.edit_message_reply_markup(
+        user.id, sent.message_id, reply_markup=keyboard(("B", "b"))
+    )
     assert changed.reply_markup == keyboard(("B", "b")) and changed.text == "Pick"
     assert await bot.delete_message(user.id, sent.message_id) is True
     with pytest.raises(BadRequest, match="Message to edit not found"):
@@ -287,8 +294,9 @@ async def test_stop_is_prompt_with_long_poll_in_flight(http: httpx.AsyncClient):
     server = FakeBotApi()
     await server.start()
     async with httpx.AsyncClient() as client:
-        poll = asyncio.create_task(client.post(f"{server.url}/bot{TOKEN}/getUpdates",
-                                               json={"timeout": 30}, timeout=10))  # fmt: skip
+        poll = asyncio.create_task(
+            client.post(f"{server.url}/bot{TOKEN}/getUpdates", json={"timeout": 30}, timeout=10)
+        )
         await asyncio.sleep(0.2)
         started = time.monotonic()
         await server.stop()
@@ -318,8 +326,11 @@ async def test_fail_next_raw_envelope(api: FakeBotApi, http: httpx.AsyncClient):
     for _ in range(2):
         response = await http.get("getMe")
         assert response.status_code == 500
-        assert response.json() == {"ok": False, "error_code": 500,
-                                   "description": "Internal Server Error"}  # fmt: skip
+        assert response.json() == {
+            "ok": False,
+            "error_code": 500,
+            "description": "Internal Server Error",
+        }
     assert (await http.get("getMe")).status_code == 200
     api.fail_next(1, status=429, retry_after=3, methods="getMe")
     assert (await http.get("getMe")).json() == {
@@ -368,7 +379,9 @@ async def test_rate_limits_per_private_chat_and_group(api: FakeBotApi, bot: Bot)
         await bot.send_message(group.id, "g4")
     assert 55 <= caught.value.retry_after.total_seconds() <= 60
     assert [(h.scope, h.chat_id) for h in api.rate_limit_hits] == [
-        ("private_chat", alex.id), ("group", group.id)]  # fmt: skip
+        ("private_chat", alex.id),
+        ("group", group.id),
+    ]
     assert [m.text for m in alex.messages()] == ["1", "2"]
     api.enforce_rate_limits(None)
     await bot.send_message(group.id, "g4")
@@ -377,8 +390,10 @@ async def test_rate_limits_per_private_chat_and_group(api: FakeBotApi, bot: Bot)
 async def test_global_rate_limit(api: FakeBotApi, http: httpx.AsyncClient):
     users = [api.private_user() for _ in range(4)]
     api.enforce_rate_limits(per_private_chat_per_s=None, global_per_s=3)
-    codes = [(await http.post("sendMessage", json={"chat_id": u.id, "text": "x"})).status_code
-             for u in users]  # fmt: skip
+    codes = [
+        (await http.post("sendMessage", json={"chat_id": u.id, "text": "x"})).status_code
+        for u in users
+    ]
     assert codes == [200, 200, 200, 429]
     assert api.rate_limit_hits[0].scope == "global"
 
@@ -389,15 +404,23 @@ async def test_global_rate_limit(api: FakeBotApi, http: httpx.AsyncClient):
 async def test_send_document_multipart(api: FakeBotApi, bot: Bot):
     user = api.private_user()
     content = b"name,score\nAlex,3\n"
-    sent = await bot.send_document(user.id, io.BytesIO(content), filename="report.csv",
-                                   caption="Weekly <b>report</b>", parse_mode="HTML")  # fmt: skip
+    sent = await bot.send_document(
+        user.id,
+        io.BytesIO(content),
+        filename="report.csv",
+        caption="Weekly <b>report</b>",
+        parse_mode="HTML",
+    )
     assert api.calls("sendDocument")[-1].content_type == "multipart/form-data"
     assert sent.document.file_name == "report.csv" and sent.document.file_size == len(content)
     assert sent.caption == "Weekly report"
     stored = user.last_message()
     assert stored is not None and stored.document is not None
     assert (stored.document.content, stored.caption, stored.method) == (
-        content, "Weekly report", "sendDocument")  # fmt: skip
+        content,
+        "Weekly report",
+        "sendDocument",
+    )
     again = await bot.send_document(user.id, sent.document.file_id)
     assert again.document.file_id == sent.document.file_id
     with pytest.raises(BadRequest, match="Wrong file identifier"):
@@ -416,12 +439,14 @@ async def test_commands_per_scope_and_language(api: FakeBotApi, bot: Bot):
     group = api.group()
     await bot.set_my_commands([BotCommand("start", "Begin"), BotCommand("help", "Help")])
     await bot.set_my_commands([BotCommand("start", "Beginnen")], language_code="de")
-    await bot.set_my_commands([BotCommand("report", "Report")],
-                              scope=BotCommandScopeChat(group.id))  # fmt: skip
+    await bot.set_my_commands(
+        [BotCommand("report", "Report")], scope=BotCommandScopeChat(group.id)
+    )
     assert [c.command for c in await bot.get_my_commands()] == ["start", "help"]
     assert (await bot.get_my_commands(language_code="de"))[0].description == "Beginnen"
-    assert api.commands[(f"chat:{group.id}", "")] == [{"command": "report",
-                                                       "description": "Report"}]  # fmt: skip
+    assert api.commands[(f"chat:{group.id}", "")] == [
+        {"command": "report", "description": "Report"}
+    ]
     with pytest.raises(BadRequest, match="Bot_command_invalid"):
         await bot.set_my_commands([BotCommand("Start-Now", "bad")])
     await bot.delete_my_commands(language_code="de")
@@ -433,8 +458,9 @@ async def test_chat_members_and_get_chat(api: FakeBotApi, bot: Bot):
     group = api.group(members=[member, gone], admins=[admin])
     group.add_member(owner, status="creator")
     group.remove_member(gone)
-    statuses = [(await bot.get_chat_member(group.id, u.id)).status
-                for u in (owner, admin, member, gone)]  # fmt: skip
+    statuses = [
+        (await bot.get_chat_member(group.id, u.id)).status for u in (owner, admin, member, gone)
+    ]
     assert statuses == ["creator", "administrator", "member", "left"]
     assert (await bot.get_chat_member(group.id, 99)).status == "left"
     chat = await bot.get_chat(group.id)
@@ -482,15 +508,18 @@ async def test_wait_helpers(api: FakeBotApi, bot: Bot):
 
 async def test_control_api(api: FakeBotApi, bot: Bot):
     async with httpx.AsyncClient(base_url=f"{api.url}/_test/") as control:
-        response = await control.post("users/7001/command", json={"command": "/start",
-                                                                  "args": "ref_1"})  # fmt: skip
+        response = await control.post(
+            "users/7001/command", json={"command": "/start", "args": "ref_1"}
+        )
         assert response.status_code == 200 and response.json()["text"] == "/start ref_1"
         await bot.send_message(7001, "Choose", reply_markup=keyboard(("Yes", "y")))
         pressed = await control.post("users/7001/press", json={"text": "Yes"})
         assert pressed.json()["callback_query_id"] in api.callback_queries
         transcript = (await control.get("chats/7001/messages")).json()
         assert [(m["from_bot"], m["text"]) for m in transcript] == [
-            (False, "/start ref_1"), (True, "Choose")]  # fmt: skip
+            (False, "/start ref_1"),
+            (True, "Choose"),
+        ]
         assert (await control.post("users/7001/press", json={"text": "Nope"})).status_code == 400
         await control.post("failures", json={"kind": "next", "count": 1, "status": 500})
         with pytest.raises(NetworkError):

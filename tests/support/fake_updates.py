@@ -21,6 +21,7 @@ class UpdateQueue:
 
     def __init__(self, first_update_id: int = 100000) -> None:
         self._updates: list[dict[str, Any]] = []
+        self._history: dict[int, dict[str, Any]] = {}
         self._next_id = first_update_id
         self.confirmed_offset = 0
         self.allowed_updates: list[str] = []
@@ -33,8 +34,16 @@ class UpdateQueue:
         update = {"update_id": self._next_id, kind: payload}
         self._next_id += 1
         self._updates.append(update)
+        self._history[update["update_id"]] = update
         self._wake()
         return update
+
+    def redeliver(self, update_ids: list[int]) -> None:
+        """Offer already confirmed updates again, as Telegram does when it lost the offset."""
+        known = {u["update_id"] for u in self._updates}
+        again = [self._history[i] for i in update_ids if i not in known]
+        self._updates = sorted(self._updates + again, key=lambda u: u["update_id"])
+        self._wake()
 
     def pending(self) -> list[dict[str, Any]]:
         """Updates not yet confirmed by the bot."""

@@ -57,6 +57,10 @@ class FakeWorld:
         """Highest getUpdates offset the bot has sent (0 before any)."""
         return self.updates.confirmed_offset
 
+    def redeliver(self, update_ids: list[int]) -> None:
+        """Deliver these (already confirmed) updates again, same ids, on the next getUpdates."""
+        self.updates.redeliver(update_ids)
+
     def pending_updates(self) -> list[dict[str, Any]]:
         """Updates enqueued but not yet confirmed by the bot."""
         return self.updates.pending()
