@@ -29,6 +29,7 @@ def build_application(deps: Deps) -> PeerbotApplication:
         clock=deps.clock,
         after_commit=deps.wake_sender,
         on_failure=apologiser(deps),
+        single_writer=settings.is_sqlite,
     )
     application = (
         ApplicationBuilder()

@@ -8,6 +8,7 @@ update redelivered after a crash or restart is skipped, and a half-done one is r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -66,7 +67,10 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
         clock: Callable[[], datetime],
         after_commit: Callable[[], None],
         on_failure: Callable[[AsyncSession, UpdateScope], Awaitable[None]],
+        single_writer: bool = False,
     ) -> None:
+        """single_writer: the database takes one write transaction at a time (SQLite), so
+        updates queue here, in order, rather than in the database's busy-wait."""
         super().__init__(max_concurrent_updates)
         self._sessions = session_factory
         self._clock = clock
@@ -74,6 +78,7 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
         self._on_failure = on_failure
         self._chat_locks: dict[int, asyncio.Lock] = {}
         self._chat_waiters: dict[int, int] = {}
+        self._writer = asyncio.Lock() if single_writer else contextlib.nullcontext()
 
     async def initialize(self) -> None:
         """Nothing to set up: locks are made per chat on demand."""
@@ -100,7 +105,7 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
                 del self._chat_waiters[chat_key], self._chat_locks[chat_key]
 
     async def _process(self, update: Update, coroutine: Awaitable[Any]) -> None:
-        async with self._sessions() as session:
+        async with self._writer, self._sessions() as session:
             scope = UpdateScope(update.update_id, session, _chat_key(update))
             token = _current_scope.set(scope)
             try:

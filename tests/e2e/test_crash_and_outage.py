@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from peerbot.storage.crypto import FieldCipher
 from tests.support.db_inspect import outbox_counts, processed_update_ids, sqlite_url
 
 
@@ -22,11 +23,13 @@ async def wait_for_help_replies(api, people, expected: int, timeout: float) -> N
 
 
 async def test_sigkill_and_restart_processes_no_update_twice_and_loses_no_message(
-    api, start_bot, bot_workdir
+    api, start_bot, database_url
 ):
-    database = sqlite_url(bot_workdir / "peerbot.sqlite3")
+    """On SQLite and on PostgreSQL."""
+    database = database_url
+    settings = {"database_url": database_url, "encryption_key": FieldCipher.generate_key()}
     people = [api.private_user() for _ in range(3)]
-    bot = start_bot()
+    bot = start_bot(**settings)
     for person in people:
         await person.send_command("/help")
     await wait_for_help_replies(api, people, 1, timeout=20)
@@ -47,7 +50,7 @@ async def test_sigkill_and_restart_processes_no_update_twice_and_loses_no_messag
     await late.send_command("/help")
     api.reset_failures()
 
-    start_bot()
+    start_bot(**settings)
     # a message the killed bot was sending stays leased for up to 30 s, then is sent again
     await wait_for_help_replies(api, people, 2, timeout=90)
     await wait_for_help_replies(api, [late], 1, timeout=20)
