@@ -1,15 +1,20 @@
-"""Per-chat pacing for private chats (about one message a second, short bursts allowed).
+"""Pacing within Telegram's limits: about one message a second per private chat (short bursts
+allowed) and at most 30 sends in any one second overall.
 
-python-telegram-bot's AIORateLimiter already keeps the overall (30/s) and per-group
-(20/min) limits; it leaves private chats alone, which Telegram also limits.
+python-telegram-bot's AIORateLimiter keeps the per-group (20/min) limit and leaves private
+chats alone. Its overall limiter is a leaky bucket that lets a burst of 30 be followed at once
+by 30 more a second, which Telegram answers with 429, so the overall limit is kept here too.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+OVERALL_WINDOW_SECONDS = 1.1  # Telegram's one second, plus slack for network jitter
 
 
 @dataclass
@@ -20,12 +25,15 @@ class _Bucket:
 
 @dataclass
 class ChatPacer:
-    """Token buckets per private chat, plus a global pause after Telegram answers 429."""
+    """Token buckets per private chat, an overall sliding window, and a global pause after
+    Telegram answers 429."""
 
     rate_per_second: float = 1.0
     burst: int = 3
+    overall_per_second: int = 30
     clock: Callable[[], float] = time.monotonic
     _buckets: dict[int, _Bucket] = field(default_factory=dict)
+    _recent_sends: deque[float] = field(default_factory=deque)
     _paused_until: float = 0.0
 
     def delay_for(self, chat_id: int) -> float:
@@ -34,8 +42,25 @@ class ChatPacer:
         pause = self._paused_until - now
         if pause > 0:
             return pause
-        if chat_id < 0:  # groups and channels are paced by AIORateLimiter
+        overall = self._overall_delay(now)
+        if overall > 0:
+            return overall
+        if chat_id > 0:  # a private chat; groups are paced by AIORateLimiter
+            private = self._take_private_token(chat_id, now)
+            if private > 0:
+                return private
+        self._recent_sends.append(now)
+        return 0.0
+
+    def _overall_delay(self, now: float) -> float:
+        window = self._recent_sends
+        while window and window[0] <= now - OVERALL_WINDOW_SECONDS:
+            window.popleft()
+        if len(window) < self.overall_per_second:
             return 0.0
+        return window[0] + OVERALL_WINDOW_SECONDS - now
+
+    def _take_private_token(self, chat_id: int, now: float) -> float:
         bucket = self._buckets.get(chat_id)
         if bucket is None:
             bucket = self._buckets[chat_id] = _Bucket(tokens=float(self.burst), updated=now)
@@ -51,8 +76,9 @@ class ChatPacer:
 
     async def wait_turn(self, chat_id: int) -> None:
         """Sleep until chat_id may receive a message, then take the slot."""
-        while (delay := self.delay_for(chat_id)) > 0:
-            await asyncio.sleep(delay)  # noqa: ASYNC110 - a computed delay, no event to await
+        # a computed delay, no event to await
+        while (delay := self.delay_for(chat_id)) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(delay)
 
     def paused_for(self) -> float:
         """Seconds left of a pause Telegram asked for (0 when none)."""

@@ -174,7 +174,8 @@ class OutboxSender:
             return _Outcome(failed=True, error=f"400 {_short(error)}")
         except Forbidden as error:
             return _Outcome(failed=True, error=f"403 {_short(error)}")
-        except (UnsupportedMethod, TypeError) as error:
+        except (UnsupportedMethod, TypeError, ValueError, KeyError) as error:
+            # a payload that cannot become a call never will; left leased, it would hold its chat
             return _Outcome(failed=True, error=f"unsupported {type(error).__name__}")
         except (NetworkError, TelegramError) as error:
             self._outage = True

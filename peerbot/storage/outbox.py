@@ -85,49 +85,36 @@ async def claim_due(
     return rows
 
 
+async def _end_attempt(session: AsyncSession, message_id: int, **values: object) -> None:
+    """Every attempt counts once and gives up its lease, whatever its outcome."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(claimed_until=None, attempts=OutboxMessage.attempts + 1, **values)
+    )
+
+
 async def mark_sent(
     session: AsyncSession, message_id: int, *, now: datetime, telegram_message_id: int | None
 ) -> None:
     """Record that Telegram accepted the message."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(
-            status=OutboxStatus.SENT,
-            sent_at=now,
-            claimed_until=None,
-            telegram_message_id=telegram_message_id,
-            attempts=OutboxMessage.attempts + 1,
-        )
+    await _end_attempt(
+        session,
+        message_id,
+        status=OutboxStatus.SENT,
+        sent_at=now,
+        telegram_message_id=telegram_message_id,
     )
 
 
 async def retry_later(session: AsyncSession, message_id: int, *, at: datetime, error: str) -> None:
     """Put the message back in the queue for another attempt at the given time."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(
-            next_attempt_at=at,
-            claimed_until=None,
-            last_error=error[:200],
-            attempts=OutboxMessage.attempts + 1,
-        )
-    )
+    await _end_attempt(session, message_id, next_attempt_at=at, last_error=error[:200])
 
 
 async def mark_failed(session: AsyncSession, message_id: int, *, error: str) -> None:
     """Give up on a message Telegram will never accept (e.g. the person blocked the bot)."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(
-            status=OutboxStatus.FAILED,
-            claimed_until=None,
-            last_error=error[:200],
-            attempts=OutboxMessage.attempts + 1,
-        )
-    )
+    await _end_attempt(session, message_id, status=OutboxStatus.FAILED, last_error=error[:200])
 
 
 BACKOFF_PREFIX = "backoff "

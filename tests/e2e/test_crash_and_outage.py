@@ -59,22 +59,21 @@ async def test_sigkill_and_restart_processes_no_update_twice_and_loses_no_messag
 
     assert [help_replies(api, p) for p in people] == [2, 2, 2]
     assert help_replies(api, late) == 1
-    await _until_all_sent(database, 7)
+    await _until_all_sent(api, database, 7)
     assert len(await processed_update_ids(database)) == 7
 
 
-async def _until_all_sent(database: str, expected: int) -> None:
+async def _until_all_sent(api, database: str, expected: int) -> None:
     """Telegram has the messages; the bot records that a moment later."""
     try:
-        await asyncio.wait_for(_poll_counts(database, {"sent": expected}), timeout=10)
-    except TimeoutError:
+        await api.wait_until(lambda: _all_sent(database, expected), timeout=10, interval=0.1)
+    except AssertionError:
         counts = await outbox_counts(database)
         raise AssertionError(f"outbox is {counts}, expected {expected} sent") from None
 
 
-async def _poll_counts(database: str, expected: dict[str, int]) -> None:
-    while await outbox_counts(database) != expected:
-        await asyncio.sleep(0.1)
+async def _all_sent(database: str, expected: int) -> bool:
+    return await outbox_counts(database) == {"sent": expected}
 
 
 async def _pending(database: str, expected: int) -> bool:
@@ -103,4 +102,4 @@ async def test_429_burst_and_30s_of_500s_delay_messages_but_lose_none(api, start
     assert recovered_after >= 29, "the replies cannot arrive while Telegram answers 500"
     assert any(r.status == 500 for r in api.calls("sendMessage"))
     assert [help_replies(api, p) for p in first + second] == [1] * 8
-    await _until_all_sent(database, 8)
+    await _until_all_sent(api, database, 8)

@@ -234,7 +234,9 @@ async def test_retry_backed_off_now_brings_forward_only_outage_waits(
     ids = {label: row.id for label, row in (await rows_by_label(session_factory)).items()}
     later = T0 + timedelta(minutes=10)
     async with session_factory() as session, session.begin():
-        await outbox.retry_later(session, ids["outage"], at=later, error=BACKOFF_PREFIX + "timeout")
+        await outbox.retry_later(
+            session, ids["outage"], at=later, error=BACKOFF_PREFIX + "timeout"
+        )
         await outbox.retry_later(session, ids["rate limited"], at=later, error="429 retry_after")
         await outbox.retry_later(
             session, ids["outage due already"], at=T0 + SECOND, error=BACKOFF_PREFIX + "reset"
