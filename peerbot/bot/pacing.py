@@ -1,9 +1,9 @@
 """Pacing within Telegram's limits: about one message a second per private chat (short bursts
-allowed) and at most 30 sends in any one second overall.
+allowed), at most 20 in any minute per group and at most 30 sends in any one second overall.
 
-python-telegram-bot's AIORateLimiter keeps the per-group (20/min) limit and leaves private
-chats alone. Its overall limiter is a leaky bucket that lets a burst of 30 be followed at once
-by 30 more a second, which Telegram answers with 429, so the overall limit is kept here too.
+python-telegram-bot's AIORateLimiter (kept for the bot's direct calls) uses leaky buckets that
+let a full burst be followed at once by more, which Telegram answers with 429; the outbox is
+therefore paced here with sliding windows.
 """
 
 from __future__ import annotations
@@ -15,6 +15,27 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 OVERALL_WINDOW_SECONDS = 1.1  # Telegram's one second, plus slack for network jitter
+GROUP_WINDOW_SECONDS = 61.0  # Telegram's minute, plus slack
+
+
+@dataclass
+class SlidingWindow:
+    """At most `limit` events in any `seconds`."""
+
+    limit: int
+    seconds: float
+    times: deque[float] = field(default_factory=deque)
+
+    def delay(self, now: float) -> float:
+        """Seconds until one more event fits (0 if it fits now)."""
+        while self.times and self.times[0] <= now - self.seconds:
+            self.times.popleft()
+        if len(self.times) < self.limit:
+            return 0.0
+        return self.times[0] + self.seconds - now
+
+    def record(self, now: float) -> None:
+        self.times.append(now)
 
 
 @dataclass
@@ -31,10 +52,15 @@ class ChatPacer:
     rate_per_second: float = 1.0
     burst: int = 3
     overall_per_second: int = 30
+    group_per_minute: int = 20
     clock: Callable[[], float] = time.monotonic
     _buckets: dict[int, _Bucket] = field(default_factory=dict)
-    _recent_sends: deque[float] = field(default_factory=deque)
+    _overall: SlidingWindow | None = None
+    _groups: dict[int, SlidingWindow] = field(default_factory=dict)
     _paused_until: float = 0.0
+
+    def __post_init__(self) -> None:
+        self._overall = SlidingWindow(self.overall_per_second, OVERALL_WINDOW_SECONDS)
 
     def delay_for(self, chat_id: int) -> float:
         """Seconds to wait before sending to chat_id; reserves the slot when it returns 0."""
@@ -42,23 +68,24 @@ class ChatPacer:
         pause = self._paused_until - now
         if pause > 0:
             return pause
-        overall = self._overall_delay(now)
+        assert self._overall is not None
+        overall = self._overall.delay(now)
         if overall > 0:
             return overall
-        if chat_id > 0:  # a private chat; groups are paced by AIORateLimiter
+        if chat_id < 0:
+            group = self._groups.setdefault(
+                chat_id, SlidingWindow(self.group_per_minute, GROUP_WINDOW_SECONDS)
+            )
+            wait = group.delay(now)
+            if wait > 0:
+                return wait
+            group.record(now)
+        else:
             private = self._take_private_token(chat_id, now)
             if private > 0:
                 return private
-        self._recent_sends.append(now)
+        self._overall.record(now)
         return 0.0
-
-    def _overall_delay(self, now: float) -> float:
-        window = self._recent_sends
-        while window and window[0] <= now - OVERALL_WINDOW_SECONDS:
-            window.popleft()
-        if len(window) < self.overall_per_second:
-            return 0.0
-        return window[0] + OVERALL_WINDOW_SECONDS - now
 
     def _take_private_token(self, chat_id: int, now: float) -> float:
         bucket = self._buckets.get(chat_id)

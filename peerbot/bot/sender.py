@@ -34,6 +34,7 @@ from peerbot.storage.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 NOT_MODIFIED = "message is not modified"
+POSTPONE_AFTER_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -150,8 +151,16 @@ class OutboxSender:
             await asyncio.gather(*list(self._in_flight), return_exceptions=True)
 
     async def _deliver(self, row: OutboxMessage) -> None:
+        delay = self._pacer.delay_for(row.chat_id)
+        if delay > POSTPONE_AFTER_SECONDS:  # e.g. a busy group: give the lease back meanwhile
+            async with self._sessions() as session, session.begin():
+                await outbox.postpone(
+                    session, row.id, until=self._clock() + timedelta(seconds=delay)
+                )
+            return
         async with self._slots:
-            await self._pacer.wait_turn(row.chat_id)
+            if delay > 0:
+                await self._pacer.wait_turn(row.chat_id)
             outcome = await self._attempt(row)
         await self._record(row, outcome)
         if not outcome.sent and not outcome.failed:
@@ -163,7 +172,8 @@ class OutboxSender:
             return _Outcome(sent=True, telegram_message_id=message_id)
         except RetryAfter as error:
             seconds = retry_after_seconds(error)
-            self._pacer.pause_all(seconds)
+            if row.chat_id > 0:  # may be the bot-wide limit; a group's flood wait is its own
+                self._pacer.pause_all(seconds)
             return _Outcome(retry_after=seconds, error="429 retry_after")
         except ChatMigrated as error:
             await self._follow_migration(row, error.new_chat_id)

@@ -117,6 +117,15 @@ async def mark_failed(session: AsyncSession, message_id: int, *, error: str) -> 
     await _end_attempt(session, message_id, status=OutboxStatus.FAILED, last_error=error[:200])
 
 
+async def postpone(session: AsyncSession, message_id: int, *, until: datetime) -> None:
+    """Hand the lease back without an attempt: the chat's pace does not allow a send yet."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(claimed_until=None, next_attempt_at=until)
+    )
+
+
 BACKOFF_PREFIX = "backoff "
 
 

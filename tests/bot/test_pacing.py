@@ -37,3 +37,24 @@ def test_retry_after_pauses_every_chat():
     assert pacer.delay_for(-100) == 5.0
     clock.now += 5
     assert pacer.delay_for(7) == 0.0
+
+
+def test_a_group_gets_at_most_twenty_in_any_minute():
+    clock = ManualClock()
+    pacer = ChatPacer(clock=clock)
+    group = -1001234567890
+    assert all(pacer.delay_for(group) == 0.0 for _ in range(20))
+    wait = pacer.delay_for(group)
+    assert 59 < wait <= 61
+    assert pacer.delay_for(-100999) == 0.0, "another group has its own minute"
+    clock.now += wait
+    assert pacer.delay_for(group) == 0.0
+
+
+def test_at_most_thirty_sends_in_any_second_overall():
+    clock = ManualClock()
+    pacer = ChatPacer(clock=clock, burst=1)
+    assert all(pacer.delay_for(chat) == 0.0 for chat in range(1, 31))
+    assert pacer.delay_for(31) > 0
+    clock.now += 1.1
+    assert pacer.delay_for(31) == 0.0

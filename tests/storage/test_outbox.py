@@ -304,3 +304,19 @@ async def test_count_by_status(session_factory: Factory) -> None:
     async with session_factory() as session:
         counts = await outbox.count_by_status(session)
     assert counts == {OutboxStatus.PENDING: 2, OutboxStatus.SENT: 1, OutboxStatus.FAILED: 1}
+
+
+async def test_postpone_gives_the_lease_back_without_counting_an_attempt(
+    session_factory: Factory,
+) -> None:
+    await put(session_factory, "busy group", chat_id=-100)
+    assert await claim(session_factory) == ["busy group"]
+    row_id = await id_of(session_factory, "busy group")
+    async with session_factory() as session, session.begin():
+        await outbox.postpone(session, row_id, until=T0 + 40 * SECOND)
+
+    row = (await rows_by_label(session_factory))["busy group"]
+    assert row.attempts == 0
+    assert row.claimed_until is None
+    assert await claim(session_factory, now=T0 + 39 * SECOND) == []
+    assert await claim(session_factory, now=T0 + 40 * SECOND) == ["busy group"]
