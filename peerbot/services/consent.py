@@ -1,0 +1,107 @@
+"""Consent decisions: recorded with the hash of the exact text shown, revocable at any time."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerbot.storage.enums import ConsentDecision, ConsentKind
+from peerbot.storage.models import Consent
+
+PARTICIPANT_CONSENTS = (
+    ConsentKind.PARTICIPATION,
+    ConsentKind.SHARE_WITH_SUPPORTER,
+    ConsentKind.EVALUATION,
+)
+
+
+class ConsentState(StrEnum):
+    GRANTED = "granted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+    NOT_ASKED = "not_asked"
+
+
+@dataclass(frozen=True)
+class TextVersion:
+    """A consent text's identity: its full hash and a short version label."""
+
+    text_hash: str
+    version: str
+
+
+def text_version(text: str) -> TextVersion:
+    """Hash the text exactly as shown, so a changed wording is a new version."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return TextVersion(text_hash=digest, version=digest[:16])
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    person_id: int,
+    kind: ConsentKind,
+    granted: bool,
+    text_shown: str,
+    now: datetime,
+    channel: str = "telegram",
+) -> Consent:
+    """Record one decision on the text the person saw."""
+    shown = text_version(text_shown)
+    consent = Consent(
+        person_id=person_id,
+        kind=kind,
+        version=shown.version,
+        text_hash=shown.text_hash,
+        decision=ConsentDecision.GRANTED if granted else ConsentDecision.DECLINED,
+        channel=channel,
+        decided_at=now,
+    )
+    session.add(consent)
+    await session.flush()
+    return consent
+
+
+async def latest(session: AsyncSession, person_id: int) -> dict[ConsentKind, Consent]:
+    """The newest decision per kind."""
+    rows = await session.scalars(
+        select(Consent).where(Consent.person_id == person_id).order_by(Consent.id)
+    )
+    return {row.kind: row for row in rows}
+
+
+def state_of(consent: Consent | None) -> ConsentState:
+    if consent is None:
+        return ConsentState.NOT_ASKED
+    if consent.withdrawn_at is not None:
+        return ConsentState.WITHDRAWN
+    if consent.decision == ConsentDecision.GRANTED:
+        return ConsentState.GRANTED
+    return ConsentState.DECLINED
+
+
+async def current_states(session: AsyncSession, person_id: int) -> dict[ConsentKind, ConsentState]:
+    """Where each participant consent stands now."""
+    newest = await latest(session, person_id)
+    return {kind: state_of(newest.get(kind)) for kind in PARTICIPANT_CONSENTS}
+
+
+async def is_granted(session: AsyncSession, person_id: int, kind: ConsentKind) -> bool:
+    return state_of((await latest(session, person_id)).get(kind)) == ConsentState.GRANTED
+
+
+async def withdraw(
+    session: AsyncSession, *, person_id: int, kind: ConsentKind, now: datetime
+) -> bool:
+    """Withdraw a granted consent; False if there was nothing granted to withdraw."""
+    current = (await latest(session, person_id)).get(kind)
+    if state_of(current) != ConsentState.GRANTED or current is None:
+        return False
+    current.withdrawn_at = now
+    await session.flush()
+    return True
