@@ -1,13 +1,18 @@
-"""Load program data (texts, later flows and rules): built-in, then PEERBOT_PROGRAM_DIR."""
+"""Load program data (texts and flows): built-in, then PEERBOT_PROGRAM_DIR on top."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import yaml
 
+from peerbot.dialogs.flow_schema import Flow, FlowError
+from peerbot.dialogs.flow_texts import check_texts
+from peerbot.dialogs.flow_yaml import parse_flow
 from peerbot.dialogs.texts import TextCatalog, TextCatalogError, build_catalog
 
 
@@ -20,24 +25,39 @@ class ProgramData:
     """Everything a program may customise, validated once at start-up."""
 
     texts: TextCatalog
+    flows: Mapping[str, Flow] = field(default_factory=dict)
 
 
 def load_program(program_dir: Path | None = None) -> ProgramData:
     """Read the built-in data, then the program folder's overrides on top."""
-    documents: dict[str, dict[str, object]] = {}
-    builtin = resources.files("peerbot.dialogs") / "texts"
-    for entry in sorted(builtin.iterdir(), key=lambda item: item.name):
-        if entry.name.endswith(".yaml"):
-            documents[f"peerbot/dialogs/texts/{entry.name}"] = _parse(
-                entry.name, entry.read_text("utf-8")
-            )
-    if program_dir is not None:
-        for path in sorted((program_dir / "texts").glob("*.yaml")):
-            documents[str(path)] = _parse(str(path), path.read_text("utf-8"))
+    documents = {
+        source: _parse(source, text) for source, text in _files("texts", program_dir)
+    }
     try:
-        return ProgramData(texts=build_catalog(documents))
+        texts = build_catalog(documents)
     except TextCatalogError as error:
         raise ProgramDataError(str(error)) from None
+    flows: dict[str, Flow] = {}
+    try:
+        for source, text in _files("flows", program_dir):
+            flow = parse_flow(source, text)
+            flows[flow.flow] = flow  # a program's flow replaces the built-in one of that id
+        check_texts(flows.values(), texts)
+    except FlowError as error:
+        raise ProgramDataError(str(error)) from None
+    return ProgramData(texts=texts, flows=flows)
+
+
+def _files(folder: str, program_dir: Path | None) -> Iterator[tuple[str, str]]:
+    """Yield (source name, text) of the YAML files in a data folder, built-in ones first."""
+    builtin: Traversable = resources.files("peerbot.dialogs") / folder
+    if builtin.is_dir():
+        for entry in sorted(builtin.iterdir(), key=lambda item: item.name):
+            if entry.name.endswith(".yaml"):
+                yield f"peerbot/dialogs/{folder}/{entry.name}", entry.read_text("utf-8")
+    if program_dir is not None:
+        for path in sorted((program_dir / folder).glob("*.yaml")):
+            yield str(path), path.read_text("utf-8")
 
 
 def _parse(source: str, text: str) -> dict[str, object]:

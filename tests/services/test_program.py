@@ -1,7 +1,11 @@
-"""Program data: the built-in texts are complete in English and Spanish; overrides apply."""
+"""Program data: built-in texts and flows, the program folder's overrides, named errors."""
+
+from importlib import resources
 
 import pytest
+import yaml
 
+from peerbot.dialogs.engine_texts import ENGINE_TEXT_KEYS
 from peerbot.services.program import ProgramDataError, load_program
 
 
@@ -23,3 +27,82 @@ def test_broken_yaml_names_the_file(tmp_path):
     broken.write_text("locale: en\ntexts: [unclosed\n")
     with pytest.raises(ProgramDataError, match=str(broken)):
         load_program(tmp_path)
+
+
+def test_builtin_flows_are_loaded_under_their_ids():
+    flows = load_program().flows
+    for flow_id, flow in flows.items():
+        assert flow.flow == flow_id
+        assert flow.source == f"peerbot/dialogs/flows/{flow_id}.yaml"
+
+
+def _program_folder(tmp_path, flows, texts):
+    """Write a program folder with flow files and English texts."""
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "texts").mkdir()
+    for name, text in flows.items():
+        (tmp_path / "flows" / name).write_text(text)
+    english = _engine_texts_missing_from_the_builtin_ones() | texts
+    (tmp_path / "texts" / "en.yaml").write_text(yaml.safe_dump({"locale": "en", "texts": english}))
+    return tmp_path
+
+
+def _engine_texts_missing_from_the_builtin_ones():
+    """Fill in engine texts the built-in catalogue lacks, so these tests check flows only."""
+    english = resources.files("peerbot.dialogs") / "texts" / "en.yaml"
+    builtin = yaml.safe_load(english.read_text("utf-8"))["texts"]
+    return {key: "Engine text" for key in ENGINE_TEXT_KEYS if key not in builtin}
+
+
+CHECKIN = """
+flow: checkin
+steps:
+  - {id: energy, kind: scale, prompt: checkin.energy, min: 0, max: 4}
+  - {id: thanks, kind: message, prompt: checkin.thanks}
+"""
+CHECKIN_TEXTS = {"checkin.energy": "How is your energy?", "checkin.thanks": "Thank you"}
+
+
+def test_program_folder_adds_a_flow(tmp_path):
+    folder = _program_folder(tmp_path, {"checkin.yaml": CHECKIN}, CHECKIN_TEXTS)
+    program = load_program(folder)
+    assert program.flows["checkin"].source == str(folder / "flows" / "checkin.yaml")
+    builtin = resources.files("peerbot.dialogs") / "flows"
+    builtin_ids = {entry.name.removesuffix(".yaml") for entry in builtin.iterdir()}
+    assert set(program.flows) == builtin_ids | {"checkin"}
+
+
+def test_program_flow_replaces_the_builtin_flow_of_that_id(tmp_path):
+    intake = CHECKIN.replace("flow: checkin", "flow: intake")
+    folder = _program_folder(tmp_path, {"intake.yaml": intake}, CHECKIN_TEXTS)
+    replaced = load_program(folder).flows["intake"]
+    assert replaced.source == str(folder / "flows" / "intake.yaml")
+    assert [step.id for step in replaced.steps] == ["energy", "thanks"]
+
+
+def test_broken_flow_file_names_file_flow_step_and_field(tmp_path):
+    broken = CHECKIN.replace("max: 4", "max: 40")
+    folder = _program_folder(tmp_path, {"checkin.yaml": broken}, CHECKIN_TEXTS)
+    path = folder / "flows" / "checkin.yaml"
+    with pytest.raises(ProgramDataError) as refused:
+        load_program(folder)
+    assert str(refused.value) == (
+        f"{path}: flow checkin, step energy, field max: a scale offers at most 11 buttons"
+    )
+
+
+def test_flow_text_missing_from_the_catalogue_is_named(tmp_path):
+    folder = _program_folder(tmp_path, {"checkin.yaml": CHECKIN}, {"checkin.energy": "Energy?"})
+    path = folder / "flows" / "checkin.yaml"
+    with pytest.raises(ProgramDataError) as refused:
+        load_program(folder)
+    assert str(refused.value) == (
+        f"{path}: flow checkin, step thanks, field prompt: "
+        "text 'checkin.thanks' is missing from the 'en' texts"
+    )
+
+
+def test_flow_file_that_is_not_yaml_names_the_file(tmp_path):
+    folder = _program_folder(tmp_path, {"checkin.yaml": "flow: [checkin\n"}, {})
+    with pytest.raises(ProgramDataError, match=rf"^{folder / 'flows' / 'checkin.yaml'}: line"):
+        load_program(folder)
