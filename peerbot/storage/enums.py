@@ -85,17 +85,21 @@ class CheckinStatus(StrEnum):
 
 
 class EscalationCategory(StrEnum):
-    CRISIS = "crisis"
+    """The red-flag categories of dialogs/red_flags.py, plus other."""
+
+    SUICIDE = "suicide"
     SELF_HARM = "self_harm"
-    ABUSE = "abuse"
     HARM_TO_OTHERS = "harm_to_others"
+    ABUSE = "abuse"
     MEDICAL = "medical"
     POSTPARTUM = "postpartum"
+    ACUTE_DISTRESS = "acute_distress"
     BURNOUT = "burnout"
     OTHER = "other"
 
 
 class EscalationSeverity(StrEnum):
+    CRITICAL = "critical"
     HIGH = "high"
     MEDIUM = "medium"
 

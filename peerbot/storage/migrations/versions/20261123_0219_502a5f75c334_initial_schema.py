@@ -479,12 +479,13 @@ def upgrade() -> None:
         sa.Column(
             "category",
             sa.Enum(
-                "crisis",
+                "suicide",
                 "self_harm",
-                "abuse",
                 "harm_to_others",
+                "abuse",
                 "medical",
                 "postpartum",
+                "acute_distress",
                 "burnout",
                 "other",
                 name="escalationcategory",
@@ -495,7 +496,9 @@ def upgrade() -> None:
         ),
         sa.Column(
             "severity",
-            sa.Enum("high", "medium", name="escalationseverity", native_enum=False, length=32),
+            sa.Enum(
+                "critical", "high", "medium", name="escalationseverity", native_enum=False, length=32
+            ),
             nullable=False,
         ),
         sa.Column(
