@@ -9,7 +9,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from peerbot.bot.context import PeerbotContext
 from peerbot.bot.deps import DEPS_KEY, Deps
 from peerbot.bot.errors import apologiser, on_error
-from peerbot.bot.handlers import common
+from peerbot.bot.handlers import common, participant
 from peerbot.bot.processing import ChatOrderedUpdateProcessor
 
 MAX_CONCURRENT_UPDATES = 64
@@ -50,6 +50,7 @@ def build_application(deps: Deps) -> PeerbotApplication:
     )
     application.bot_data[DEPS_KEY] = deps
     common.register(application)
+    participant.register(application)
     common.register_fallbacks(application)
     application.add_error_handler(on_error)  # type: ignore[arg-type]
     return application
@@ -62,7 +63,7 @@ async def set_command_menu(application: PeerbotApplication, deps: Deps) -> bool:
         for locale in texts.locales:
             commands = [
                 BotCommand(name, texts.get(f"command_{name}", locale))
-                for name in common.COMMAND_MENU
+                for name in participant.COMMAND_MENU
             ]
             language = None if locale == texts.default_locale else locale
             await application.bot.set_my_commands(

@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, ClassVar, TypeVar, get_type_hints
 
+from peerbot.services.actions import ConsentWithdraw, ForgetAnswer, LanguageChoice
+
 MAX_BYTES = 64  # Telegram's limit for callback_data
 SEPARATOR = ":"
 
@@ -24,30 +26,6 @@ class FlowPress:
     prefix: ClassVar[str] = "f"
     step: str
     choice: str
-
-
-@dataclasses.dataclass(frozen=True)
-class ConsentWithdraw:
-    """Withdraw one consent decision from /consent."""
-
-    prefix: ClassVar[str] = "cw"
-    kind: str
-
-
-@dataclasses.dataclass(frozen=True)
-class ForgetAnswer:
-    """The answer to /forget's "are you sure?"."""
-
-    prefix: ClassVar[str] = "fg"
-    erase: bool
-
-
-@dataclasses.dataclass(frozen=True)
-class LanguageChoice:
-    """A language picked in /language."""
-
-    prefix: ClassVar[str] = "lang"
-    locale: str
 
 
 T = TypeVar("T")

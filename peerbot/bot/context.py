@@ -11,7 +11,8 @@ from telegram.ext import CallbackContext, ExtBot
 
 from peerbot.bot.deps import Deps, deps_from
 from peerbot.bot.processing import UpdateScope, current_scope
-from peerbot.storage import people
+from peerbot.services.context import ServiceContext, Who
+from peerbot.storage import conversations, people
 from peerbot.storage.enums import Role
 from peerbot.storage.models import Person
 
@@ -60,8 +61,38 @@ class PeerbotContext(
         if user.id in self.deps.settings.coordinator_ids:
             roles.add(Role.COORDINATOR)
         catalog = self.deps.program.texts
-        locale = person.language if person else catalog.resolve_locale(user.language_code)
+        locale = person.language if person else await self._chosen_locale(update)
+        locale = locale or catalog.resolve_locale(user.language_code)
         actor = Actor(user.id, person, frozenset(roles), catalog.resolve_locale(locale))
         self.scope.cache["actor"] = actor
         self.scope.cache["locale"] = actor.locale
         return actor
+
+    async def _chosen_locale(self, update: Update) -> str | None:
+        """Before consent a language picked with /language lives on the conversation."""
+        if update.effective_chat is None:
+            return None
+        conversation = await conversations.active_for_chat(self.session, update.effective_chat.id)
+        meta = (conversation.state or {}).get("meta", {}) if conversation else {}
+        locale = meta.get("locale")
+        return locale if isinstance(locale, str) else None
+
+    async def service(self, update: Update) -> tuple[ServiceContext, Who]:
+        """The arguments of a service call for this update."""
+        actor = await self.actor(update)
+        chat = update.effective_chat
+        deps = self.deps
+        ctx = ServiceContext(
+            session=self.session,
+            program=deps.program,
+            cipher=deps.cipher,
+            settings=deps.settings,
+            now=deps.clock(),
+        )
+        who = Who(
+            telegram_user_id=actor.telegram_user_id,
+            chat_id=chat.id if chat else actor.telegram_user_id,
+            locale=actor.locale,
+            person=actor.person,
+        )
+        return ctx, who

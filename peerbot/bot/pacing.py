@@ -62,8 +62,13 @@ class ChatPacer:
     def __post_init__(self) -> None:
         self._overall = SlidingWindow(self.overall_per_second, OVERALL_WINDOW_SECONDS)
 
-    def delay_for(self, chat_id: int) -> float:
-        """Seconds to wait before sending to chat_id; reserves the slot when it returns 0."""
+    def delay_for(self, chat_id: int, *, new_message: bool = True) -> float:
+        """Seconds to wait before a call for chat_id; reserves the slot when it returns 0.
+
+        Edits of the bot's own messages (new_message=False) count only toward the overall
+        limit: the per-chat limits are about new messages, and an answer to a button press
+        is an edit followed by the next question.
+        """
         now = self.clock()
         pause = self._paused_until - now
         if pause > 0:
@@ -72,20 +77,23 @@ class ChatPacer:
         overall = self._overall.delay(now)
         if overall > 0:
             return overall
-        if chat_id < 0:
-            group = self._groups.setdefault(
-                chat_id, SlidingWindow(self.group_per_minute, GROUP_WINDOW_SECONDS)
-            )
-            wait = group.delay(now)
-            if wait > 0:
-                return wait
-            group.record(now)
-        else:
-            private = self._take_private_token(chat_id, now)
-            if private > 0:
-                return private
+        chat_wait = self._take_chat_slot(chat_id, now) if new_message else 0.0
+        if chat_wait > 0:
+            return chat_wait
         self._overall.record(now)
         return 0.0
+
+    def _take_chat_slot(self, chat_id: int, now: float) -> float:
+        """A group's minute window or a private chat's bucket; 0 when the slot is taken."""
+        if chat_id > 0:
+            return self._take_private_token(chat_id, now)
+        group = self._groups.setdefault(
+            chat_id, SlidingWindow(self.group_per_minute, GROUP_WINDOW_SECONDS)
+        )
+        wait = group.delay(now)
+        if wait == 0:
+            group.record(now)
+        return wait
 
     def _take_private_token(self, chat_id: int, now: float) -> float:
         bucket = self._buckets.get(chat_id)
@@ -101,10 +109,10 @@ class ChatPacer:
             return 0.0
         return (1.0 - bucket.tokens) / self.rate_per_second
 
-    async def wait_turn(self, chat_id: int) -> None:
+    async def wait_turn(self, chat_id: int, *, new_message: bool = True) -> None:
         """Sleep until chat_id may receive a message, then take the slot."""
         # a computed delay, no event to await
-        while (delay := self.delay_for(chat_id)) > 0:  # noqa: ASYNC110
+        while (delay := self.delay_for(chat_id, new_message=new_message)) > 0:  # noqa: ASYNC110
             await asyncio.sleep(delay)
 
     def paused_for(self) -> float:

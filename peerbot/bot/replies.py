@@ -7,6 +7,8 @@ from typing import Any
 from telegram import Update
 
 from peerbot.bot.context import PeerbotContext
+from peerbot.bot.render import Renderer
+from peerbot.services.replies import Reply
 from peerbot.storage import outbox
 from peerbot.storage.outbox import Priority
 
@@ -38,3 +40,15 @@ async def reply_text(context: PeerbotContext, update: Update, key: str, **values
         return
     text = context.deps.program.texts.get(key, actor.locale, **values)
     await send(context, chat.id, {"text": text})
+
+
+async def deliver(context: PeerbotContext, update: Update, reply: Reply) -> None:
+    """Render a service's reply and queue it for the update's chat."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    query = update.callback_query
+    pressed = query.message.message_id if query is not None and query.message else None
+    renderer = Renderer(context.deps.program.texts, reply.locale, pressed)
+    for delivery in renderer.render(reply):
+        await send(context, chat.id, delivery.payload, method=delivery.method)

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 NOT_MODIFIED = "message is not modified"
 POSTPONE_AFTER_SECONDS = 2.0
+EDITS = frozenset({"editMessageText", "editMessageReplyMarkup", "deleteMessage"})
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,8 @@ class OutboxSender:
             await asyncio.gather(*list(self._in_flight), return_exceptions=True)
 
     async def _deliver(self, row: OutboxMessage) -> None:
-        delay = self._pacer.delay_for(row.chat_id)
+        new_message = row.method not in EDITS
+        delay = self._pacer.delay_for(row.chat_id, new_message=new_message)
         if delay > POSTPONE_AFTER_SECONDS:  # e.g. a busy group: give the lease back meanwhile
             async with self._sessions() as session, session.begin():
                 await outbox.postpone(
@@ -160,7 +162,7 @@ class OutboxSender:
             return
         async with self._slots:
             if delay > 0:
-                await self._pacer.wait_turn(row.chat_id)
+                await self._pacer.wait_turn(row.chat_id, new_message=new_message)
             outcome = await self._attempt(row)
         await self._record(row, outcome)
         if not outcome.sent and not outcome.failed:

@@ -131,7 +131,7 @@ def _press(flow: Flow, state: FlowState, here: AnyStep, press: Press, turn: _Tur
     if choice == "skip" and getattr(here, "optional", False):
         return _answer(flow, state, here, None, turn)
     if isinstance(here, MessageStep) and here.continue_ and choice == "continue":
-        turn.outputs.append(Chosen(here.id, here.prompt))
+        turn.outputs.append(Chosen(here.id, here.prompt, keep_text=True))
         return _walk(flow, state, next_id(flow, here, state.answers), turn)
     if isinstance(here, SummaryStep):
         return _summary_press(flow, state, here, choice, turn)
@@ -165,7 +165,7 @@ def _summary_press(
     flow: Flow, state: FlowState, here: SummaryStep, choice: int | str, turn: _Turn
 ) -> FlowState:
     if choice == "confirm":
-        turn.outputs.append(Chosen(here.id, here.prompt, (CONFIRM,)))
+        turn.outputs.append(Chosen(here.id, here.prompt, (CONFIRM,), keep_text=True))
         return _walk(flow, state, next_id(flow, here, state.answers), turn)
     if choice == "change":
         turn.outputs.append(change_list(flow, here, state.answers))

@@ -51,6 +51,7 @@ class Chosen:
     prompt_key: str
     answer_keys: tuple[str, ...] = ()
     answer_text: str | None = None
+    keep_text: bool = False  # only remove the buttons: the message already says it all
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,7 @@ class ProgramData:
 
 def load_program(program_dir: Path | None = None) -> ProgramData:
     """Read the built-in data, then the program folder's overrides on top."""
-    documents = {
-        source: _parse(source, text) for source, text in _files("texts", program_dir)
-    }
+    documents = {source: _parse(source, text) for source, text in _files("texts", program_dir)}
     try:
         texts = build_catalog(documents)
     except TextCatalogError as error:

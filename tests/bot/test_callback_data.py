@@ -6,6 +6,7 @@ from typing import ClassVar
 import pytest
 
 from peerbot.bot import callback_data as cd
+from peerbot.services import actions
 
 
 @pytest.mark.parametrize(
@@ -13,10 +14,10 @@ from peerbot.bot import callback_data as cd
     [
         cd.FlowPress(step="topics", choice="3"),
         cd.FlowPress(step="confirm", choice="change:who_for"),
-        cd.ConsentWithdraw(kind="evaluation"),
-        cd.ForgetAnswer(erase=True),
-        cd.ForgetAnswer(erase=False),
-        cd.LanguageChoice(locale="es"),
+        actions.ConsentWithdraw(kind="evaluation"),
+        actions.ForgetAnswer(erase=True),
+        actions.ForgetAnswer(erase=False),
+        actions.LanguageChoice(locale="es"),
     ],
 )
 def test_round_trip(data):
@@ -26,7 +27,7 @@ def test_round_trip(data):
 
 
 def test_data_is_short_and_typed():
-    assert cd.encode(cd.ForgetAnswer(erase=True)) == "fg:1"
+    assert cd.encode(actions.ForgetAnswer(erase=True)) == "fg:1"
     assert cd.encode(cd.FlowPress(step="age", choice="2")) == "f:age:2"
 
 

@@ -58,3 +58,12 @@ def test_at_most_thirty_sends_in_any_second_overall():
     assert pacer.delay_for(31) > 0
     clock.now += 1.1
     assert pacer.delay_for(31) == 0.0
+
+
+def test_edits_are_not_paced_per_chat_but_count_overall():
+    clock = ManualClock()
+    pacer = ChatPacer(clock=clock, burst=1, overall_per_second=5)
+    assert pacer.delay_for(9) == 0.0
+    assert pacer.delay_for(9) > 0, "a second new message waits"
+    assert [pacer.delay_for(9, new_message=False) for _ in range(4)] == [0.0] * 4
+    assert pacer.delay_for(9, new_message=False) > 0, "the overall limit still holds"

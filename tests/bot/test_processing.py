@@ -24,8 +24,12 @@ class Recorder:
     async def handle(self, update, *, fail: bool = False, pause: float = 0.05) -> None:
         chat_id = update.effective_chat.id
         self.events.append(("start", chat_id, update.update_id))
-        await outbox.enqueue(current_scope().session, chat_id=chat_id,
-                             payload={"text": f"reply to {update.update_id}"}, now=utcnow())
+        await outbox.enqueue(
+            current_scope().session,
+            chat_id=chat_id,
+            payload={"text": f"reply to {update.update_id}"},
+            now=utcnow(),
+        )
         await asyncio.sleep(pause)
         if fail:
             current_scope().failed = True
@@ -61,8 +65,9 @@ async def test_one_chat_in_order_different_chats_in_parallel(session_factory):
         mine = [(kind, uid) for kind, c, uid in recorder.events if c == chat]
         expected = [u.update_id for u in updates if u.effective_chat.id == chat]
         assert [uid for kind, uid in mine if kind == "start"] == expected
-        assert all(mine[i][0] == "start" and mine[i + 1][0] == "end"
-                   for i in range(0, len(mine), 2)), "a chat's updates overlapped"
+        assert all(
+            mine[i][0] == "start" and mine[i + 1][0] == "end" for i in range(0, len(mine), 2)
+        ), "a chat's updates overlapped"
     if session_factory.kw["bind"].dialect.name == "sqlite":
         return
     first_end = next(i for i, e in enumerate(recorder.events) if e[0] == "end")

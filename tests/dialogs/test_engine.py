@@ -174,7 +174,7 @@ def test_happy_path_through_every_kind_of_step():
     )
     summary = play(*TO_SUMMARY)
     assert summary.outputs == (
-        Chosen("ready", "t.ready"),
+        Chosen("ready", "t.ready", keep_text=True),
         Summary(
             "summary",
             "t.summary",
@@ -197,7 +197,7 @@ def test_happy_path_through_every_kind_of_step():
         "mood": 3,
     }
     assert done.outputs == (
-        Chosen("summary", "t.summary", ("engine.confirm",)),
+        Chosen("summary", "t.summary", ("engine.confirm",), keep_text=True),
         Say("t.thanks"),
     )
     assert done.events == (Completed(answers),)

@@ -42,8 +42,10 @@ async def test_help_cancel_and_free_text_get_answers(api, start_bot):
 async def test_command_menu_is_set_in_every_language(api, start_bot):
     start_bot()
     await api.wait_until(lambda: len(api.commands) >= 2, timeout=20)
-    menus = {language: [c["command"] for c in commands]
-             for (_, language), commands in api.commands.items()}
+    menus = {
+        language: [c["command"] for c in commands]
+        for (_, language), commands in api.commands.items()
+    }
     assert menus[""] == ["start", "help", "cancel"]
     assert menus["es"] == ["start", "help", "cancel"]
 

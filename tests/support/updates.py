@@ -11,8 +11,14 @@ _update_ids = itertools.count(1)
 _message_ids = itertools.count(1)
 
 
-def message_update(chat_id: int, text: str, *, user_id: int | None = None,
-                   update_id: int | None = None, language_code: str = "en") -> Update:
+def message_update(
+    chat_id: int,
+    text: str,
+    *,
+    user_id: int | None = None,
+    update_id: int | None = None,
+    language_code: str = "en",
+) -> Update:
     """A text message from a person; commands get their bot_command entity."""
     user_id = user_id if user_id is not None else chat_id
     chat: dict[str, Any] = {"id": chat_id, "type": "private" if chat_id > 0 else "group"}
@@ -22,15 +28,21 @@ def message_update(chat_id: int, text: str, *, user_id: int | None = None,
         "message_id": next(_message_ids),
         "date": 1_700_000_000,
         "chat": chat,
-        "from": {"id": user_id, "is_bot": False, "first_name": "Sam",
-                 "language_code": language_code},
+        "from": {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": "Sam",
+            "language_code": language_code,
+        },
         "text": text,
     }
     if text.startswith("/"):
         command = text.split()[0]
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-    data = {"update_id": update_id if update_id is not None else next(_update_ids),
-            "message": message}
+    data = {
+        "update_id": update_id if update_id is not None else next(_update_ids),
+        "message": message,
+    }
     update = Update.de_json(data, None)
     assert update is not None
     return update

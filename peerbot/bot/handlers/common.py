@@ -1,4 +1,4 @@
-"""Commands everyone has: /start, /help, /cancel, and a kind answer to anything else."""
+"""What every chat has: /help, and a kind answer to anything no other handler took."""
 
 from __future__ import annotations
 
@@ -9,17 +9,10 @@ from peerbot.bot.context import PeerbotContext
 from peerbot.bot.replies import reply_text
 
 
-async def start(update: Update, context: PeerbotContext) -> None:
-    actor = await context.actor(update)
-    await reply_text(context, update, "welcome_back" if actor.person else "welcome")
-
-
 async def help_command(update: Update, context: PeerbotContext) -> None:
+    """Help, and where to find urgent help, in every chat."""
     await reply_text(context, update, "help")
-
-
-async def cancel(update: Update, context: PeerbotContext) -> None:
-    await reply_text(context, update, "nothing_to_cancel")
+    await reply_text(context, update, "crisis.resources")
 
 
 async def not_understood(update: Update, context: PeerbotContext) -> None:
@@ -33,10 +26,8 @@ async def stale_button(update: Update, context: PeerbotContext) -> None:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Add the common commands."""
-    application.add_handler(CommandHandler("start", start))
+    """Add the commands every chat has."""
     application.add_handler(CommandHandler("help", help_command))
-    application.add_handler(CommandHandler("cancel", cancel))
 
 
 def register_fallbacks(application: Application) -> None:  # type: ignore[type-arg]
@@ -44,6 +35,3 @@ def register_fallbacks(application: Application) -> None:  # type: ignore[type-a
     private_text = filters.ChatType.PRIVATE & (filters.TEXT | filters.COMMAND)
     application.add_handler(MessageHandler(private_text, not_understood))
     application.add_handler(CallbackQueryHandler(stale_button))
-
-
-COMMAND_MENU = ("start", "help", "cancel")

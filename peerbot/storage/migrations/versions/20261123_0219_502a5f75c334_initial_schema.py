@@ -497,7 +497,12 @@ def upgrade() -> None:
         sa.Column(
             "severity",
             sa.Enum(
-                "critical", "high", "medium", name="escalationseverity", native_enum=False, length=32
+                "critical",
+                "high",
+                "medium",
+                name="escalationseverity",
+                native_enum=False,
+                length=32,
             ),
             nullable=False,
         ),

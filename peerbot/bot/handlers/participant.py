@@ -1,0 +1,108 @@
+"""A participant's private chat: /start and the flows, buttons, and their own data controls."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from peerbot.bot.callback_data import FlowPress, decode
+from peerbot.bot.context import PeerbotContext
+from peerbot.bot.replies import deliver
+from peerbot.dialogs.inputs import Back, Cancel, Input, Press, Skip, Text
+from peerbot.services import journey, rights
+from peerbot.services.actions import ConsentWithdraw, ForgetAnswer, LanguageChoice
+from peerbot.services.context import ServiceContext, Who
+from peerbot.services.replies import Notice, Reply
+
+PRIVATE = filters.ChatType.PRIVATE
+
+Service = Callable[[ServiceContext, Who], Awaitable[Reply]]
+
+
+async def start(update: Update, context: PeerbotContext) -> None:
+    ctx, who = await context.service(update)
+    payload = context.args[0] if context.args else None
+    await deliver(context, update, await journey.start(ctx, who, payload))
+
+
+async def typed(update: Update, context: PeerbotContext) -> None:
+    assert update.effective_message is not None
+    await _flow(update, context, Text(update.effective_message.text or ""))
+
+
+def _flow_command(received: Input) -> Callable[[Update, PeerbotContext], Awaitable[None]]:
+    async def handler(update: Update, context: PeerbotContext) -> None:
+        await _flow(update, context, received)
+
+    return handler
+
+
+async def _flow(update: Update, context: PeerbotContext, received: Input) -> None:
+    ctx, who = await context.service(update)
+    await deliver(context, update, await journey.flow_input(ctx, who, received))
+
+
+def _command(service: Service) -> Callable[[Update, PeerbotContext], Awaitable[None]]:
+    async def handler(update: Update, context: PeerbotContext) -> None:
+        ctx, who = await context.service(update)
+        await deliver(context, update, await service(ctx, who))
+
+    return handler
+
+
+async def pressed(update: Update, context: PeerbotContext) -> None:
+    """Route a button press by its decoded data; the services re-check everything."""
+    query = update.callback_query
+    assert query is not None
+    context.application.create_task(query.answer())  # stop the spinner; harmless if lost
+    ctx, who = await context.service(update)
+    match decode(query.data):
+        case FlowPress(step=step, choice=choice):
+            reply = await journey.flow_input(ctx, who, Press(step, _choice(choice)))
+        case ConsentWithdraw(kind=kind):
+            reply = await rights.withdraw_consent(ctx, who, kind)
+        case ForgetAnswer(erase=erase):
+            reply = await rights.forget_answer(ctx, who, erase)
+        case LanguageChoice(locale=locale):
+            reply = await rights.choose_language(ctx, who, locale)
+        case _:
+            reply = Reply(who.locale).add(Notice("engine.stale_button"))
+    await deliver(context, update, reply)
+
+
+def _choice(raw: str) -> int | str:
+    return int(raw) if raw.isdigit() else raw
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Private-chat handlers; the common fallbacks are added after these."""
+    commands: dict[str, Callable[[Update, PeerbotContext], Awaitable[None]]] = {
+        "start": start,
+        "back": _flow_command(Back()),
+        "skip": _flow_command(Skip()),
+        "cancel": _flow_command(Cancel()),
+        "consent": _command(rights.consent_overview),
+        "stop": _command(rights.stop),
+        "mydata": _command(rights.my_data),
+        "forget": _command(rights.forget_question),
+        "language": _command(rights.language_question),
+    }
+    for name, callback in commands.items():
+        application.add_handler(CommandHandler(name, callback, filters=PRIVATE))  # type: ignore[arg-type]
+    application.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, typed))  # type: ignore[arg-type]
+    application.add_handler(CallbackQueryHandler(pressed))  # type: ignore[arg-type]
+
+
+COMMAND_MENU = (
+    "start",
+    "back",
+    "cancel",
+    "help",
+    "consent",
+    "language",
+    "mydata",
+    "stop",
+    "forget",
+)

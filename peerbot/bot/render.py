@@ -1,0 +1,155 @@
+"""Turn a service's Reply into Bot API calls (text, inline keyboards, edits, files)."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from peerbot.bot.callback_data import FlowPress, encode
+from peerbot.dialogs.outputs import Ask, Button, Chosen, Rows, Say, Summary, Toggle
+from peerbot.dialogs.texts import TextCatalog
+from peerbot.services.replies import CloseMenu, Document, Menu, MenuButton, Notice, Reply
+
+SELECTED_MARK = "engine.selected_mark"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One Bot API call to queue: the method and its parameters (chat_id added by the outbox)."""
+
+    method: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """Renders in one locale; edits target the message whose button was pressed."""
+
+    texts: TextCatalog
+    locale: str
+    pressed_message_id: int | None = None
+
+    def render(self, reply: Reply) -> list[Delivery]:
+        renderer = Renderer(self.texts, reply.locale, self.pressed_message_id)
+        return [d for item in reply.items for d in renderer._item(item)]
+
+    def _item(self, item: object) -> list[Delivery]:
+        match item:
+            case Ask():
+                return [
+                    self._send(
+                        self._question(item), self._flow_keyboard(item.step_id, item.buttons)
+                    )
+                ]
+            case Toggle() if self.pressed_message_id is not None:
+                return [
+                    Delivery(
+                        "editMessageReplyMarkup",
+                        {
+                            "message_id": self.pressed_message_id,
+                            "reply_markup": self._flow_keyboard(item.step_id, item.buttons),
+                        },
+                    )
+                ]
+            case Chosen(keep_text=True) | CloseMenu() if self.pressed_message_id is not None:
+                return [
+                    Delivery("editMessageReplyMarkup", {"message_id": self.pressed_message_id})
+                ]
+            case Chosen() if self.pressed_message_id is not None:
+                answer = self._answer(item.answer_keys, item.answer_text)
+                text = f"{self._t(item.prompt_key)}\n\n→ {answer}"
+                return [
+                    Delivery(
+                        "editMessageText", {"message_id": self.pressed_message_id, "text": text}
+                    )
+                ]
+            case Say() | Notice():
+                return [self._send(self._t(item.key, **dict(item.values)))]
+            case Summary():
+                return [
+                    self._send(
+                        self._summary(item), self._flow_keyboard(item.step_id, item.buttons)
+                    )
+                ]
+            case Menu():
+                return [
+                    self._send(
+                        self._t(item.key, **dict(item.values)), self._menu_keyboard(item.buttons)
+                    )
+                ]
+            case Document():
+                content = base64.b64encode(item.content).decode("ascii")
+                return [
+                    Delivery(
+                        "sendDocument",
+                        {
+                            "document": {"filename": item.filename, "content_b64": content},
+                            "caption": self._t(item.caption_key),
+                        },
+                    )
+                ]
+        return []  # an edit with no message to edit (the answer was typed): nothing to change
+
+    def _t(self, key: str, **values: object) -> str:
+        return self.texts.get(key, self.locale, **values)
+
+    def _send(self, text: str, keyboard: dict[str, Any] | None = None) -> Delivery:
+        payload: dict[str, Any] = {"text": text}
+        if keyboard is not None:
+            payload["reply_markup"] = keyboard
+        return Delivery("sendMessage", payload)
+
+    def _question(self, ask: Ask) -> str:
+        text = self._t(ask.prompt_key, **dict(ask.values))
+        if ask.low_label and ask.high_label:
+            low, high = ask.values.get("min", ""), ask.values.get("max", "")
+            text += f"\n\n{low} = {self._t(ask.low_label)} · {high} = {self._t(ask.high_label)}"
+        return text
+
+    def _answer(self, keys: tuple[str, ...], text: str | None) -> str:
+        return ", ".join(self._t(key) for key in keys) if keys else (text or "")
+
+    def _summary(self, summary: Summary) -> str:
+        lines = [self._t(summary.prompt_key), ""]
+        for entry in summary.entries:
+            label_key = f"{entry.prompt_key}.label"
+            label = self._t(label_key if self.texts.has(label_key) else entry.prompt_key)
+            lines.append(f"• {label}: {self._answer(entry.answer_keys, entry.answer_text)}")
+        return "\n".join(lines)
+
+    def _label(self, button: Button) -> str:
+        label = self._t(button.label_key) if button.label_key else (button.label_text or "?")
+        return f"{self._t(SELECTED_MARK)} {label}" if button.selected else label
+
+    def _flow_keyboard(self, step_id: str, rows: Rows) -> dict[str, Any] | None:
+        if not rows:
+            return None
+        return {
+            "inline_keyboard": [
+                [
+                    {
+                        "text": self._label(b),
+                        "callback_data": encode(FlowPress(step_id, str(b.choice))),
+                    }
+                    for b in row
+                ]
+                for row in rows
+            ]
+        }
+
+    def _menu_keyboard(self, rows: tuple[tuple[MenuButton, ...], ...]) -> dict[str, Any] | None:
+        if not rows:
+            return None
+        return {
+            "inline_keyboard": [
+                [
+                    {
+                        "text": self._t(b.label_key) if b.label_key else (b.label_text or "?"),
+                        "callback_data": encode(b.data),
+                    }
+                    for b in row
+                ]
+                for row in rows
+            ]
+        }

@@ -1,0 +1,156 @@
+"""Run a flow for a chat: load its stored state, step the engine, store the new state.
+
+Sensitive answers are sealed (encrypted) inside the stored state, so free text never
+sits in the conversations table in the clear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from peerbot.dialogs.engine import Transition, step
+from peerbot.dialogs.flow_schema import Flow, TextStep
+from peerbot.dialogs.inputs import Begin, Input
+from peerbot.dialogs.state import FlowState
+from peerbot.services.context import ServiceContext, Who
+from peerbot.storage import conversations
+from peerbot.storage.enums import ConversationStatus
+from peerbot.storage.models import Conversation
+
+DEFAULT_REMIND_AFTER = timedelta(hours=24)
+DEFAULT_EXPIRE_AFTER = timedelta(days=7)
+SEALED = "sealed"
+
+
+@dataclass
+class FlowTurn:
+    """A conversation after one input, with what the engine said and did."""
+
+    conversation: Conversation
+    flow: Flow
+    transition: Transition
+    meta: dict[str, Any]
+
+    @property
+    def finished(self) -> bool:
+        state = self.transition.state
+        return state is None or not state.active
+
+
+async def active(ctx: ServiceContext, who: Who) -> Conversation | None:
+    return await conversations.active_for_chat(ctx.session, who.chat_id)
+
+
+async def begin(
+    ctx: ServiceContext, who: Who, flow_id: str, meta: dict[str, Any] | None = None
+) -> FlowTurn:
+    """Start flow_id in the chat (closing any other conversation there)."""
+    flow = ctx.program.flows[flow_id]
+    transition = step(flow, None, Begin(), _labels(ctx, who))
+    state = transition.state or FlowState(flow.flow, None)
+    conversation = await conversations.begin(
+        ctx.session,
+        chat_id=who.chat_id,
+        person_id=who.person.id if who.person else None,
+        flow=flow.flow,
+        step=state.current or "",
+        state=_stored(ctx, flow, state, meta or {}),
+        now=ctx.now,
+        remind_after=_remind_after(flow),
+        expire_after=_expire_after(flow),
+    )
+    turn = FlowTurn(conversation, flow, transition, dict(meta or {}))
+    await _store_status(ctx, turn)
+    return turn
+
+
+async def advance(
+    ctx: ServiceContext, who: Who, conversation: Conversation, received: Input
+) -> FlowTurn:
+    """Give the conversation's flow one input and store where it stands now."""
+    flow = ctx.program.flows[conversation.flow]
+    state, meta = _opened(ctx, flow, conversation.state)
+    transition = step(flow, state, received, _labels(ctx, who))
+    turn = FlowTurn(conversation, flow, transition, meta)
+    await save(ctx, turn)
+    return turn
+
+
+async def save(ctx: ServiceContext, turn: FlowTurn) -> None:
+    """Store the turn's state and meta (call again after changing meta)."""
+    state = turn.transition.state or FlowState(turn.flow.flow, None, status="cancelled")
+    turn.conversation.state = _stored(ctx, turn.flow, state, turn.meta)
+    await _store_status(ctx, turn)
+
+
+async def _store_status(ctx: ServiceContext, turn: FlowTurn) -> None:
+    state = turn.transition.state
+    status = ConversationStatus.ACTIVE
+    if state is None or state.status == "cancelled":
+        status = ConversationStatus.CANCELLED
+    elif state.status in ("completed", "declined"):
+        status = ConversationStatus.COMPLETED
+    await conversations.save(
+        ctx.session,
+        turn.conversation,
+        step=state.current if state else None,
+        state=turn.conversation.state,
+        status=status,
+        now=ctx.now,
+        remind_after=_remind_after(turn.flow),
+        expire_after=_expire_after(turn.flow),
+    )
+
+
+def _labels(ctx: ServiceContext, who: Who):  # type: ignore[no-untyped-def]
+    texts = ctx.program.texts
+    return lambda key: texts.get(key, who.locale)
+
+
+def _remind_after(flow: Flow) -> timedelta:
+    hours = flow.remind_after_hours
+    return timedelta(hours=hours) if hours else DEFAULT_REMIND_AFTER
+
+
+def _expire_after(flow: Flow) -> timedelta:
+    days = flow.expire_after_days
+    return timedelta(days=days) if days else DEFAULT_EXPIRE_AFTER
+
+
+def _sensitive_steps(flow: Flow) -> set[str]:
+    return {s.id for s in flow.steps if isinstance(s, TextStep) and s.sensitive}
+
+
+def _stored(
+    ctx: ServiceContext, flow: Flow, state: FlowState, meta: dict[str, Any]
+) -> dict[str, Any]:
+    data = state.to_dict()
+    sensitive = _sensitive_steps(flow)
+    data["answers"] = {
+        key: {SEALED: ctx.cipher.encrypt(value)}
+        if key in sensitive and isinstance(value, str)
+        else value
+        for key, value in data["answers"].items()
+    }
+    return {"engine": data, "meta": meta}
+
+
+def _opened(
+    ctx: ServiceContext, flow: Flow, stored: dict[str, Any]
+) -> tuple[FlowState | None, dict[str, Any]]:
+    data = dict(stored.get("engine") or {})
+    meta = dict(stored.get("meta") or {})
+    if not data:
+        return None, meta
+    data["answers"] = {
+        key: ctx.cipher.decrypt(value[SEALED])
+        if isinstance(value, dict) and SEALED in value
+        else value
+        for key, value in (data.get("answers") or {}).items()
+    }
+    try:
+        return FlowState.from_dict(data), meta
+    except ValueError:
+        return None, meta  # unreadable state: the flow starts again

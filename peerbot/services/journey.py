@@ -1,0 +1,187 @@
+"""The participant's journey: consent first, then the intake, resumable at any point."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+
+from peerbot.dialogs.events import Cancelled, Completed, ConsentDecided, Declined, RedFlag
+from peerbot.dialogs.inputs import Begin, Cancel, Input, Press
+from peerbot.dialogs.outputs import Chosen, Toggle
+from peerbot.services import consent, data_rights, escalations, flows, intake, people
+from peerbot.services.context import ServiceContext, Who
+from peerbot.services.flows import FlowTurn
+from peerbot.services.replies import Notice, Reply
+from peerbot.storage import conversations
+from peerbot.storage.enums import ConsentKind, SupportRequestStatus
+from peerbot.storage.models import SupportRequest
+
+CONSENT_FLOW = "consent"
+INTAKE_FLOW = "intake"
+REFERRAL = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+OPEN_REQUESTS = (
+    SupportRequestStatus.NEW,
+    SupportRequestStatus.MATCHING,
+    SupportRequestStatus.PROPOSED,
+    SupportRequestStatus.MATCHED,
+)
+
+
+async def start(ctx: ServiceContext, who: Who, payload: str | None) -> Reply:
+    """/start: resume what is in progress, else consent (first contact) or a new intake."""
+    reply = Reply(who.locale)
+    if who.person is not None and await data_rights.resume_if_stopped(
+        ctx.session, who.person, now=ctx.now
+    ):
+        reply.add(Notice("stop.resumed"))
+    conversation = await flows.active(ctx, who)
+    if conversation is not None:
+        reply.add(Notice("resume.continue"))
+        turn = await flows.advance(ctx, who, conversation, Begin())
+        return await _after(ctx, who, turn, reply)
+    referral = payload if payload and REFERRAL.match(payload) else None
+    if who.person is None or not await consent.is_granted(
+        ctx.session, who.person.id, ConsentKind.PARTICIPATION
+    ):
+        reply.add(Notice("welcome"))
+        turn = await flows.begin(ctx, who, CONSENT_FLOW, {"referral": referral})
+        return await _after(ctx, who, turn, reply)
+    if await _has_open_request(ctx, who.person.id):
+        return reply.add(Notice("welcome_back"))
+    return await _begin_intake(ctx, who, reply)
+
+
+async def flow_input(ctx: ServiceContext, who: Who, received: Input) -> Reply:
+    """A message, a button press, /back, /skip or /cancel in the chat's conversation."""
+    reply = Reply(who.locale)
+    conversation = await flows.active(ctx, who)
+    if conversation is None:
+        if isinstance(received, Cancel):
+            return reply.add(Notice("nothing_to_cancel"))
+        if isinstance(received, Press):
+            return reply.add(Notice("engine.stale_button"), Notice("nothing_in_progress"))
+        return reply.add(Notice("not_understood"))
+    turn = await flows.advance(ctx, who, conversation, received)
+    return await _after(ctx, who, turn, reply)
+
+
+async def _after(ctx: ServiceContext, who: Who, turn: FlowTurn, reply: Reply) -> Reply:
+    """Act on the engine's events, then show its outputs with our notices in place."""
+    notices: list[Notice] = []
+    follow_up: Reply | None = None
+    kept = True  # False once the conversation row was deleted
+    for event in turn.transition.events:
+        if isinstance(event, RedFlag):
+            notices += await _red_flag(ctx, who, turn, event)
+        elif isinstance(event, ConsentDecided):
+            turn.meta.setdefault("consents", {})[event.consent_kind] = [
+                event.decision,
+                event.prompt_key,
+            ]
+        elif isinstance(event, Completed) and turn.flow.flow == CONSENT_FLOW:
+            follow_up, kept = await _consented(ctx, who, turn), False
+        elif isinstance(event, Completed) and turn.flow.flow == INTAKE_FLOW:
+            notices += await _intake_confirmed(ctx, who, turn, event)
+        elif isinstance(event, Declined):
+            notices, kept = notices + await _declined(ctx, who, turn), False
+        elif isinstance(event, Cancelled) and turn.flow.flow == CONSENT_FLOW:
+            await conversations.forget_chat(ctx.session, who.chat_id)  # nothing was agreed
+            kept = False
+    if kept:
+        await flows.save(ctx, turn)
+    _place(reply, list(turn.transition.outputs), notices)
+    if follow_up is not None:
+        reply.add(*follow_up.items)
+    return reply
+
+
+def _place(reply: Reply, outputs: list[Any], notices: list[Notice]) -> None:
+    """Notices go right after the answer is shown, before the next question."""
+    shown = 0
+    while shown < len(outputs) and isinstance(outputs[shown], Chosen | Toggle):
+        shown += 1
+    reply.add(*outputs[:shown], *notices, *outputs[shown:])
+
+
+async def _red_flag(ctx: ServiceContext, who: Who, turn: FlowTurn, flag: RedFlag) -> list[Notice]:
+    escalation = await escalations.raise_flag(
+        ctx,
+        who.person,
+        category=flag.category,
+        severity=flag.severity,
+        source=f"{turn.flow.flow}.{flag.step_id}",
+    )
+    turn.meta.setdefault("escalations", []).append(escalation.id)
+    notices = [Notice("crisis.resources")]
+    if escalations.is_urgent(flag.severity):
+        notices.append(Notice("redflag.coordinator_told"))
+    return notices
+
+
+async def _consented(ctx: ServiceContext, who: Who, turn: FlowTurn) -> Reply:
+    """Participation granted: the person's record starts here, then the intake begins."""
+    person = who.person or await people.enroll_participant(
+        ctx, who, referral_source=turn.meta.get("referral")
+    )
+    for kind, (decision, prompt_key) in turn.meta.get("consents", {}).items():
+        await consent.record(
+            ctx.session,
+            person_id=person.id,
+            kind=ConsentKind(kind),
+            granted=decision == "granted",
+            text_shown=ctx.program.texts.get(prompt_key, who.locale),
+            now=ctx.now,
+        )
+    await conversations.forget_chat(ctx.session, who.chat_id)
+    return await _begin_intake(ctx, who, Reply(who.locale))
+
+
+async def _declined(ctx: ServiceContext, who: Who, turn: FlowTurn) -> list[Notice]:
+    """Only the refusal is kept, with no link to the person's Telegram account."""
+    decision = turn.meta.get("consents", {}).get(ConsentKind.PARTICIPATION)
+    if who.person is None and decision is not None:
+        anonymous = await people.record_refusal(
+            ctx, who, referral_source=turn.meta.get("referral")
+        )
+        await consent.record(
+            ctx.session,
+            person_id=anonymous.id,
+            kind=ConsentKind.PARTICIPATION,
+            granted=False,
+            text_shown=ctx.program.texts.get(decision[1], who.locale),
+            now=ctx.now,
+        )
+    await conversations.forget_chat(ctx.session, who.chat_id)
+    return [Notice("consent.declined"), Notice("program.contact"), Notice("crisis.resources")]
+
+
+async def _begin_intake(ctx: ServiceContext, who: Who, reply: Reply) -> Reply:
+    reply.add(Notice("intake.start"))
+    turn = await flows.begin(ctx, who, INTAKE_FLOW)
+    return reply.add(*turn.transition.outputs)
+
+
+async def _intake_confirmed(
+    ctx: ServiceContext, who: Who, turn: FlowTurn, completed: Completed
+) -> list[Notice]:
+    assert who.person is not None, "the intake runs only after consent"
+    await intake.record_request(
+        ctx,
+        who.person,
+        turn.flow,
+        completed.answers,
+        conversation_id=turn.conversation.id,
+        escalation_ids=turn.meta.get("escalations", ()),
+    )
+    return [Notice("intake.received")]
+
+
+async def _has_open_request(ctx: ServiceContext, person_id: int) -> bool:
+    found = await ctx.session.scalar(
+        select(SupportRequest.id)
+        .where(SupportRequest.person_id == person_id, SupportRequest.status.in_(OPEN_REQUESTS))
+        .limit(1)
+    )
+    return found is not None

@@ -1,0 +1,63 @@
+"""What services ask the bot to show, besides the flow engine's own outputs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from peerbot.dialogs.outputs import Output
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A plain message from the text catalogue."""
+
+    key: str
+    values: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MenuButton:
+    """A button carrying typed callback data; its label is a text key or the literal text."""
+
+    data: object
+    label_key: str | None = None
+    label_text: str | None = None
+
+
+@dataclass(frozen=True)
+class Menu:
+    """A message with buttons that are not part of a flow (e.g. /consent, /forget)."""
+
+    key: str
+    buttons: tuple[tuple[MenuButton, ...], ...]
+    values: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file for the person (e.g. their data as JSON)."""
+
+    filename: str
+    content: bytes
+    caption_key: str
+
+
+@dataclass(frozen=True)
+class CloseMenu:
+    """Remove the buttons of the message whose button was pressed."""
+
+
+Shown = Output | Notice | Menu | Document | CloseMenu
+
+
+@dataclass
+class Reply:
+    """Everything to show the person, in order, and the locale to show it in."""
+
+    locale: str
+    items: list[Shown] = field(default_factory=list)
+
+    def add(self, *items: Shown) -> Reply:
+        self.items.extend(items)
+        return self

@@ -1,0 +1,124 @@
+"""Scripted people for end-to-end stories: press buttons by their visible text, in any locale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from peerbot.dialogs.texts import TextCatalog
+from peerbot.services.program import load_program
+
+
+@cache
+def catalog() -> TextCatalog:
+    return load_program().texts
+
+
+@dataclass
+class Person:
+    """A fake Telegram user who reads the bot's texts in their locale."""
+
+    api: object
+    user: object
+    locale: str = "en"
+    timeout: float = 20.0
+    last_pressed: int = 0
+
+    def t(self, key: str, **values: object) -> str:
+        return catalog().get(key, self.locale, **values)
+
+    @property
+    def chat_id(self) -> int:
+        return self.user.chat_id  # type: ignore[attr-defined]
+
+    async def press(self, key: str, *, same_message: bool = False) -> None:
+        """Wait for a button with this label, then press it, as a person taps what they see.
+
+        A new question comes as a new message; a multi-choice question keeps its message
+        (same_message) while buttons are toggled.
+        """
+        label = self.t(key)
+        after = self.last_pressed - 1 if same_message else self.last_pressed
+        message = await self.api.wait_for_message(  # type: ignore[attr-defined]
+            self.chat_id,
+            predicate=lambda m: label in m.buttons,
+            timeout=self.timeout,
+            after=after,
+        )
+        self.last_pressed = message.message_id  # type: ignore[attr-defined]
+        await self.user.press(label, message=message)  # type: ignore[attr-defined]
+
+    async def expect(self, key: str, **values: object) -> object:
+        """Wait until the bot has sent the text with this key (its first line is enough)."""
+        first_line = self.t(key, **values).splitlines()[0]
+        return await self.api.wait_for_message(  # type: ignore[attr-defined]
+            self.chat_id, contains=first_line, timeout=self.timeout
+        )
+
+    async def expect_new(self, key: str, **values: object) -> object:
+        """Like expect, but only a message after the newest one already there."""
+        first_line = self.t(key, **values).splitlines()[0]
+        messages = self.api.messages(self.chat_id)  # type: ignore[attr-defined]
+        after = messages[-1].message_id if messages else 0
+        return await self.api.wait_for_message(  # type: ignore[attr-defined]
+            self.chat_id, contains=first_line, timeout=self.timeout, after=after
+        )
+
+    async def say(self, text: str) -> None:
+        await self.user.send_text(text)  # type: ignore[attr-defined]
+
+    async def command(self, command: str, args: str = "") -> None:
+        await self.user.send_command(command, args)  # type: ignore[attr-defined]
+
+    async def choose(self, *keys: str) -> None:
+        """A multi-choice question: toggle each option, then Done."""
+        await self.press(keys[0])
+        for key in keys[1:]:
+            await self.press_marked_after(keys[keys.index(key) - 1], key)
+        await self.press_marked_after(keys[-1], "engine.done")
+
+    async def press_marked_after(self, toggled: str, key: str) -> None:
+        """Press key once the toggle of `toggled` shows its mark on the same message."""
+        marked = f"{self.t('engine.selected_mark')} {self.t(toggled)}"
+        message = await self.api.wait_for_message(  # type: ignore[attr-defined]
+            self.chat_id,
+            predicate=lambda m: marked in m.buttons,
+            timeout=self.timeout,
+            after=self.last_pressed - 1,
+        )
+        await self.user.press(self.t(key), message=message)  # type: ignore[attr-defined]
+
+    async def consent(self, *, share: bool = True, evaluation: bool = True) -> None:
+        """From /start through the three permissions."""
+        await self.command("/start")
+        for _ in range(3):
+            await self.press("common.continue")
+        await self.press("consent.participation.yes")
+        await self.press(f"consent.share_with_supporter.{'yes' if share else 'no'}")
+        await self.press(f"consent.evaluation.{'yes' if evaluation else 'no'}")
+        await self.expect("intake.start")
+
+    async def intake(self, *, safety: str = "no", anything_else: str | None = None) -> None:
+        """Answer every intake question with ordinary answers, then confirm."""
+        await self.choose("intake.topics.anxiety", "intake.topics.grief")
+        await self.press("intake.who_for.self")
+        await self.choose("intake.support_kind.emotional")
+        await self.press("intake.format.one_to_one")
+        await self.choose("intake.channels.text")
+        await self.choose(f"intake.languages.{self.locale}")
+        await self.press("intake.age_band.age_25_34")
+        await self.press("intake.supporter_gender.no_preference")
+        await self.press("intake.supporter_similar_age.no_preference")
+        await self.press("engine.skip")  # region
+        await self.press("intake.timezone.madrid")
+        await self.choose("intake.availability.evenings")
+        await self.press(f"intake.safety.{safety}")
+        if safety == "yes":
+            await self.press("common.continue")
+        if anything_else is None:
+            await self.press("engine.skip")
+        else:
+            await self.expect("intake.anything_else")
+            await self.say(anything_else)
+        await self.press("engine.confirm")
+        await self.expect("intake.received")
