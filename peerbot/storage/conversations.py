@@ -15,12 +15,17 @@ from peerbot.storage.models import Conversation
 
 
 async def active_for_chat(session: AsyncSession, chat_id: int) -> Conversation | None:
-    """The chat's conversation in progress, if any (the newest, should there be two)."""
+    """The chat's conversation in progress, if any (the newest, should there be two).
+
+    Locked for the rest of the transaction on PostgreSQL, so a reminder tick and the
+    person's answer never overwrite each other (SQLite serialises writers anyway).
+    """
     return await session.scalar(
         select(Conversation)
         .where(Conversation.chat_id == chat_id, Conversation.status == ConversationStatus.ACTIVE)
         .order_by(Conversation.id.desc())
         .limit(1)
+        .with_for_update()
     )
 
 
