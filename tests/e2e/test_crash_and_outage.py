@@ -39,7 +39,7 @@ async def test_sigkill_and_restart_processes_no_update_twice_and_loses_no_messag
     for person in people:
         await person.send_command("/help")
     await api.wait_for_updates_consumed(timeout=20)
-    await api.wait_until(lambda: _pending(database, 3), timeout=20, interval=0.2)
+    await api.wait_until(lambda: _pending(database, 6), timeout=20, interval=0.2)
     delivered_updates = await processed_update_ids(database)
     bot.kill()
 
@@ -59,7 +59,7 @@ async def test_sigkill_and_restart_processes_no_update_twice_and_loses_no_messag
 
     assert [help_replies(api, p) for p in people] == [2, 2, 2]
     assert help_replies(api, late) == 1
-    await _until_all_sent(api, database, 7)
+    await _until_all_sent(api, database, 14)  # help text and crisis resources each
     assert len(await processed_update_ids(database)) == 7
 
 
@@ -102,4 +102,4 @@ async def test_429_burst_and_30s_of_500s_delay_messages_but_lose_none(api, start
     assert recovered_after >= 29, "the replies cannot arrive while Telegram answers 500"
     assert any(r.status == 500 for r in api.calls("sendMessage"))
     assert [help_replies(api, p) for p in first + second] == [1] * 8
-    await _until_all_sent(api, database, 8)
+    await _until_all_sent(api, database, 16)  # help text and crisis resources each

@@ -16,10 +16,10 @@ async def test_start_is_answered_in_the_persons_language(api, start_bot, bot_wor
     await english.send_command("/start")
     await spanish.send_command("/start")
 
-    welcome = await api.wait_for_message(english.chat_id, contains="welcome", timeout=20)
-    bienvenida = await api.wait_for_message(spanish.chat_id, contains="bienvenida", timeout=20)
-    assert "not medical or emergency care" in welcome.text
-    assert "no es atención médica" in bienvenida.text
+    await api.wait_for_message(english.chat_id, contains="welcome", timeout=20)
+    await api.wait_for_message(spanish.chat_id, contains="bienvenida", timeout=20)
+    await api.wait_for_message(english.chat_id, contains="not medical or emergency care")
+    await api.wait_for_message(spanish.chat_id, contains="no es atención médica")
     database = bot_workdir / "peerbot.sqlite3"
     assert database.exists(), "the embedded default is a SQLite file in the working folder"
     with sqlite3.connect(database) as connection:
@@ -46,8 +46,9 @@ async def test_command_menu_is_set_in_every_language(api, start_bot):
         language: [c["command"] for c in commands]
         for (_, language), commands in api.commands.items()
     }
-    assert menus[""] == ["start", "help", "cancel"]
-    assert menus["es"] == ["start", "help", "cancel"]
+    expected = ["start", "back", "cancel", "help", "consent", "language", "mydata", "stop"]
+    assert menus[""] == [*expected, "forget"]
+    assert menus["es"] == [*expected, "forget"]
 
 
 async def test_sigterm_stops_cleanly_after_finishing_received_updates(api, start_bot, bot_workdir):
@@ -60,7 +61,8 @@ async def test_sigterm_stops_cleanly_after_finishing_received_updates(api, start
     assert await bot.terminate() == 0
 
     counts = await outbox_counts(sqlite_url(bot_workdir / "peerbot.sqlite3"))
-    assert counts.get("sent", 0) + counts.get("pending", 0) == len(people)
+    # /help answers with the help text and the crisis resources
+    assert counts.get("sent", 0) + counts.get("pending", 0) == 2 * len(people)
     assert "peerbot stopped" in bot.log()
 
 
