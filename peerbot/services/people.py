@@ -12,8 +12,29 @@ async def enroll_participant(
     ctx: ServiceContext, who: Who, *, referral_source: str | None
 ) -> Person:
     """The person's record, made only once they agreed to take part."""
+    person = await _add_person(ctx, who, referral_source, telegram_user_id=who.telegram_user_id)
+    person.last_seen_at = ctx.now
+    ctx.session.add(RoleAssignment(person_id=person.id, role=Role.PARTICIPANT, granted_at=ctx.now))
+    await ctx.session.flush()
+    who.person = person
+    return person
+
+
+async def record_refusal(
+    ctx: ServiceContext, who: Who, *, referral_source: str | None
+) -> Person:
+    """A person who declined: no Telegram id, no answers; only that someone said no."""
+    person = await _add_person(ctx, who, referral_source, telegram_user_id=None)
+    person.status = PersonStatus.STOPPED
+    person.stopped_at = ctx.now
+    return person
+
+
+async def _add_person(
+    ctx: ServiceContext, who: Who, referral_source: str | None, *, telegram_user_id: int | None
+) -> Person:
     person = Person(
-        telegram_user_id=who.telegram_user_id,
+        telegram_user_id=telegram_user_id,
         pseudonym=new_pseudonym(),
         language=who.locale,
         time_zone=ctx.settings.timezone,
@@ -21,28 +42,6 @@ async def enroll_participant(
         referral_source=referral_source,
         created_at=ctx.now,
         updated_at=ctx.now,
-        last_seen_at=ctx.now,
-    )
-    ctx.session.add(person)
-    await ctx.session.flush()
-    ctx.session.add(RoleAssignment(person_id=person.id, role=Role.PARTICIPANT, granted_at=ctx.now))
-    await ctx.session.flush()
-    who.person = person
-    return person
-
-
-async def record_refusal(ctx: ServiceContext, who: Who, *, referral_source: str | None) -> Person:
-    """A person who declined: no Telegram id, no answers; only that someone said no."""
-    person = Person(
-        telegram_user_id=None,
-        pseudonym=new_pseudonym(),
-        language=who.locale,
-        time_zone=ctx.settings.timezone,
-        status=PersonStatus.STOPPED,
-        referral_source=referral_source,
-        created_at=ctx.now,
-        updated_at=ctx.now,
-        stopped_at=ctx.now,
     )
     ctx.session.add(person)
     await ctx.session.flush()

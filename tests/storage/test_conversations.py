@@ -1,0 +1,92 @@
+"""Conversations repository: one active conversation per chat, idle timers, and forgetting."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from peerbot.storage import conversations
+from peerbot.storage.models import Conversation
+from peerbot.storage.enums import ConversationStatus
+
+T0 = datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+
+
+async def begin(session_factory, chat_id: int, flow: str = "intake") -> int:
+    async with session_factory() as session, session.begin():
+        conversation = await conversations.begin(
+            session,
+            chat_id=chat_id,
+            person_id=None,
+            flow=flow,
+            step="first",
+            state={"engine": {"current": "first"}},
+            now=T0,
+            remind_after=DAY,
+            expire_after=7 * DAY,
+        )
+        return conversation.id
+
+
+async def test_a_new_conversation_closes_the_chats_previous_one(session_factory):
+    first = await begin(session_factory, 21, flow="consent")
+    second = await begin(session_factory, 21)
+    async with session_factory() as session:
+        active = await conversations.active_for_chat(session, 21)
+        assert active is not None and active.id == second
+        previous = await session.get(Conversation, first)
+    assert previous is not None and previous.status == ConversationStatus.CANCELLED
+
+
+async def test_saving_activity_restarts_the_idle_timers(session_factory):
+    await begin(session_factory, 22)
+    later = T0 + timedelta(hours=5)
+    async with session_factory() as session, session.begin():
+        conversation = await conversations.active_for_chat(session, 22)
+        assert conversation is not None
+        await conversations.save(
+            session,
+            conversation,
+            step="second",
+            state={"engine": {"current": "second"}},
+            status=ConversationStatus.ACTIVE,
+            now=later,
+            remind_after=DAY,
+            expire_after=7 * DAY,
+        )
+    async with session_factory() as session:
+        assert await conversations.due_for_reminder(session, now=T0 + DAY) == []
+        due = await conversations.due_for_reminder(session, now=later + DAY)
+        assert [c.step for c in due] == ["second"]
+        assert await conversations.due_for_expiry(session, now=later + 7 * DAY) != []
+
+
+async def test_a_finished_conversation_has_no_timers(session_factory):
+    await begin(session_factory, 23)
+    async with session_factory() as session, session.begin():
+        conversation = await conversations.active_for_chat(session, 23)
+        assert conversation is not None
+        await conversations.save(
+            session,
+            conversation,
+            step=None,
+            state={},
+            status=ConversationStatus.COMPLETED,
+            now=T0,
+            remind_after=DAY,
+            expire_after=7 * DAY,
+        )
+    async with session_factory() as session:
+        assert await conversations.active_for_chat(session, 23) is None
+        assert await conversations.due_for_reminder(session, now=T0 + 30 * DAY) == []
+
+
+async def test_forget_chat_deletes_every_conversation_of_the_chat(session_factory):
+    await begin(session_factory, 24)
+    await begin(session_factory, 24)
+    await begin(session_factory, 25)
+    async with session_factory() as session, session.begin():
+        assert await conversations.forget_chat(session, 24) == 2
+    async with session_factory() as session:
+        assert await conversations.active_for_chat(session, 24) is None
+        assert await conversations.active_for_chat(session, 25) is not None
