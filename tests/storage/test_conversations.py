@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from peerbot.storage import conversations
-from peerbot.storage.models import Conversation
 from peerbot.storage.enums import ConversationStatus
+from peerbot.storage.models import Conversation
 
 T0 = datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
