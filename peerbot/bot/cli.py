@@ -1,16 +1,23 @@
-"""The `peerbot` command: run, migrate, check-config."""
+"""The `peerbot` command: run, migrate, check-config, export."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from peerbot import __version__
 from peerbot.config import Settings, SettingsError, load_settings
 from peerbot.services.program import ProgramDataError, load_program
+
+if TYPE_CHECKING:
+    from peerbot.bot.deps import Deps
+    from peerbot.services.export import ExportSpec
 
 EXIT_CONFIG = 2
 README_TOKEN_SECTION = 'README, section "Setting up the bot"'
@@ -26,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args.verbose)
     try:
         settings = load_settings()
-        return int(args.handler(settings))
+        return int(args.handler(settings, args))
     except (SettingsError, ProgramDataError) as error:
         sys.stderr.write(f"peerbot: {error}\n")
         return EXIT_CONFIG
@@ -40,14 +47,61 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"peerbot {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_OneLineErrorParser
+    )
     run = commands.add_parser("run", help="apply migrations, then run the bot (long polling)")
     run.set_defaults(handler=_run)
     migrate = commands.add_parser("migrate", help="upgrade the database to the latest schema")
     migrate.set_defaults(handler=_migrate)
     check = commands.add_parser("check-config", help="validate settings and program data")
     check.set_defaults(handler=_check_config)
+    _add_export(commands)
     return parser
+
+
+class _OneLineErrorParser(argparse.ArgumentParser):
+    """A sub-command parser that reports a bad argument in one line (exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_CONFIG, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+    # Unknown options would otherwise reach the main parser and its two-line usage error.
+    def parse_known_args(  # type: ignore[override]  # typeshed's overloads, same behaviour
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+
+def _add_export(commands: argparse._SubParsersAction[_OneLineErrorParser]) -> None:
+    export = commands.add_parser(
+        "export",
+        help="write de-identified requests or consents for program evaluation",
+        description="Write support requests or consent decisions as CSV or JSON lines for "
+        "program evaluation. People appear only by their pseudonym (a random code): no "
+        "names, no Telegram ids and, by default, no free text.",
+    )
+    export.add_argument("kind", choices=["requests", "consents"], help="what to export")
+    export.add_argument(
+        "--format",
+        required=True,
+        choices=["csv", "jsonl"],
+        help="CSV with a header, or JSON lines",
+    )
+    export.add_argument(
+        "--out", type=Path, metavar="FILE", help="write to FILE (default: standard output)"
+    )
+    export.add_argument(
+        "--include-free-text",
+        action="store_true",
+        help="requests only: add the request summary and free-text answers, decrypted, "
+        "for people whose newest evaluation consent is granted and not withdrawn; "
+        "these fields stay empty for everyone else",
+    )
+    export.set_defaults(handler=_export)
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -66,7 +120,7 @@ def _configure_logging(verbose: bool) -> None:
     logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
 
 
-def _run(settings: Settings) -> int:
+def _run(settings: Settings, _args: argparse.Namespace) -> int:
     if settings.bot_token is None:
         sys.stderr.write(
             "peerbot: PEERBOT_BOT_TOKEN is not set. Create a bot with @BotFather and put its "
@@ -90,7 +144,7 @@ def _run(settings: Settings) -> int:
     return 0
 
 
-def _migrate(settings: Settings) -> int:
+def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
     from peerbot.storage.migrate import current_revision, upgrade_to_head
 
     upgrade_to_head(settings.database_url)
@@ -100,7 +154,7 @@ def _migrate(settings: Settings) -> int:
     return 0
 
 
-def _check_config(settings: Settings) -> int:
+def _check_config(settings: Settings, _args: argparse.Namespace) -> int:
     from peerbot.bot.deps import encryption_key
 
     program = load_program(settings.program_dir)
@@ -111,3 +165,74 @@ def _check_config(settings: Settings) -> int:
         f"bot token {'set' if settings.bot_token else 'not set'}"
     )
     return 0
+
+
+def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from peerbot.bot.deps import build_deps
+    from peerbot.services import export
+    from peerbot.storage.crypto import DecryptionError
+
+    if args.include_free_text and args.kind != "requests":
+        sys.stderr.write("peerbot export: --include-free-text applies to requests only\n")
+        return EXIT_CONFIG
+    out: Path | None = args.out
+    if out is not None and not out.parent.is_dir():
+        sys.stderr.write(f"peerbot export: --out {out}: folder {out.parent} does not exist\n")
+        return EXIT_CONFIG
+    if out is not None and out.is_dir():
+        sys.stderr.write(f"peerbot export: --out {out}: is a folder; name a file\n")
+        return EXIT_CONFIG
+    deps = build_deps(settings)
+    spec = export.ExportSpec(
+        kind=export.ExportKind(args.kind),
+        format=export.ExportFormat(args.format),
+        include_free_text=args.include_free_text,
+        free_text_questions=export.free_text_questions(deps.program.flows.values()),
+    )
+    try:
+        if out is None:
+            rows = asyncio.run(_write_export(deps, spec, sys.stdout))
+        else:
+            rows = _export_to_file(deps, spec, out)
+    except SQLAlchemyError as error:
+        reason = str(error).splitlines()[0]
+        sys.stderr.write(f"peerbot export: {reason} (is the database migrated?)\n")
+        return 1
+    except DecryptionError as error:
+        sys.stderr.write(f"peerbot export: {error}\n")
+        return 1
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): no traceback, and none at exit either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    logging.getLogger(__name__).info("exported %s: %d rows", spec.kind.value, rows)
+    return 0
+
+
+def _export_to_file(deps: Deps, spec: ExportSpec, out: Path) -> int:
+    """Write next to ``out`` and rename at the end, so a failed export leaves no half file.
+
+    The file is created readable by its owner only: it is research data about people.
+    """
+    partial = out.with_name(f".{out.name}.partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as stream:
+            rows = asyncio.run(_write_export(deps, spec, stream))
+        partial.replace(out)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return rows
+
+
+async def _write_export(deps: Deps, spec: ExportSpec, stream: TextIO) -> int:
+    from peerbot.services import export
+
+    try:
+        async with deps.sessions() as session:
+            return await export.write_export(session, deps.cipher, spec, stream, now=deps.clock())
+    finally:
+        await deps.engine.dispose()

@@ -1,0 +1,169 @@
+"""`peerbot export` as an operator runs it: a real process, settings from the environment."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from peerbot.storage.codes import new_pseudonym, new_request_code
+from peerbot.storage.crypto import FieldCipher
+from peerbot.storage.db import create_engine, make_session_factory
+from peerbot.storage.enums import ConsentDecision, ConsentKind
+from peerbot.storage.migrate import upgrade_to_head
+from peerbot.storage.models import Answer, Consent, Person, SupportRequest
+
+KEY = FieldCipher.generate_key()
+CIPHER = FieldCipher(KEY)
+TELEGRAM_ID = 8_420_000_017
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+async def seed(database_url: str) -> tuple[str, str]:
+    """One person with evaluation consent and one request; returns (request code, pseudonym)."""
+    engine = create_engine(database_url)
+    try:
+        async with make_session_factory(engine)() as session, session.begin():
+            person = Person(telegram_user_id=TELEGRAM_ID, pseudonym=new_pseudonym())
+            session.add(person)
+            await session.flush()
+            session.add(
+                Consent(
+                    person_id=person.id,
+                    kind=ConsentKind.EVALUATION,
+                    version="evaluation-v1",
+                    text_hash="c" * 64,
+                    decision=ConsentDecision.GRANTED,
+                    decided_at=T0,
+                )
+            )
+            request = SupportRequest(
+                person_id=person.id,
+                code=new_request_code(),
+                topics=["grief"],
+                summary_enc=CIPHER.encrypt("the summary, in confidence"),
+                created_at=T0,
+                updated_at=T0,
+            )
+            session.add(request)
+            await session.flush()
+            session.add(
+                Answer(
+                    person_id=person.id,
+                    support_request_id=request.id,
+                    flow="intake",
+                    question="who_for",
+                    value="myself",
+                    answered_at=T0,
+                )
+            )
+            return request.code, person.pseudonym
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def migrated(database_url: str) -> str:
+    upgrade_to_head(database_url)
+    return database_url
+
+
+def peerbot(database_url: str, workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `python -m peerbot ARGS` with only the database and key set (no bot token)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PEERBOT_")}
+    env |= {"PEERBOT_DATABASE_URL": database_url, "PEERBOT_ENCRYPTION_KEY": KEY}
+    return subprocess.run(
+        [sys.executable, "-m", "peerbot", *args],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_export_writes_json_lines_to_stdout(migrated: str, tmp_path: Path) -> None:
+    code, pseudonym = asyncio.run(seed(migrated))
+
+    done = peerbot(migrated, tmp_path, "export", "requests", "--format", "jsonl")
+
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(row["request"], row["person"]) for row in rows] == [(code, pseudonym)]
+    assert rows[0]["answers"] == {"who_for": "myself"}
+    assert str(TELEGRAM_ID) not in done.stdout
+    assert "in confidence" not in done.stdout
+
+
+def test_export_out_writes_a_file(migrated: str, tmp_path: Path) -> None:
+    code, _ = asyncio.run(seed(migrated))
+    out = tmp_path / "requests.csv"
+
+    done = peerbot(
+        migrated,
+        tmp_path,
+        "export",
+        "requests",
+        "--format",
+        "csv",
+        "--include-free-text",
+        "--out",
+        str(out),
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"), newline="")))
+    assert [(row["request"], row["summary"]) for row in rows] == [
+        (code, "the summary, in confidence")
+    ]
+    assert out.stat().st_mode & 0o077 == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["requests.csv"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["requests", "--format", "xml"], "invalid choice: 'xml'"),
+        (["requests"], "the following arguments are required: --format"),
+        (["people", "--format", "csv"], "invalid choice: 'people'"),
+        (["requests", "--format", "csv", "--bogus"], "unrecognized arguments: --bogus"),
+        (["consents", "--format", "csv", "--include-free-text"], "requests only"),
+        (["requests", "--format", "csv", "--out", "missing/x.csv"], "does not exist"),
+    ],
+)
+def test_a_bad_argument_exits_2_with_one_line(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'peerbot.sqlite3'}"
+
+    done = peerbot(url, tmp_path, "export", *args)
+
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert message in done.stderr
+
+
+def test_an_unmigrated_database_fails_in_one_line_and_leaves_no_file(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'peerbot.sqlite3'}"
+    out = tmp_path / "requests.jsonl"
+
+    done = peerbot(url, tmp_path, "export", "requests", "--format", "jsonl", "--out", str(out))
+
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "peerbot export: (sqlite3.OperationalError) no such table: support_requests "
+        "(is the database migrated?)"
+    ]
+    assert not out.exists()
+    assert not list(tmp_path.glob(".*partial"))
