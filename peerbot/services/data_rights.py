@@ -182,7 +182,10 @@ def _as_dict(row: Any, cipher: FieldCipher) -> dict[str, Any]:
         value = getattr(row, column.key)
         name = column.key
         if name.endswith("_enc"):
-            name, value = name.removesuffix("_enc"), cipher.decrypt(value)
+            name = name.removesuffix("_enc")
+            if value is None and name in result:
+                continue  # answers: a closed answer is in `value`, only free text in `value_enc`
+            value = cipher.decrypt(value)
         if isinstance(value, datetime):
             value = value.isoformat()
         result[name] = value

@@ -6,6 +6,7 @@ sits in the conversations table in the clear.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -134,14 +135,16 @@ def _stored(
         else value
         for key, value in data["answers"].items()
     }
-    return {"engine": data, "meta": meta}
+    # A copy: the JSON column finds changes by comparing with what it last stored, so a
+    # later change to the turn's meta must not also change that stored value in place.
+    return {"engine": data, "meta": copy.deepcopy(meta)}
 
 
 def _opened(
     ctx: ServiceContext, flow: Flow, stored: dict[str, Any]
 ) -> tuple[FlowState | None, dict[str, Any]]:
     data = dict(stored.get("engine") or {})
-    meta = dict(stored.get("meta") or {})
+    meta = copy.deepcopy(dict(stored.get("meta") or {}))
     if not data:
         return None, meta
     data["answers"] = {

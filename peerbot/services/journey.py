@@ -32,10 +32,7 @@ OPEN_REQUESTS = (
 async def start(ctx: ServiceContext, who: Who, payload: str | None) -> Reply:
     """/start: resume what is in progress, else consent (first contact) or a new intake."""
     reply = Reply(who.locale)
-    if who.person is not None and await data_rights.resume_if_stopped(
-        ctx.session, who.person, now=ctx.now
-    ):
-        reply.add(Notice("stop.resumed"))
+    await _resume_if_stopped(ctx, who, reply)
     conversation = await flows.active(ctx, who)
     if conversation is not None:
         reply.add(Notice("resume.continue"))
@@ -56,8 +53,11 @@ async def start(ctx: ServiceContext, who: Who, payload: str | None) -> Reply:
 async def flow_input(ctx: ServiceContext, who: Who, received: Input) -> Reply:
     """A message, a button press, /back, /skip or /cancel in the chat's conversation."""
     reply = Reply(who.locale)
+    resumed = await _resume_if_stopped(ctx, who, reply)
     conversation = await flows.active(ctx, who)
     if conversation is None:
+        if resumed:
+            return reply.add(Notice("nothing_in_progress"))
         if isinstance(received, Cancel):
             return reply.add(Notice("nothing_to_cancel"))
         if isinstance(received, Press):
@@ -65,6 +65,16 @@ async def flow_input(ctx: ServiceContext, who: Who, received: Input) -> Reply:
         return reply.add(Notice("not_understood"))
     turn = await flows.advance(ctx, who, conversation, received)
     return await _after(ctx, who, turn, reply)
+
+
+async def _resume_if_stopped(ctx: ServiceContext, who: Who, reply: Reply) -> bool:
+    """After /stop, writing again (anything at all) turns messages back on, as /stop said."""
+    if who.person is None or not await data_rights.resume_if_stopped(
+        ctx.session, who.person, now=ctx.now
+    ):
+        return False
+    reply.add(Notice("stop.resumed"))
+    return True
 
 
 async def _after(ctx: ServiceContext, who: Who, turn: FlowTurn, reply: Reply) -> Reply:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
-from peerbot.services import consent, data_rights
+from peerbot.dialogs.inputs import Begin
+from peerbot.services import consent, data_rights, flows
 from peerbot.services.actions import ConsentWithdraw, ForgetAnswer, LanguageChoice
 from peerbot.services.context import ServiceContext, Who
 from peerbot.services.replies import CloseMenu, Document, Menu, MenuButton, Notice, Reply
 from peerbot.storage.enums import ConsentKind
+from peerbot.storage.models import Conversation
 
 STATE_KEYS = {state: f"consent.state.{state.value}" for state in consent.ConsentState}
 
@@ -122,19 +124,20 @@ async def choose_language(ctx: ServiceContext, who: Who, locale: str) -> Reply:
     if locale not in ctx.program.texts.locales:
         return Reply(who.locale).add(CloseMenu())
     who.locale = locale
+    reply = Reply(locale).add(CloseMenu(), Notice("language.changed"))
+    conversation = await flows.active(ctx, who)
     if who.person is not None:
         who.person.language = locale
-    else:
-        await _remember_on_conversation(ctx, who, locale)
-    return Reply(locale).add(CloseMenu(), Notice("language.changed"))
+    elif conversation is not None:
+        _remember_on_conversation(conversation, locale)
+    if conversation is not None:  # the question being asked, again, in the new language
+        turn = await flows.advance(ctx, who, conversation, Begin())
+        reply.add(*turn.transition.outputs)
+    return reply
 
 
-async def _remember_on_conversation(ctx: ServiceContext, who: Who, locale: str) -> None:
+def _remember_on_conversation(conversation: Conversation, locale: str) -> None:
     """Before consent nothing is stored about the person; the conversation keeps the choice."""
-    from peerbot.services import flows
-
-    conversation = await flows.active(ctx, who)
-    if conversation is not None:
-        state = dict(conversation.state)
-        state["meta"] = {**state.get("meta", {}), "locale": locale}
-        conversation.state = state
+    state = dict(conversation.state)
+    state["meta"] = {**state.get("meta", {}), "locale": locale}
+    conversation.state = state

@@ -48,21 +48,22 @@ class Person:
         self.last_pressed = message.message_id  # type: ignore[attr-defined]
         await self.user.press(label, message=message)  # type: ignore[attr-defined]
 
-    async def expect(self, key: str, **values: object) -> object:
-        """Wait until the bot has sent the text with this key (its first line is enough)."""
+    def newest_id(self) -> int:
+        """Id of the bot's newest message in the chat (0 if none): pass it as `after`."""
+        messages = self.api.messages(self.chat_id)  # type: ignore[attr-defined]
+        return messages[-1].message_id if messages else 0
+
+    async def expect(self, key: str, *, after: int = 0, **values: object) -> object:
+        """Wait until the bot has sent the text with this key (its first line is enough),
+        in a message newer than `after`."""
         first_line = self.t(key, **values).splitlines()[0]
         return await self.api.wait_for_message(  # type: ignore[attr-defined]
-            self.chat_id, contains=first_line, timeout=self.timeout
+            self.chat_id, contains=first_line, timeout=self.timeout, after=after
         )
 
     async def expect_new(self, key: str, **values: object) -> object:
         """Like expect, but only a message after the newest one already there."""
-        first_line = self.t(key, **values).splitlines()[0]
-        messages = self.api.messages(self.chat_id)  # type: ignore[attr-defined]
-        after = messages[-1].message_id if messages else 0
-        return await self.api.wait_for_message(  # type: ignore[attr-defined]
-            self.chat_id, contains=first_line, timeout=self.timeout, after=after
-        )
+        return await self.expect(key, after=self.newest_id(), **values)
 
     async def say(self, text: str) -> None:
         await self.user.send_text(text)  # type: ignore[attr-defined]
@@ -88,18 +89,37 @@ class Person:
         )
         await self.user.press(self.t(key), message=message)  # type: ignore[attr-defined]
 
-    async def consent(self, *, share: bool = True, evaluation: bool = True) -> None:
-        """From /start through the three permissions."""
+    def looks_at(self, message: object) -> None:
+        """From now on buttons are pressed on this message or newer ones (the person scrolled
+        down to it), not on an older message that still shows the same button."""
+        self.last_pressed = message.message_id - 1  # type: ignore[attr-defined]
+
+    async def read_about_program(self) -> None:
+        """/start, then Continue through the three pages before the first permission."""
         await self.command("/start")
         for _ in range(3):
             await self.press("common.continue")
+
+    async def consent(self, *, share: bool = True, evaluation: bool = True) -> None:
+        """From /start through the three permissions."""
+        await self.read_about_program()
         await self.press("consent.participation.yes")
         await self.press(f"consent.share_with_supporter.{'yes' if share else 'no'}")
         await self.press(f"consent.evaluation.{'yes' if evaluation else 'no'}")
         await self.expect("intake.start")
 
-    async def intake(self, *, safety: str = "no", anything_else: str | None = None) -> None:
+    async def intake(
+        self, *, safety: str = "no", region: str | None = None, anything_else: str | None = None
+    ) -> None:
         """Answer every intake question with ordinary answers, then confirm."""
+        await self.intake_until_safety(region=region)
+        await self.press(f"intake.safety.{safety}")
+        if safety == "yes":
+            await self.press("common.continue")
+        await self.finish_intake(anything_else=anything_else)
+
+    async def intake_until_safety(self, *, region: str | None = None) -> None:
+        """Answer the intake up to the safety question (typing the area when region is given)."""
         await self.choose("intake.topics.anxiety", "intake.topics.grief")
         await self.press("intake.who_for.self")
         await self.choose("intake.support_kind.emotional")
@@ -109,16 +129,21 @@ class Person:
         await self.press("intake.age_band.age_25_34")
         await self.press("intake.supporter_gender.no_preference")
         await self.press("intake.supporter_similar_age.no_preference")
-        await self.press("engine.skip")  # region
+        if region is None:
+            await self.press("engine.skip")
+        else:
+            await self.expect("intake.region", after=self.last_pressed)
+            await self.say(region)
         await self.press("intake.timezone.madrid")
         await self.choose("intake.availability.evenings")
-        await self.press(f"intake.safety.{safety}")
-        if safety == "yes":
-            await self.press("common.continue")
+        await self.expect("intake.safety", after=self.last_pressed)
+
+    async def finish_intake(self, *, anything_else: str | None = None) -> None:
+        """After the safety question: the last free-text question, then confirm the summary."""
         if anything_else is None:
             await self.press("engine.skip")
         else:
-            await self.expect("intake.anything_else")
+            await self.expect("intake.anything_else", after=self.last_pressed)
             await self.say(anything_else)
         await self.press("engine.confirm")
-        await self.expect("intake.received")
+        await self.expect("intake.received", after=self.last_pressed)
