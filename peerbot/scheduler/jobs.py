@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
+from typing import Any
 
 from telegram.ext import CallbackContext, JobQueue
 
 from peerbot.bot.deps import deps_from
-from peerbot.storage import processed_updates
+from peerbot.services import reminders
+from peerbot.storage import outbox, processed_updates
 
 KEEP_PROCESSED_UPDATES = timedelta(days=7)
+KEEP_PRIVATE_MESSAGES = timedelta(hours=1)
+KEEP_GROUP_MESSAGES = timedelta(days=30)
+
+Tick = Callable[[CallbackContext], Coroutine[Any, Any, None]]  # type: ignore[type-arg]
+
+
+async def nudge_idle_conversations(context: CallbackContext) -> None:  # type: ignore[type-arg]
+    """One reminder for a conversation left idle, then expiry; the rows say which are due."""
+    deps = deps_from(context.bot_data)
+    async with deps.sessions() as session, session.begin():
+        queued = await reminders.remind_idle(session, deps.program, now=deps.clock())
+        queued += await reminders.expire_idle(session, deps.program, now=deps.clock())
+    if queued:
+        deps.wake_sender()
 
 
 async def prune_processed_updates(context: CallbackContext) -> None:  # type: ignore[type-arg]
@@ -21,17 +38,38 @@ async def prune_processed_updates(context: CallbackContext) -> None:  # type: ig
         )
 
 
+async def prune_outbox(context: CallbackContext) -> None:  # type: ignore[type-arg]
+    """Delivered messages to people are deleted within the hour; group cards after a month."""
+    deps = deps_from(context.bot_data)
+    now = deps.clock()
+    async with deps.sessions() as session, session.begin():
+        await outbox.prune_finished(
+            session,
+            private_before=now - KEEP_PRIVATE_MESSAGES,
+            group_before=now - KEEP_GROUP_MESSAGES,
+        )
+
+
+TICKS: tuple[tuple[Tick, timedelta, timedelta], ...] = (
+    (nudge_idle_conversations, timedelta(minutes=1), timedelta(seconds=20)),
+    (prune_outbox, timedelta(minutes=10), timedelta(minutes=2)),
+    (prune_processed_updates, timedelta(hours=6), timedelta(minutes=1)),
+)
+
+
 def register(job_queue: JobQueue) -> None:  # type: ignore[type-arg]
     """Add every tick with a fixed id, so a restart replaces rather than duplicates it."""
-    job_queue.run_repeating(
-        prune_processed_updates,
-        interval=timedelta(hours=6),
-        first=timedelta(minutes=1),
-        name="prune_processed_updates",
-        job_kwargs={
-            "id": "prune_processed_updates",
-            "coalesce": True,
-            "max_instances": 1,
-            "replace_existing": True,
-        },
-    )
+    for callback, interval, first in TICKS:
+        name = callback.__name__
+        job_queue.run_repeating(
+            callback,
+            interval=interval,
+            first=first,
+            name=name,
+            job_kwargs={
+                "id": name,
+                "coalesce": True,
+                "max_instances": 1,
+                "replace_existing": True,
+            },
+        )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -139,6 +139,23 @@ async def retry_backed_off_now(session: AsyncSession, *, now: datetime) -> int:
             OutboxMessage.last_error.startswith(BACKOFF_PREFIX),
         )
         .values(next_attempt_at=now)
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+async def prune_finished(
+    session: AsyncSession, *, private_before: datetime, group_before: datetime
+) -> int:
+    """Delete delivered or failed rows: what was said to a person is not kept around."""
+    finished = OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.FAILED])
+    result = await session.execute(
+        delete(OutboxMessage).where(
+            finished,
+            or_(
+                and_(OutboxMessage.chat_id > 0, OutboxMessage.created_at < private_before),
+                and_(OutboxMessage.chat_id < 0, OutboxMessage.created_at < group_before),
+            ),
+        )
     )
     return result.rowcount or 0  # type: ignore[attr-defined]
 

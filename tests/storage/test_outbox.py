@@ -320,3 +320,21 @@ async def test_postpone_gives_the_lease_back_without_counting_an_attempt(
     assert row.claimed_until is None
     assert await claim(session_factory, now=T0 + 39 * SECOND) == []
     assert await claim(session_factory, now=T0 + 40 * SECOND) == ["busy group"]
+
+
+async def test_prune_finished_deletes_old_private_rows_and_keeps_pending_and_group_ones(
+    session_factory: Factory,
+) -> None:
+    for label, chat in (("old private", 1), ("pending private", 2), ("old group", -100)):
+        await put(session_factory, label, chat_id=chat)
+    for label in ("old private", "old group"):
+        async with session_factory() as session, session.begin():
+            await outbox.mark_sent(
+                session, await id_of(session_factory, label), now=T0, telegram_message_id=1
+            )
+    async with session_factory() as session, session.begin():
+        deleted = await outbox.prune_finished(
+            session, private_before=T0 + SECOND, group_before=T0 - SECOND
+        )
+    assert deleted == 1
+    assert set(await rows_by_label(session_factory)) == {"pending private", "old group"}

@@ -1,0 +1,79 @@
+"""Scheduler ticks: registered once with fixed ids, and each does its job on the database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+from sqlalchemy import select
+
+from peerbot.bot.app import build_application
+from peerbot.bot.deps import DEPS_KEY, Deps
+from peerbot.config import load_settings
+from peerbot.scheduler import jobs
+from peerbot.services.program import load_program
+from peerbot.storage import conversations, outbox
+from peerbot.storage.crypto import FieldCipher
+from peerbot.storage.models import OutboxMessage
+
+T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+def make_deps(engine, session_factory, now: datetime) -> Deps:
+    settings = load_settings(bot_token="1:test", database_url=str(engine.url))
+    return Deps(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory,
+        program=load_program(),
+        cipher=FieldCipher(FieldCipher.generate_key()),
+        clock=lambda: now,
+    )
+
+
+def tick_context(deps: Deps) -> SimpleNamespace:
+    return SimpleNamespace(bot_data={DEPS_KEY: deps})
+
+
+async def test_every_tick_is_registered_once_with_a_fixed_id(engine, session_factory):
+    application = build_application(make_deps(engine, session_factory, T0))
+    assert application.job_queue is not None
+    jobs.register(application.job_queue)
+    jobs.register(application.job_queue)  # a second registration replaces, never duplicates
+    await application.job_queue.start()
+    try:
+        ids = sorted(job.id for job in application.job_queue.scheduler.get_jobs())
+    finally:
+        await application.job_queue.stop(wait=False)
+    assert ids == sorted(tick.__name__ for tick, _, _ in jobs.TICKS)
+
+
+async def test_idle_tick_sends_the_reminder(engine, session_factory):
+    async with session_factory() as session, session.begin():
+        await conversations.begin(
+            session,
+            chat_id=31,
+            person_id=None,
+            flow="consent",
+            step="about_program",
+            state={"engine": {}, "meta": {}},
+            now=T0,
+            remind_after=timedelta(hours=24),
+            expire_after=timedelta(days=7),
+        )
+    deps = make_deps(engine, session_factory, T0 + timedelta(hours=25))
+    await jobs.nudge_idle_conversations(tick_context(deps))  # type: ignore[arg-type]
+    async with session_factory() as session:
+        texts = [m.payload["text"] for m in await session.scalars(select(OutboxMessage))]
+    assert texts == [deps.program.texts.get("reminder.idle", "en")]
+
+
+async def test_outbox_tick_deletes_what_was_delivered_to_people(engine, session_factory):
+    async with session_factory() as session, session.begin():
+        await outbox.enqueue(session, chat_id=41, payload={"text": "hello"}, now=T0)
+        row = (await session.scalars(select(OutboxMessage))).one()
+        await outbox.mark_sent(session, row.id, now=T0, telegram_message_id=9)
+    deps = make_deps(engine, session_factory, T0 + timedelta(hours=2))
+    await jobs.prune_outbox(tick_context(deps))  # type: ignore[arg-type]
+    async with session_factory() as session:
+        assert (await session.scalars(select(OutboxMessage))).all() == []
