@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from peerbot import __version__
+from peerbot.bot.cli_redflags import add_parser as add_redflags
 from peerbot.config import Settings, SettingsError, load_settings
 from peerbot.services.program import ProgramDataError, load_program
 
@@ -57,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check-config", help="validate settings and program data")
     check.set_defaults(handler=_check_config)
     _add_export(commands)
+    add_redflags(commands)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""Load program data (texts and flows): built-in, then PEERBOT_PROGRAM_DIR on top."""
+"""Load program data (texts, flows, red-flag rules): built-in, then PEERBOT_PROGRAM_DIR on top."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from peerbot.dialogs.detection import RuleFileError, RuleSet, build_rule_sets, parse_rule_file
 from peerbot.dialogs.flow_schema import Flow, FlowError
 from peerbot.dialogs.flow_texts import check_texts
 from peerbot.dialogs.flow_yaml import parse_flow
@@ -26,6 +27,7 @@ class ProgramData:
 
     texts: TextCatalog
     flows: Mapping[str, Flow] = field(default_factory=dict)
+    red_flag_rules: Mapping[str, RuleSet] = field(default_factory=dict)
 
 
 def load_program(program_dir: Path | None = None) -> ProgramData:
@@ -43,7 +45,28 @@ def load_program(program_dir: Path | None = None) -> ProgramData:
         check_texts(flows.values(), texts)
     except FlowError as error:
         raise ProgramDataError(str(error)) from None
-    return ProgramData(texts=texts, flows=flows)
+    red_flag_rules = _red_flag_rules(program_dir, texts)
+    return ProgramData(texts=texts, flows=flows, red_flag_rules=red_flag_rules)
+
+
+def _red_flag_rules(program_dir: Path | None, texts: TextCatalog) -> dict[str, RuleSet]:
+    """Compile the red-flag rules per locale; every locale people can use must have some.
+
+    Why refuse a locale without rules: its messages would never be screened, and a missed
+    red flag is the worst failure the program can have.
+    """
+    try:
+        files = _files("redflags", program_dir)
+        rules = build_rule_sets((source, parse_rule_file(source, text)) for source, text in files)
+    except RuleFileError as error:
+        raise ProgramDataError(str(error)) from None
+    for locale in texts.locales:
+        if locale not in rules:
+            raise ProgramDataError(
+                f"redflags: no red-flag rules for locale {locale!r}, which has texts; "
+                f"add redflags/{locale}.yaml to the program folder"
+            )
+    return rules
 
 
 def _files(folder: str, program_dir: Path | None) -> Iterator[tuple[str, str]]:

@@ -1,10 +1,12 @@
-"""Program data: built-in texts and flows, the program folder's overrides, named errors."""
+"""Program data: built-in texts, flows and red-flag rules, the program folder's overrides,
+named errors."""
 
 from importlib import resources
 
 import pytest
 import yaml
 
+from peerbot.dialogs.detection import detect
 from peerbot.dialogs.engine_texts import ENGINE_TEXT_KEYS
 from peerbot.services.program import ProgramDataError, load_program
 
@@ -106,3 +108,45 @@ def test_flow_file_that_is_not_yaml_names_the_file(tmp_path):
     folder = _program_folder(tmp_path, {"checkin.yaml": "flow: [checkin\n"}, {})
     with pytest.raises(ProgramDataError, match=rf"^{folder / 'flows' / 'checkin.yaml'}: line"):
         load_program(folder)
+
+
+def test_builtin_red_flag_rules_are_compiled_for_every_locale_with_texts():
+    program = load_program()
+    assert set(program.red_flag_rules) == set(program.texts.locales) == {"en", "es"}
+    assert program.red_flag_rules["es"].sources == ("peerbot/dialogs/redflags/es.yaml",)
+    assert detect("no quiero vivir", program.red_flag_rules["es"]).category == "suicide"
+
+
+def test_program_folder_adds_red_flag_rules_on_top_of_the_builtin_ones(tmp_path):
+    (tmp_path / "redflags").mkdir()
+    extra = tmp_path / "redflags" / "en.yaml"
+    extra.write_text(
+        "locale: en\n"
+        "rules:\n"
+        "  - {id: program.night_shift, category: burnout, severity: medium,\n"
+        "     patterns: [night shifts *2 (too much|too many)]}\n"
+    )
+    rules = load_program(tmp_path).red_flag_rules["en"]
+    assert rules.sources == ("peerbot/dialogs/redflags/en.yaml", str(extra))
+    assert detect("the night shifts are too much", rules).matched == ("program.night_shift",)
+    assert detect("I want to die", rules).category == "suicide"
+
+
+def test_broken_program_red_flag_rules_name_the_file_and_field(tmp_path):
+    (tmp_path / "redflags").mkdir()
+    broken = tmp_path / "redflags" / "es.yaml"
+    broken.write_text(
+        "locale: es\nrules:\n  - {id: x, category: suicide, severity: alta, patterns: [hola]}\n"
+    )
+    with pytest.raises(ProgramDataError) as refused:
+        load_program(tmp_path)
+    assert str(refused.value) == (
+        f"{broken}: rules[0].severity: must be 'critical', 'high' or 'medium' (got 'alta')"
+    )
+
+
+def test_a_locale_with_texts_but_no_red_flag_rules_is_refused(tmp_path):
+    (tmp_path / "texts").mkdir()
+    (tmp_path / "texts" / "fr.yaml").write_text("locale: fr\ntexts:\n  help: Aide\n")
+    with pytest.raises(ProgramDataError, match="no red-flag rules for locale 'fr'"):
+        load_program(tmp_path)

@@ -1,0 +1,131 @@
+"""Phrase patterns: words, alternatives, prefixes, lexicon references and small gaps.
+
+Syntax, one pattern a string, tokens separated by spaces:
+``kill`` a word; ``suicid*`` any word with that start; ``kill|end`` any of these words;
+``(be alive|keep living)`` any of these phrases; ``@method`` any entry of the lexicon
+``method`` (``@method|rope`` and ``(@method|a rope)`` mix lexicons and words);
+``*`` up to the file's ``max_gap`` words of anything; ``*2`` up to two.
+A pattern starts and ends with a word, never a gap. Words are normalised like messages,
+and a word that is slang ("cant") stands for its expansion ("can not").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from peerbot.dialogs.detection.normalise import normalise, words
+
+_TOKEN = re.compile(r"\([^()]*\)|[^\s()]+|[()]")
+_GAP = re.compile(r"^\*(\d?)$")
+_LEXICON = re.compile(r"^@[a-z0-9_]+$")
+_WORD = re.compile(r"^[^\s*|@()]+\*?$")
+MAX_GAP = 6
+
+
+class PatternError(ValueError):
+    """A pattern cannot be read; the message says which token and why."""
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word position: any of `words` exactly, or any word starting with one of `prefixes`."""
+
+    words: frozenset[str]
+    prefixes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Up to `most` words of anything."""
+
+    most: int
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Any of `phrases`, or any entry of the named lexicons (resolved when compiled)."""
+
+    phrases: tuple[tuple[Word, ...], ...]
+    lexicons: tuple[str, ...] = ()
+
+
+Piece = Word | Gap | Choice
+
+
+def check_pattern(text: str) -> str:
+    """Raise PatternError unless text is a well-formed pattern; return it unchanged."""
+    parse_pattern(text, max_gap=MAX_GAP, slang={})
+    return text
+
+
+def parse_pattern(text: str, max_gap: int, slang: dict[str, tuple[str, ...]]) -> tuple[Piece, ...]:
+    """Read a pattern into pieces; single words that are slang become their expansion."""
+    tokens = _TOKEN.findall(text)
+    if not tokens:
+        raise PatternError("is empty")
+    pieces: list[Piece] = []
+    for token in tokens:
+        pieces.extend(_piece(token, max_gap, slang))
+    if isinstance(pieces[0], Gap) or isinstance(pieces[-1], Gap):
+        raise PatternError(f"{text!r} must start and end with a word, not a gap")
+    for before, after in zip(pieces, pieces[1:], strict=False):
+        if isinstance(before, Gap) and isinstance(after, Gap):
+            raise PatternError(f"{text!r} has two gaps in a row")
+    return tuple(pieces)
+
+
+def _piece(token: str, max_gap: int, slang: dict[str, tuple[str, ...]]) -> list[Piece]:
+    gap = _GAP.match(token)
+    if gap:
+        most = int(gap.group(1)) if gap.group(1) else max_gap
+        if not 1 <= most <= MAX_GAP:
+            raise PatternError(f"gap {token!r} must allow 1 to {MAX_GAP} words")
+        return [Gap(most)]
+    if token in ("(", ")"):
+        raise PatternError(f"unbalanced {token!r}: a group is (phrase|phrase), not nested")
+    grouped = token.startswith("(")
+    alternatives = (token[1:-1] if grouped else token).split("|")
+    phrases: list[tuple[Word, ...]] = []
+    lexicons: list[str] = []
+    for alternative in alternatives:
+        alternative = alternative.strip()
+        if alternative.startswith("@"):
+            if not _LEXICON.match(alternative):
+                raise PatternError(f"lexicon reference {alternative!r} must look like @name")
+            lexicons.append(alternative[1:])
+        else:
+            phrases.append(_phrase(token, alternative, slang))
+    if not lexicons and len(phrases) == 1:
+        return list(phrases[0])
+    if not lexicons and all(len(phrase) == 1 for phrase in phrases):
+        return [merge_words([phrase[0] for phrase in phrases])]
+    return [Choice(tuple(phrases), tuple(lexicons))]
+
+
+def _phrase(token: str, alternative: str, slang: dict[str, tuple[str, ...]]) -> tuple[Word, ...]:
+    """One alternative: words (each maybe a prefix*), slang expanded."""
+    parts = alternative.split()
+    if not parts:
+        raise PatternError(f"{token!r} has an empty alternative")
+    phrase: list[Word] = []
+    for part in parts:
+        if not _WORD.match(part):
+            raise PatternError(f"{token!r}: {part!r} is not a word or a word* prefix")
+        prefix = part.endswith("*")
+        found = words(normalise(part.removesuffix("*")))
+        if len(found) != 1:
+            raise PatternError(f"{token!r}: {part!r} must be one word")
+        if prefix:
+            phrase.append(Word(frozenset(), (found[0],)))
+        else:
+            phrase.extend(Word(frozenset({word})) for word in slang.get(found[0], found))
+    return tuple(phrase)
+
+
+def merge_words(pieces: list[Word]) -> Word:
+    """One position allowing any of the given one-word pieces."""
+    return Word(
+        frozenset().union(*(piece.words for piece in pieces)),
+        tuple(dict.fromkeys(prefix for piece in pieces for prefix in piece.prefixes)),
+    )

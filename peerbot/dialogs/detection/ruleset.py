@@ -1,0 +1,318 @@
+"""Merge a locale's rules files (built-in, then the program's) and compile them once.
+
+A program file adds to or replaces the built-in rules: rules by id (``enabled: false``
+removes one), lexicons, exclusions and qualifiers by name, slang word by word; word lists
+(`clause_breaks`, `fuzzy.not_misspellings`) are extended; numbers given replace.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Generic, Literal, TypeVar
+
+from peerbot.dialogs.detection.fuzzy import FuzzyIndex, build_fuzzy_index
+from peerbot.dialogs.detection.normalise import normalise, words
+from peerbot.dialogs.detection.patterns import (
+    Choice,
+    Gap,
+    PatternError,
+    Piece,
+    Word,
+    merge_words,
+    parse_pattern,
+)
+from peerbot.dialogs.detection.schema import Qualifier, Rule, RuleFile, RuleFileError
+from peerbot.dialogs.red_flags import RED_FLAG_CATEGORIES, Severity
+
+T = TypeVar("T")
+Phrase = tuple[Word | Gap, ...]
+MAX_EXPANSIONS = 5000
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A rule with its patterns turned into phrase ids of the rule set's phrase table."""
+
+    id: str
+    category: str
+    severity: Severity
+    phrases: tuple[int, ...]
+    requires: tuple[int, ...]
+
+    @property
+    def priority(self) -> int:
+        return RED_FLAG_CATEGORIES.index(self.category)
+
+
+@dataclass(frozen=True)
+class CompiledQualifier:
+    """Cue phrases that drop or lower a match a few words after them; `breaks` stop them."""
+
+    name: str
+    effect: Literal["ignore", "cap_medium"]
+    scope: int
+    after: bool
+    cues: tuple[int, ...]
+    excepts: tuple[int, ...]
+    breaks: frozenset[str]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """One locale's compiled rules: build once at start-up, share everywhere (immutable)."""
+
+    locale: str
+    sources: tuple[str, ...]
+    phrases: tuple[Phrase, ...]
+    fuzzy_phrases: frozenset[int]
+    rules: tuple[CompiledRule, ...]
+    exclusions: tuple[int, ...]
+    qualifiers: tuple[CompiledQualifier, ...]
+    slang: Mapping[tuple[str, ...], tuple[str, ...]]
+    fuzzy: FuzzyIndex
+    pattern_of: Mapping[int, tuple[int, ...]] = field(repr=False)
+    requirement_of: Mapping[int, tuple[int, ...]] = field(repr=False)
+    first_pair: Mapping[tuple[str, str], tuple[int, ...]] = field(repr=False)
+    first_word: Mapping[str, tuple[int, ...]] = field(repr=False)
+    first_prefix: tuple[tuple[str, tuple[int, ...]], ...] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class _Located(Generic[T]):
+    source: str
+    path: str
+    value: T
+
+
+@dataclass
+class _Merged:
+    locale: str
+    sources: list[str] = field(default_factory=list)
+    max_gap: int = 3
+    min_length: int = 5
+    same_first_letter: bool = True
+    not_misspellings: list[str] = field(default_factory=list)
+    clause_breaks: list[str] = field(default_factory=list)
+    slang: dict[str, _Located[str]] = field(default_factory=dict)
+    lexicons: dict[str, _Located[tuple[str, ...]]] = field(default_factory=dict)
+    qualifiers: dict[str, _Located[Qualifier]] = field(default_factory=dict)
+    exclusions: dict[str, _Located[tuple[str, ...]]] = field(default_factory=dict)
+    rules: dict[str, _Located[Rule]] = field(default_factory=dict)
+
+    def add(self, source: str, rule_file: RuleFile) -> None:
+        given = rule_file.model_fields_set
+        self.sources.append(source)
+        if "max_gap" in given:
+            self.max_gap = rule_file.max_gap
+        fuzzy = rule_file.fuzzy
+        if "min_length" in fuzzy.model_fields_set:
+            self.min_length = fuzzy.min_length
+        if "same_first_letter" in fuzzy.model_fields_set:
+            self.same_first_letter = fuzzy.same_first_letter
+        self.not_misspellings.extend(fuzzy.not_misspellings)
+        self.clause_breaks.extend(rule_file.clause_breaks)
+        for key, value in rule_file.slang.items():
+            self.slang[key] = _Located(source, f"slang.{key}", value)
+        for name, entries in rule_file.lexicons.items():
+            self.lexicons[name] = _Located(source, f"lexicons.{name}", entries)
+        for name, qualifier in rule_file.qualifiers.items():
+            self.qualifiers[name] = _Located(source, f"qualifiers.{name}", qualifier)
+        for name, entries in rule_file.exclusions.items():
+            self.exclusions[name] = _Located(source, f"exclusions.{name}", entries)
+        for index, rule in enumerate(rule_file.rules):
+            self.rules.pop(rule.id, None)  # a replaced rule moves to its new place
+            if rule.enabled:
+                self.rules[rule.id] = _Located(source, f"rules[{index}]", rule)
+
+
+def build_rule_sets(files: Iterable[tuple[str, RuleFile]]) -> dict[str, RuleSet]:
+    """Merge rules files in order (later ones add or replace) and compile one set per locale."""
+    merged: dict[str, _Merged] = {}
+    for source, rule_file in files:
+        merged.setdefault(rule_file.locale, _Merged(rule_file.locale)).add(source, rule_file)
+    return {locale: _Compiler(rules).compile() for locale, rules in merged.items()}
+
+
+class _Compiler:
+    """Turn merged rules into phrase tables and indexes, naming file and field on error."""
+
+    def __init__(self, merged: _Merged) -> None:
+        self.merged = merged
+        self.phrases: dict[tuple[Phrase, bool], int] = {}
+        self.fuzzy_phrases: set[int] = set()
+        self.known: set[str] = set()
+        self.slang = self._slang()
+        self.single_slang = {key[0]: value for key, value in self.slang.items() if len(key) == 1}
+        self.lexicons = {name: self._lexicon(located) for name, located in merged.lexicons.items()}
+
+    def compile(self) -> RuleSet:
+        merged = self.merged
+        rules = tuple(self._rule(located) for located in merged.rules.values())
+        exclusions = tuple(
+            phrase
+            for located in merged.exclusions.values()
+            for index, text in enumerate(located.value)
+            for phrase in self._phrases(located, f"[{index}]", text, fuzzy=False)
+        )
+        qualifiers = tuple(self._qualifier(name, item) for name, item in merged.qualifiers.items())
+        table = tuple(phrase for phrase, _ in sorted(self.phrases, key=self.phrases.__getitem__))
+        rule_words = {
+            word
+            for phrase_id in self.fuzzy_phrases
+            for piece in table[phrase_id]
+            if isinstance(piece, Word)
+            for word in piece.words
+        }
+        first_pair: dict[tuple[str, str], list[int]] = {}
+        first_word: dict[str, list[int]] = {}
+        first_prefix: dict[str, list[int]] = {}
+        for phrase_id, phrase in enumerate(table):
+            head = phrase[0]
+            assert isinstance(head, Word)  # parse_pattern refuses a leading gap
+            second = phrase[1] if len(phrase) > 1 else None
+            if isinstance(second, Word) and not head.prefixes and not second.prefixes:
+                for pair in itertools.product(head.words, second.words):
+                    first_pair.setdefault(pair, []).append(phrase_id)
+                continue
+            for word in head.words:
+                first_word.setdefault(word, []).append(phrase_id)
+            for prefix in head.prefixes:
+                first_prefix.setdefault(prefix, []).append(phrase_id)
+        pattern_of: dict[int, list[int]] = {}
+        requirement_of: dict[int, list[int]] = {}
+        for index, rule in enumerate(rules):
+            for phrase_id in rule.phrases:
+                pattern_of.setdefault(phrase_id, []).append(index)
+            for phrase_id in rule.requires:
+                requirement_of.setdefault(phrase_id, []).append(index)
+        return RuleSet(
+            locale=merged.locale,
+            sources=tuple(merged.sources),
+            phrases=table,
+            fuzzy_phrases=frozenset(self.fuzzy_phrases),
+            rules=rules,
+            exclusions=exclusions,
+            qualifiers=qualifiers,
+            slang=self.slang,
+            fuzzy=build_fuzzy_index(
+                rule_words,
+                self.known,
+                merged.min_length,
+                merged.same_first_letter,
+                self._words(merged.not_misspellings),
+            ),
+            pattern_of={phrase: tuple(ids) for phrase, ids in pattern_of.items()},
+            requirement_of={phrase: tuple(ids) for phrase, ids in requirement_of.items()},
+            first_pair={pair: tuple(ids) for pair, ids in first_pair.items()},
+            first_word={word: tuple(ids) for word, ids in first_word.items()},
+            first_prefix=tuple((prefix, tuple(ids)) for prefix, ids in first_prefix.items()),
+        )
+
+    def _slang(self) -> dict[tuple[str, ...], tuple[str, ...]]:
+        slang: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for key, located in self.merged.slang.items():
+            key_words, value_words = words(normalise(key)), words(normalise(located.value))
+            if not key_words or not value_words:
+                raise RuleFileError(f"{located.source}: {located.path}: must be words")
+            slang[key_words] = value_words
+        return slang
+
+    def _words(self, texts: Iterable[str]) -> list[str]:
+        return [word for text in texts for word in words(normalise(text))]
+
+    def _lexicon(self, located: _Located[tuple[str, ...]]) -> list[Phrase]:
+        entries: list[Phrase] = []
+        for index, text in enumerate(located.value):
+            pieces = self._parse(located, f"[{index}]", text)
+            if any(not isinstance(piece, Word) for piece in pieces):
+                problem = "a lexicon entry is words only, no gaps, groups or @references"
+                raise RuleFileError(f"{located.source}: {located.path}[{index}]: {problem}")
+            entries.append(tuple(piece for piece in pieces if isinstance(piece, Word)))
+        return entries
+
+    def _parse(self, located: _Located[T], where: str, text: str) -> tuple[Piece, ...]:
+        try:
+            return parse_pattern(text, self.merged.max_gap, self.single_slang)
+        except PatternError as error:
+            raise RuleFileError(f"{located.source}: {located.path}{where}: {error}") from None
+
+    def _phrases(self, located: _Located[T], where: str, text: str, fuzzy: bool) -> list[int]:
+        """Parse a pattern, expand its @lexicons, and return the ids of the phrases it means."""
+        options: list[list[Phrase]] = []
+        for piece in self._parse(located, where, text):
+            if isinstance(piece, Choice):
+                entries: list[Phrase] = list(piece.phrases)
+                for name in piece.lexicons:
+                    if name not in self.lexicons:
+                        problem = f"unknown lexicon @{name}"
+                        raise RuleFileError(f"{located.source}: {located.path}{where}: {problem}")
+                    entries.extend(self.lexicons[name])
+                options.append(_lexicon_options(entries))
+            else:
+                options.append([(piece,)])
+        count = 1
+        for choice in options:
+            count *= len(choice)
+        if count > MAX_EXPANSIONS:
+            problem = f"expands to {count} phrases (at most {MAX_EXPANSIONS}); split it"
+            raise RuleFileError(f"{located.source}: {located.path}{where}: {problem}")
+        ids = []
+        for combination in itertools.product(*options):
+            phrase: Phrase = tuple(piece for part in combination for piece in part)
+            phrase_id = self.phrases.setdefault((phrase, fuzzy), len(self.phrases))
+            for piece in phrase:
+                if isinstance(piece, Word):
+                    self.known.update(piece.words)
+            if fuzzy:
+                self.fuzzy_phrases.add(phrase_id)
+            ids.append(phrase_id)
+        return ids
+
+    def _rule(self, located: _Located[Rule]) -> CompiledRule:
+        rule = located.value
+        phrases = [
+            phrase_id
+            for index, text in enumerate(rule.patterns)
+            for phrase_id in self._phrases(located, f".patterns[{index}]", text, fuzzy=True)
+        ]
+        requires = [
+            phrase_id
+            for index, text in enumerate(rule.requires_any)
+            for phrase_id in self._phrases(located, f".requires_any[{index}]", text, fuzzy=True)
+        ]
+        return CompiledRule(
+            rule.id, rule.category, rule.severity, tuple(dict.fromkeys(phrases)), tuple(requires)
+        )
+
+    def _qualifier(self, name: str, located: _Located[Qualifier]) -> CompiledQualifier:
+        qualifier = located.value
+        cues = [
+            phrase_id
+            for index, text in enumerate(qualifier.cues)
+            for phrase_id in self._phrases(located, f".cues[{index}]", text, fuzzy=False)
+        ]
+        excepts = [
+            phrase_id
+            for index, text in enumerate(qualifier.except_)
+            for phrase_id in self._phrases(located, f".except[{index}]", text, fuzzy=False)
+        ]
+        return CompiledQualifier(
+            name=name,
+            effect=qualifier.effect,
+            scope=qualifier.scope,
+            after=qualifier.direction == "after",
+            cues=tuple(cues),
+            excepts=tuple(excepts),
+            breaks=frozenset(self._words([*qualifier.breaks, *self.merged.clause_breaks])),
+        )
+
+
+def _lexicon_options(entries: list[Phrase]) -> list[Phrase]:
+    """One-word entries become one position with all of them; longer entries stay apart."""
+    single = [entry[0] for entry in entries if len(entry) == 1 and isinstance(entry[0], Word)]
+    options: list[Phrase] = [entry for entry in entries if len(entry) > 1]
+    if single:
+        options.insert(0, (merge_words(single),))
+    return options
