@@ -25,6 +25,7 @@ async def raise_flag(
     severity: str,
     source: str,
     role: Role = Role.PARTICIPANT,
+    matched: tuple[str, ...] = (),
 ) -> Escalation:
     """Record an escalation and queue its card for the coordinators' group."""
     escalation = Escalation(
@@ -58,7 +59,7 @@ async def raise_flag(
         category=coordinators.text(ctx, f"category.{category}"),
         case=person.pseudonym if person else "—",
         role=coordinators.text(ctx, f"role.{role.value}"),
-        source=source,
+        source=" · ".join((source, *matched)),
     )
     return escalation
 

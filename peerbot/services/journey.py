@@ -8,15 +8,15 @@ from typing import Any
 from sqlalchemy import select
 
 from peerbot.dialogs.events import Cancelled, Completed, ConsentDecided, Declined, RedFlag
-from peerbot.dialogs.inputs import Begin, Cancel, Input, Press
+from peerbot.dialogs.inputs import Begin, Cancel, Input, Press, Text
 from peerbot.dialogs.outputs import Chosen, Toggle
-from peerbot.services import consent, data_rights, escalations, flows, intake, people
+from peerbot.services import consent, data_rights, escalations, flows, intake, people, screening
 from peerbot.services.context import ServiceContext, Who
 from peerbot.services.flows import FlowTurn
 from peerbot.services.replies import Notice, Reply
 from peerbot.storage import conversations
 from peerbot.storage.enums import ConsentKind, SupportRequestStatus
-from peerbot.storage.models import SupportRequest
+from peerbot.storage.models import Conversation, SupportRequest
 
 CONSENT_FLOW = "consent"
 INTAKE_FLOW = "intake"
@@ -55,7 +55,12 @@ async def flow_input(ctx: ServiceContext, who: Who, received: Input) -> Reply:
     reply = Reply(who.locale)
     resumed = await _resume_if_stopped(ctx, who, reply)
     conversation = await flows.active(ctx, who)
+    flagged = isinstance(received, Text) and await _screen(
+        ctx, who, received.text, conversation, reply
+    )
     if conversation is None:
+        if flagged:
+            return reply
         if resumed:
             return reply.add(Notice("nothing_in_progress"))
         if isinstance(received, Cancel):
@@ -65,6 +70,32 @@ async def flow_input(ctx: ServiceContext, who: Who, received: Input) -> Reply:
         return reply.add(Notice("not_understood"))
     turn = await flows.advance(ctx, who, conversation, received)
     return await _after(ctx, who, turn, reply)
+
+
+async def _screen(
+    ctx: ServiceContext, who: Who, text: str, conversation: Conversation | None, reply: Reply
+) -> bool:
+    """Every typed message is screened; a flag escalates and answers with crisis resources."""
+    found = screening.screen(ctx.program, text, who.locale)
+    if not found.flagged or found.category is None or found.severity is None:
+        return False
+    source = f"{conversation.flow}.{conversation.step}" if conversation else "message"
+    escalation = await escalations.raise_flag(
+        ctx,
+        who.person,
+        category=found.category,
+        severity=found.severity,
+        source=source,
+        matched=found.matched,
+    )
+    if conversation is not None:
+        meta = dict((conversation.state or {}).get("meta", {}))
+        meta["escalations"] = [*meta.get("escalations", []), escalation.id]
+        conversation.state = {**conversation.state, "meta": meta}
+    reply.add(Notice("crisis.resources"))
+    if escalations.is_urgent(found.severity):
+        reply.add(Notice("redflag.coordinator_told"))
+    return True
 
 
 async def _resume_if_stopped(ctx: ServiceContext, who: Who, reply: Reply) -> bool:

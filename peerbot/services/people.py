@@ -20,9 +20,7 @@ async def enroll_participant(
     return person
 
 
-async def record_refusal(
-    ctx: ServiceContext, who: Who, *, referral_source: str | None
-) -> Person:
+async def record_refusal(ctx: ServiceContext, who: Who, *, referral_source: str | None) -> Person:
     """A person who declined: no Telegram id, no answers; only that someone said no."""
     person = await _add_person(ctx, who, referral_source, telegram_user_id=None)
     person.status = PersonStatus.STOPPED

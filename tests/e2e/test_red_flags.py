@@ -1,0 +1,48 @@
+"""Red flags in free text: crisis resources in the same reply and a card for coordinators."""
+
+from __future__ import annotations
+
+from tests.support.journeys import Person
+
+GROUP = -1001234567890
+
+
+async def test_crisis_sentence_mid_intake_gets_resources_and_a_card(api, start_bot):
+    start_bot(coordinator_chat_id=str(GROUP))
+    api.group(chat_id=GROUP)
+    person = Person(api, api.private_user(language_code="en"))
+    await person.consent()
+    await person.expect("intake.topics")
+
+    await person.say("i have my pills saved up and im going to take them all tonight")
+
+    await person.expect_new("crisis.resources")
+    await person.expect("redflag.coordinator_told")
+    card = await api.wait_for_message(GROUP, contains="CRITICAL", timeout=20)
+    assert "pills" not in card.text, "the card is redacted by default"
+    # the flow goes on: the question is asked again
+    prompt = person.t("intake.topics")
+    await api.wait_until(
+        lambda: sum(m.text.startswith(prompt) for m in api.messages(person.chat_id)) >= 2,
+        timeout=20,
+    )
+
+
+async def test_crisis_sentence_outside_any_flow_in_spanish(api, start_bot):
+    start_bot(coordinator_chat_id=str(GROUP))
+    api.group(chat_id=GROUP)
+    person = Person(api, api.private_user(language_code="es"), locale="es")
+    await person.say("ya no aguanto más, quiero acabar con todo")
+    await person.expect("crisis.resources")
+    await api.wait_for_message(GROUP, contains="thoughts of suicide", timeout=20)
+    texts = [m.text for m in api.messages(person.chat_id)]
+    assert not any(person.t("not_understood") in text for text in texts)
+
+
+async def test_everyday_message_is_not_flagged(api, start_bot):
+    start_bot(coordinator_chat_id=str(GROUP))
+    api.group(chat_id=GROUP)
+    person = Person(api, api.private_user(language_code="en"))
+    await person.say("this traffic is killing me, sorry I am late")
+    await person.expect("not_understood")
+    assert api.messages(GROUP) == []
