@@ -6,9 +6,9 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-from peerbot.bot.callback_data import FlowPress, encode
 from peerbot.dialogs.outputs import Ask, Button, Chosen, Rows, Say, Summary, Toggle
 from peerbot.dialogs.texts import TextCatalog
+from peerbot.services.callback_data import FlowPress, encode
 from peerbot.services.replies import CloseMenu, Document, Menu, MenuButton, Notice, Reply
 
 SELECTED_MARK = "engine.selected_mark"

@@ -28,3 +28,12 @@ class LanguageChoice:
 
     prefix: ClassVar[str] = "lang"
     locale: str
+
+
+@dataclass(frozen=True)
+class EscalationAction:
+    """A coordinator's button on an escalation card: claim, resolve, or an outcome."""
+
+    prefix: ClassVar[str] = "esc"
+    escalation_id: int
+    action: str  # "claim", "resolve" or "outcome:<outcome>"

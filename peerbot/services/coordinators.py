@@ -1,9 +1,19 @@
-"""Messages to the coordinators' group, always through the outbox, in the program's language."""
+"""The coordinators' side: cards to their group through the outbox, in the program's language."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from peerbot.services.callback_data import encode
 from peerbot.services.context import ServiceContext
 from peerbot.storage import outbox
+from peerbot.storage.codes import new_pseudonym
+from peerbot.storage.enums import PersonStatus, Role
+from peerbot.storage.models import Person, RoleAssignment
 from peerbot.storage.outbox import Priority
 
 
@@ -16,17 +26,27 @@ def text(ctx: ServiceContext, key: str, **values: object) -> str:
     return ctx.program.texts.get(key, coordinator_locale(ctx), **values)
 
 
-async def post_card(
-    ctx: ServiceContext, key: str, *, priority: int, dedupe_key: str, **values: object
+def keyboard(ctx: ServiceContext, rows: Sequence[Sequence[tuple[str, object]]]) -> dict[str, Any]:
+    """An inline keyboard of (label key, action) pairs."""
+    return {
+        "inline_keyboard": [
+            [{"text": text(ctx, label), "callback_data": encode(action)} for label, action in row]
+            for row in rows
+        ]
+    }
+
+
+async def post(
+    ctx: ServiceContext, payload: dict[str, Any], *, priority: int, dedupe_key: str
 ) -> bool:
-    """Queue a card for the coordinators' group; False when no group is configured."""
+    """Queue a message for the coordinators' group; False when no group is configured."""
     chat_id = ctx.settings.coordinator_chat_id
     if chat_id is None:
         return False
     await outbox.enqueue(
         ctx.session,
         chat_id=chat_id,
-        payload={"text": text(ctx, key, **values)},
+        payload=payload,
         now=ctx.now,
         priority=priority,
         dedupe_key=dedupe_key,
@@ -34,4 +54,50 @@ async def post_card(
     return True
 
 
-__all__ = ["Priority", "coordinator_locale", "post_card", "text"]
+async def post_card(
+    ctx: ServiceContext, key: str, *, priority: int, dedupe_key: str, **values: object
+) -> bool:
+    """Queue a plain text card for the coordinators' group."""
+    return await post(
+        ctx, {"text": text(ctx, key, **values)}, priority=priority, dedupe_key=dedupe_key
+    )
+
+
+async def enroll(ctx: ServiceContext, telegram_user_id: int, first_name: str) -> Person:
+    """The record of a coordinator the bot has just verified (created on their first action)."""
+    person = await ctx.session.scalar(
+        select(Person)
+        .where(Person.telegram_user_id == telegram_user_id)
+        .options(selectinload(Person.roles))
+    )
+    if person is None:
+        person = Person(
+            telegram_user_id=telegram_user_id,
+            pseudonym=new_pseudonym(),
+            language=coordinator_locale(ctx),
+            status=PersonStatus.ACTIVE,
+            display_name_enc=ctx.cipher.encrypt(first_name),
+            created_at=ctx.now,
+            updated_at=ctx.now,
+        )
+        ctx.session.add(person)
+        await ctx.session.flush()
+        roles: set[Role] = set()
+    else:
+        roles = {assignment.role for assignment in person.roles}
+    if Role.COORDINATOR not in roles:
+        ctx.session.add(
+            RoleAssignment(person_id=person.id, role=Role.COORDINATOR, granted_at=ctx.now)
+        )
+        await ctx.session.flush()
+    return person
+
+
+def name_of(ctx: ServiceContext, person: Person | None) -> str:
+    """A coordinator's first name for their colleagues (stored encrypted)."""
+    if person is None:
+        return "—"
+    return ctx.cipher.decrypt(person.display_name_enc) or person.pseudonym
+
+
+__all__ = ["Priority", "coordinator_locale", "enroll", "keyboard", "post", "post_card", "text"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from peerbot.services import audit, coordinators
+from peerbot.services.actions import EscalationAction
 from peerbot.services.context import ServiceContext
 from peerbot.storage.enums import (
     EscalationCategory,
@@ -50,19 +51,57 @@ async def raise_flag(
         category=category,
         severity=severity,
     )
-    await coordinators.post_card(
+    await coordinators.post(
         ctx,
-        "card.red_flag",
+        card_payload(ctx, escalation, person, role=role, matched=matched),
         priority=Priority.ESCALATION,
         dedupe_key=f"escalation:{escalation.id}:raised",
-        severity=coordinators.text(ctx, f"severity.{severity}"),
-        category=coordinators.text(ctx, f"category.{category}"),
-        case=person.pseudonym if person else "—",
-        role=coordinators.text(ctx, f"role.{role.value}"),
-        source=" · ".join((source, *matched)),
     )
     return escalation
 
 
 def is_urgent(severity: str) -> bool:
     return EscalationSeverity(severity) in URGENT_SEVERITIES
+
+
+def card_text(
+    ctx: ServiceContext,
+    escalation: Escalation,
+    person: Person | None,
+    *,
+    role: Role = Role.PARTICIPANT,
+    matched: tuple[str, ...] = (),
+) -> str:
+    """What coordinators need for triage, never the person's words (redacted by default)."""
+    return coordinators.text(
+        ctx,
+        "card.red_flag",
+        severity=coordinators.text(ctx, f"severity.{escalation.severity.value}"),
+        category=coordinators.text(ctx, f"category.{escalation.category.value}"),
+        case=person.pseudonym if person else "—",
+        role=coordinators.text(ctx, f"role.{role.value}"),
+        source=" · ".join((escalation.source, *matched)),
+    )
+
+
+def card_payload(
+    ctx: ServiceContext,
+    escalation: Escalation,
+    person: Person | None,
+    *,
+    role: Role = Role.PARTICIPANT,
+    matched: tuple[str, ...] = (),
+) -> dict[str, object]:
+    """The card with its Claim and Resolve buttons."""
+    return {
+        "text": card_text(ctx, escalation, person, role=role, matched=matched),
+        "reply_markup": coordinators.keyboard(
+            ctx,
+            [
+                [
+                    ("card.claim", EscalationAction(escalation.id, "claim")),
+                    ("card.resolve", EscalationAction(escalation.id, "resolve")),
+                ]
+            ],
+        ),
+    }

@@ -7,12 +7,12 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from peerbot.bot.callback_data import FlowPress, decode
 from peerbot.bot.context import PeerbotContext
 from peerbot.bot.replies import deliver
 from peerbot.dialogs.inputs import Back, Cancel, Input, Press, Skip, Text
 from peerbot.services import journey, rights
 from peerbot.services.actions import ConsentWithdraw, ForgetAnswer, LanguageChoice
+from peerbot.services.callback_data import FlowPress, decode
 from peerbot.services.context import ServiceContext, Who
 from peerbot.services.replies import Notice, Reply
 

@@ -9,7 +9,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, ClassVar, TypeVar, get_type_hints
 
-from peerbot.services.actions import ConsentWithdraw, ForgetAnswer, LanguageChoice
+from peerbot.services.actions import (
+    ConsentWithdraw,
+    EscalationAction,
+    ForgetAnswer,
+    LanguageChoice,
+)
 
 MAX_BYTES = 64  # Telegram's limit for callback_data
 SEPARATOR = ":"
@@ -30,7 +35,8 @@ class FlowPress:
 
 T = TypeVar("T")
 _TYPES: dict[str, type[Any]] = {
-    cls.prefix: cls for cls in (FlowPress, ConsentWithdraw, ForgetAnswer, LanguageChoice)
+    cls.prefix: cls
+    for cls in (FlowPress, ConsentWithdraw, ForgetAnswer, LanguageChoice, EscalationAction)
 }
 
 

@@ -5,7 +5,7 @@ from typing import ClassVar
 
 import pytest
 
-from peerbot.bot import callback_data as cd
+from peerbot.services import callback_data as cd
 from peerbot.services import actions
 
 
