@@ -6,10 +6,11 @@ from telegram import BotCommand, BotCommandScopeDefault
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
+from peerbot.bot.authorization import GATE_KEY, CoordinatorGate
 from peerbot.bot.context import PeerbotContext
 from peerbot.bot.deps import DEPS_KEY, Deps
 from peerbot.bot.errors import apologiser, on_error
-from peerbot.bot.handlers import common, participant
+from peerbot.bot.handlers import common, coordinators, participant
 from peerbot.bot.processing import ChatOrderedUpdateProcessor
 
 MAX_CONCURRENT_UPDATES = 64
@@ -49,7 +50,9 @@ def build_application(deps: Deps) -> PeerbotApplication:
         .build()
     )
     application.bot_data[DEPS_KEY] = deps
+    application.bot_data[GATE_KEY] = CoordinatorGate(settings)
     common.register(application)
+    coordinators.register(application, settings.coordinator_chat_id)
     participant.register(application)
     common.register_fallbacks(application)
     application.add_error_handler(on_error)  # type: ignore[arg-type]

@@ -9,7 +9,16 @@ from typing import Any
 from peerbot.dialogs.outputs import Ask, Button, Chosen, Rows, Say, Summary, Toggle
 from peerbot.dialogs.texts import TextCatalog
 from peerbot.services.callback_data import FlowPress, encode
-from peerbot.services.replies import CloseMenu, Document, Menu, MenuButton, Notice, Reply
+from peerbot.services.replies import (
+    CloseMenu,
+    Document,
+    EditPressed,
+    Menu,
+    MenuButton,
+    Notice,
+    Prepared,
+    Reply,
+)
 
 SELECTED_MARK = "engine.selected_mark"
 
@@ -64,6 +73,11 @@ class Renderer:
                         "editMessageText", {"message_id": self.pressed_message_id, "text": text}
                     )
                 ]
+            case Prepared():
+                return [Delivery("sendMessage", dict(item.payload))]
+            case EditPressed() if self.pressed_message_id is not None:
+                payload = {**item.payload, "message_id": self.pressed_message_id}
+                return [Delivery("editMessageText", payload)]
             case Say() | Notice():
                 return [self._send(self._t(item.key, **dict(item.values)))]
             case Summary():

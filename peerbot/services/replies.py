@@ -44,11 +44,25 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Prepared:
+    """A message already written (e.g. a card in the coordinators' language): a Bot API payload."""
+
+    payload: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class EditPressed:
+    """Replace the pressed message's text and buttons with this payload."""
+
+    payload: Mapping[str, object]
+
+
+@dataclass(frozen=True)
 class CloseMenu:
     """Remove the buttons of the message whose button was pressed."""
 
 
-Shown = Output | Notice | Menu | Document | CloseMenu
+Shown = Output | Notice | Menu | Document | CloseMenu | Prepared | EditPressed
 
 
 @dataclass

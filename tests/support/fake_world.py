@@ -245,15 +245,20 @@ class FakeWorld:
         owner, button = found
         if "callback_data" not in button:
             raise AssertionError(f"button {button['text']!r} has no callback_data: {button}")
+        return self.forge_press(user, owner, button["callback_data"])
+
+    def forge_press(self, user: FakeUser, message: FakeMessage, data: str) -> str:
+        """A callback_query with any data on any bot message, as a modified client can send."""
+        target = message.chat
         query_id = str(4_000_000_000_000_000_000 + self.serial())
         payload = {
             "id": query_id,
             "from": user.as_dict(),
-            "message": owner.to_dict(),
+            "message": message.to_dict(),
             "chat_instance": str(8_000_000_000_000_000_000 + abs(target.id)),
-            "data": button["callback_data"],
+            "data": data,
         }
-        self.callback_queries[query_id] = {"answered": False, "user_id": user.id, "message": owner}
+        self.callback_queries[query_id] = {"answered": False, "user_id": user.id, "message": message}
         self.updates.enqueue("callback_query", payload)
         return query_id
 

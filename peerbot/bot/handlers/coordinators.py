@@ -1,0 +1,84 @@
+"""The coordinators' group: escalation card buttons, notes as replies, and /open."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from peerbot.bot.authorization import GATE_KEY, CoordinatorGate
+from peerbot.bot.context import PeerbotContext
+from peerbot.bot.replies import deliver
+from peerbot.services import audit, coordinators, escalation_desk
+from peerbot.services.actions import EscalationAction
+from peerbot.services.callback_data import decode
+
+
+def _gate(context: PeerbotContext) -> CoordinatorGate:
+    gate = context.bot_data[GATE_KEY]
+    assert isinstance(gate, CoordinatorGate)
+    return gate
+
+
+async def _verified(update: Update, context: PeerbotContext):  # type: ignore[no-untyped-def]
+    """The acting coordinator's record, or None (and an audited refusal) for anyone else."""
+    user = update.effective_user
+    assert user is not None
+    ctx, who = await context.service(update)
+    if await _gate(context).allows(context.bot, user.id):
+        return ctx, await coordinators.enroll(ctx, user.id, user.first_name)
+    await audit.record(
+        ctx.session,
+        "coordinator_action.refused",
+        now=ctx.now,
+        actor_id=who.person.id if who.person else None,
+        update_id=update.update_id,
+    )
+    return ctx, None
+
+
+async def card_pressed(update: Update, context: PeerbotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    action = decode(query.data)
+    ctx, coordinator = await _verified(update, context)
+    if coordinator is None or not isinstance(action, EscalationAction):
+        refusal = coordinators.text(ctx, "card.not_allowed")
+        context.application.create_task(query.answer(refusal, show_alert=True))
+        return
+    context.application.create_task(query.answer())
+    await deliver(context, update, await escalation_desk.act(ctx, coordinator, action))
+
+
+async def open_escalations(update: Update, context: PeerbotContext) -> None:
+    ctx, coordinator = await _verified(update, context)
+    if coordinator is not None:
+        await deliver(context, update, await escalation_desk.open_list(ctx))
+
+
+async def note_reply(update: Update, context: PeerbotContext) -> None:
+    message = update.effective_message
+    assert message is not None and message.reply_to_message is not None
+    ctx, coordinator = await _verified(update, context)
+    if coordinator is None:
+        return
+    reply = await escalation_desk.save_note(
+        ctx, coordinator, message.reply_to_message.message_id, message.text or ""
+    )
+    if reply is not None:
+        await deliver(context, update, reply)
+
+
+def register(application: Application, coordinator_chat_id: int | None) -> None:  # type: ignore[type-arg]
+    """Before the participant handlers: card presses are checked wherever they come from."""
+    application.add_handler(
+        CallbackQueryHandler(card_pressed, pattern=re.compile(rf"^{EscalationAction.prefix}:"))  # type: ignore[arg-type]
+    )
+    if coordinator_chat_id is None:
+        return
+    group = filters.Chat(coordinator_chat_id)
+    application.add_handler(CommandHandler("open", open_escalations, filters=group))  # type: ignore[arg-type]
+    application.add_handler(
+        MessageHandler(group & filters.REPLY & filters.TEXT & ~filters.COMMAND, note_reply)  # type: ignore[arg-type]
+    )
