@@ -5,8 +5,8 @@ from typing import ClassVar
 
 import pytest
 
-from peerbot.services import callback_data as cd
 from peerbot.services import actions
+from peerbot.services import callback_data as cd
 
 
 @pytest.mark.parametrize(
