@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.support.journeys import Person
 
 GROUP = -1001234567890
@@ -46,3 +48,31 @@ async def test_everyday_message_is_not_flagged(api, start_bot):
     await person.say("this traffic is killing me, sorry I am late")
     await person.expect("not_understood")
     assert api.messages(GROUP) == []
+
+
+async def test_bot_killed_before_the_card_was_delivered_sends_exactly_one_after_restart(
+    api, start_bot, bot_workdir
+):
+    bot = start_bot(coordinator_chat_id=str(GROUP))
+    api.group(chat_id=GROUP)
+    person = Person(api, api.private_user(language_code="en"))
+    api.fail_for(3600, status=502, methods=["sendMessage"])  # Telegram cannot take messages
+
+    await person.say("I have the rope ready and I am going to do it tonight")
+    await api.wait_for_updates_consumed(timeout=20)
+    await api.wait_until(
+        lambda: any(str(r.params.get("chat_id")) == str(GROUP) for r in api.calls("sendMessage")),
+        timeout=20,
+    )  # the card's row is committed and the sender has tried it at least once
+    bot.kill()
+    api.reset_failures()
+
+    start_bot(coordinator_chat_id=str(GROUP))
+    await api.wait_for_message(GROUP, contains="CRITICAL", timeout=60)
+    await person.expect("crisis.resources")
+    await api.wait_for_updates_consumed(timeout=20)
+    await api.wait_until(lambda: len(api.messages(GROUP)) >= 1, timeout=5)
+    await asyncio.sleep(1.5)  # room for a duplicate to show up
+    assert len([m for m in api.messages(GROUP) if "CRITICAL" in m.text]) == 1
+    resources = person.t("crisis.resources").splitlines()[0]
+    assert sum(resources in m.text for m in api.messages(person.chat_id)) == 1
