@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import BotCommand, BotCommandScopeDefault
+from telegram import BotCommand, BotCommandScope, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
@@ -60,18 +60,25 @@ def build_application(deps: Deps) -> PeerbotApplication:
 
 
 async def set_command_menu(application: PeerbotApplication, deps: Deps) -> bool:
-    """Publish the command menu in every locale we have; False if Telegram refused."""
+    """Publish the command menus (private chats, and the coordinators' group) in every locale
+    we have; False if Telegram refused."""
     texts = deps.program.texts
+    group = deps.settings.coordinator_chat_id
+    menus: list[tuple[BotCommandScope, tuple[str, ...]]] = [
+        (BotCommandScopeDefault(), participant.COMMAND_MENU)
+    ]
+    if group is not None:
+        menus.append((BotCommandScopeChat(group), coordinators.COMMAND_MENU))
     try:
-        for locale in texts.locales:
-            commands = [
-                BotCommand(name, texts.get(f"command_{name}", locale))
-                for name in participant.COMMAND_MENU
-            ]
-            language = None if locale == texts.default_locale else locale
-            await application.bot.set_my_commands(
-                commands, scope=BotCommandScopeDefault(), language_code=language
-            )
+        for scope, names in menus:
+            for locale in texts.locales:
+                commands = [
+                    BotCommand(name, texts.get(f"command_{name}", locale)) for name in names
+                ]
+                language = None if locale == texts.default_locale else locale
+                await application.bot.set_my_commands(
+                    commands, scope=scope, language_code=language
+                )
     except TelegramError:
         return False
     return True

@@ -61,4 +61,6 @@ async def test_claim_resolve_note_and_a_forged_claim_refused(api, start_bot, bot
     assert (status, resolution) == ("resolved", "contacted")
     assert events == ["raised", "claimed", "resolved", "note"]
     assert refused == 1
+    group_menu = api.commands.get((f"chat:{GROUP}", ""), [])
+    assert [c["command"] for c in group_menu] == ["open", "help"]
     assert not any(note and "family" in note for note in notes), "notes are encrypted at rest"

@@ -82,3 +82,6 @@ def register(application: Application, coordinator_chat_id: int | None) -> None:
     application.add_handler(
         MessageHandler(group & filters.REPLY & filters.TEXT & ~filters.COMMAND, note_reply)  # type: ignore[arg-type]
     )
+
+
+COMMAND_MENU = ("open", "help")
