@@ -9,7 +9,7 @@ from typing import Any
 from telegram.ext import CallbackContext, JobQueue
 
 from peerbot.bot.deps import deps_from
-from peerbot.services import reminders
+from peerbot.services import escalation_timers, reminders
 from peerbot.storage import outbox, processed_updates
 
 KEEP_PROCESSED_UPDATES = timedelta(days=7)
@@ -25,6 +25,17 @@ async def nudge_idle_conversations(context: CallbackContext) -> None:  # type: i
     async with deps.sessions() as session, session.begin():
         queued = await reminders.remind_idle(session, deps.program, now=deps.clock())
         queued += await reminders.expire_idle(session, deps.program, now=deps.clock())
+    if queued:
+        deps.wake_sender()
+
+
+async def reraise_unclaimed_escalations(context: CallbackContext) -> None:  # type: ignore[type-arg]
+    """Raise again the escalations nobody has claimed in time, then send them privately."""
+    deps = deps_from(context.bot_data)
+    async with deps.sessions() as session, session.begin():
+        queued = await escalation_timers.reraise_due(
+            session, deps.program, deps.settings, deps.cipher, now=deps.clock()
+        )
     if queued:
         deps.wake_sender()
 
@@ -52,6 +63,7 @@ async def prune_outbox(context: CallbackContext) -> None:  # type: ignore[type-a
 
 TICKS: tuple[tuple[Tick, timedelta, timedelta], ...] = (
     (nudge_idle_conversations, timedelta(minutes=1), timedelta(seconds=20)),
+    (reraise_unclaimed_escalations, timedelta(seconds=30), timedelta(seconds=10)),
     (prune_outbox, timedelta(minutes=10), timedelta(minutes=2)),
     (prune_processed_updates, timedelta(hours=6), timedelta(minutes=1)),
 )

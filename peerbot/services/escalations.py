@@ -36,6 +36,7 @@ async def raise_flag(
         status=EscalationStatus.OPEN,
         source=source[:64],
         created_at=ctx.now,
+        next_reminder_at=ctx.program.policy.escalations.reraise_at(severity, ctx.now),
     )
     ctx.session.add(escalation)
     await ctx.session.flush()

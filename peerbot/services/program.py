@@ -1,4 +1,4 @@
-"""Load program data (texts, flows, red-flag rules): built-in, then PEERBOT_PROGRAM_DIR on top."""
+"""Load program data (texts, flows, red-flag rules, policy): built-in, then PEERBOT_PROGRAM_DIR."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from peerbot.dialogs.detection import RuleFileError, RuleSet, build_rule_sets, p
 from peerbot.dialogs.flow_schema import Flow, FlowError
 from peerbot.dialogs.flow_texts import check_texts
 from peerbot.dialogs.flow_yaml import parse_flow
+from peerbot.dialogs.policy import PolicyError, ProgramPolicy, build_policy
 from peerbot.dialogs.texts import TextCatalog, TextCatalogError, build_catalog
 
 
@@ -28,6 +29,7 @@ class ProgramData:
     texts: TextCatalog
     flows: Mapping[str, Flow] = field(default_factory=dict)
     red_flag_rules: Mapping[str, RuleSet] = field(default_factory=dict)
+    policy: ProgramPolicy = field(default_factory=ProgramPolicy)
 
 
 def load_program(program_dir: Path | None = None) -> ProgramData:
@@ -46,7 +48,26 @@ def load_program(program_dir: Path | None = None) -> ProgramData:
     except FlowError as error:
         raise ProgramDataError(str(error)) from None
     red_flag_rules = _red_flag_rules(program_dir, texts)
-    return ProgramData(texts=texts, flows=flows, red_flag_rules=red_flag_rules)
+    return ProgramData(
+        texts=texts, flows=flows, red_flag_rules=red_flag_rules, policy=_policy(program_dir)
+    )
+
+
+POLICY_FILE = "program.yaml"
+
+
+def _policy(program_dir: Path | None) -> ProgramPolicy:
+    """The built-in program.yaml, with the fields the program folder's one sets on top."""
+    builtin = resources.files("peerbot.dialogs") / POLICY_FILE
+    files = [(f"peerbot/dialogs/{POLICY_FILE}", builtin.read_text("utf-8"))]
+    if program_dir is not None and (program_dir / POLICY_FILE).is_file():
+        path = program_dir / POLICY_FILE
+        files.append((str(path), path.read_text("utf-8")))
+    documents = [(source, _parse_mapping(source, text)) for source, text in files]
+    try:
+        return build_policy(documents)
+    except PolicyError as error:
+        raise ProgramDataError(str(error)) from None
 
 
 def _red_flag_rules(program_dir: Path | None, texts: TextCatalog) -> dict[str, RuleSet]:
@@ -82,12 +103,26 @@ def _files(folder: str, program_dir: Path | None) -> Iterator[tuple[str, str]]:
 
 
 def _parse(source: str, text: str) -> dict[str, object]:
+    document = _load_yaml(source, text)
+    if not isinstance(document, dict):
+        raise ProgramDataError(f"{source}: expected a mapping with 'locale' and 'texts'")
+    return document
+
+
+def _parse_mapping(source: str, text: str) -> dict[str, object]:
+    """The YAML mapping in text; an empty file is an empty mapping."""
+    document = _load_yaml(source, text)
+    if document is None:
+        return {}
+    if not isinstance(document, dict):
+        raise ProgramDataError(f"{source}: expected a mapping of fields")
+    return document
+
+
+def _load_yaml(source: str, text: str) -> object:
     try:
-        document = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         raise ProgramDataError(f"{source}:{where} is not valid YAML") from None
-    if not isinstance(document, dict):
-        raise ProgramDataError(f"{source}: expected a mapping with 'locale' and 'texts'")
-    return document

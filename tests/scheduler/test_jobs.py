@@ -11,16 +11,20 @@ from peerbot.bot.app import build_application
 from peerbot.bot.deps import DEPS_KEY, Deps
 from peerbot.config import load_settings
 from peerbot.scheduler import jobs
+from peerbot.services import escalations
+from peerbot.services.context import ServiceContext
 from peerbot.services.program import load_program
 from peerbot.storage import conversations, outbox
 from peerbot.storage.crypto import FieldCipher
-from peerbot.storage.models import OutboxMessage
+from peerbot.storage.models import OutboxMessage, Person
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
-def make_deps(engine, session_factory, now: datetime) -> Deps:
-    settings = load_settings(bot_token="1:test", database_url=str(engine.url))
+def make_deps(engine, session_factory, now: datetime, **settings_overrides: object) -> Deps:
+    settings = load_settings(
+        bot_token="1:test", database_url=str(engine.url), **settings_overrides
+    )
     return Deps(
         settings=settings,
         engine=engine,
@@ -77,3 +81,31 @@ async def test_outbox_tick_deletes_what_was_delivered_to_people(engine, session_
     await jobs.prune_outbox(tick_context(deps))  # type: ignore[arg-type]
     async with session_factory() as session:
         assert (await session.scalars(select(OutboxMessage))).all() == []
+
+
+async def test_escalation_tick_raises_an_unclaimed_card_again_and_wakes_the_sender(
+    engine, session_factory
+):
+    raised = make_deps(engine, session_factory, T0, coordinator_chat_id=-1009)
+    async with session_factory() as session, session.begin():
+        ctx = ServiceContext(session, raised.program, raised.cipher, raised.settings, T0)
+        person = Person(pseudonym="P-TICK", created_at=T0)
+        session.add(person)
+        await session.flush()
+        escalation = await escalations.raise_flag(
+            ctx, person, category="suicide", severity="critical", source="message"
+        )
+    woken: list[bool] = []
+    for minutes in (4, 5, 5):
+        deps = make_deps(
+            engine, session_factory, T0 + timedelta(minutes=minutes), coordinator_chat_id=-1009
+        )
+        deps.sender = SimpleNamespace(wake=lambda: woken.append(True))  # type: ignore[assignment]
+        await jobs.reraise_unclaimed_escalations(tick_context(deps))  # type: ignore[arg-type]
+    async with session_factory() as session:
+        keys = list(await session.scalars(select(OutboxMessage.dedupe_key)))
+    assert sorted(keys) == [
+        f"escalation:{escalation.id}:raised",
+        f"escalation:{escalation.id}:reraised:1",
+    ]
+    assert woken == [True]  # only the tick that queued something woke the sender

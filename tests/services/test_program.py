@@ -1,6 +1,7 @@
 """Program data: built-in texts, flows and red-flag rules, the program folder's overrides,
 named errors."""
 
+from datetime import timedelta
 from importlib import resources
 
 import pytest
@@ -149,4 +150,61 @@ def test_a_locale_with_texts_but_no_red_flag_rules_is_refused(tmp_path):
     (tmp_path / "texts").mkdir()
     (tmp_path / "texts" / "fr.yaml").write_text("locale: fr\ntexts:\n  help: Aide\n")
     with pytest.raises(ProgramDataError, match="no red-flag rules for locale 'fr'"):
+        load_program(tmp_path)
+
+
+def test_builtin_policy_chases_critical_and_high_escalations_only():
+    policy = load_program().policy.escalations
+    assert [policy.reraise_after(severity) for severity in ("critical", "high", "medium")] == [
+        timedelta(minutes=5),
+        timedelta(minutes=30),
+        None,
+    ]
+    assert (policy.max_reraises, policy.card_text) == (3, "redacted")
+
+
+def test_program_yaml_overrides_only_the_fields_it_sets(tmp_path):
+    (tmp_path / "program.yaml").write_text(
+        "escalations:\n  reraise_after_minutes: {high: 10, critical: null}\n  card_text: full\n"
+    )
+    policy = load_program(tmp_path).policy.escalations
+    assert policy.reraise_after("high") == timedelta(minutes=10)
+    assert policy.reraise_after("critical") is None  # null: never raised again
+    assert (policy.max_reraises, policy.card_text) == (3, "full")
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            "escalations:\n  reraise_after_minutes: {critical: 0}\n",
+            "escalations.reraise_after_minutes.critical: must be ≥ 1",
+        ),
+        (
+            "escalations:\n  reraise_after_minutes: {urgent: 5}\n",
+            "escalations.reraise_after_minutes.urgent: is not a known field",
+        ),
+        ("escalations:\n  max_reraises: -1\n", "escalations.max_reraises: must be ≥ 0"),
+        (
+            "escalations:\n  max_reraises: three\n",
+            "escalations.max_reraises: must be a whole number (got 'three')",
+        ),
+        (
+            "escalations:\n  card_text: everything\n",
+            "escalations.card_text: must be 'redacted' or 'full' (got 'everything')",
+        ),
+        ("escalations: 5\n", "escalations: must be a mapping"),
+        ("escalation:\n  max_reraises: 2\n", "escalation: is not a known field"),
+    ],
+)
+def test_broken_program_yaml_names_the_file_and_field(tmp_path, text, problem):
+    (tmp_path / "program.yaml").write_text(text)
+    with pytest.raises(ProgramDataError) as refused:
+        load_program(tmp_path)
+    assert str(refused.value) == f"{tmp_path / 'program.yaml'}: {problem}"
+
+
+def test_program_yaml_that_is_not_a_mapping_is_named(tmp_path):
+    (tmp_path / "program.yaml").write_text("- escalations\n")
+    with pytest.raises(ProgramDataError, match=r"program\.yaml: expected a mapping of fields$"):
         load_program(tmp_path)

@@ -258,7 +258,11 @@ class FakeWorld:
             "chat_instance": str(8_000_000_000_000_000_000 + abs(target.id)),
             "data": data,
         }
-        self.callback_queries[query_id] = {"answered": False, "user_id": user.id, "message": message}
+        self.callback_queries[query_id] = {
+            "answered": False,
+            "user_id": user.id,
+            "message": message,
+        }
         self.updates.enqueue("callback_query", payload)
         return query_id
 

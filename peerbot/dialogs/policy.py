@@ -1,0 +1,128 @@
+"""Program-wide settings that are data (``program.yaml``): how escalations are chased, and so on.
+
+Pure pydantic: the file is read and merged by ``services/program.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+Minutes = Annotated[int, Field(strict=True, ge=1, le=24 * 60)]
+
+
+class PolicyError(ValueError):
+    """A program.yaml cannot be used; the message names the file and the field."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ReraiseAfter(_Model):
+    """Minutes an open escalation may stay unclaimed before it is raised again, per severity.
+
+    A severity left out (or set to null) is never raised again.
+    """
+
+    critical: Minutes | None = 5
+    high: Minutes | None = 30
+    medium: Minutes | None = None
+
+
+class EscalationPolicy(_Model):
+    """How unclaimed escalations are chased, and how much their cards show."""
+
+    reraise_after_minutes: ReraiseAfter = Field(
+        default_factory=lambda: ReraiseAfter.model_validate({})
+    )
+    max_reraises: int = Field(3, strict=True, ge=0, le=20)
+    card_text: Literal["redacted", "full"] = "redacted"
+
+    def reraise_after(self, severity: str) -> timedelta | None:
+        """How long an escalation of this severity may wait unclaimed; None: never chased."""
+        minutes = getattr(self.reraise_after_minutes, str(severity), None)
+        return timedelta(minutes=minutes) if minutes is not None else None
+
+    def reraise_at(self, severity: str, after: datetime) -> datetime | None:
+        """When an escalation of this severity raised (or re-raised) at `after` is due again."""
+        interval = self.reraise_after(severity)
+        return after + interval if interval is not None else None
+
+
+class ProgramPolicy(_Model):
+    """The whole ``program.yaml``."""
+
+    escalations: EscalationPolicy = Field(
+        default_factory=lambda: EscalationPolicy.model_validate({})
+    )
+
+
+def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Fields the override sets replace the base's; mappings are merged key by key."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def build_policy(documents: Sequence[tuple[str, Mapping[str, Any]]]) -> ProgramPolicy:
+    """Validate the (source, document) pairs merged in order; errors name who set the field."""
+    merged: dict[str, Any] = {}
+    for _, document in documents:
+        merged = merge(merged, document)
+    try:
+        return ProgramPolicy.model_validate(merged)
+    except ValidationError as error:
+        problems = [
+            f"{_setter(documents, detail['loc'])}: {_where(detail['loc'])}: {_problem(detail)}"
+            for detail in error.errors()
+        ]
+        raise PolicyError("\n".join(dict.fromkeys(problems))) from None
+
+
+def _setter(documents: Sequence[tuple[str, Mapping[str, Any]]], loc: tuple[Any, ...]) -> str:
+    """The last file that set the field at loc (or the nearest mapping around it)."""
+    for depth in range(len(loc), 0, -1):
+        for source, document in reversed(documents):
+            if _sets(document, loc[:depth]):
+                return source
+    return documents[-1][0] if documents else "program.yaml"
+
+
+def _sets(document: Any, path: tuple[Any, ...]) -> bool:
+    for part in path:
+        if not isinstance(document, Mapping) or part not in document:
+            return False
+        document = document[part]
+    return True
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(file)"
+
+
+def _problem(error: Any) -> str:
+    kind = error["type"]
+    context = error.get("ctx") or {}
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return "is not a known field"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return "must be a mapping"
+    if kind == "greater_than_equal":
+        return f"must be ≥ {context['ge']}"
+    if kind == "less_than_equal":
+        return f"must be ≤ {context['le']}"
+    if kind == "int_type":
+        return f"must be a whole number (got {error.get('input')!r})"
+    if kind == "literal_error":
+        return f"must be {context['expected']} (got {error.get('input')!r})"
+    return str(error["msg"]).removeprefix("Value error, ")

@@ -1,0 +1,207 @@
+"""Unclaimed escalations are raised again in the group, then sent to each coordinator privately."""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from peerbot.config import load_settings
+from peerbot.services import coordinators, escalation_timers, escalations
+from peerbot.services.context import ServiceContext
+from peerbot.services.program import ProgramData, load_program
+from peerbot.storage.codes import new_pseudonym
+from peerbot.storage.crypto import FieldCipher
+from peerbot.storage.enums import EscalationEventKind, EscalationStatus, PersonStatus
+from peerbot.storage.models import AuditEvent, Escalation, EscalationEvent, OutboxMessage, Person
+
+T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+GROUP = -1001234
+ON_CALL = frozenset({111, 222})
+PROGRAM = load_program()
+CIPHER = FieldCipher(FieldCipher.generate_key())
+
+
+def settings(*, group: int | None = GROUP):
+    return load_settings(bot_token="1:test", coordinator_chat_id=group, coordinator_ids=ON_CALL)
+
+
+def service_context(session, now: datetime, program: ProgramData = PROGRAM, **options):
+    return ServiceContext(
+        session=session, program=program, cipher=CIPHER, settings=settings(**options), now=now
+    )
+
+
+async def raise_one(session_factory, severity: str, program: ProgramData = PROGRAM) -> int:
+    """A participant's red flag at T0, and a coordinator (333) who once pressed a button."""
+    async with session_factory() as session, session.begin():
+        ctx = service_context(session, T0, program)
+        person = Person(telegram_user_id=None, pseudonym=new_pseudonym(), created_at=T0)
+        session.add(person)
+        await session.flush()
+        escalation = await escalations.raise_flag(
+            ctx, person, category="suicide", severity=severity, source="intake & <screening>"
+        )
+        await coordinators.enroll(ctx, 333, "Ana")
+        await coordinators.enroll(ctx, 111, "Ben")  # both configured and enrolled: told once
+        return escalation.id
+
+
+async def tick(
+    session_factory, now: datetime, program: ProgramData = PROGRAM, **options: object
+) -> int:
+    async with session_factory() as session, session.begin():
+        return await escalation_timers.reraise_due(
+            session, program, settings(**options), CIPHER, now=now
+        )
+
+
+async def reminders(session_factory) -> list[OutboxMessage]:
+    """What was queued after the first card, oldest first."""
+    async with session_factory() as session:
+        rows = await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        return [row for row in rows if not row.dedupe_key.endswith(":raised")]
+
+
+async def first_card(session_factory, escalation_id: int) -> dict:
+    async with session_factory() as session:
+        row = await session.scalar(
+            select(OutboxMessage).where(
+                OutboxMessage.dedupe_key == f"escalation:{escalation_id}:raised"
+            )
+        )
+        return row.payload
+
+
+async def escalation_row(session_factory, escalation_id: int) -> Escalation:
+    async with session_factory() as session:
+        return await session.get(Escalation, escalation_id)
+
+
+def minutes(count: int) -> datetime:
+    return T0 + timedelta(minutes=count)
+
+
+async def test_critical_is_raised_again_every_five_minutes_then_sent_to_each_coordinator(
+    engine, session_factory
+):
+    escalation_id = await raise_one(session_factory, "critical")
+    assert (await escalation_row(session_factory, escalation_id)).next_reminder_at == minutes(5)
+
+    assert await tick(session_factory, minutes(5) - timedelta(seconds=1)) == 0
+    assert await reminders(session_factory) == []
+
+    assert await tick(session_factory, minutes(5)) == 1
+    [card] = await reminders(session_factory)
+    first = await first_card(session_factory, escalation_id)
+    heading = PROGRAM.texts.get("card.reraised", "en", count=1, minutes=5)
+    mentions = " · ".join(f'<a href="tg://user?id={user}">on call</a>' for user in (111, 222))
+    assert card.chat_id == GROUP
+    assert card.dedupe_key == f"escalation:{escalation_id}:reraised:1"
+    assert card.payload == {
+        "text": f"{heading}\n{mentions}\n\n{html.escape(first['text'], quote=False)}",
+        "parse_mode": "HTML",
+        "reply_markup": first["reply_markup"],
+    }
+    assert "intake &amp; &lt;screening&gt;" in card.payload["text"]
+
+    assert await tick(session_factory, minutes(9)) == 0
+    assert await tick(session_factory, minutes(10)) == 1
+    assert await tick(session_factory, minutes(15)) == 1
+    keys = [row.dedupe_key for row in await reminders(session_factory)]
+    assert keys == [f"escalation:{escalation_id}:reraised:{count}" for count in (1, 2, 3)]
+
+    assert await tick(session_factory, minutes(20)) == 1
+    private = (await reminders(session_factory))[3:]
+    assert [row.chat_id for row in private] == [111, 222, 333]
+    heading = PROGRAM.texts.get("card.unclaimed_privately", "en", minutes=20)
+    assert private[0].payload["text"].startswith(html.escape(heading, quote=False) + "\n\n")
+    assert "tg://user" not in private[0].payload["text"]
+    assert private[0].payload["reply_markup"] == first["reply_markup"]
+
+    for later in (25, 60, 24 * 60):
+        assert await tick(session_factory, minutes(later)) == 0
+    assert len(await reminders(session_factory)) == 6
+    escalation = await escalation_row(session_factory, escalation_id)
+    assert (escalation.reminders_sent, escalation.next_reminder_at) == (3, None)
+    async with session_factory() as session:
+        kinds = list(await session.scalars(select(EscalationEvent.kind)))
+        audited = list(await session.scalars(select(AuditEvent.details).where(
+            AuditEvent.action == "escalation.sent_privately"
+        )))  # fmt: skip
+    assert kinds.count(EscalationEventKind.REMINDED) == 4
+    assert audited == [{"escalation_id": escalation_id, "recipients": 3}]
+
+
+async def test_a_tick_run_twice_at_the_same_time_queues_nothing_twice(engine, session_factory):
+    await raise_one(session_factory, "critical")
+    assert await tick(session_factory, minutes(5)) == 1
+    assert await tick(session_factory, minutes(5)) == 0
+    assert len(await reminders(session_factory)) == 1
+
+
+async def test_high_waits_thirty_minutes(engine, session_factory):
+    escalation_id = await raise_one(session_factory, "high")
+    assert await tick(session_factory, minutes(29)) == 0
+    assert await tick(session_factory, minutes(30)) == 1
+    assert await tick(session_factory, minutes(59)) == 0
+    assert await tick(session_factory, minutes(60)) == 1
+    keys = [row.dedupe_key for row in await reminders(session_factory)]
+    assert keys == [f"escalation:{escalation_id}:reraised:{count}" for count in (1, 2)]
+
+
+async def test_medium_is_never_raised_again(engine, session_factory):
+    escalation_id = await raise_one(session_factory, "medium")
+    assert (await escalation_row(session_factory, escalation_id)).next_reminder_at is None
+    assert await tick(session_factory, minutes(7 * 24 * 60)) == 0
+    assert await reminders(session_factory) == []
+
+
+async def test_a_claimed_or_resolved_escalation_is_never_raised_again(engine, session_factory):
+    claimed = await raise_one(session_factory, "critical")
+    resolved = await raise_one(session_factory, "critical")
+    assert await tick(session_factory, minutes(5)) == 2
+    async with session_factory() as session, session.begin():
+        (await session.get(Escalation, claimed)).status = EscalationStatus.CLAIMED
+        (await session.get(Escalation, resolved)).status = EscalationStatus.RESOLVED
+    for later in (10, 15, 20, 60):
+        assert await tick(session_factory, minutes(later)) == 0
+    assert len(await reminders(session_factory)) == 2
+
+
+async def test_a_stopped_or_erased_subject_is_still_chased(engine, session_factory):
+    stopped = await raise_one(session_factory, "critical")
+    erased = await raise_one(session_factory, "critical")
+    async with session_factory() as session, session.begin():
+        person = await session.get(Person, (await session.get(Escalation, stopped)).person_id)
+        person.status = PersonStatus.STOPPED
+        await session.delete(
+            await session.get(Person, (await session.get(Escalation, erased)).person_id)
+        )
+    assert await tick(session_factory, minutes(5)) == 2
+    cards = await reminders(session_factory)
+    assert [card.dedupe_key for card in cards] == [
+        f"escalation:{stopped}:reraised:1",
+        f"escalation:{erased}:reraised:1",
+    ]
+    assert "Case: — (participant)" in cards[1].payload["text"]
+
+
+async def test_without_a_group_the_card_goes_to_each_coordinator_at_once(engine, session_factory):
+    await raise_one(session_factory, "critical")
+    assert await tick(session_factory, minutes(5), group=None) == 1
+    assert [row.chat_id for row in await reminders(session_factory)] == [111, 222, 333]
+    assert await tick(session_factory, minutes(10), group=None) == 0
+
+
+async def test_program_yaml_changes_the_interval(engine, session_factory, tmp_path):
+    (tmp_path / "program.yaml").write_text(
+        "escalations:\n  reraise_after_minutes: {critical: 2}\n  max_reraises: 1\n"
+    )
+    program = load_program(tmp_path)
+    await raise_one(session_factory, "critical", program)
+    assert await tick(session_factory, minutes(1), program) == 0
+    assert await tick(session_factory, minutes(2), program) == 1
+    assert await tick(session_factory, minutes(4), program) == 1  # max 1: now privately
+    assert [row.chat_id for row in await reminders(session_factory)] == [GROUP, 111, 222, 333]
