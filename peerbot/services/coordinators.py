@@ -54,6 +54,34 @@ async def post(
     return True
 
 
+async def coordinator_chats(ctx: ServiceContext) -> list[int]:
+    """Configured coordinator ids and everyone holding the coordinator role on Telegram."""
+    with_role = await ctx.session.scalars(
+        select(Person.telegram_user_id)
+        .join(RoleAssignment, RoleAssignment.person_id == Person.id)
+        .where(RoleAssignment.role == Role.COORDINATOR, Person.telegram_user_id.is_not(None))
+    )
+    known = {user_id for user_id in with_role if user_id is not None}
+    return sorted(ctx.settings.coordinator_ids | known)
+
+
+async def post_privately(
+    ctx: ServiceContext, payload: dict[str, Any], *, priority: int, dedupe_prefix: str
+) -> int:
+    """Queue a message for each coordinator's private chat; return how many were queued."""
+    chats = await coordinator_chats(ctx)
+    for chat_id in chats:
+        await outbox.enqueue(
+            ctx.session,
+            chat_id=chat_id,
+            payload=payload,
+            now=ctx.now,
+            priority=priority,
+            dedupe_key=f"{dedupe_prefix}:{chat_id}",
+        )
+    return len(chats)
+
+
 async def post_card(
     ctx: ServiceContext, key: str, *, priority: int, dedupe_key: str, **values: object
 ) -> bool:

@@ -10,13 +10,12 @@ from peerbot.services import audit, coordinators, escalations
 from peerbot.services.actions import EscalationAction
 from peerbot.services.context import ServiceContext
 from peerbot.services.replies import EditPressed, Notice, Prepared, Reply
-from peerbot.storage.enums import EscalationEventKind, EscalationSeverity, EscalationStatus, Role
+from peerbot.storage.enums import EscalationEventKind, EscalationSeverity, EscalationStatus
 from peerbot.storage.models import (
     Escalation,
     EscalationEvent,
     OutboxMessage,
     Person,
-    RoleAssignment,
 )
 
 OUTCOMES = ("contacted", "referred", "emergency_services", "no_action", "other")
@@ -209,7 +208,7 @@ async def _card(
     ctx: ServiceContext, escalation: Escalation, subject: Person | None, *, outcomes: bool = False
 ) -> dict[str, object]:
     """The card as it stands now: triage facts, who claimed or resolved it, the next buttons."""
-    role = await _role(ctx, subject)
+    role = await escalations.subject_role(ctx, subject)
     text = escalations.card_text(ctx, escalation, subject, role=role)
     status = await _status_line(ctx, escalation)
     payload: dict[str, object] = {"text": f"{text}\n\n{status}" if status else text}
@@ -266,14 +265,3 @@ async def _subject(ctx: ServiceContext, escalation: Escalation) -> Person | None
     if escalation.person_id is None:
         return None
     return await ctx.session.get(Person, escalation.person_id)
-
-
-async def _role(ctx: ServiceContext, subject: Person | None) -> Role:
-    if subject is None:
-        return Role.PARTICIPANT
-    supporter = await ctx.session.scalar(
-        select(RoleAssignment.id).where(
-            RoleAssignment.person_id == subject.id, RoleAssignment.role == Role.SUPPORTER
-        )
-    )
-    return Role.SUPPORTER if supporter else Role.PARTICIPANT

@@ -18,11 +18,10 @@ from peerbot.config import Settings
 from peerbot.services import audit, coordinators, escalations
 from peerbot.services.context import ServiceContext
 from peerbot.services.program import ProgramData
-from peerbot.storage import outbox
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.dialect import skip_locked
 from peerbot.storage.enums import EscalationEventKind, EscalationStatus, Role
-from peerbot.storage.models import Escalation, EscalationEvent, Person, RoleAssignment
+from peerbot.storage.models import Escalation, EscalationEvent, Person
 from peerbot.storage.outbox import Priority
 
 BATCH = 50  # escalations chased per tick; the rest are due again on the next one
@@ -56,7 +55,7 @@ async def reraise_due(
         else:
             # Why also without a group: then nobody has seen the card at all.
             if private_chats is None:
-                private_chats = await _coordinator_chats(ctx)
+                private_chats = await coordinators.coordinator_chats(ctx)
             await _send_privately(ctx, escalation, subject, private_chats)
             escalation.next_reminder_at = None
         session.add(
@@ -102,7 +101,14 @@ async def _raise_again(
     )
     return await coordinators.post(
         ctx,
-        _card(ctx, escalation, subject, heading, mentions=_mentions(ctx)),
+        _card(
+            ctx,
+            escalation,
+            subject,
+            heading,
+            mentions=_mentions(ctx),
+            role=await escalations.subject_role(ctx, subject),
+        ),
         priority=Priority.ESCALATION,
         dedupe_key=f"escalation:{escalation.id}:reraised:{escalation.reminders_sent + 1}",
     )
@@ -115,16 +121,20 @@ async def _send_privately(
     heading = coordinators.text(
         ctx, "card.unclaimed_privately", minutes=_minutes_open(ctx, escalation)
     )
-    payload = _card(ctx, escalation, subject, heading, mentions=None)
-    for chat_id in chats:
-        await outbox.enqueue(
-            ctx.session,
-            chat_id=chat_id,
-            payload=payload,
-            now=ctx.now,
-            priority=Priority.ESCALATION,
-            dedupe_key=f"escalation:{escalation.id}:private:{chat_id}",
-        )
+    payload = _card(
+        ctx,
+        escalation,
+        subject,
+        heading,
+        mentions=None,
+        role=await escalations.subject_role(ctx, subject),
+    )
+    await coordinators.post_privately(
+        ctx,
+        payload,
+        priority=Priority.ESCALATION,
+        dedupe_prefix=f"escalation:{escalation.id}:private",
+    )
     await audit.record(
         ctx.session,
         "escalation.sent_privately",
@@ -135,17 +145,6 @@ async def _send_privately(
     )
 
 
-async def _coordinator_chats(ctx: ServiceContext) -> list[int]:
-    """Configured coordinator ids and everyone holding the coordinator role on Telegram."""
-    with_role = await ctx.session.scalars(
-        select(Person.telegram_user_id)
-        .join(RoleAssignment, RoleAssignment.person_id == Person.id)
-        .where(RoleAssignment.role == Role.COORDINATOR, Person.telegram_user_id.is_not(None))
-    )
-    known = {user_id for user_id in with_role if user_id is not None}
-    return sorted(ctx.settings.coordinator_ids | known)
-
-
 def _card(
     ctx: ServiceContext,
     escalation: Escalation,
@@ -153,9 +152,10 @@ def _card(
     heading: str,
     *,
     mentions: str | None,
+    role: Role,
 ) -> dict[str, Any]:
     """Heading, mentions, then the escalation's card with its buttons, as Telegram HTML."""
-    card = escalations.card_payload(ctx, escalation, subject)
+    card = escalations.card_payload(ctx, escalation, subject, role=role)
     lines = [_escape(heading)]
     if mentions:
         lines.append(mentions)

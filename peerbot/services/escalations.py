@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from peerbot.services import audit, coordinators
 from peerbot.services.actions import EscalationAction
 from peerbot.services.context import ServiceContext
@@ -12,7 +14,7 @@ from peerbot.storage.enums import (
     EscalationStatus,
     Role,
 )
-from peerbot.storage.models import Escalation, EscalationEvent, Person
+from peerbot.storage.models import Escalation, EscalationEvent, Person, RoleAssignment
 from peerbot.storage.outbox import Priority
 
 URGENT_SEVERITIES = (EscalationSeverity.CRITICAL, EscalationSeverity.HIGH)
@@ -25,7 +27,6 @@ async def raise_flag(
     category: str,
     severity: str,
     source: str,
-    role: Role = Role.PARTICIPANT,
     matched: tuple[str, ...] = (),
 ) -> Escalation:
     """Record an escalation and queue its card for the coordinators' group."""
@@ -52,12 +53,22 @@ async def raise_flag(
         category=category,
         severity=severity,
     )
-    await coordinators.post(
-        ctx,
-        card_payload(ctx, escalation, person, role=role, matched=matched),
-        priority=Priority.ESCALATION,
-        dedupe_key=f"escalation:{escalation.id}:raised",
-    )
+    role = await subject_role(ctx, person)
+    card = card_payload(ctx, escalation, person, role=role, matched=matched)
+    if role == Role.SUPPORTER:  # a supporter's own distress is not for the whole group
+        await coordinators.post_privately(
+            ctx,
+            card,
+            priority=Priority.ESCALATION,
+            dedupe_prefix=f"escalation:{escalation.id}:raised",
+        )
+    else:
+        await coordinators.post(
+            ctx,
+            card,
+            priority=Priority.ESCALATION,
+            dedupe_key=f"escalation:{escalation.id}:raised",
+        )
     return escalation
 
 
@@ -106,3 +117,15 @@ def card_payload(
             ],
         ),
     }
+
+
+async def subject_role(ctx: ServiceContext, subject: Person | None) -> Role:
+    """Supporter if the person holds that role, else participant."""
+    if subject is None:
+        return Role.PARTICIPANT
+    supporter = await ctx.session.scalar(
+        select(RoleAssignment.id).where(
+            RoleAssignment.person_id == subject.id, RoleAssignment.role == Role.SUPPORTER
+        )
+    )
+    return Role.SUPPORTER if supporter else Role.PARTICIPANT
