@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from peerbot.storage.db import create_engine, make_session_factory
 from peerbot.storage.migrate import upgrade_to_head
+from tests.support.figures import FIGURES
 
 # The server and a database to connect to for CREATE/DROP DATABASE.
 POSTGRES_ADMIN_DSN = os.environ.get(
@@ -97,3 +98,14 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """The application's session factory on the migrated test database."""
     return make_session_factory(engine)
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
+    """Print the figures tests measured (detection recall and precision per language)."""
+    lines = config.stash.get(FIGURES, [])
+    if lines:
+        terminalreporter.section("measured")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -16,6 +16,7 @@ import yaml
 
 from peerbot.dialogs.detection import SEVERITIES, RuleSet, build_rule_sets, detect, parse_rule_file
 from peerbot.dialogs.red_flags import RED_FLAG_CATEGORIES
+from tests.support import figures
 
 LABELED = Path(__file__).with_name("redflags_labeled.yaml")
 LANGUAGES = ("en", "es")
@@ -102,10 +103,10 @@ def score(language: str) -> Score:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_detection_recall_and_precision_on_the_labeled_messages(language):
+def test_detection_recall_and_precision_on_the_labeled_messages(language, request):
     result = score(language)
     report = result.report(language)
-    print(f"\n{report}")  # noqa: T201 - these figures are what this test is for
+    figures.report(request.config, report)
     assert result.recall >= MIN_RECALL, report
     assert result.precision >= MIN_PRECISION, report
     assert result.severe_enough / result.flagged_positives >= MIN_SEVERITY_AGREEMENT, report
