@@ -8,7 +8,7 @@ removes one), lexicons, exclusions and qualifiers by name, slang word by word; w
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
 
@@ -270,34 +270,28 @@ class _Compiler:
             ids.append(phrase_id)
         return ids
 
+    def _phrase_list(
+        self, located: _Located[T], field: str, texts: Sequence[str], *, fuzzy: bool
+    ) -> list[int]:
+        """The phrase ids of every text in a list field (errors name field[index])."""
+        return [
+            phrase_id
+            for index, text in enumerate(texts)
+            for phrase_id in self._phrases(located, f"{field}[{index}]", text, fuzzy=fuzzy)
+        ]
+
     def _rule(self, located: _Located[Rule]) -> CompiledRule:
         rule = located.value
-        phrases = [
-            phrase_id
-            for index, text in enumerate(rule.patterns)
-            for phrase_id in self._phrases(located, f".patterns[{index}]", text, fuzzy=True)
-        ]
-        requires = [
-            phrase_id
-            for index, text in enumerate(rule.requires_any)
-            for phrase_id in self._phrases(located, f".requires_any[{index}]", text, fuzzy=True)
-        ]
+        phrases = self._phrase_list(located, ".patterns", rule.patterns, fuzzy=True)
+        requires = self._phrase_list(located, ".requires_any", rule.requires_any, fuzzy=True)
         return CompiledRule(
             rule.id, rule.category, rule.severity, tuple(dict.fromkeys(phrases)), tuple(requires)
         )
 
     def _qualifier(self, name: str, located: _Located[Qualifier]) -> CompiledQualifier:
         qualifier = located.value
-        cues = [
-            phrase_id
-            for index, text in enumerate(qualifier.cues)
-            for phrase_id in self._phrases(located, f".cues[{index}]", text, fuzzy=False)
-        ]
-        excepts = [
-            phrase_id
-            for index, text in enumerate(qualifier.except_)
-            for phrase_id in self._phrases(located, f".except[{index}]", text, fuzzy=False)
-        ]
+        cues = self._phrase_list(located, ".cues", qualifier.cues, fuzzy=False)
+        excepts = self._phrase_list(located, ".except", qualifier.except_, fuzzy=False)
         return CompiledQualifier(
             name=name,
             effect=qualifier.effect,
