@@ -53,12 +53,28 @@ class EscalationPolicy(_Model):
         return after + interval if interval is not None else None
 
 
+class CrisisPolicy(_Model):
+    """Which crisis resources a person is given: by the time zone they told us, a region
+    whose texts (crisis.resources.<region>) replace the general ones."""
+
+    regions_by_time_zone: Mapping[str, Annotated[str, Field(pattern=r"^[a-z_]{2,16}$")]] = Field(
+        default_factory=dict
+    )
+
+    def resources_key(self, time_zone: str | None, has_text: Any) -> str:
+        """The text key of the crisis resources for someone in this time zone."""
+        region = self.regions_by_time_zone.get(time_zone or "")
+        key = f"crisis.resources.{region}" if region else "crisis.resources"
+        return key if region and has_text(key) else "crisis.resources"
+
+
 class ProgramPolicy(_Model):
     """The whole ``program.yaml``."""
 
     escalations: EscalationPolicy = Field(
         default_factory=lambda: EscalationPolicy.model_validate({})
     )
+    crisis: CrisisPolicy = Field(default_factory=lambda: CrisisPolicy.model_validate({}))
 
 
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

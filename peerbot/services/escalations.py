@@ -28,6 +28,7 @@ async def raise_flag(
     severity: str,
     source: str,
     matched: tuple[str, ...] = (),
+    words: str | None = None,
 ) -> Escalation:
     """Record an escalation and queue its card for the coordinators' group."""
     escalation = Escalation(
@@ -55,6 +56,8 @@ async def raise_flag(
     )
     role = await subject_role(ctx, person)
     card = card_payload(ctx, escalation, person, role=role, matched=matched)
+    if words and ctx.program.policy.escalations.card_text == "full":
+        card["text"] = f"{card['text']}\n" + coordinators.text(ctx, "card.words", words=words)
     if role == Role.SUPPORTER:  # a supporter's own distress is not for the whole group
         await coordinators.post_privately(
             ctx,

@@ -87,12 +87,13 @@ async def _screen(
         severity=found.severity,
         source=source,
         matched=found.matched,
+        words=text,
     )
     if conversation is not None:
         meta = dict((conversation.state or {}).get("meta", {}))
         meta["escalations"] = [*meta.get("escalations", []), escalation.id]
         conversation.state = {**conversation.state, "meta": meta}
-    reply.add(Notice("crisis.resources"))
+    reply.add(Notice(_crisis_resources(ctx, who)))
     if escalations.is_urgent(found.severity):
         reply.add(Notice("redflag.coordinator_told"))
     return True
@@ -155,7 +156,9 @@ async def _red_flag(ctx: ServiceContext, who: Who, turn: FlowTurn, flag: RedFlag
         source=f"{turn.flow.flow}.{flag.step_id}",
     )
     turn.meta.setdefault("escalations", []).append(escalation.id)
-    notices = [Notice("crisis.resources")]
+    answers = turn.transition.state.answers if turn.transition.state else {}
+    zone = answers.get("timezone")
+    notices = [Notice(_crisis_resources(ctx, who, zone if isinstance(zone, str) else None))]
     if escalations.is_urgent(flag.severity):
         notices.append(Notice("redflag.coordinator_told"))
     return notices
@@ -226,3 +229,9 @@ async def _has_open_request(ctx: ServiceContext, person_id: int) -> bool:
         .limit(1)
     )
     return found is not None
+
+
+def _crisis_resources(ctx: ServiceContext, who: Who, time_zone: str | None = None) -> str:
+    """The text key of the crisis resources for where the person is, as far as we know."""
+    time_zone = time_zone or (who.person.time_zone if who.person else None)
+    return ctx.program.policy.crisis.resources_key(time_zone, ctx.program.texts.has)

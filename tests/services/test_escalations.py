@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from peerbot.config import load_settings
+from peerbot.dialogs.policy import EscalationPolicy, ProgramPolicy
 from peerbot.services import escalations
 from peerbot.services.context import ServiceContext
 from peerbot.services.program import load_program
@@ -74,3 +76,37 @@ async def test_a_supporters_own_distress_goes_to_each_coordinator_privately(sess
         assert await chats_written_to(session) == sorted(COORDINATORS)
         texts = [row.payload["text"] for row in await session.scalars(select(OutboxMessage))]
     assert all(PROGRAM.texts.get("role.supporter", "en") in text for text in texts)
+
+
+async def test_cards_show_the_persons_words_only_when_the_program_chooses_full(session_factory):
+    words = "i have the pills here"
+    full = dataclasses.replace(
+        PROGRAM, policy=ProgramPolicy(escalations=EscalationPolicy(card_text="full"))
+    )
+    async with session_factory() as session, session.begin():
+        person = await person_with(session, Role.PARTICIPANT)
+        redacted_ctx = context(session)
+        await escalations.raise_flag(
+            redacted_ctx,
+            person,
+            category="suicide",
+            severity="critical",
+            source="message",
+            words=words,
+        )
+        full_ctx = dataclasses.replace(context(session), program=full)
+        await escalations.raise_flag(
+            full_ctx,
+            person,
+            category="suicide",
+            severity="critical",
+            source="message",
+            words=words,
+        )
+    async with session_factory() as session:
+        cards = [
+            r.payload["text"]
+            for r in await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        ]
+    assert words not in cards[0]
+    assert words in cards[1]
