@@ -3,6 +3,8 @@
 import argparse
 import io
 import json
+import subprocess
+import sys
 from functools import cache
 
 import pytest
@@ -98,3 +100,19 @@ def test_a_language_without_rules_in_the_program_is_refused():
     stderr = io.StringIO()
     assert run_check(args, english_only, io.BytesIO(b"hola\n"), io.StringIO(), stderr) == 2
     assert stderr.getvalue() == "peerbot redflags check: no red-flag rules for --lang es\n"
+
+
+def test_the_installed_command_reads_stdin_and_refuses_unreadable_input(tmp_path):
+    lines = b"I want to end my life tonight\nsee you on tuesday\n" + b"\xff\xfe\n"
+    done = subprocess.run(
+        [sys.executable, "-m", "peerbot", "redflags", "check", "--lang", "en"],
+        input=lines,
+        capture_output=True,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    results = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert [(r["flagged"], r["category"]) for r in results] == [(True, "suicide"), (False, None)]
+    assert done.returncode == 2
+    assert "line 3" in done.stderr.decode()
