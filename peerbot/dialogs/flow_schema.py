@@ -178,6 +178,9 @@ class Flow(_Model):
     start: StepId | None = None
     remind_after_hours: PositiveInt | None = None
     expire_after_days: PositiveInt | None = None
+    # After a critical or high red flag: go on with the next question, or pause the
+    # questions until the person sends /start (a coordinator will be in touch meanwhile).
+    on_red_flag: Literal["continue", "pause"] = "continue"
     steps: tuple[Step, ...]
     source: str = Field("", exclude=True)
 

@@ -133,10 +133,22 @@ async def _after(ctx: ServiceContext, who: Who, turn: FlowTurn, reply: Reply) ->
             kept = False
     if kept:
         await flows.save(ctx, turn)
-    _place(reply, list(turn.transition.outputs), notices)
+    outputs = list(turn.transition.outputs)
+    if _pauses(turn):
+        outputs = [o for o in outputs if isinstance(o, Chosen | Toggle)]
+        notices.append(Notice("redflag.paused"))
+    _place(reply, outputs, notices)
     if follow_up is not None:
         reply.add(*follow_up.items)
     return reply
+
+
+def _pauses(turn: FlowTurn) -> bool:
+    """The flow asks to pause its questions after an urgent red flag."""
+    return turn.flow.on_red_flag == "pause" and any(
+        isinstance(e, RedFlag) and escalations.is_urgent(e.severity)
+        for e in turn.transition.events
+    )
 
 
 def _place(reply: Reply, outputs: list[Any], notices: list[Notice]) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
+import peerbot
 from tests.support.journeys import Person
 
 GROUP = -1001234567890
@@ -76,3 +78,28 @@ async def test_bot_killed_before_the_card_was_delivered_sends_exactly_one_after_
     assert len([m for m in api.messages(GROUP) if "CRITICAL" in m.text]) == 1
     resources = person.t("crisis.resources").splitlines()[0]
     assert sum(resources in m.text for m in api.messages(person.chat_id)) == 1
+
+
+async def test_a_flow_that_pauses_after_an_urgent_flag_stops_asking_until_start(
+    api, start_bot, tmp_path
+):
+    program = tmp_path / "program"
+    (program / "flows").mkdir(parents=True)
+    builtin = Path(peerbot.__file__).parent / "dialogs" / "flows" / "intake.yaml"
+    (program / "flows" / "intake.yaml").write_text(
+        "on_red_flag: pause\n" + builtin.read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    start_bot(program_dir=str(program))
+    person = Person(api, api.private_user(language_code="en"))
+    await person.consent()
+    await person.intake_until_safety()
+    await person.press("intake.safety.yes")
+
+    await person.expect("redflag.paused")
+    await asyncio.sleep(1.5)  # nothing more is asked
+    followup = person.t("intake.safety_followup").splitlines()[0]
+    assert not any(followup in m.text for m in api.messages(person.chat_id))
+
+    await person.command("/start")
+    await person.expect("resume.continue")
+    await api.wait_for_message(person.chat_id, contains=followup, timeout=20)
