@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.services import audit
+from peerbot.services.flows import SEALED
 from peerbot.storage.codes import new_pseudonym
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import ConversationStatus, PersonStatus, SupportRequestStatus
@@ -84,6 +85,8 @@ async def export(
     for name, model, column in _PERSONAL_ROWS:
         rows = (await session.scalars(select(model).where(column == person.id))).all()
         tables[name] = [_as_dict(row, cipher) for row in rows]
+    for conversation in tables["conversations"]:
+        conversation["state"] = _unsealed(conversation.get("state") or {}, cipher)
     tables["messages_to_you"] = [
         _as_dict(row, cipher)
         for row in (
@@ -173,6 +176,18 @@ _PERSONAL_ROWS: tuple[tuple[str, Any, Any], ...] = (
     ("escalations", Escalation, Escalation.person_id),
     ("audit_events", AuditEvent, AuditEvent.subject_person_id),
 )
+
+
+def _unsealed(state: dict[str, Any], cipher: FieldCipher) -> dict[str, Any]:
+    """A stored conversation state with its sealed free-text answers readable again."""
+    engine = dict(state.get("engine") or {})
+    engine["answers"] = {
+        step: cipher.decrypt(value[SEALED])
+        if isinstance(value, dict) and SEALED in value
+        else value
+        for step, value in (engine.get("answers") or {}).items()
+    }
+    return {**state, "engine": engine}
 
 
 def _as_dict(row: Any, cipher: FieldCipher) -> dict[str, Any]:
