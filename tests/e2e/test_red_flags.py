@@ -70,7 +70,9 @@ async def test_bot_killed_before_the_card_was_delivered_sends_exactly_one_after_
     api.reset_failures()
 
     start_bot(coordinator_chat_id=str(GROUP))
+    # a row the killed bot was sending stays leased for up to 30 s, then is sent again
     await api.wait_for_message(GROUP, contains="CRITICAL", timeout=60)
+    person.timeout = 60
     await person.expect("crisis.resources")
     await api.wait_for_updates_consumed(timeout=20)
     await api.wait_until(lambda: len(api.messages(GROUP)) >= 1, timeout=5)
