@@ -26,10 +26,6 @@ class Actor:
     roles: frozenset[Role]
     locale: str
 
-    @property
-    def is_coordinator(self) -> bool:
-        return Role.COORDINATOR in self.roles
-
 
 class PeerbotContext(
     CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]

@@ -1,0 +1,12 @@
+"""The red-flag vocabulary of the rules and the escalations table stay the same."""
+
+from peerbot.dialogs.red_flags import RED_FLAG_CATEGORIES
+from peerbot.storage.enums import EscalationCategory, EscalationSeverity
+
+
+def test_every_rule_category_can_be_stored_as_an_escalation():
+    assert {c.value for c in EscalationCategory} == {*RED_FLAG_CATEGORIES, "other"}
+
+
+def test_severities_match():
+    assert {s.value for s in EscalationSeverity} == {"critical", "high", "medium"}
