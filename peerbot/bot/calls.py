@@ -73,7 +73,6 @@ _METHODS: dict[str, Callable[[Bot], Callable[..., Awaitable[Any]]]] = {
 }
 
 
-
 async def call_bot_api(bot: Bot, method: str, chat_id: int, payload: dict[str, Any]) -> int | None:
     """Send one stored message; return Telegram's message id when the answer carries one."""
     if method not in _METHODS:

@@ -4,13 +4,16 @@ allowed), at most 20 in any minute per group and at most 30 sends in any one sec
 python-telegram-bot's AIORateLimiter (kept for the bot's direct calls) uses leaky buckets that
 let a full burst be followed at once by more, which Telegram answers with 429; the outbox is
 therefore paced here with sliding windows.
+
+Telegram counts a message when it arrives, not when we start sending it, and a busy machine can
+hold one call back long after the next began. So a send keeps its place in the overall window
+until its answer is back, and the window runs from then.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -18,24 +21,45 @@ OVERALL_WINDOW_SECONDS = 1.1  # Telegram's one second, plus slack for network ji
 GROUP_WINDOW_SECONDS = 61.0  # Telegram's minute, plus slack
 
 
+IN_FLIGHT_RECHECK_SECONDS = 0.05  # a full window of calls still on the wire: look again soon
+
+
+@dataclass
+class Slot:
+    """One send's place in a window: held while in flight, then counted from when it ended."""
+
+    time: float
+    in_flight: bool = True
+
+
+@dataclass
+class Reservation:
+    """What delay_for decided: how long to wait, or the slot taken (call finished() after)."""
+
+    delay: float
+    slot: Slot | None = None
+
+
 @dataclass
 class SlidingWindow:
-    """At most `limit` events in any `seconds`."""
+    """At most `limit` events in any `seconds`; events still in flight always count."""
 
     limit: int
     seconds: float
-    times: deque[float] = field(default_factory=deque)
+    slots: list[Slot] = field(default_factory=list)
 
     def delay(self, now: float) -> float:
         """Seconds until one more event fits (0 if it fits now)."""
-        while self.times and self.times[0] <= now - self.seconds:
-            self.times.popleft()
-        if len(self.times) < self.limit:
+        self.slots = [s for s in self.slots if s.in_flight or s.time > now - self.seconds]
+        if len(self.slots) < self.limit:
             return 0.0
-        return self.times[0] + self.seconds - now
+        finished = [s.time + self.seconds - now for s in self.slots if not s.in_flight]
+        return min(finished, default=IN_FLIGHT_RECHECK_SECONDS)
 
-    def record(self, now: float) -> None:
-        self.times.append(now)
+    def record(self, now: float, *, in_flight: bool = False) -> Slot:
+        slot = Slot(now, in_flight)
+        self.slots.append(slot)
+        return slot
 
 
 @dataclass
@@ -63,7 +87,14 @@ class ChatPacer:
         self._overall = SlidingWindow(self.overall_per_second, OVERALL_WINDOW_SECONDS)
 
     def delay_for(self, chat_id: int, *, new_message: bool = True) -> float:
-        """Seconds to wait before a call for chat_id; reserves the slot when it returns 0.
+        """Seconds to wait before a call for chat_id; takes the slot (ended at once) on 0."""
+        reservation = self.reserve(chat_id, new_message=new_message)
+        if reservation.slot is not None:
+            self.finished(reservation)
+        return reservation.delay
+
+    def reserve(self, chat_id: int, *, new_message: bool = True) -> Reservation:
+        """Take a slot for a call to chat_id now, or say how long to wait.
 
         Edits of the bot's own messages (new_message=False) count only toward the overall
         limit: the per-chat limits are about new messages, and an answer to a button press
@@ -72,16 +103,21 @@ class ChatPacer:
         now = self.clock()
         pause = self._paused_until - now
         if pause > 0:
-            return pause
+            return Reservation(pause)
         assert self._overall is not None
         overall = self._overall.delay(now)
         if overall > 0:
-            return overall
+            return Reservation(overall)
         chat_wait = self._take_chat_slot(chat_id, now) if new_message else 0.0
         if chat_wait > 0:
-            return chat_wait
-        self._overall.record(now)
-        return 0.0
+            return Reservation(chat_wait)
+        return Reservation(0.0, self._overall.record(now, in_flight=True))
+
+    def finished(self, reservation: Reservation) -> None:
+        """The call is answered: its slot now counts from this moment."""
+        if reservation.slot is not None:
+            reservation.slot.time = self.clock()
+            reservation.slot.in_flight = False
 
     def _take_chat_slot(self, chat_id: int, now: float) -> float:
         """A group's minute window or a private chat's bucket; 0 when the slot is taken."""
@@ -109,11 +145,12 @@ class ChatPacer:
             return 0.0
         return (1.0 - bucket.tokens) / self.rate_per_second
 
-    async def wait_turn(self, chat_id: int, *, new_message: bool = True) -> None:
+    async def wait_turn(self, chat_id: int, *, new_message: bool = True) -> Reservation:
         """Sleep until chat_id may receive a message, then take the slot."""
         # a computed delay, no event to await
-        while (delay := self.delay_for(chat_id, new_message=new_message)) > 0:  # noqa: ASYNC110
-            await asyncio.sleep(delay)
+        while (reservation := self.reserve(chat_id, new_message=new_message)).slot is None:  # noqa: ASYNC110
+            await asyncio.sleep(reservation.delay)
+        return reservation
 
     def paused_for(self) -> float:
         """Seconds left of a pause Telegram asked for (0 when none)."""

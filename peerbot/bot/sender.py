@@ -153,17 +153,20 @@ class OutboxSender:
 
     async def _deliver(self, row: OutboxMessage) -> None:
         new_message = row.method not in EDITS
-        delay = self._pacer.delay_for(row.chat_id, new_message=new_message)
-        if delay > POSTPONE_AFTER_SECONDS:  # e.g. a busy group: give the lease back meanwhile
+        turn = self._pacer.reserve(row.chat_id, new_message=new_message)
+        if turn.delay > POSTPONE_AFTER_SECONDS:  # e.g. a busy group: give the lease back meanwhile
             async with self._sessions() as session, session.begin():
                 await outbox.postpone(
-                    session, row.id, until=self._clock() + timedelta(seconds=delay)
+                    session, row.id, until=self._clock() + timedelta(seconds=turn.delay)
                 )
             return
         async with self._slots:
-            if delay > 0:
-                await self._pacer.wait_turn(row.chat_id, new_message=new_message)
-            outcome = await self._attempt(row)
+            if turn.slot is None:
+                turn = await self._pacer.wait_turn(row.chat_id, new_message=new_message)
+            try:
+                outcome = await self._attempt(row)
+            finally:
+                self._pacer.finished(turn)
         await self._record(row, outcome)
         if not outcome.sent and not outcome.failed:
             self._wake.set()  # the chat's next row may be due at its new time

@@ -67,3 +67,18 @@ def test_edits_are_not_paced_per_chat_but_count_overall():
     assert pacer.delay_for(9) > 0, "a second new message waits"
     assert [pacer.delay_for(9, new_message=False) for _ in range(4)] == [0.0] * 4
     assert pacer.delay_for(9, new_message=False) > 0, "the overall limit still holds"
+
+
+def test_a_send_still_in_flight_holds_its_place_in_the_overall_second():
+    clock = ManualClock()
+    pacer = ChatPacer(clock=clock, burst=1, overall_per_second=2)
+    slow = pacer.reserve(1)
+    assert pacer.delay_for(2) == 0.0
+    clock.now += 5.0  # the quick one has long left the window; the slow one is still sending
+    assert pacer.delay_for(3) == 0.0
+    assert pacer.reserve(4).slot is None, "the slow call still counts"
+    pacer.finished(slow)
+    clock.now += 0.5
+    assert pacer.reserve(4).slot is None, "and counts for a second after its answer"
+    clock.now += 1.0
+    assert pacer.reserve(4).slot is not None

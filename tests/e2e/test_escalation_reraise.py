@@ -52,9 +52,7 @@ async def test_unclaimed_critical_card_is_raised_again_after_five_minutes(api, t
         assert len(api.messages(GROUP)) == 1
 
         clock.offset = timedelta(minutes=5, seconds=1)
-        again = await api.wait_for_message(
-            GROUP, predicate=lambda m: m.message_id > 1, timeout=40
-        )
+        again = await api.wait_for_message(GROUP, predicate=lambda m: m.message_id > 1, timeout=40)
         assert "CRITICAL" in again.text
         assert again.buttons == ["Claim", "Resolve"]
         links = [e.get("url") for e in again.entities if e["type"] == "text_link"]
