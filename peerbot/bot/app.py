@@ -10,7 +10,7 @@ from peerbot.bot.authorization import GATE_KEY, CoordinatorGate
 from peerbot.bot.context import PeerbotContext
 from peerbot.bot.deps import DEPS_KEY, Deps
 from peerbot.bot.errors import apologiser, on_error
-from peerbot.bot.handlers import common, coordinators, participant
+from peerbot.bot.handlers import common, coordinators, participant, supporter
 from peerbot.bot.processing import ChatOrderedUpdateProcessor
 
 MAX_CONCURRENT_UPDATES = 64
@@ -53,6 +53,7 @@ def build_application(deps: Deps) -> PeerbotApplication:
     application.bot_data[GATE_KEY] = CoordinatorGate(settings)
     common.register(application)
     coordinators.register(application, settings.coordinator_chat_id)
+    supporter.register(application)
     participant.register(application)
     common.register_fallbacks(application)
     application.add_error_handler(on_error)  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""The `peerbot` command: run, migrate, check-config, export."""
+"""The `peerbot` command: run, migrate, check-config, export, invite, checkins, redflags."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from peerbot import __version__
 from peerbot.bot.cli_redflags import add_parser as add_redflags
+from peerbot.bot.cli_supporters import add_parsers as add_supporters
 from peerbot.config import Settings, SettingsError, load_settings
 from peerbot.services.program import ProgramDataError, load_program
 
@@ -59,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=_check_config)
     _add_export(commands)
     add_redflags(commands)
+    add_supporters(commands)
     return parser
 
 

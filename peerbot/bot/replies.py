@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from peerbot.bot.context import PeerbotContext
 from peerbot.bot.render import Renderer
-from peerbot.services.replies import Reply
+from peerbot.dialogs.texts import TextCatalog
+from peerbot.services.replies import Outgoing, Reply
 from peerbot.storage import outbox
 from peerbot.storage.outbox import Priority
 
@@ -52,3 +55,25 @@ async def deliver(context: PeerbotContext, update: Update, reply: Reply) -> None
     renderer = Renderer(context.deps.program.texts, reply.locale, pressed)
     for delivery in renderer.render(reply):
         await send(context, chat.id, delivery.payload, method=delivery.method)
+
+
+async def queue_outgoing(
+    session: AsyncSession,
+    texts: TextCatalog,
+    outgoing: Outgoing,
+    *,
+    now: datetime,
+    priority: int = Priority.SCHEDULED,
+) -> None:
+    """Render a reply for a chat that did not write (a scheduled prompt) and queue it."""
+    renderer = Renderer(texts, outgoing.reply.locale)
+    for index, delivery in enumerate(renderer.render(outgoing.reply)):
+        await outbox.enqueue(
+            session,
+            chat_id=outgoing.chat_id,
+            payload=delivery.payload,
+            method=delivery.method,
+            priority=priority,
+            now=now,
+            dedupe_key=f"{outgoing.dedupe_key}:{index}" if outgoing.dedupe_key else None,
+        )

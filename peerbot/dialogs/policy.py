@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from peerbot.dialogs.checkin_policy import CheckinPolicy
+
 Minutes = Annotated[int, Field(strict=True, ge=1, le=24 * 60)]
 
 
@@ -75,6 +77,7 @@ class ProgramPolicy(_Model):
         default_factory=lambda: EscalationPolicy.model_validate({})
     )
     crisis: CrisisPolicy = Field(default_factory=lambda: CrisisPolicy.model_validate({}))
+    checkins: CheckinPolicy = Field(default_factory=lambda: CheckinPolicy.model_validate({}))
 
 
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 from telegram.ext import CallbackContext, JobQueue
 
 from peerbot.bot.deps import deps_from
+from peerbot.scheduler import checkin_pass
 from peerbot.services import escalation_timers, reminders
 from peerbot.storage import outbox, processed_updates
 
@@ -40,6 +41,14 @@ async def reraise_unclaimed_escalations(context: CallbackContext) -> None:  # ty
         deps.wake_sender()
 
 
+async def run_checkins(context: CallbackContext) -> None:  # type: ignore[type-arg]
+    """Send supporters' due check-ins, end breaks that are over, count missed check-ins."""
+    deps = deps_from(context.bot_data)
+    report = await checkin_pass.run_pass(deps, now=deps.clock())
+    if report.outgoing or report.escalated:
+        deps.wake_sender()
+
+
 async def prune_processed_updates(context: CallbackContext) -> None:  # type: ignore[type-arg]
     """Forget update ids old enough that Telegram will never redeliver them."""
     deps = deps_from(context.bot_data)
@@ -64,6 +73,7 @@ async def prune_outbox(context: CallbackContext) -> None:  # type: ignore[type-a
 TICKS: tuple[tuple[Tick, timedelta, timedelta], ...] = (
     (nudge_idle_conversations, timedelta(minutes=1), timedelta(seconds=20)),
     (reraise_unclaimed_escalations, timedelta(seconds=30), timedelta(seconds=10)),
+    (run_checkins, timedelta(minutes=1), timedelta(seconds=15)),
     (prune_outbox, timedelta(minutes=10), timedelta(minutes=2)),
     (prune_processed_updates, timedelta(hours=6), timedelta(minutes=1)),
 )

@@ -37,3 +37,11 @@ class EscalationAction:
     prefix: ClassVar[str] = "esc"
     escalation_id: int
     action: str  # "claim", "resolve" or "outcome:<outcome>"
+
+
+@dataclass(frozen=True)
+class TrainingConfirm:
+    """A coordinator confirms that a new supporter completed the program's training."""
+
+    prefix: ClassVar[str] = "trn"
+    person_id: int

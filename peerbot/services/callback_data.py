@@ -14,6 +14,7 @@ from peerbot.services.actions import (
     EscalationAction,
     ForgetAnswer,
     LanguageChoice,
+    TrainingConfirm,
 )
 
 MAX_BYTES = 64  # Telegram's limit for callback_data
@@ -36,7 +37,14 @@ class FlowPress:
 T = TypeVar("T")
 _TYPES: dict[str, type[Any]] = {
     cls.prefix: cls
-    for cls in (FlowPress, ConsentWithdraw, ForgetAnswer, LanguageChoice, EscalationAction)
+    for cls in (
+        FlowPress,
+        ConsentWithdraw,
+        ForgetAnswer,
+        LanguageChoice,
+        EscalationAction,
+        TrainingConfirm,
+    )
 }
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from peerbot.dialogs.conditions import Answer
 from peerbot.dialogs.engine import Transition, step
 from peerbot.dialogs.flow_schema import Flow, TextStep
 from peerbot.dialogs.inputs import Begin, Input
@@ -45,11 +46,22 @@ async def active(ctx: ServiceContext, who: Who) -> Conversation | None:
 
 
 async def begin(
-    ctx: ServiceContext, who: Who, flow_id: str, meta: dict[str, Any] | None = None
+    ctx: ServiceContext,
+    who: Who,
+    flow_id: str,
+    meta: dict[str, Any] | None = None,
+    *,
+    answers: dict[str, Answer] | None = None,
+    at_step: str | None = None,
 ) -> FlowTurn:
-    """Start flow_id in the chat (closing any other conversation there)."""
+    """Start flow_id in the chat (closing any other conversation there).
+
+    With answers and at_step, the flow opens at that step with those answers already given
+    (e.g. a profile shown at its summary, so one answer can be changed).
+    """
     flow = ctx.program.flows[flow_id]
-    transition = step(flow, None, Begin(), _labels(ctx, who))
+    opened = FlowState(flow.flow, at_step, answers=answers or {}) if at_step else None
+    transition = step(flow, opened, Begin(), _labels(ctx, who))
     state = transition.state or FlowState(flow.flow, None)
     conversation = await conversations.begin(
         ctx.session,

@@ -1,4 +1,5 @@
-"""The participant's journey: consent first, then the intake, resumable at any point."""
+"""A private chat's journey: a participant's consent and intake, a supporter's invite, profile
+and check-ins; resumable at any point."""
 
 from __future__ import annotations
 
@@ -10,10 +11,23 @@ from sqlalchemy import select
 from peerbot.dialogs.events import Cancelled, Completed, ConsentDecided, Declined, RedFlag
 from peerbot.dialogs.inputs import Begin, Cancel, Input, Press, Text
 from peerbot.dialogs.outputs import Chosen, Toggle
-from peerbot.services import consent, data_rights, escalations, flows, intake, people, screening
+from peerbot.services import (
+    checkins,
+    consent,
+    data_rights,
+    escalations,
+    flows,
+    intake,
+    invites,
+    people,
+    screening,
+    supporters,
+)
+from peerbot.services.checkins import CHECKIN_FLOW
 from peerbot.services.context import ServiceContext, Who
 from peerbot.services.flows import FlowTurn
 from peerbot.services.replies import Notice, Reply
+from peerbot.services.supporters import SUPPORTER_FLOW
 from peerbot.storage import conversations
 from peerbot.storage.enums import ConsentKind, SupportRequestStatus
 from peerbot.storage.models import Conversation, SupportRequest
@@ -33,11 +47,16 @@ async def start(ctx: ServiceContext, who: Who, payload: str | None) -> Reply:
     """/start: resume what is in progress, else consent (first contact) or a new intake."""
     reply = Reply(who.locale)
     await _resume_if_stopped(ctx, who, reply)
+    invite_code = invites.code_in(payload)
+    if invite_code is not None:
+        return reply.add(*(await supporters.open_invite(ctx, who, invite_code)).items)
     conversation = await flows.active(ctx, who)
     if conversation is not None:
         reply.add(Notice("resume.continue"))
         turn = await flows.advance(ctx, who, conversation, Begin())
         return await _after(ctx, who, turn, reply)
+    if await supporters.profile_of(ctx, who.person) is not None:
+        return reply.add(Notice("supporter.welcome_back"))
     referral = payload if payload and REFERRAL.match(payload) else None
     if who.person is None or not await consent.is_granted(
         ctx.session, who.person.id, ConsentKind.PARTICIPATION
@@ -126,6 +145,13 @@ async def _after(ctx: ServiceContext, who: Who, turn: FlowTurn, reply: Reply) ->
             follow_up, kept = await _consented(ctx, who, turn), False
         elif isinstance(event, Completed) and turn.flow.flow == INTAKE_FLOW:
             notices += await _intake_confirmed(ctx, who, turn, event)
+        elif isinstance(event, Completed) and turn.flow.flow == SUPPORTER_FLOW:
+            notices += await supporters.profile_confirmed(ctx, who, turn, dict(event.answers))
+        elif isinstance(event, Completed) and turn.flow.flow == CHECKIN_FLOW:
+            notices.append(await _checkin_answered(ctx, who, turn, event))
+        elif isinstance(event, Declined | Cancelled) and turn.flow.flow == SUPPORTER_FLOW:
+            left = await supporters.not_joined(ctx, who, turn)
+            notices, kept = notices + left, kept and not left
         elif isinstance(event, Declined):
             notices, kept = notices + await _declined(ctx, who, turn), False
         elif isinstance(event, Cancelled) and turn.flow.flow == CONSENT_FLOW:
@@ -232,6 +258,14 @@ async def _intake_confirmed(
         escalation_ids=turn.meta.get("escalations", ()),
     )
     return [Notice("intake.received")]
+
+
+async def _checkin_answered(
+    ctx: ServiceContext, who: Who, turn: FlowTurn, completed: Completed
+) -> Notice:
+    return await checkins.record_answers(
+        ctx, who, dict(completed.answers), turn.meta, conversation_id=turn.conversation.id
+    )
 
 
 async def _has_open_request(ctx: ServiceContext, person_id: int) -> bool:

@@ -1,6 +1,8 @@
-"""Creating people: a participant after they consent, or a bare count of a refusal."""
+"""Creating people: a participant or supporter after they agree, or a bare count of a refusal."""
 
 from __future__ import annotations
+
+from sqlalchemy import select
 
 from peerbot.services.context import ServiceContext, Who
 from peerbot.storage.codes import new_pseudonym
@@ -12,12 +14,31 @@ async def enroll_participant(
     ctx: ServiceContext, who: Who, *, referral_source: str | None
 ) -> Person:
     """The person's record, made only once they agreed to take part."""
+    return await enroll(ctx, who, Role.PARTICIPANT, referral_source=referral_source)
+
+
+async def enroll(
+    ctx: ServiceContext, who: Who, role: Role, *, referral_source: str | None = None
+) -> Person:
+    """The record of someone who just agreed to take part in a role."""
     person = await _add_person(ctx, who, referral_source, telegram_user_id=who.telegram_user_id)
     person.last_seen_at = ctx.now
-    ctx.session.add(RoleAssignment(person_id=person.id, role=Role.PARTICIPANT, granted_at=ctx.now))
+    ctx.session.add(RoleAssignment(person_id=person.id, role=role, granted_at=ctx.now))
     await ctx.session.flush()
     who.person = person
     return person
+
+
+async def grant_role(ctx: ServiceContext, person: Person, role: Role) -> None:
+    """Give the person a role they may not hold yet."""
+    held = await ctx.session.scalar(
+        select(RoleAssignment.id).where(
+            RoleAssignment.person_id == person.id, RoleAssignment.role == role
+        )
+    )
+    if held is None:
+        ctx.session.add(RoleAssignment(person_id=person.id, role=role, granted_at=ctx.now))
+        await ctx.session.flush()
 
 
 async def record_refusal(ctx: ServiceContext, who: Who, *, referral_source: str | None) -> Person:

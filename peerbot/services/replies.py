@@ -75,3 +75,12 @@ class Reply:
     def add(self, *items: Shown) -> Reply:
         self.items.extend(items)
         return self
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A reply for a chat that did not just write to us (a scheduled prompt, a note)."""
+
+    chat_id: int
+    reply: Reply
+    dedupe_key: str | None = None

@@ -155,7 +155,11 @@ class Person(Base):
         lazy="raise",
     )
     supporter_profile: Mapped[SupporterProfile | None] = relationship(
-        back_populates="person", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
+        foreign_keys="SupporterProfile.person_id",
+        back_populates="person",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
     )
 
 
@@ -287,13 +291,25 @@ class SupporterProfile(Base):
         enum_type(SupporterStatus), default=SupporterStatus.ACTIVE, server_default="active"
     )
     break_until: Mapped[datetime | None]
+    break_started_at: Mapped[datetime | None]
+    checkin_weekday: Mapped[str] = mapped_column(String(3), default="mon", server_default="mon")
     checkin_time: Mapped[str] = mapped_column(String(5), default="18:00", server_default="18:00")
     next_checkin_at: Mapped[datetime | None] = mapped_column(index=True)
+    age_band: Mapped[str | None] = mapped_column(String(32))
+    gender: Mapped[str | None] = mapped_column(String(32))
+    region_enc: Mapped[str | None] = mapped_column(Text)
+    formats: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # what the supporter said (completed, in_progress, not_yet); a coordinator confirms it
+    training: Mapped[str] = mapped_column(String(16), default="not_yet", server_default="not_yet")
+    training_confirmed_at: Mapped[datetime | None]
+    training_confirmed_by_id: Mapped[int | None] = mapped_column(person_fk(ondelete="SET NULL"))
     bio_enc: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    person: Mapped[Person] = relationship(back_populates="supporter_profile", lazy="raise")
+    person: Mapped[Person] = relationship(
+        back_populates="supporter_profile", lazy="raise", foreign_keys=[person_id]
+    )
 
 
 class Match(Base):
@@ -351,6 +367,7 @@ class Checkin(Base):
         enum_type(CheckinStatus), default=CheckinStatus.SCHEDULED, server_default="scheduled"
     )
     sent_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
     score: Mapped[float | None] = mapped_column(Float)
     answers: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
@@ -491,3 +508,4 @@ class Invite(Base):
     used_by_id: Mapped[int | None] = mapped_column(person_fk(ondelete="SET NULL"))
     used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    note_enc: Mapped[str | None] = mapped_column(Text)

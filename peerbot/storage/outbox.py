@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -141,6 +142,20 @@ async def retry_backed_off_now(session: AsyncSession, *, now: datetime) -> int:
         .values(next_attempt_at=now)
     )
     return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+async def send_now(session: AsyncSession, *, queued_at: datetime, now: datetime) -> int:
+    """Make messages queued as of a later clock time (a pass run with --at) due now."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.created_at == queued_at,
+            OutboxMessage.next_attempt_at > now,
+        )
+        .values(next_attempt_at=now, created_at=now)
+    )
+    return cast(CursorResult[Any], result).rowcount
 
 
 async def prune_finished(

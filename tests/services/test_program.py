@@ -57,57 +57,57 @@ def _engine_texts_missing_from_the_builtin_ones():
     return {key: "Engine text" for key in ENGINE_TEXT_KEYS if key not in builtin}
 
 
-CHECKIN = """
-flow: checkin
+MOOD = """
+flow: mood
 steps:
-  - {id: energy, kind: scale, prompt: checkin.energy, min: 0, max: 4}
-  - {id: thanks, kind: message, prompt: checkin.thanks}
+  - {id: energy, kind: scale, prompt: mood.energy, min: 0, max: 4}
+  - {id: thanks, kind: message, prompt: mood.thanks}
 """
-CHECKIN_TEXTS = {"checkin.energy": "How is your energy?", "checkin.thanks": "Thank you"}
+MOOD_TEXTS = {"mood.energy": "How is your energy?", "mood.thanks": "Thank you"}
 
 
 def test_program_folder_adds_a_flow(tmp_path):
-    folder = _program_folder(tmp_path, {"checkin.yaml": CHECKIN}, CHECKIN_TEXTS)
+    folder = _program_folder(tmp_path, {"mood.yaml": MOOD}, MOOD_TEXTS)
     program = load_program(folder)
-    assert program.flows["checkin"].source == str(folder / "flows" / "checkin.yaml")
+    assert program.flows["mood"].source == str(folder / "flows" / "mood.yaml")
     builtin = resources.files("peerbot.dialogs") / "flows"
     builtin_ids = {entry.name.removesuffix(".yaml") for entry in builtin.iterdir()}
-    assert set(program.flows) == builtin_ids | {"checkin"}
+    assert set(program.flows) == builtin_ids | {"mood"}
 
 
 def test_program_flow_replaces_the_builtin_flow_of_that_id(tmp_path):
-    intake = CHECKIN.replace("flow: checkin", "flow: intake")
-    folder = _program_folder(tmp_path, {"intake.yaml": intake}, CHECKIN_TEXTS)
+    intake = MOOD.replace("flow: mood", "flow: intake")
+    folder = _program_folder(tmp_path, {"intake.yaml": intake}, MOOD_TEXTS)
     replaced = load_program(folder).flows["intake"]
     assert replaced.source == str(folder / "flows" / "intake.yaml")
     assert [step.id for step in replaced.steps] == ["energy", "thanks"]
 
 
 def test_broken_flow_file_names_file_flow_step_and_field(tmp_path):
-    broken = CHECKIN.replace("max: 4", "max: 40")
-    folder = _program_folder(tmp_path, {"checkin.yaml": broken}, CHECKIN_TEXTS)
-    path = folder / "flows" / "checkin.yaml"
+    broken = MOOD.replace("max: 4", "max: 40")
+    folder = _program_folder(tmp_path, {"mood.yaml": broken}, MOOD_TEXTS)
+    path = folder / "flows" / "mood.yaml"
     with pytest.raises(ProgramDataError) as refused:
         load_program(folder)
     assert str(refused.value) == (
-        f"{path}: flow checkin, step energy, field max: a scale offers at most 11 buttons"
+        f"{path}: flow mood, step energy, field max: a scale offers at most 11 buttons"
     )
 
 
 def test_flow_text_missing_from_the_catalogue_is_named(tmp_path):
-    folder = _program_folder(tmp_path, {"checkin.yaml": CHECKIN}, {"checkin.energy": "Energy?"})
-    path = folder / "flows" / "checkin.yaml"
+    folder = _program_folder(tmp_path, {"mood.yaml": MOOD}, {"mood.energy": "Energy?"})
+    path = folder / "flows" / "mood.yaml"
     with pytest.raises(ProgramDataError) as refused:
         load_program(folder)
     assert str(refused.value) == (
-        f"{path}: flow checkin, step thanks, field prompt: "
-        "text 'checkin.thanks' is missing from the 'en' texts"
+        f"{path}: flow mood, step thanks, field prompt: "
+        "text 'mood.thanks' is missing from the 'en' texts"
     )
 
 
 def test_flow_file_that_is_not_yaml_names_the_file(tmp_path):
-    folder = _program_folder(tmp_path, {"checkin.yaml": "flow: [checkin\n"}, {})
-    with pytest.raises(ProgramDataError, match=rf"^{folder / 'flows' / 'checkin.yaml'}: line"):
+    folder = _program_folder(tmp_path, {"mood.yaml": "flow: [mood\n"}, {})
+    with pytest.raises(ProgramDataError, match=rf"^{folder / 'flows' / 'mood.yaml'}: line"):
         load_program(folder)
 
 

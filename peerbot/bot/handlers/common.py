@@ -7,11 +7,15 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from peerbot.bot.context import PeerbotContext
 from peerbot.bot.replies import reply_text
+from peerbot.storage.enums import Role
 
 
 async def help_command(update: Update, context: PeerbotContext) -> None:
-    """Help, and where to find urgent help, in every chat."""
-    await reply_text(context, update, "help")
+    """Help for the person's role, and where to find urgent help, in every chat."""
+    actor = await context.actor(update)
+    private = update.effective_chat is not None and update.effective_chat.type == "private"
+    supporter = private and Role.SUPPORTER in actor.roles
+    await reply_text(context, update, "supporter.help" if supporter else "help")
     await reply_text(context, update, "crisis.resources")
 
 

@@ -1,4 +1,4 @@
-"""The coordinators' group: escalation card buttons, notes as replies, and /open."""
+"""The coordinators' group: card buttons, notes as replies, /open, /invite and /supporters."""
 
 from __future__ import annotations
 
@@ -10,9 +10,18 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from peerbot.bot.authorization import GATE_KEY, CoordinatorGate
 from peerbot.bot.context import PeerbotContext
 from peerbot.bot.replies import deliver
-from peerbot.services import audit, coordinators, escalation_desk
-from peerbot.services.actions import EscalationAction
+from peerbot.services import (
+    audit,
+    coordinators,
+    escalation_desk,
+    invites,
+    supporter_roster,
+    supporters,
+)
+from peerbot.services.actions import EscalationAction, TrainingConfirm
 from peerbot.services.callback_data import decode
+
+CARD_BUTTONS = re.compile(rf"^({EscalationAction.prefix}|{TrainingConfirm.prefix}):")
 
 
 def _gate(context: PeerbotContext) -> CoordinatorGate:
@@ -43,18 +52,35 @@ async def card_pressed(update: Update, context: PeerbotContext) -> None:
     assert query is not None
     action = decode(query.data)
     ctx, coordinator = await _verified(update, context)
-    if coordinator is None or not isinstance(action, EscalationAction):
+    if coordinator is None or not isinstance(action, EscalationAction | TrainingConfirm):
         refusal = coordinators.text(ctx, "card.not_allowed")
         context.application.create_task(query.answer(refusal, show_alert=True))
         return
     context.application.create_task(query.answer())
-    await deliver(context, update, await escalation_desk.act(ctx, coordinator, action))
+    if isinstance(action, TrainingConfirm):
+        reply = await supporters.confirm_training(ctx, coordinator, action)
+    else:
+        reply = await escalation_desk.act(ctx, coordinator, action)
+    await deliver(context, update, reply)
 
 
 async def open_escalations(update: Update, context: PeerbotContext) -> None:
     ctx, coordinator = await _verified(update, context)
     if coordinator is not None:
         await deliver(context, update, await escalation_desk.open_list(ctx))
+
+
+async def invite(update: Update, context: PeerbotContext) -> None:
+    ctx, coordinator = await _verified(update, context)
+    if coordinator is not None:
+        reply = await invites.invite_for_coordinators(ctx, coordinator, context.bot.username)
+        await deliver(context, update, reply)
+
+
+async def list_supporters(update: Update, context: PeerbotContext) -> None:
+    ctx, coordinator = await _verified(update, context)
+    if coordinator is not None:
+        await deliver(context, update, await supporter_roster.roster(ctx, coordinator))
 
 
 async def note_reply(update: Update, context: PeerbotContext) -> None:
@@ -73,15 +99,17 @@ async def note_reply(update: Update, context: PeerbotContext) -> None:
 def register(application: Application, coordinator_chat_id: int | None) -> None:  # type: ignore[type-arg]
     """Before the participant handlers: card presses are checked wherever they come from."""
     application.add_handler(
-        CallbackQueryHandler(card_pressed, pattern=re.compile(rf"^{EscalationAction.prefix}:"))  # type: ignore[arg-type]
+        CallbackQueryHandler(card_pressed, pattern=CARD_BUTTONS)  # type: ignore[arg-type]
     )
     if coordinator_chat_id is None:
         return
     group = filters.Chat(coordinator_chat_id)
     application.add_handler(CommandHandler("open", open_escalations, filters=group))  # type: ignore[arg-type]
+    application.add_handler(CommandHandler("invite", invite, filters=group))  # type: ignore[arg-type]
+    application.add_handler(CommandHandler("supporters", list_supporters, filters=group))  # type: ignore[arg-type]
     application.add_handler(
         MessageHandler(group & filters.REPLY & filters.TEXT & ~filters.COMMAND, note_reply)  # type: ignore[arg-type]
     )
 
 
-COMMAND_MENU = ("open", "help")
+COMMAND_MENU = ("open", "supporters", "invite", "help")

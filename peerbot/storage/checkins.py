@@ -1,0 +1,120 @@
+"""Check-in rows: the schedule, claimed by row so two replicas never send one prompt twice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerbot.storage.dialect import skip_locked
+from peerbot.storage.enums import CheckinKind, CheckinStatus
+from peerbot.storage.models import Checkin
+
+WELLBEING = CheckinKind.SUPPORTER_WELLBEING
+FINISHED = (CheckinStatus.ANSWERED, CheckinStatus.MISSED)
+
+
+async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[Checkin]:
+    """Lock up to limit scheduled check-ins that are due; rows another pass holds are skipped.
+
+    The lock lasts until the caller's transaction ends, which also records what was sent.
+    """
+    statement = (
+        select(Checkin)
+        .where(
+            Checkin.kind == WELLBEING,
+            Checkin.status == CheckinStatus.SCHEDULED,
+            Checkin.due_at <= now,
+            or_(Checkin.claimed_until.is_(None), Checkin.claimed_until <= now),
+        )
+        .order_by(Checkin.due_at, Checkin.id)
+        .limit(limit)
+    )
+    return (await session.scalars(skip_locked(statement, session.get_bind().dialect.name))).all()
+
+
+async def claim_unanswered(
+    session: AsyncSession, *, sent_before: datetime, limit: int
+) -> Sequence[Checkin]:
+    """Lock sent check-ins still unanswered since before sent_before (to count as missed)."""
+    statement = (
+        select(Checkin)
+        .where(
+            Checkin.kind == WELLBEING,
+            Checkin.status == CheckinStatus.SENT,
+            Checkin.sent_at <= sent_before,
+        )
+        .order_by(Checkin.sent_at, Checkin.id)
+        .limit(limit)
+    )
+    return (await session.scalars(skip_locked(statement, session.get_bind().dialect.name))).all()
+
+
+async def take(
+    session: AsyncSession,
+    checkin_id: int,
+    *,
+    from_status: CheckinStatus,
+    to_status: CheckinStatus,
+    **values: object,
+) -> bool:
+    """Move a check-in on only if it is still where we saw it; False: another pass took it.
+
+    On SQLite, which has no row locks, this conditional write is what keeps a prompt from
+    being sent twice by two processes; on PostgreSQL the claim's row lock already does.
+    """
+    result = await session.execute(
+        update(Checkin)
+        .where(Checkin.id == checkin_id, Checkin.status == from_status)
+        .values(status=to_status, **values)
+    )
+    return cast(CursorResult[Any], result).rowcount == 1
+
+
+async def cancel_scheduled(session: AsyncSession, person_id: int) -> None:
+    """Drop the person's scheduled (not yet sent) check-ins."""
+    await session.execute(
+        update(Checkin)
+        .where(
+            Checkin.person_id == person_id,
+            Checkin.kind == WELLBEING,
+            Checkin.status == CheckinStatus.SCHEDULED,
+        )
+        .values(status=CheckinStatus.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def recent_finished(session: AsyncSession, person_id: int, count: int) -> Sequence[Checkin]:
+    """The person's last `count` answered or missed check-ins, newest first."""
+    return (
+        await session.scalars(
+            select(Checkin)
+            .where(
+                Checkin.person_id == person_id,
+                Checkin.kind == WELLBEING,
+                Checkin.status.in_(FINISHED),
+            )
+            .order_by(Checkin.due_at.desc(), Checkin.id.desc())
+            .limit(count)
+        )
+    ).all()
+
+
+async def previous_score(session: AsyncSession, person_id: int, before_id: int) -> float | None:
+    """The WHO-5 percentage of the person's last answered check-in before this one."""
+    return await session.scalar(
+        select(Checkin.score)
+        .where(
+            Checkin.person_id == person_id,
+            Checkin.kind == WELLBEING,
+            Checkin.status == CheckinStatus.ANSWERED,
+            Checkin.id != before_id,
+        )
+        .order_by(Checkin.answered_at.desc(), Checkin.id.desc())
+        .limit(1)
+    )
