@@ -1,14 +1,17 @@
 """One scheduling pass over supporters: ended breaks, due check-ins, missed ones.
 
-Each batch is its own transaction: the rows it claimed, what it sent and what it scheduled
-next commit together, so a restart between "due" and "sent" loses nothing and sends nothing
-twice, and a second bot process sharing the database skips the rows this one holds.
+Each row is its own transaction, opened by a conditional write that claims it: the claim,
+what was sent and what was scheduled next commit together, so a restart between "due" and
+"sent" loses nothing and sends nothing twice, and a second process sharing the database
+finds the row taken.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.bot.deps import Deps
 from peerbot.bot.replies import queue_outgoing
@@ -16,31 +19,41 @@ from peerbot.services import checkins, supporters
 from peerbot.services.checkins import BATCH_SIZE, PassReport
 from peerbot.services.context import ServiceContext
 
-Step = Callable[[ServiceContext, PassReport], Awaitable[int]]
+Find = Callable[[ServiceContext, int], Awaitable[Sequence[int]]]
+Act = Callable[[ServiceContext, int, PassReport], Awaitable[None]]
 
 
 async def run_pass(deps: Deps, *, now: datetime) -> PassReport:
     """Run every step of the pass as of `now`; return what was done."""
     total = PassReport()
-    await _in_batches(deps, now, total, _end_breaks)
-    await _in_batches(deps, now, total, checkins.send_due)
-    await _in_batches(deps, now, total, checkins.close_missed)
+    await _each(deps, now, total, supporters.ended_break_ids, supporters.end_break_of)
+    await _each(deps, now, total, checkins.due_ids, checkins.send_one)
+    await _each(deps, now, total, checkins.unanswered_ids, checkins.close_one)
     return total
 
 
-async def _end_breaks(ctx: ServiceContext, report: PassReport) -> int:
-    await supporters.end_due_breaks(ctx, report)
-    return 0  # one statement takes them all
+async def _each(deps: Deps, now: datetime, total: PassReport, find: Find, act: Act) -> None:
+    """Act on every row find() returns, one short transaction each.
 
-
-async def _in_batches(deps: Deps, now: datetime, total: PassReport, step: Step) -> None:
+    Short transactions matter on SQLite, where a writer holds the whole file: another
+    process (the bot beside `peerbot checkins run-due`) gets its turn between rows.
+    """
+    seen: set[int] = set()
     while True:
-        report = PassReport()
-        async with deps.sessions() as session, session.begin():
-            ctx = ServiceContext(session, deps.program, deps.cipher, deps.settings, now)
-            looked_at = await step(ctx, report)
-            for outgoing in report.outgoing:
-                await queue_outgoing(session, deps.program.texts, outgoing, now=now)
-        total.add(report)
-        if looked_at < BATCH_SIZE:
+        async with deps.sessions() as session:
+            found = await find(_context(deps, session, now), BATCH_SIZE)
+        fresh = [row_id for row_id in found if row_id not in seen]
+        for row_id in fresh:
+            report = PassReport()
+            async with deps.sessions() as session, session.begin():
+                await act(_context(deps, session, now), row_id, report)
+                for outgoing in report.outgoing:
+                    await queue_outgoing(session, deps.program.texts, outgoing, now=now)
+            total.add(report)
+        seen.update(fresh)
+        if not fresh or len(found) < BATCH_SIZE:
             return
+
+
+def _context(deps: Deps, session: AsyncSession, now: datetime) -> ServiceContext:
+    return ServiceContext(session, deps.program, deps.cipher, deps.settings, now)

@@ -7,6 +7,7 @@ missed, and raises a coordinator's attention for worrying answers or missed chec
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +29,7 @@ from peerbot.storage.models import Answer, Checkin, Conversation, Person, Suppor
 CHECKIN_FLOW = "checkin"
 BATCH_SIZE = 100
 LOOK_AGAIN_AFTER = timedelta(minutes=1)  # the supporter is busy in another conversation
+CLAIM_LEASE = timedelta(minutes=5)  # a pass that dies mid-way gives its rows back after this
 SCORED_ITEMS = (*WHO5_ITEMS, "burnout", "memories", "contact")
 
 
@@ -89,13 +91,17 @@ async def schedule_next(
     return due
 
 
-async def send_due(ctx: ServiceContext, report: PassReport, *, limit: int = BATCH_SIZE) -> int:
-    """Send the check-ins that are due (one batch); return how many rows were looked at."""
-    rows = await checkin_rows.claim_due(ctx.session, now=ctx.now, limit=limit)
-    for row in rows:
+async def due_ids(ctx: ServiceContext, limit: int) -> Sequence[int]:
+    return await checkin_rows.due_ids(ctx.session, now=ctx.now, limit=limit)
+
+
+async def send_one(ctx: ServiceContext, checkin_id: int, report: PassReport) -> None:
+    """Send one due check-in (or hold it back), in the caller's transaction."""
+    row = await checkin_rows.claim(
+        ctx.session, checkin_id, now=ctx.now, until=ctx.now + CLAIM_LEASE
+    )
+    if row is not None:
         await _send_one(ctx, row, report)
-    await ctx.session.flush()
-    return len(rows)
 
 
 async def _send_one(ctx: ServiceContext, row: Checkin, report: PassReport) -> None:
@@ -132,24 +138,27 @@ async def _send_one(ctx: ServiceContext, row: Checkin, report: PassReport) -> No
     await schedule_next(ctx, person, profile, after=row.due_at)
 
 
-async def close_missed(ctx: ServiceContext, report: PassReport, *, limit: int = BATCH_SIZE) -> int:
-    """Count prompts unanswered for too long as missed; several in a row tell a coordinator."""
-    policy = policy_of(ctx)
-    sent_before = ctx.now - timedelta(hours=policy.missed_after_hours)
-    rows = await checkin_rows.claim_unanswered(ctx.session, sent_before=sent_before, limit=limit)
-    for row in rows:
-        if not await _take(ctx, row, CheckinStatus.SENT, CheckinStatus.MISSED):
-            continue
-        report.missed += 1
-        await _close_conversation(ctx, row)
-        if await _missed_streak_reached(ctx, row.person_id, policy.missed_in_row_escalate):
-            person, _ = await _supporter(ctx, row.person_id)
-            await escalations.raise_flag(
-                ctx, person, category="burnout", severity="medium", source="checkin.missed"
-            )
-            report.escalated += 1
-    await ctx.session.flush()
-    return len(rows)
+async def unanswered_ids(ctx: ServiceContext, limit: int) -> Sequence[int]:
+    sent_before = ctx.now - timedelta(hours=policy_of(ctx).missed_after_hours)
+    return await checkin_rows.unanswered_ids(ctx.session, sent_before=sent_before, limit=limit)
+
+
+async def close_one(ctx: ServiceContext, checkin_id: int, report: PassReport) -> None:
+    """Count a prompt unanswered for too long as missed; several in a row tell a coordinator."""
+    taken = await checkin_rows.take(
+        ctx.session, checkin_id, from_status=CheckinStatus.SENT, to_status=CheckinStatus.MISSED
+    )
+    row = await ctx.session.get(Checkin, checkin_id, populate_existing=True)
+    if not taken or row is None:
+        return  # answered meanwhile, or another process counted it
+    report.missed += 1
+    await _close_conversation(ctx, row)
+    if await _missed_streak_reached(ctx, row.person_id, policy_of(ctx).missed_in_row_escalate):
+        person, _ = await _supporter(ctx, row.person_id)
+        await escalations.raise_flag(
+            ctx, person, category="burnout", severity="medium", source="checkin.missed"
+        )
+        report.escalated += 1
 
 
 async def _take(

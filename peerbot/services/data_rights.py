@@ -13,7 +13,13 @@ from peerbot.services import audit
 from peerbot.services.flows import SEALED
 from peerbot.storage.codes import new_pseudonym
 from peerbot.storage.crypto import FieldCipher
-from peerbot.storage.enums import ConversationStatus, PersonStatus, SupportRequestStatus
+from peerbot.storage.enums import (
+    CheckinStatus,
+    ConversationStatus,
+    PersonStatus,
+    SupporterStatus,
+    SupportRequestStatus,
+)
 from peerbot.storage.models import (
     Answer,
     AuditEvent,
@@ -137,13 +143,27 @@ async def forget(session: AsyncSession, person: Person, *, now: datetime) -> Non
     await session.execute(
         update(SupporterProfile)
         .where(SupporterProfile.person_id == person_id)
-        .values(bio_enc=None, lived_experience=[])
+        .values(
+            bio_enc=None,
+            region_enc=None,
+            lived_experience=[],
+            age_band=None,
+            gender=None,
+            status=SupporterStatus.INACTIVE,
+            break_until=None,
+            next_checkin_at=None,
+        )
     )
     await session.execute(
         update(ContactNote).where(ContactNote.author_id == person_id).values(note_enc=None)
     )
     await session.execute(
         update(Checkin).where(Checkin.person_id == person_id).values(answers=None)
+    )
+    await session.execute(
+        update(Checkin)
+        .where(Checkin.person_id == person_id, Checkin.status == CheckinStatus.SCHEDULED)
+        .values(status=CheckinStatus.CANCELLED)
     )
     escalation_ids = select(Escalation.id).where(Escalation.person_id == person_id)
     await session.execute(

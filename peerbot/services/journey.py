@@ -125,6 +125,9 @@ async def _resume_if_stopped(ctx: ServiceContext, who: Who, reply: Reply) -> boo
     ):
         return False
     reply.add(Notice("stop.resumed"))
+    profile = await supporters.profile_of(ctx, who.person)
+    if profile is not None:  # a supporter's check-ins stopped with their messages
+        await checkins.schedule_next(ctx, who.person, profile, after=ctx.now)
     return True
 
 

@@ -6,12 +6,12 @@ until then the invite they opened is held for them and given back if they say no
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.orm import selectinload
 
 from peerbot.dialogs.checkin_schedule import break_ends_at, time_zone_of
 from peerbot.dialogs.conditions import Answer
@@ -21,7 +21,6 @@ from peerbot.services.context import ServiceContext, Who
 from peerbot.services.flows import FlowTurn
 from peerbot.services.replies import EditPressed, Notice, Outgoing, Reply
 from peerbot.storage import conversations
-from peerbot.storage.dialect import skip_locked
 from peerbot.storage.enums import ConsentKind, PersonStatus, Role, SupporterStatus
 from peerbot.storage.models import Person, SupporterProfile
 from peerbot.storage.outbox import Priority
@@ -154,32 +153,40 @@ async def resume(ctx: ServiceContext, who: Who) -> Reply:
     )
 
 
-async def end_due_breaks(ctx: ServiceContext, report: checkins.PassReport) -> None:
-    """Breaks whose end date has come: back to active, with one gentle note."""
-    statement = (
-        select(SupporterProfile)
-        .where(
-            SupporterProfile.status == SupporterStatus.ON_BREAK,
-            SupporterProfile.break_until <= ctx.now,
-        )
-        .options(selectinload(SupporterProfile.person))
-    )
-    dialect = ctx.session.get_bind().dialect.name
-    for profile in (await ctx.session.scalars(skip_locked(statement, dialect))).all():
-        if not await _still_on_break(ctx, profile):
-            continue  # another process ended it first
-        person = profile.person
-        due = await _end_break(ctx, person, profile)
-        if person.telegram_user_id is None or person.status != PersonStatus.ACTIVE:
-            continue
-        note = Notice("supporter.break_ended", {"when": _when(ctx, person.language, person, due)})
-        report.outgoing.append(
-            Outgoing(
-                person.telegram_user_id,
-                Reply(person.language).add(note),
-                dedupe_key=f"supporter:{person.id}:break_ended:{ctx.now.isoformat()}",
+async def ended_break_ids(ctx: ServiceContext, limit: int) -> Sequence[int]:
+    """Supporters whose break has reached its end date."""
+    return (
+        await ctx.session.scalars(
+            select(SupporterProfile.person_id)
+            .where(
+                SupporterProfile.status == SupporterStatus.ON_BREAK,
+                SupporterProfile.break_until <= ctx.now,
             )
+            .order_by(SupporterProfile.break_until)
+            .limit(limit)
         )
+    ).all()
+
+
+async def end_break_of(ctx: ServiceContext, person_id: int, report: checkins.PassReport) -> None:
+    """A break whose end date has come: back to active, with one gentle note."""
+    if not await _still_on_break(ctx, person_id):
+        return  # another process ended it first
+    profile = await ctx.session.get(SupporterProfile, person_id, populate_existing=True)
+    person = await ctx.session.get(Person, person_id)
+    if profile is None or person is None:
+        return
+    due = await _end_break(ctx, person, profile)
+    if person.telegram_user_id is None or person.status != PersonStatus.ACTIVE:
+        return
+    note = Notice("supporter.break_ended", {"when": _when(ctx, person.language, person, due)})
+    report.outgoing.append(
+        Outgoing(
+            person.telegram_user_id,
+            Reply(person.language).add(note),
+            dedupe_key=f"supporter:{person.id}:break_ended:{ctx.now.isoformat()}",
+        )
+    )
 
 
 async def confirm_training(
@@ -206,12 +213,12 @@ async def confirm_training(
     return reply.add(EditPressed({"text": f"{card}\n\n{stamp}"}))
 
 
-async def _still_on_break(ctx: ServiceContext, profile: SupporterProfile) -> bool:
-    """Take the ending of this break for this pass (SQLite has no row locks to skip)."""
+async def _still_on_break(ctx: ServiceContext, person_id: int) -> bool:
+    """Take the ending of this break for this pass: a conditional write, first thing."""
     result = await ctx.session.execute(
         update(SupporterProfile)
         .where(
-            SupporterProfile.person_id == profile.person_id,
+            SupporterProfile.person_id == person_id,
             SupporterProfile.status == SupporterStatus.ON_BREAK,
         )
         .values(status=SupporterStatus.ACTIVE)

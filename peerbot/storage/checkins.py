@@ -10,7 +10,6 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerbot.storage.dialect import skip_locked
 from peerbot.storage.enums import CheckinKind, CheckinStatus
 from peerbot.storage.models import Checkin
 
@@ -18,40 +17,63 @@ WELLBEING = CheckinKind.SUPPORTER_WELLBEING
 FINISHED = (CheckinStatus.ANSWERED, CheckinStatus.MISSED)
 
 
-async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[Checkin]:
-    """Lock up to limit scheduled check-ins that are due; rows another pass holds are skipped.
+async def due_ids(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[int]:
+    """Ids of scheduled check-ins that are due and not held back, oldest first."""
+    return (
+        await session.scalars(
+            select(Checkin.id)
+            .where(
+                Checkin.kind == WELLBEING,
+                Checkin.status == CheckinStatus.SCHEDULED,
+                Checkin.due_at <= now,
+                or_(Checkin.claimed_until.is_(None), Checkin.claimed_until <= now),
+            )
+            .order_by(Checkin.due_at, Checkin.id)
+            .limit(limit)
+        )
+    ).all()
 
-    The lock lasts until the caller's transaction ends, which also records what was sent.
+
+async def unanswered_ids(
+    session: AsyncSession, *, sent_before: datetime, limit: int
+) -> Sequence[int]:
+    """Ids of sent check-ins still unanswered since before sent_before."""
+    return (
+        await session.scalars(
+            select(Checkin.id)
+            .where(
+                Checkin.kind == WELLBEING,
+                Checkin.status == CheckinStatus.SENT,
+                Checkin.sent_at <= sent_before,
+            )
+            .order_by(Checkin.sent_at, Checkin.id)
+            .limit(limit)
+        )
+    ).all()
+
+
+async def claim(
+    session: AsyncSession, checkin_id: int, *, now: datetime, until: datetime
+) -> Checkin | None:
+    """Hold a due check-in for this transaction, or None when another process has it.
+
+    A conditional write comes first: on PostgreSQL it takes the row lock (a second process
+    waits, then finds the row held and gets None); on SQLite it takes the write lock at once,
+    before anything was read, so the transaction never works from an outdated snapshot.
     """
-    statement = (
-        select(Checkin)
+    result = await session.execute(
+        update(Checkin)
         .where(
-            Checkin.kind == WELLBEING,
+            Checkin.id == checkin_id,
             Checkin.status == CheckinStatus.SCHEDULED,
-            Checkin.due_at <= now,
             or_(Checkin.claimed_until.is_(None), Checkin.claimed_until <= now),
         )
-        .order_by(Checkin.due_at, Checkin.id)
-        .limit(limit)
+        .values(claimed_until=until)
+        .execution_options(synchronize_session=False)
     )
-    return (await session.scalars(skip_locked(statement, session.get_bind().dialect.name))).all()
-
-
-async def claim_unanswered(
-    session: AsyncSession, *, sent_before: datetime, limit: int
-) -> Sequence[Checkin]:
-    """Lock sent check-ins still unanswered since before sent_before (to count as missed)."""
-    statement = (
-        select(Checkin)
-        .where(
-            Checkin.kind == WELLBEING,
-            Checkin.status == CheckinStatus.SENT,
-            Checkin.sent_at <= sent_before,
-        )
-        .order_by(Checkin.sent_at, Checkin.id)
-        .limit(limit)
-    )
-    return (await session.scalars(skip_locked(statement, session.get_bind().dialect.name))).all()
+    if cast(CursorResult[Any], result).rowcount != 1:
+        return None
+    return await session.get(Checkin, checkin_id, populate_existing=True)
 
 
 async def take(

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from peerbot.dialogs.inputs import Cancel, Press
-from peerbot.services import invites, supporters
+from peerbot.dialogs.inputs import Cancel, Press, Text
+from peerbot.scheduler.checkin_pass import run_pass
+from peerbot.services import invites, rights, supporters
 from peerbot.storage.enums import (
     CheckinStatus,
     ConsentKind,
@@ -27,6 +28,7 @@ from tests.support.supporter_steps import (
     CIPHER,
     GROUP,
     Chat,
+    deps_for,
     join,
     new_invite,
     rows,
@@ -226,3 +228,36 @@ async def test_an_invite_stores_only_a_hash_of_its_code(session_factory):
         stored = (await session.scalars(select(Invite.code_hash))).all()
     assert stored == [invites.hash_code(code)]
     assert len(code) >= 32 and invites.link("peer_bot", code).endswith(f"?start=join-{code}")
+
+
+async def test_a_stopped_supporter_gets_no_check_in_until_they_write_again(
+    engine, session_factory
+):
+
+    chat = Chat(session_factory, 5001)
+    await join(chat, NOW, await new_invite(session_factory, NOW))
+    await chat.call(NOW, rights.stop)
+
+    report = await run_pass(
+        deps_for(engine, session_factory), now=datetime(2027, 3, 8, 23, 0, tzinfo=UTC)
+    )
+    assert (report.sent, report.cancelled) == (0, 1)
+
+    back = await chat.send(datetime(2027, 3, 9, 15, 0, tzinfo=UTC), Text("hello again"))
+    assert "stop.resumed" in texts_of(back)
+    scheduled = await rows(session_factory, Checkin, Checkin.status == CheckinStatus.SCHEDULED)
+    assert [c.due_at for c in scheduled] == [datetime(2027, 3, 15, 22, 0, tzinfo=UTC)]
+
+
+async def test_forget_erases_the_profile_and_ends_the_schedule(session_factory):
+
+    chat = Chat(session_factory, 5001)
+    await join(chat, NOW, await new_invite(session_factory, NOW))
+
+    await chat.call(NOW, rights.forget_answer, True)
+
+    [profile] = await rows(session_factory, SupporterProfile)
+    assert profile.status == SupporterStatus.INACTIVE
+    assert (profile.region_enc, profile.gender, profile.age_band) == (None, None, None)
+    assert profile.lived_experience == []
+    assert await rows(session_factory, Checkin, Checkin.status == CheckinStatus.SCHEDULED) == []

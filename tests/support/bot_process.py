@@ -39,6 +39,19 @@ class BotProcess:
         log.close()
         return self
 
+    async def command(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run another `peerbot` sub-command beside the bot, with the same settings and folder."""
+        return await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "peerbot", *args],
+            cwd=self.workdir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
     def kill(self) -> None:
         """SIGKILL: no chance to finish anything, as in a crash or an OOM kill."""
         assert self.process is not None

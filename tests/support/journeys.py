@@ -37,7 +37,10 @@ class Person:
         A new question comes as a new message; a multi-choice question keeps its message
         (same_message) while buttons are toggled.
         """
-        label = self.t(key)
+        await self.press_label(self.t(key), same_message=same_message)
+
+    async def press_label(self, label: str, *, same_message: bool = False) -> None:
+        """Press a button by its label as shown (e.g. a number on a scale)."""
         after = self.last_pressed - 1 if same_message else self.last_pressed
         message = await self.api.wait_for_message(  # type: ignore[attr-defined]
             self.chat_id,
