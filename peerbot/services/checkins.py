@@ -131,7 +131,8 @@ async def _send_one(ctx: ServiceContext, row: Checkin, report: PassReport) -> No
     ):
         return
     who = Who(person.telegram_user_id, chat_id, person.language, person)
-    turn = await flows.begin(ctx, who, CHECKIN_FLOW, {"checkin": row.id})
+    meta = {"checkin": row.id, flows.REMIND_AFTER_HOURS: policy_of(ctx).remind_after_hours}
+    turn = await flows.begin(ctx, who, CHECKIN_FLOW, meta)
     reply = Reply(person.language).add(*turn.transition.outputs)
     report.outgoing.append(Outgoing(chat_id, reply, dedupe_key=f"checkin:{row.id}:sent"))
     report.sent += 1

@@ -24,6 +24,7 @@ from peerbot.storage.models import Conversation
 DEFAULT_REMIND_AFTER = timedelta(hours=24)
 DEFAULT_EXPIRE_AFTER = timedelta(days=7)
 SEALED = "sealed"
+REMIND_AFTER_HOURS = "remind_after_hours"  # meta: a reminder delay for this conversation
 
 
 @dataclass
@@ -71,7 +72,7 @@ async def begin(
         step=state.current or "",
         state=_stored(ctx, flow, state, meta or {}),
         now=ctx.now,
-        remind_after=_remind_after(flow),
+        remind_after=_remind_after(flow, meta or {}),
         expire_after=_expire_after(flow),
     )
     turn = FlowTurn(conversation, flow, transition, dict(meta or {}))
@@ -112,7 +113,7 @@ async def _store_status(ctx: ServiceContext, turn: FlowTurn) -> None:
         state=turn.conversation.state,
         status=status,
         now=ctx.now,
-        remind_after=_remind_after(turn.flow),
+        remind_after=_remind_after(turn.flow, turn.meta),
         expire_after=_expire_after(turn.flow),
     )
 
@@ -122,8 +123,9 @@ def _labels(ctx: ServiceContext, who: Who):  # type: ignore[no-untyped-def]
     return lambda key: texts.get(key, who.locale)
 
 
-def _remind_after(flow: Flow) -> timedelta:
-    hours = flow.remind_after_hours
+def _remind_after(flow: Flow, meta: dict[str, Any]) -> timedelta:
+    """The flow's reminder delay, unless the conversation's starter set its own."""
+    hours = meta.get(REMIND_AFTER_HOURS) or flow.remind_after_hours
     return timedelta(hours=hours) if hours else DEFAULT_REMIND_AFTER
 
 

@@ -7,13 +7,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peerbot.services import invites
 from peerbot.services.program import ProgramData
 from peerbot.storage import conversations, outbox
 from peerbot.storage.enums import ConversationStatus, PersonStatus
 from peerbot.storage.models import Conversation, Person
 from peerbot.storage.outbox import Priority
-
-CONSENT_FLOW = "consent"
 
 
 async def remind_idle(session: AsyncSession, program: ProgramData, *, now: datetime) -> int:
@@ -35,7 +34,10 @@ async def expire_idle(session: AsyncSession, program: ProgramData, *, now: datet
         locale = await _locale(session, program, conversation)
         if locale is not None:
             await _tell(session, program, conversation, "reminder.expired", locale, now=now)
-        if conversation.flow == CONSENT_FLOW and conversation.person_id is None:
+        if conversation.person_id is None:  # nothing agreed yet: nothing of it is kept
+            invite_id = (conversation.state or {}).get("meta", {}).get("invite")
+            if invite_id is not None:  # an unfinished supporter's invite works again
+                await invites.release(session, int(invite_id))
             await session.delete(conversation)
         else:
             conversation.status = ConversationStatus.EXPIRED
@@ -68,10 +70,12 @@ async def _tell(
 ) -> None:
     """Queue the note once per idle spell, even if a tick runs twice."""
     idle_since = conversation.updated_at
+    own = f"{key}.{conversation.flow}"  # e.g. reminder.idle.checkin
+    text = program.texts.get(own if program.texts.has(own) else key, locale)
     await outbox.enqueue(
         session,
         chat_id=conversation.chat_id,
-        payload={"text": program.texts.get(key, locale)},
+        payload={"text": text},
         now=now,
         priority=Priority.SCHEDULED,
         dedupe_key=f"{key}:{conversation.id}:{idle_since.isoformat()}",

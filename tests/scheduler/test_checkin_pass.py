@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from peerbot.dialogs.inputs import Press
 from peerbot.scheduler.checkin_pass import run_pass
-from peerbot.services import supporters
+from peerbot.services import reminders, supporters
 from peerbot.storage.enums import CheckinStatus, ConversationStatus, SupporterStatus
 from peerbot.storage.models import (
     Checkin,
@@ -19,6 +19,7 @@ from peerbot.storage.models import (
 )
 from tests.support.supporter_steps import (
     COORDINATORS,
+    PROGRAM,
     Chat,
     deps_for,
     join,
@@ -173,3 +174,22 @@ async def test_a_pass_run_twice_at_once_sends_each_prompt_once(engine, session_f
     statuses = await checkins_by_status(session_factory)
     assert len(statuses["sent"]) == 5 and len(statuses["scheduled"]) == 5
     assert CheckinStatus.SENT.value in statuses
+
+
+async def test_one_reminder_a_day_after_an_unanswered_prompt(engine, session_factory):
+    await joined(session_factory)
+    deps = deps_for(engine, session_factory)
+    await run_pass(deps, now=FIRST_DUE)
+
+    async with session_factory() as session, session.begin():
+        early = await reminders.remind_idle(session, PROGRAM, now=FIRST_DUE + timedelta(hours=23))
+        on_time = await reminders.remind_idle(
+            session, PROGRAM, now=FIRST_DUE + timedelta(hours=24)
+        )
+
+    assert (early, on_time) == (0, 1)
+    [reminder] = await rows(
+        session_factory, OutboxMessage, OutboxMessage.dedupe_key.like("reminder.idle:%")
+    )
+    assert reminder.chat_id == SUPPORTER
+    assert reminder.payload["text"].startswith("Your well-being check-in is still waiting")

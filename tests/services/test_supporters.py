@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from peerbot.dialogs.inputs import Cancel, Press, Text
 from peerbot.scheduler.checkin_pass import run_pass
-from peerbot.services import invites, rights, supporters
+from peerbot.services import invites, reminders, rights, supporters
 from peerbot.storage.enums import (
     CheckinStatus,
     ConsentKind,
@@ -18,6 +18,7 @@ from peerbot.storage.enums import (
 from peerbot.storage.models import (
     Checkin,
     Consent,
+    Conversation,
     Invite,
     OutboxMessage,
     Person,
@@ -27,6 +28,7 @@ from peerbot.storage.models import (
 from tests.support.supporter_steps import (
     CIPHER,
     GROUP,
+    PROGRAM,
     Chat,
     deps_for,
     join,
@@ -261,3 +263,21 @@ async def test_forget_erases_the_profile_and_ends_the_schedule(session_factory):
     assert (profile.region_enc, profile.gender, profile.age_band) == (None, None, None)
     assert profile.lived_experience == []
     assert await rows(session_factory, Checkin, Checkin.status == CheckinStatus.SCHEDULED) == []
+
+
+async def test_an_abandoned_profile_expires_and_the_link_works_again(session_factory):
+    code = await new_invite(session_factory, NOW, valid_for=timedelta(days=30))
+    chat = Chat(session_factory, 5001)
+    await chat.start(NOW, f"{invites.START_PREFIX}{code}")
+    await chat.send(NOW, Press("agreement", "yes"))
+
+    async with session_factory() as session, session.begin():
+        closed = await reminders.expire_idle(session, PROGRAM, now=NOW + timedelta(days=8))
+
+    assert closed == 1
+    assert await rows(session_factory, Conversation) == []
+    [invite] = await rows(session_factory, Invite)
+    assert invite.used_at is None
+    assert "invite.welcome" in texts_of(
+        await chat.start(NOW + timedelta(days=8), f"{invites.START_PREFIX}{code}")
+    )
