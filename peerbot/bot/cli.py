@@ -1,4 +1,4 @@
-"""The `peerbot` command: run, migrate, check-config, export, invite, checkins, redflags."""
+"""The `peerbot` command: run, migrate, check-config, export, invite, checkins, match, redflags."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from peerbot import __version__
+from peerbot.bot.cli_matching import add_parser as add_matching
 from peerbot.bot.cli_redflags import add_parser as add_redflags
 from peerbot.bot.cli_supporters import add_parsers as add_supporters
 from peerbot.config import Settings, SettingsError, load_settings
@@ -61,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_export(commands)
     add_redflags(commands)
     add_supporters(commands)
+    add_matching(commands)
     return parser
 
 
@@ -83,12 +85,16 @@ class _OneLineErrorParser(argparse.ArgumentParser):
 def _add_export(commands: argparse._SubParsersAction[_OneLineErrorParser]) -> None:
     export = commands.add_parser(
         "export",
-        help="write de-identified requests or consents for program evaluation",
-        description="Write support requests or consent decisions as CSV or JSON lines for "
-        "program evaluation. People appear only by their pseudonym (a random code): no "
-        "names, no Telegram ids and, by default, no free text.",
+        help="write de-identified program data for evaluation",
+        description="Write support requests, matches, contact notes, feedback or consent "
+        "decisions as CSV or JSON lines for program evaluation. People appear only by their "
+        "pseudonym (a random code): no names, no Telegram ids and, by default, no free text.",
     )
-    export.add_argument("kind", choices=["requests", "consents"], help="what to export")
+    export.add_argument(
+        "kind",
+        choices=["requests", "matches", "notes", "feedback", "consents"],
+        help="what to export",
+    )
     export.add_argument(
         "--format",
         required=True,
@@ -101,9 +107,10 @@ def _add_export(commands: argparse._SubParsersAction[_OneLineErrorParser]) -> No
     export.add_argument(
         "--include-free-text",
         action="store_true",
-        help="requests only: add the request summary and free-text answers, decrypted, "
-        "for people whose newest evaluation consent is granted and not withdrawn; "
-        "these fields stay empty for everyone else",
+        help="requests, notes and feedback: add the request summary and free-text "
+        "answers, the note's details or the feedback comments, decrypted, where the "
+        "participant's newest evaluation consent is granted and not withdrawn; these "
+        "fields stay empty for everyone else",
     )
     export.set_defaults(handler=_export)
 
@@ -179,8 +186,10 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     from peerbot.services import export
     from peerbot.storage.crypto import DecryptionError
 
-    if args.include_free_text and args.kind != "requests":
-        sys.stderr.write("peerbot export: --include-free-text applies to requests only\n")
+    if args.include_free_text and args.kind not in ("requests", "notes", "feedback"):
+        sys.stderr.write(
+            "peerbot export: --include-free-text applies to requests, notes and feedback only\n"
+        )
         return EXIT_CONFIG
     out: Path | None = args.out
     if out is not None and not out.parent.is_dir():

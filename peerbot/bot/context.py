@@ -85,10 +85,13 @@ class PeerbotContext(
             settings=deps.settings,
             now=deps.clock(),
         )
+        user = update.effective_user
         who = Who(
             telegram_user_id=actor.telegram_user_id,
             chat_id=chat.id if chat else actor.telegram_user_id,
             locale=actor.locale,
             person=actor.person,
+            first_name=user.first_name if user else None,
+            username=user.username if user else None,
         )
         return ctx, who

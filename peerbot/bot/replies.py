@@ -55,6 +55,14 @@ async def deliver(context: PeerbotContext, update: Update, reply: Reply) -> None
     renderer = Renderer(context.deps.program.texts, reply.locale, pressed)
     for delivery in renderer.render(reply):
         await send(context, chat.id, delivery.payload, method=delivery.method)
+    for outgoing in reply.elsewhere:
+        await queue_outgoing(
+            context.session,
+            context.deps.program.texts,
+            outgoing,
+            now=context.deps.clock(),
+            priority=Priority.REPLY,
+        )
 
 
 async def queue_outgoing(

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from peerbot.dialogs.checkin_policy import CheckinPolicy
+from peerbot.dialogs.matching.policy import MatchingPolicy
 
 Minutes = Annotated[int, Field(strict=True, ge=1, le=24 * 60)]
 
@@ -70,6 +71,15 @@ class CrisisPolicy(_Model):
         return key if region and has_text(key) else "crisis.resources"
 
 
+class IntroductionPolicy(_Model):
+    """Offers to supporters and what follows an introduction."""
+
+    # Hours a supporter has to answer an offer before the next candidate is proposed.
+    offer_hours: int = Field(48, strict=True, ge=1, le=24 * 14)
+    # Days after an introduction when both are asked whether they have connected.
+    followup_after_days: int = Field(3, strict=True, ge=1, le=60)
+
+
 class ProgramPolicy(_Model):
     """The whole ``program.yaml``."""
 
@@ -78,6 +88,10 @@ class ProgramPolicy(_Model):
     )
     crisis: CrisisPolicy = Field(default_factory=lambda: CrisisPolicy.model_validate({}))
     checkins: CheckinPolicy = Field(default_factory=lambda: CheckinPolicy.model_validate({}))
+    matching: MatchingPolicy = Field(default_factory=lambda: MatchingPolicy.model_validate({}))
+    introductions: IntroductionPolicy = Field(
+        default_factory=lambda: IntroductionPolicy.model_validate({})
+    )
 
 
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

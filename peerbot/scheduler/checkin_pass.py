@@ -1,4 +1,5 @@
-"""One scheduling pass over supporters: ended breaks, due check-ins, missed ones.
+"""One scheduling pass: ended breaks, due prompts (check-ins, follow-ups, surveys), missed
+check-ins and offers left unanswered.
 
 Each row is its own transaction, opened by a conditional write that claims it: the claim,
 what was sent and what was scheduled next commit together, so a restart between "due" and
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.bot.deps import Deps
 from peerbot.bot.replies import queue_outgoing
-from peerbot.services import checkins, supporters
+from peerbot.services import checkins, offer_answers, supporters
 from peerbot.services.checkins import BATCH_SIZE, PassReport
 from peerbot.services.context import ServiceContext
 
@@ -29,7 +30,12 @@ async def run_pass(deps: Deps, *, now: datetime) -> PassReport:
     await _each(deps, now, total, supporters.ended_break_ids, supporters.end_break_of)
     await _each(deps, now, total, checkins.due_ids, checkins.send_one)
     await _each(deps, now, total, checkins.unanswered_ids, checkins.close_one)
+    await _each(deps, now, total, offer_answers.expired_ids, _close_offer)
     return total
+
+
+async def _close_offer(ctx: ServiceContext, match_id: int, report: PassReport) -> None:
+    await offer_answers.close_expired(ctx, match_id, report.outgoing)
 
 
 async def _each(deps: Deps, now: datetime, total: PassReport, find: Find, act: Act) -> None:

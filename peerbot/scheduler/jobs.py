@@ -10,7 +10,8 @@ from telegram.ext import CallbackContext, JobQueue
 
 from peerbot.bot.deps import deps_from
 from peerbot.scheduler import checkin_pass
-from peerbot.services import escalation_timers, reminders
+from peerbot.services import batch_proposals, escalation_timers, reminders
+from peerbot.services.context import ServiceContext
 from peerbot.storage import outbox, processed_updates
 
 KEEP_PROCESSED_UPDATES = timedelta(days=7)
@@ -49,6 +50,16 @@ async def run_checkins(context: CallbackContext) -> None:  # type: ignore[type-a
         deps.wake_sender()
 
 
+async def propose_waiting_requests(context: CallbackContext) -> None:  # type: ignore[type-arg]
+    """Proposals for requests still waiting, with supporters' places shared out optimally."""
+    deps = deps_from(context.bot_data)
+    async with deps.sessions() as session, session.begin():
+        ctx = ServiceContext(session, deps.program, deps.cipher, deps.settings, deps.clock())
+        proposed = await batch_proposals.propose_all(ctx)
+    if proposed:
+        deps.wake_sender()
+
+
 async def prune_processed_updates(context: CallbackContext) -> None:  # type: ignore[type-arg]
     """Forget update ids old enough that Telegram will never redeliver them."""
     deps = deps_from(context.bot_data)
@@ -74,6 +85,7 @@ TICKS: tuple[tuple[Tick, timedelta, timedelta], ...] = (
     (nudge_idle_conversations, timedelta(minutes=1), timedelta(seconds=20)),
     (reraise_unclaimed_escalations, timedelta(seconds=30), timedelta(seconds=10)),
     (run_checkins, timedelta(minutes=1), timedelta(seconds=15)),
+    (propose_waiting_requests, timedelta(minutes=15), timedelta(minutes=1)),
     (prune_outbox, timedelta(minutes=10), timedelta(minutes=2)),
     (prune_processed_updates, timedelta(hours=6), timedelta(minutes=1)),
 )

@@ -45,3 +45,37 @@ class TrainingConfirm:
 
     prefix: ClassVar[str] = "trn"
     person_id: int
+
+
+@dataclass(frozen=True)
+class MatchApprove:
+    """A coordinator approves one proposed supporter for a request."""
+
+    prefix: ClassVar[str] = "ma"
+    match_id: int
+
+
+@dataclass(frozen=True)
+class RequestAction:
+    """A coordinator's other buttons on a request: "more" candidates, "manual", "rematch"."""
+
+    prefix: ClassVar[str] = "rq"
+    request_id: int
+    action: str
+
+
+@dataclass(frozen=True)
+class OfferAnswer:
+    """A supporter's answer to an offer: "accept", "decline" or "decline:<reason>"."""
+
+    prefix: ClassVar[str] = "of"
+    match_id: int
+    answer: str
+
+
+@dataclass(frozen=True)
+class NoteFor:
+    """Which of a supporter's participants a contact note is about."""
+
+    prefix: ClassVar[str] = "nf"
+    match_id: int

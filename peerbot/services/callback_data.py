@@ -14,6 +14,10 @@ from peerbot.services.actions import (
     EscalationAction,
     ForgetAnswer,
     LanguageChoice,
+    MatchApprove,
+    NoteFor,
+    OfferAnswer,
+    RequestAction,
     TrainingConfirm,
 )
 
@@ -44,6 +48,10 @@ _TYPES: dict[str, type[Any]] = {
         LanguageChoice,
         EscalationAction,
         TrainingConfirm,
+        MatchApprove,
+        RequestAction,
+        OfferAnswer,
+        NoteFor,
     )
 }
 

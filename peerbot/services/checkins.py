@@ -23,10 +23,22 @@ from peerbot.services.context import ServiceContext, Who
 from peerbot.services.replies import Notice, Outgoing, Reply
 from peerbot.storage import checkins as checkin_rows
 from peerbot.storage import conversations
-from peerbot.storage.enums import CheckinStatus, ConversationStatus, PersonStatus, SupporterStatus
+from peerbot.storage.enums import (
+    CheckinKind,
+    CheckinStatus,
+    ConversationStatus,
+    PersonStatus,
+    SupporterStatus,
+)
 from peerbot.storage.models import Answer, Checkin, Conversation, Person, SupporterProfile
 
 CHECKIN_FLOW = "checkin"
+# The conversation each kind of scheduled prompt opens.
+FLOW_OF_KIND = {
+    CheckinKind.SUPPORTER_WELLBEING: CHECKIN_FLOW,
+    CheckinKind.MATCH_FOLLOWUP: "connected",
+    CheckinKind.FEEDBACK: "feedback",
+}
 BATCH_SIZE = 100
 LOOK_AGAIN_AFTER = timedelta(minutes=1)  # the supporter is busy in another conversation
 CLAIM_LEASE = timedelta(minutes=5)  # a pass that dies mid-way gives its rows back after this
@@ -106,12 +118,12 @@ async def send_one(ctx: ServiceContext, checkin_id: int, report: PassReport) -> 
 
 async def _send_one(ctx: ServiceContext, row: Checkin, report: PassReport) -> None:
     person, profile = await _supporter(ctx, row.person_id)
+    wellbeing = row.kind == checkin_rows.WELLBEING
     if (
         person is None
-        or profile is None
         or person.telegram_user_id is None
         or person.status != PersonStatus.ACTIVE
-        or profile.status != SupporterStatus.ACTIVE
+        or (wellbeing and (profile is None or profile.status != SupporterStatus.ACTIVE))
     ):
         if await _take(ctx, row, CheckinStatus.SCHEDULED, CheckinStatus.CANCELLED):
             report.cancelled += 1  # on a break, stopped or gone
@@ -131,12 +143,15 @@ async def _send_one(ctx: ServiceContext, row: Checkin, report: PassReport) -> No
     ):
         return
     who = Who(person.telegram_user_id, chat_id, person.language, person)
-    meta = {"checkin": row.id, flows.REMIND_AFTER_HOURS: policy_of(ctx).remind_after_hours}
-    turn = await flows.begin(ctx, who, CHECKIN_FLOW, meta)
+    meta: dict[str, Any] = {"checkin": row.id, "match": row.match_id}
+    if wellbeing:
+        meta[flows.REMIND_AFTER_HOURS] = policy_of(ctx).remind_after_hours
+    turn = await flows.begin(ctx, who, FLOW_OF_KIND[row.kind], meta)
     reply = Reply(person.language).add(*turn.transition.outputs)
     report.outgoing.append(Outgoing(chat_id, reply, dedupe_key=f"checkin:{row.id}:sent"))
     report.sent += 1
-    await schedule_next(ctx, person, profile, after=row.due_at)
+    if wellbeing and profile is not None:
+        await schedule_next(ctx, person, profile, after=row.due_at)
 
 
 async def unanswered_ids(ctx: ServiceContext, limit: int) -> Sequence[int]:
@@ -214,7 +229,7 @@ async def record_answers(
 ) -> Notice:
     """Score a finished check-in, keep it, and tell coordinators (privately) if it worries us."""
     assert who.person is not None, "check-ins go to supporters, who have a record"
-    row = await ctx.session.get(Checkin, meta.get("checkin"))
+    row = await ctx.find(Checkin, meta.get("checkin"))
     if row is None or row.person_id != who.person.id:
         return Notice("checkin.thanks")  # the schedule changed meanwhile; nothing to score
     previous = await checkin_rows.previous_score(ctx.session, who.person.id, row.id)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.config import Settings
 from peerbot.services.program import ProgramData
 from peerbot.storage.crypto import FieldCipher
-from peerbot.storage.models import Person
+from peerbot.storage.models import Base, Person
+
+RowT = TypeVar("RowT", bound=Base)
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,10 @@ class ServiceContext:
     settings: Settings
     now: datetime
 
+    async def find(self, model: type[RowT], row_id: object) -> RowT | None:
+        """The row with this id, or None (also when there is no id, e.g. in older meta)."""
+        return await self.session.get(model, row_id) if row_id is not None else None
+
 
 @dataclass
 class Who:
@@ -32,3 +39,5 @@ class Who:
     chat_id: int
     locale: str
     person: Person | None = None
+    first_name: str | None = None  # as Telegram shows it; kept (encrypted) only on joining
+    username: str | None = None

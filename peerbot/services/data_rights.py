@@ -173,6 +173,7 @@ async def forget(session: AsyncSession, person: Person, *, now: datetime) -> Non
     )
     person.telegram_user_id = None
     person.display_name_enc = None
+    person.username_enc = None
     person.referral_source = None
     person.pseudonym = new_pseudonym()
     person.status = PersonStatus.ERASED

@@ -14,12 +14,16 @@ from peerbot.dialogs.outputs import Chosen, Toggle
 from peerbot.services import (
     checkins,
     consent,
+    contact_notes,
     data_rights,
     escalations,
     flows,
     intake,
+    introductions,
     invites,
     people,
+    proposals,
+    relationships,
     screening,
     supporters,
 )
@@ -30,7 +34,7 @@ from peerbot.services.replies import Notice, Reply
 from peerbot.services.supporters import SUPPORTER_FLOW
 from peerbot.storage import conversations
 from peerbot.storage.enums import ConsentKind, SupportRequestStatus
-from peerbot.storage.models import Conversation, SupportRequest
+from peerbot.storage.models import Conversation, Person, SupportRequest
 
 CONSENT_FLOW = "consent"
 INTAKE_FLOW = "intake"
@@ -150,6 +154,9 @@ async def _after(ctx: ServiceContext, who: Who, turn: FlowTurn, reply: Reply) ->
             notices += await _intake_confirmed(ctx, who, turn, event)
         elif isinstance(event, Completed) and turn.flow.flow == SUPPORTER_FLOW:
             notices += await supporters.profile_confirmed(ctx, who, turn, dict(event.answers))
+        elif isinstance(event, Completed) and turn.flow.flow in AFTER_MATCHING:
+            done = AFTER_MATCHING[turn.flow.flow]
+            notices += await done(ctx, who, dict(event.answers), turn.meta)
         elif isinstance(event, Completed) and turn.flow.flow == CHECKIN_FLOW:
             notices.append(await _checkin_answered(ctx, who, turn, event))
         elif isinstance(event, Declined | Cancelled) and turn.flow.flow == SUPPORTER_FLOW:
@@ -189,9 +196,13 @@ def _place(reply: Reply, outputs: list[Any], notices: list[Notice]) -> None:
 
 
 async def _red_flag(ctx: ServiceContext, who: Who, turn: FlowTurn, flag: RedFlag) -> list[Notice]:
+    subject = who.person
+    about = turn.meta.get("about")  # a supporter's note flags their participant, not them
+    if about is not None and flag.category != "burnout":
+        subject = await ctx.session.get(Person, about) or who.person
     escalation = await escalations.raise_flag(
         ctx,
-        who.person,
+        subject,
         category=flag.category,
         severity=flag.severity,
         source=f"{turn.flow.flow}.{flag.step_id}",
@@ -252,7 +263,8 @@ async def _intake_confirmed(
     ctx: ServiceContext, who: Who, turn: FlowTurn, completed: Completed
 ) -> list[Notice]:
     assert who.person is not None, "the intake runs only after consent"
-    await intake.record_request(
+    people.remember_names(ctx, who.person, who)  # as they are now, for an introduction
+    request = await intake.record_request(
         ctx,
         who.person,
         turn.flow,
@@ -260,6 +272,7 @@ async def _intake_confirmed(
         conversation_id=turn.conversation.id,
         escalation_ids=turn.meta.get("escalations", ()),
     )
+    await proposals.propose(ctx, request)
     return [Notice("intake.received")]
 
 
@@ -269,6 +282,33 @@ async def _checkin_answered(
     return await checkins.record_answers(
         ctx, who, dict(completed.answers), turn.meta, conversation_id=turn.conversation.id
     )
+
+
+async def _connected(
+    ctx: ServiceContext, who: Who, answers: dict[str, Any], meta: dict[str, Any]
+) -> list[Notice]:
+    return [await relationships.connected_answered(ctx, who, answers, meta)]
+
+
+async def _feedback(
+    ctx: ServiceContext, who: Who, answers: dict[str, Any], meta: dict[str, Any]
+) -> list[Notice]:
+    return [await relationships.feedback_given(ctx, who, answers, meta)]
+
+
+async def _noted(
+    ctx: ServiceContext, who: Who, answers: dict[str, Any], meta: dict[str, Any]
+) -> list[Notice]:
+    return [await contact_notes.recorded(ctx, who, answers, meta)]
+
+
+# What a finished conversation of these flows does (each gets the answers and the meta).
+AFTER_MATCHING = {
+    "connected": _connected,
+    "feedback": _feedback,
+    "contact_note": _noted,
+    "contact_way": introductions.contact_way_given,
+}
 
 
 async def _has_open_request(ctx: ServiceContext, person_id: int) -> bool:

@@ -23,10 +23,18 @@ async def enroll(
     """The record of someone who just agreed to take part in a role."""
     person = await _add_person(ctx, who, referral_source, telegram_user_id=who.telegram_user_id)
     person.last_seen_at = ctx.now
+    remember_names(ctx, person, who)
     ctx.session.add(RoleAssignment(person_id=person.id, role=role, granted_at=ctx.now))
     await ctx.session.flush()
     who.person = person
     return person
+
+
+def remember_names(ctx: ServiceContext, person: Person, who: Who) -> None:
+    """Keep the first name and @username (encrypted) for introductions to a match."""
+    if who.first_name:
+        person.display_name_enc = ctx.cipher.encrypt(who.first_name)
+    person.username_enc = ctx.cipher.encrypt(who.username) if who.username else None
 
 
 async def grant_role(ctx: ServiceContext, person: Person, role: Role) -> None:

@@ -71,6 +71,8 @@ class Reply:
 
     locale: str
     items: list[Shown] = field(default_factory=list)
+    # what this answer also sends to other chats (e.g. the other side of a match)
+    elsewhere: list[Outgoing] = field(default_factory=list)
 
     def add(self, *items: Shown) -> Reply:
         self.items.extend(items)

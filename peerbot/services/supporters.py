@@ -72,6 +72,7 @@ async def profile_confirmed(
     invite_id = turn.meta.get("invite")
     person = who.person or await people.enroll(ctx, who, Role.SUPPORTER)
     await people.grant_role(ctx, person, Role.SUPPORTER)
+    people.remember_names(ctx, person, who)
     profile = await profile_of(ctx, person)
     if profile is None:
         profile = SupporterProfile(person_id=person.id, created_at=ctx.now)
@@ -295,6 +296,7 @@ def _apply(
     profile.lived_experience = list(_many(answers.get("lived_experience")))
     profile.languages = list(_many(answers.get("languages")))
     profile.formats = list(_many(answers.get("formats")))
+    profile.availability = list(_many(answers.get("availability")))
     profile.age_band = _one(answers.get("age_band"))
     profile.gender = _one(answers.get("gender"))
     region = _one(answers.get("region"))
@@ -326,6 +328,7 @@ def _answers_of(
         "region": ctx.cipher.decrypt(profile.region_enc) if profile.region_enc else None,
         "timezone": zone if zone in listed else OTHER_TIME_ZONE,
         "formats": tuple(profile.formats),
+        "availability": tuple(profile.availability),
         "capacity": profile.capacity,
         "training": profile.training,
         "checkin_weekday": profile.checkin_weekday,

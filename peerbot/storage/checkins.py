@@ -18,12 +18,11 @@ FINISHED = (CheckinStatus.ANSWERED, CheckinStatus.MISSED)
 
 
 async def due_ids(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[int]:
-    """Ids of scheduled check-ins that are due and not held back, oldest first."""
+    """Ids of scheduled prompts (of any kind) that are due and not held back, oldest first."""
     return (
         await session.scalars(
             select(Checkin.id)
             .where(
-                Checkin.kind == WELLBEING,
                 Checkin.status == CheckinStatus.SCHEDULED,
                 Checkin.due_at <= now,
                 or_(Checkin.claimed_until.is_(None), Checkin.claimed_until <= now),

@@ -73,6 +73,7 @@ class MatchStatus(StrEnum):
 class CheckinKind(StrEnum):
     SUPPORTER_WELLBEING = "supporter_wellbeing"
     PARTICIPANT_FOLLOWUP = "participant_followup"
+    MATCH_FOLLOWUP = "match_followup"  # "have you connected?", to both sides of a new match
     FEEDBACK = "feedback"
 
 

@@ -140,6 +140,7 @@ class Person(Base):
         enum_type(PersonStatus), default=PersonStatus.ACTIVE, server_default="active"
     )
     display_name_enc: Mapped[str | None] = mapped_column(Text)
+    username_enc: Mapped[str | None] = mapped_column(Text)  # Telegram @username, for intros
     referral_source: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -299,6 +300,7 @@ class SupporterProfile(Base):
     gender: Mapped[str | None] = mapped_column(String(32))
     region_enc: Mapped[str | None] = mapped_column(Text)
     formats: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    availability: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     # what the supporter said (completed, in_progress, not_yet); a coordinator confirms it
     training: Mapped[str] = mapped_column(String(16), default="not_yet", server_default="not_yet")
     training_confirmed_at: Mapped[datetime | None]
@@ -327,14 +329,18 @@ class Match(Base):
         enum_type(MatchStatus), default=MatchStatus.PROPOSED, server_default="proposed"
     )
     score: Mapped[float] = mapped_column(Float)
-    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    rank: Mapped[int | None] = mapped_column(SmallInteger)  # 1 = the best of its proposal
     proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
     approved_by_id: Mapped[int | None] = mapped_column(person_fk(ondelete="SET NULL"))
     approved_at: Mapped[datetime | None]
     offered_at: Mapped[datetime | None]
+    offer_expires_at: Mapped[datetime | None] = mapped_column(index=True)
     decided_at: Mapped[datetime | None]
+    decline_reason: Mapped[str | None] = mapped_column(String(32))
     ended_at: Mapped[datetime | None]
     end_reason: Mapped[str | None] = mapped_column(String(32))
+    ended_by_id: Mapped[int | None] = mapped_column(person_fk(ondelete="SET NULL"))
 
     support_request: Mapped[SupportRequest] = relationship(back_populates="matches", lazy="raise")
 
@@ -349,6 +355,9 @@ class ContactNote(Base):
     author_id: Mapped[int | None] = mapped_column(person_fk(ondelete="SET NULL"))
     contact_at: Mapped[datetime]
     minutes: Mapped[int | None] = mapped_column(Integer)
+    format: Mapped[str | None] = mapped_column(String(16))
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    concerns: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     note_enc: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -362,6 +371,9 @@ class Checkin(Base):
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     person_id: Mapped[int] = mapped_column(person_fk(ondelete="CASCADE"))
     kind: Mapped[CheckinKind] = mapped_column(enum_type(CheckinKind))
+    match_id: Mapped[int | None] = mapped_column(
+        ForeignKey("matches.id", ondelete="CASCADE"), index=True
+    )
     due_at: Mapped[datetime]
     status: Mapped[CheckinStatus] = mapped_column(
         enum_type(CheckinStatus), default=CheckinStatus.SCHEDULED, server_default="scheduled"

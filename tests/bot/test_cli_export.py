@@ -137,7 +137,10 @@ def test_export_out_writes_a_file(migrated: str, tmp_path: Path) -> None:
         (["requests"], "the following arguments are required: --format"),
         (["people", "--format", "csv"], "invalid choice: 'people'"),
         (["requests", "--format", "csv", "--bogus"], "unrecognized arguments: --bogus"),
-        (["consents", "--format", "csv", "--include-free-text"], "requests only"),
+        (
+            ["consents", "--format", "csv", "--include-free-text"],
+            "requests, notes and feedback only",
+        ),
         (["requests", "--format", "csv", "--out", "missing/x.csv"], "does not exist"),
     ],
 )

@@ -29,23 +29,6 @@ def next_monday_six_pm_new_york(after: datetime) -> datetime:
     raise AssertionError("no Monday within a week")
 
 
-async def fill_profile(supporter: Person) -> None:
-    """The supporter's answers, pressed by their visible labels."""
-    await supporter.press("supporter.agreement.yes")
-    await supporter.choose("intake.topics.grief", "intake.topics.caring")
-    await supporter.choose("intake.languages.en")
-    await supporter.press("intake.age_band.age_35_44")
-    await supporter.press("engine.skip")  # gender
-    await supporter.press("engine.skip")  # region
-    await supporter.press("intake.timezone.new_york")
-    await supporter.choose("intake.channels.text", "intake.channels.phone")
-    await supporter.press_label("2")  # participants at once
-    await supporter.press("supporter.training.completed")
-    await supporter.press("weekday.mon")
-    await supporter.press("time.1800")
-    await supporter.press("engine.confirm")
-
-
 async def run_due(bot, at: datetime) -> str:
     done = await bot.command("checkins", "run-due", "--at", at.isoformat())
     assert done.returncode == 0, done.stderr
@@ -67,7 +50,7 @@ async def test_invite_profile_check_in_alert_and_a_break(api, start_bot, bot_wor
     supporter = Person(api, api.private_user(first_name="Robin"))
     await supporter.command("/start", payload)
     await supporter.expect("invite.welcome")
-    await fill_profile(supporter)
+    await supporter.fill_supporter_profile()
     first_due = next_monday_six_pm_new_york(datetime.now(UTC))
     await supporter.expect("supporter.joined", after=supporter.last_pressed, when=_when(first_due))
     joined = await api.wait_for_message(GROUP, contains="New peer supporter", timeout=20)
@@ -125,7 +108,7 @@ async def test_coordinators_invite_and_list_supporters_from_their_group(api, sta
 
     supporter = Person(api, api.private_user(first_name="Robin"))
     await supporter.command("/start", link.split("?start=", 1)[1])
-    await fill_profile(supporter)
+    await supporter.fill_supporter_profile()
     card = await api.wait_for_message(GROUP, contains="New peer supporter", timeout=20)
     await coordinator.press(t("card.confirm_training"), message=card)
     await api.wait_for_message(

@@ -373,3 +373,10 @@ async def test_empty_database_gives_a_header_only_csv(session_factory: Sessions)
 
     assert text == ",".join(export.REQUEST_COLUMNS) + "\r\n"
     assert await run(session_factory, requests_spec(ExportFormat.JSONL)) == ""
+    async with session_factory() as session:
+        counted = (
+            await session.scalars(
+                select(AuditEvent.details).where(AuditEvent.action == "data.exported")
+            )
+        ).all()
+    assert [details["rows"] for details in counted] == [0, 0], "a lone header is no row"

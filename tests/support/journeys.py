@@ -132,6 +132,7 @@ class Person:
         await self.press("intake.age_band.age_25_34")
         await self.press("intake.supporter_gender.no_preference")
         await self.press("intake.supporter_similar_age.no_preference")
+        await self.press("engine.done")  # no must-haves
         if region is None:
             await self.press("engine.skip")
         else:
@@ -150,3 +151,20 @@ class Person:
             await self.say(anything_else)
         await self.press("engine.confirm")
         await self.expect("intake.received", after=self.last_pressed)
+
+    async def fill_supporter_profile(self, *topics: str) -> None:
+        """After opening an invite: agree and answer the supporter profile, then confirm."""
+        await self.press("supporter.agreement.yes")
+        await self.choose(*(topics or ("intake.topics.grief", "intake.topics.caring")))
+        await self.choose("intake.languages.en")
+        await self.press("intake.age_band.age_35_44")
+        await self.press("engine.skip")  # gender
+        await self.press("engine.skip")  # region
+        await self.press("intake.timezone.new_york")
+        await self.choose("intake.channels.text", "intake.channels.phone")
+        await self.choose("intake.availability.evenings")
+        await self.press_label("2")  # participants at once
+        await self.press("supporter.training.completed")
+        await self.press("weekday.mon")
+        await self.press("time.1800")
+        await self.press("engine.confirm")

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from peerbot.bot.deps import Deps
 from peerbot.config import load_settings
 from peerbot.dialogs.inputs import Input, Press, Text
-from peerbot.services import invites, journey
+from peerbot.services import coordinators, invites, journey, supporters
+from peerbot.services.actions import TrainingConfirm
 from peerbot.services.context import ServiceContext, Who
 from peerbot.services.program import load_program
 from peerbot.services.replies import Reply
@@ -34,6 +35,7 @@ DEFAULT_PROFILE: dict[str, Any] = {
     "region": "Queens, NYC",
     "timezone": 1,  # America/New_York
     "formats": [0, 1],  # text, phone
+    "availability": [2, 3],  # evenings, weekends
     "capacity": 2,
     "training": 0,  # completed
     "checkin_weekday": 0,  # Monday
@@ -75,12 +77,21 @@ class Chat:
     sessions: async_sessionmaker[AsyncSession]
     telegram_id: int
     locale: str = "en"
+    first_name: str | None = None
+    username: str | None = None
     replies: list[Reply] = field(default_factory=list)
 
     async def who(self, session: AsyncSession) -> Who:
         person = await people.find_by_telegram_id(session, self.telegram_id)
         locale = person.language if person else self.locale
-        return Who(self.telegram_id, self.telegram_id, locale, person)
+        return Who(
+            self.telegram_id,
+            self.telegram_id,
+            locale,
+            person,
+            first_name=self.first_name,
+            username=self.username,
+        )
 
     async def start(self, now: datetime, payload: str | None = None) -> Reply:
         async with self.sessions() as session, session.begin():
@@ -167,3 +178,71 @@ async def answer_checkin(
     if note is None:
         return await chat.send(now, Press("note", "skip"))
     return await chat.send(now, Text(note))
+
+
+# Press indexes into the intake (see dialogs/flows/intake.yaml).
+DEFAULT_INTAKE: dict[str, Any] = {
+    "topics": [3],  # grief
+    "who_for": 0,  # myself
+    "support_kind": [1],  # emotional
+    "format": 0,  # one to one
+    "channels": [0],  # text
+    "languages": [0],  # en
+    "age_band": 3,  # 35–44
+    "supporter_gender": 0,  # no preference
+    "supporter_similar_age": 1,  # no preference
+    "must_haves": [],
+    "region": "skip",
+    "timezone": 1,  # New York
+    "availability": [2],  # evenings
+    "safety": 1,  # no
+    "anything_else": "My mother died in May and evenings are hard.",
+}
+
+
+async def request_support(
+    chat: Chat,
+    now: datetime,
+    intake: Mapping[str, Any] | None = None,
+    *,
+    share: bool = True,
+) -> Reply:
+    """Consent (sharing with a supporter or not), then the whole intake, confirmed."""
+    await chat.start(now)
+    for step in ("about_program", "about_contact", "about_privacy"):
+        await chat.send(now, Press(step, "continue"))
+    await chat.send(now, Press("participation", "yes"))
+    await chat.send(now, Press("share_with_supporter", "yes" if share else "no"))
+    await chat.send(now, Press("evaluation", "yes"))
+    for step, value in {**DEFAULT_INTAKE, **(intake or {})}.items():
+        await chat.answer(now, step, value)
+    return await chat.send(now, Press("summary", "confirm"))
+
+
+async def as_coordinator(
+    sessions: async_sessionmaker[AsyncSession], now: datetime, service: Any, *args: Any
+) -> Reply:
+    """A coordinator (Dana, 9001) doing something: service(ctx, coordinator, *args)."""
+    async with sessions() as session, session.begin():
+        ctx = context(session, now)
+        coordinator = await coordinators.enroll(ctx, 9001, "Dana")
+        return await service(ctx, coordinator, *args)
+
+
+async def trained_supporter(
+    sessions: async_sessionmaker[AsyncSession],
+    now: datetime,
+    telegram_id: int,
+    profile: Mapping[str, Any] | None = None,
+    *,
+    first_name: str = "Robin",
+    username: str | None = None,
+) -> Chat:
+    """A supporter who joined and whose training a coordinator confirmed."""
+    chat = Chat(sessions, telegram_id, first_name=first_name, username=username)
+    await join(chat, now, await new_invite(sessions, now), profile)
+    async with sessions() as session:
+        person = await people.find_by_telegram_id(session, telegram_id)
+    assert person is not None
+    await as_coordinator(sessions, now, supporters.confirm_training, TrainingConfirm(person.id))
+    return chat

@@ -15,13 +15,21 @@ from peerbot.services import (
     coordinators,
     escalation_desk,
     invites,
+    proposals,
+    relationships,
     supporter_roster,
     supporters,
 )
-from peerbot.services.actions import EscalationAction, TrainingConfirm
+from peerbot.services.actions import (
+    EscalationAction,
+    MatchApprove,
+    RequestAction,
+    TrainingConfirm,
+)
 from peerbot.services.callback_data import decode
 
-CARD_BUTTONS = re.compile(rf"^({EscalationAction.prefix}|{TrainingConfirm.prefix}):")
+CARD_ACTIONS = (EscalationAction, TrainingConfirm, MatchApprove, RequestAction)
+CARD_BUTTONS = re.compile(rf"^({'|'.join(action.prefix for action in CARD_ACTIONS)}):")
 
 
 def _gate(context: PeerbotContext) -> CoordinatorGate:
@@ -52,15 +60,22 @@ async def card_pressed(update: Update, context: PeerbotContext) -> None:
     assert query is not None
     action = decode(query.data)
     ctx, coordinator = await _verified(update, context)
-    if coordinator is None or not isinstance(action, EscalationAction | TrainingConfirm):
+    if coordinator is None or not isinstance(action, CARD_ACTIONS):
         refusal = coordinators.text(ctx, "card.not_allowed")
         context.application.create_task(query.answer(refusal, show_alert=True))
         return
     context.application.create_task(query.answer())
-    if isinstance(action, TrainingConfirm):
-        reply = await supporters.confirm_training(ctx, coordinator, action)
-    else:
-        reply = await escalation_desk.act(ctx, coordinator, action)
+    match action:
+        case TrainingConfirm():
+            reply = await supporters.confirm_training(ctx, coordinator, action)
+        case MatchApprove():
+            reply = await proposals.approve(ctx, coordinator, action)
+        case RequestAction(action="rematch"):
+            reply = await relationships.rematch(ctx, coordinator, action)
+        case RequestAction():
+            reply = await proposals.request_action(ctx, coordinator, action)
+        case _:
+            reply = await escalation_desk.act(ctx, coordinator, action)
     await deliver(context, update, reply)
 
 
@@ -81,6 +96,13 @@ async def list_supporters(update: Update, context: PeerbotContext) -> None:
     ctx, coordinator = await _verified(update, context)
     if coordinator is not None:
         await deliver(context, update, await supporter_roster.roster(ctx, coordinator))
+
+
+async def match_by_hand(update: Update, context: PeerbotContext) -> None:
+    ctx, coordinator = await _verified(update, context)
+    if coordinator is not None:
+        reply = await proposals.match_by_hand(ctx, coordinator, list(context.args or ()))
+        await deliver(context, update, reply)
 
 
 async def note_reply(update: Update, context: PeerbotContext) -> None:
@@ -107,9 +129,10 @@ def register(application: Application, coordinator_chat_id: int | None) -> None:
     application.add_handler(CommandHandler("open", open_escalations, filters=group))  # type: ignore[arg-type]
     application.add_handler(CommandHandler("invite", invite, filters=group))  # type: ignore[arg-type]
     application.add_handler(CommandHandler("supporters", list_supporters, filters=group))  # type: ignore[arg-type]
+    application.add_handler(CommandHandler("match", match_by_hand, filters=group))  # type: ignore[arg-type]
     application.add_handler(
         MessageHandler(group & filters.REPLY & filters.TEXT & ~filters.COMMAND, note_reply)  # type: ignore[arg-type]
     )
 
 
-COMMAND_MENU = ("open", "supporters", "invite", "help")
+COMMAND_MENU = ("open", "supporters", "match", "invite", "help")

@@ -10,8 +10,14 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from peerbot.bot.context import PeerbotContext
 from peerbot.bot.replies import deliver
 from peerbot.dialogs.inputs import Back, Cancel, Input, Press, Skip, Text
-from peerbot.services import journey, rights
-from peerbot.services.actions import ConsentWithdraw, ForgetAnswer, LanguageChoice
+from peerbot.services import contact_notes, journey, offer_answers, relationships, rights
+from peerbot.services.actions import (
+    ConsentWithdraw,
+    ForgetAnswer,
+    LanguageChoice,
+    NoteFor,
+    OfferAnswer,
+)
 from peerbot.services.callback_data import FlowPress, decode
 from peerbot.services.context import ServiceContext, Who
 from peerbot.services.replies import Notice, Reply
@@ -58,7 +64,7 @@ async def pressed(update: Update, context: PeerbotContext) -> None:
     assert query is not None
     context.application.create_task(query.answer())  # stop the spinner; harmless if lost
     ctx, who = await context.service(update)
-    match decode(query.data):
+    match action := decode(query.data):
         case FlowPress(step=step, choice=choice):
             reply = await journey.flow_input(ctx, who, Press(step, _choice(choice)))
         case ConsentWithdraw(kind=kind):
@@ -67,6 +73,10 @@ async def pressed(update: Update, context: PeerbotContext) -> None:
             reply = await rights.forget_answer(ctx, who, erase)
         case LanguageChoice(locale=locale):
             reply = await rights.choose_language(ctx, who, locale)
+        case OfferAnswer():
+            reply = await offer_answers.answer(ctx, who, action)
+        case NoteFor():
+            reply = await contact_notes.chosen(ctx, who, action)
         case _:
             reply = Reply(who.locale).add(Notice("engine.stale_button"))
     await deliver(context, update, reply)
@@ -88,6 +98,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         "mydata": _command(rights.my_data),
         "forget": _command(rights.forget_question),
         "language": _command(rights.language_question),
+        "end": _command(relationships.end),
+        "change": _command(relationships.change),
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))  # type: ignore[arg-type]

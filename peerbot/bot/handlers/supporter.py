@@ -1,4 +1,4 @@
-"""A peer supporter's private chat: /profile, /pause [until DATE] and /resume.
+"""A peer supporter's private chat: /profile, /note, /pause [until DATE] and /resume.
 
 Their invite (/start join-…), profile questions and check-ins run through the same flow
 handlers as a participant's; these are the supporter's own commands.
@@ -11,7 +11,7 @@ from telegram.ext import Application, CommandHandler, filters
 
 from peerbot.bot.context import PeerbotContext
 from peerbot.bot.replies import deliver
-from peerbot.services import supporters
+from peerbot.services import contact_notes, supporters
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -31,10 +31,16 @@ async def resume(update: Update, context: PeerbotContext) -> None:
     await deliver(context, update, await supporters.resume(ctx, who))
 
 
+async def note(update: Update, context: PeerbotContext) -> None:
+    ctx, who = await context.service(update)
+    await deliver(context, update, await contact_notes.start(ctx, who))
+
+
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Private-chat commands of supporters (anyone else is told they are for supporters)."""
-    for name, callback in (("profile", profile), ("pause", pause), ("resume", resume)):
+    commands = (("profile", profile), ("pause", pause), ("resume", resume), ("note", note))
+    for name, callback in commands:
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))  # type: ignore[arg-type]
 
 
-COMMAND_MENU = ("profile", "pause", "resume")
+COMMAND_MENU = ("profile", "note", "pause", "resume")

@@ -1,0 +1,35 @@
+"""Proposals for every waiting request at once, with supporters' places shared out optimally.
+
+One request at a time, two requests can be offered the last place of the same supporter;
+here the solver (dialogs/matching/batch.py) decides who leads each request's proposal so
+that places are shared out for the best total. The rest of each proposal is its next best.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from peerbot.dialogs.matching.batch import assign
+from peerbot.services import match_features, proposals
+from peerbot.services.context import ServiceContext
+
+MOST_AT_ONCE = 10_000
+
+
+async def propose_all(ctx: ServiceContext) -> int:
+    """Propose for every open request nobody is proposed for; return how many got someone."""
+    requests = await proposals.waiting_without_proposal(ctx, MOST_AT_ONCE)
+    if not requests:
+        return 0
+    needs = await match_features.needs_for(ctx, requests)
+    pool = await match_features.candidates(ctx)
+    # CPU work (up to a few seconds for thousands): off the event loop
+    chosen = await asyncio.to_thread(assign, needs, pool, ctx.program.policy.matching)
+    first = {proposal.request_id: proposal for proposal in chosen}
+    proposed = 0
+    for request in requests:
+        matches = await proposals.propose(
+            ctx, request, first=first.get(request.id), quiet_if_none=True
+        )
+        proposed += bool(matches)
+    return proposed

@@ -1,0 +1,108 @@
+"""From a request to an introduction over real HTTP: proposal, approval, decline, accept,
+introductions, and the follow-up once the clock has moved on."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+from tests.support.journeys import Person, catalog
+
+GROUP = -1001234567890
+
+
+def t(key: str, **values: object) -> str:
+    return catalog().get(key, "en", **values)
+
+
+async def invite_link(api, coordinator, group) -> str:
+    before = len(api.messages(GROUP))
+    await coordinator.send_command("/invite", chat=group)
+    posted = await api.wait_for_message(
+        GROUP, predicate=lambda m: m.message_id > before and "https://t.me/" in m.text, timeout=20
+    )
+    return next(word for word in posted.text.split() if word.startswith("https://t.me/"))
+
+
+async def supporter_joins(api, coordinator, group, *, name, username=None, topics=()) -> Person:
+    link = await invite_link(api, coordinator, group)
+    supporter = Person(api, api.private_user(first_name=name, username=username))
+    await supporter.command("/start", link.split("?start=", 1)[1])
+    await supporter.fill_supporter_profile(*topics)
+    await supporter.expect("supporter.joined", after=supporter.last_pressed, when="")
+    card = await api.wait_for_message(
+        GROUP,
+        predicate=lambda m: (
+            "New peer supporter" in m.text and t("card.confirm_training") in m.buttons
+        ),
+        timeout=20,
+    )
+    await coordinator.press(t("card.confirm_training"), message=card)
+    await api.wait_until(lambda: "Training confirmed" in card.text, timeout=20)
+    return supporter
+
+
+async def proposal_after(api, message_id: int):
+    return await api.wait_for_message(
+        GROUP,
+        predicate=lambda m: m.message_id > message_id and m.text.startswith("Proposed supporters"),
+        timeout=30,
+    )
+
+
+async def test_request_to_introduction_with_a_decline_and_a_follow_up(api, start_bot, bot_workdir):
+    bot = start_bot(coordinator_chat_id=str(GROUP))
+    coordinator = api.private_user(first_name="Dana")
+    group = api.group(chat_id=GROUP, members=[coordinator])
+    robin = await supporter_joins(api, coordinator, group, name="Robin", username="robin_s")
+    sam = await supporter_joins(
+        api, coordinator, group, name="Sam", topics=("intake.topics.loneliness",)
+    )
+
+    participant = Person(api, api.private_user(first_name="Alex"))
+    await participant.consent()
+    await participant.intake(anything_else="Since my father died I cannot sleep.")
+
+    card = await proposal_after(api, 0)
+    assert "both know Grief or loss" in card.text and "both speak English" in card.text
+    assert card.buttons[:2] == ["Approve 1", "Approve 2"]
+    await coordinator.press("Approve 1", message=card)
+    await api.wait_until(lambda: "Approved by Dana" in card.text, timeout=20)
+
+    offer = await robin.expect("offer.text", after=robin.last_pressed, summary="", hours=48)
+    assert "Since my father died" in offer.text
+    await robin.press("offer.decline")
+    await robin.press("offer.reason.no_time", same_message=True)
+    declined = await api.wait_for_message(GROUP, contains="declined request", timeout=20)
+
+    second = await proposal_after(api, declined.message_id - 1)
+    assert second.text.count("\n") == 1, "only Sam is left to propose"
+    await coordinator.press("Approve 1", message=second)
+    await sam.press("offer.accept")
+    await sam.expect("intro.tips", after=sam.last_pressed)
+    intro = await api.wait_for_message(
+        participant.chat_id, contains="we have found a peer supporter for you", timeout=20
+    )
+    assert "Sam has been through something like you" in intro.text
+    assert "Alex" not in intro.text
+    await participant.press("contact.how.coordinators")
+    await participant.expect("contact.coordinators", after=participant.last_pressed)
+    await api.wait_for_message(GROUP, contains="please arrange the first contact", timeout=20)
+
+    # three days on, at 17:00 UTC: daytime in Madrid and New York (not in quiet hours)
+    later = (datetime.now(UTC) + timedelta(days=4)).replace(hour=17, minute=0)
+    done = await bot.command("checkins", "run-due", "--at", later.isoformat())
+    assert done.returncode == 0, done.stderr
+    # Sam's weekly check-in fell due first; the follow-up waits until Sam has answered it.
+    await sam.expect("checkin.intro", after=sam.last_pressed)
+    await participant.expect("connected.question", after=participant.last_pressed)
+    await participant.press("connected.not_yet")
+    await api.wait_for_message(GROUP, contains="have not connected yet", timeout=20)
+
+    with sqlite3.connect(bot_workdir / "peerbot.sqlite3") as db:
+        statuses = sorted(row[0] for row in db.execute("select status from matches"))
+        audited = db.execute(
+            "select count(*) from audit_events where action = 'match.approved'"
+        ).fetchone()[0]
+    assert statuses.count("accepted") == 1 and statuses.count("declined") == 1
+    assert audited == 2
