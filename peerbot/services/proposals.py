@@ -58,6 +58,8 @@ async def propose(
     if first is not None:
         others = [p for p in found if p.supporter_id != first.supporter_id]
         found = [first, *others][: policy.proposals_per_request]
+    if not found and skip:
+        return []  # asked for others and there are none: the shown proposal stands
     await _withdraw_proposed(ctx, request.id)
     matches = [
         Match(
@@ -136,7 +138,8 @@ async def request_action(ctx: ServiceContext, coordinator: Person, action: Reque
         return reply.add(_note(ctx, "card.manual_help", code=request.code))
     if action.action == "more":
         shown = await _proposed_supporters(ctx, request.id)
-        await propose(ctx, request, skip=shown)
+        if not await propose(ctx, request, skip=shown):
+            return reply.add(_note(ctx, "card.no_more", code=request.code))
         return reply
     return reply.add(_note(ctx, "card.proposal_stale"))
 

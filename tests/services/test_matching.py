@@ -299,3 +299,16 @@ async def test_the_batch_proposes_for_requests_left_waiting(session_factory):
     async with session_factory() as session:
         count = len((await session.scalars(select(Match))).all())
     assert count == 1
+
+
+async def test_other_candidates_when_there_are_none_keeps_the_proposal(session_factory):
+    await two_supporters_and_a_request(session_factory)
+    [request] = await rows(session_factory, SupportRequest)
+    before = [m.id for m in await proposed(session_factory)]
+
+    reply = await as_coordinator(
+        session_factory, NOW, proposals.request_action, RequestAction(request.id, "more")
+    )
+
+    assert "no other candidates" in reply.items[0].payload["text"]
+    assert [m.id for m in await proposed(session_factory)] == before
