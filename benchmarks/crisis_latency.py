@@ -10,8 +10,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from peerbot.emulator.fake_telegram import FakeBotApi
 from tests.support.bot_process import BotProcess
-from tests.support.fake_telegram import FakeBotApi
 
 GROUP = -1001234567890
 ROUNDS = 10

@@ -32,7 +32,7 @@ def build_application(deps: Deps) -> PeerbotApplication:
         on_failure=apologiser(deps),
         single_writer=settings.is_sqlite,
     )
-    application = (
+    builder = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
         .base_url(f"{api}/bot")
@@ -41,14 +41,19 @@ def build_application(deps: Deps) -> PeerbotApplication:
         .concurrent_updates(processor)
         .rate_limiter(AIORateLimiter(max_retries=0))
         .context_types(ContextTypes(context=PeerbotContext))
-        # together well under the sender's 30 s lease, so a send ends before its lease does
-        .connect_timeout(5)
-        .read_timeout(10)
-        .write_timeout(10)
-        .pool_timeout(5)
-        .connection_pool_size(16)
-        .build()
     )
+    if deps.request_for is not None:
+        builder = builder.request(deps.request_for()).get_updates_request(deps.request_for())
+    else:
+        # together well under the sender's 30 s lease, so a send ends before its lease does
+        builder = (
+            builder.connect_timeout(5)
+            .read_timeout(10)
+            .write_timeout(10)
+            .pool_timeout(5)
+            .connection_pool_size(16)
+        )
+    application = builder.build()
     application.bot_data[DEPS_KEY] = deps
     application.bot_data[GATE_KEY] = CoordinatorGate(settings)
     common.register(application)

@@ -1,4 +1,5 @@
-"""The `peerbot` command: run, migrate, check-config, export, invite, checkins, match, redflags."""
+"""The `peerbot` command: run, simulate, migrate, check-config, export, invite, checkins, match,
+redflags."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from peerbot import __version__
 from peerbot.bot.cli_matching import add_parser as add_matching
 from peerbot.bot.cli_redflags import add_parser as add_redflags
+from peerbot.bot.cli_simulate import add_parser as add_simulate
 from peerbot.bot.cli_supporters import add_parsers as add_supporters
 from peerbot.config import Settings, SettingsError, load_settings
 from peerbot.services.program import ProgramDataError, load_program
@@ -63,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     add_redflags(commands)
     add_supporters(commands)
     add_matching(commands)
+    add_simulate(commands)
     return parser
 
 

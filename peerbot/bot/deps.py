@@ -17,6 +17,9 @@ from peerbot.storage.crypto import FieldCipher, load_or_create_key_file
 from peerbot.storage.db import create_engine, make_session_factory
 
 if TYPE_CHECKING:
+    from telegram.request import BaseRequest
+
+    from peerbot.bot.pacing import ChatPacer
     from peerbot.bot.sender import OutboxSender
 
 KEY_FILE = Path(".peerbot-key")
@@ -33,6 +36,11 @@ class Deps:
     cipher: FieldCipher
     clock: Callable[[], datetime] = utcnow
     sender: OutboxSender | None = None
+    # The network layer, made once per use (None: Telegram over HTTP); `peerbot simulate`
+    # passes an emulated Bot API here.
+    request_for: Callable[[], BaseRequest] | None = None
+    # The outbox's pacing (None: Telegram's limits).
+    pacer: ChatPacer | None = None
 
     def wake_sender(self) -> None:
         if self.sender is not None:

@@ -30,7 +30,9 @@ async def serve(deps: Deps, stop: asyncio.Event | None = None) -> None:
     try:
         if not await _initialize(application, stop):
             return
-        sender = OutboxSender(session_factory=deps.sessions, bot=application.bot, clock=deps.clock)
+        sender = OutboxSender(
+            session_factory=deps.sessions, bot=application.bot, clock=deps.clock, pacer=deps.pacer
+        )
         deps.sender = sender
         poller = InboxPoller(
             bot=application.bot,

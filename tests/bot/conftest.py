@@ -12,8 +12,8 @@ from telegram.ext import AIORateLimiter, ExtBot
 
 from peerbot.bot.pacing import ChatPacer
 from peerbot.bot.sender import OutboxSender, SenderTuning
+from peerbot.emulator.fake_telegram import FakeBotApi
 from peerbot.storage.clock import utcnow
-from tests.support.fake_telegram import FakeBotApi
 
 TOKEN = "424242:TEST-token_abc"
 

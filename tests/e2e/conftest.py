@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from peerbot.emulator.fake_telegram import FakeBotApi
 from tests.support.bot_process import BotProcess
-from tests.support.fake_telegram import FakeBotApi
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from telegram import Bot
 
-from tests.support.fake_telegram import FakeBotApi
+from peerbot.emulator.fake_telegram import FakeBotApi
 
 TOKEN = "424242:TEST-token_abc"
 BOT_ID = 424242

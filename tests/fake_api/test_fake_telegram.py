@@ -14,7 +14,7 @@ from telegram import Bot, BotCommand, BotCommandScopeChat, InlineKeyboardButton
 from telegram import InlineKeyboardMarkup as Keyboard
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter
 
-from tests.support.fake_telegram import FakeBotApi
+from peerbot.emulator.fake_telegram import FakeBotApi
 
 from .conftest import BOT_ID, TOKEN
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
-
-from aiohttp import BodyPartReader, web
+from typing import TYPE_CHECKING, Any
 
 from .fake_errors import bad_request
+
+if TYPE_CHECKING:  # the HTTP server only; the in-process emulator needs no aiohttp
+    from aiohttp import web
 
 JSON_PARAMS = frozenset({
     "reply_markup", "entities", "caption_entities", "allowed_updates", "commands", "scope",
@@ -53,7 +54,7 @@ async def read_params(request: web.Request) -> dict[str, Any]:
     params: dict[str, Any] = dict(request.query)
     if request.can_read_body:
         params.update(await _read_body(request))
-    return {key: _convert(key, value) for key, value in params.items()}
+    return convert_params(params)
 
 
 async def _read_body(request: web.Request) -> dict[str, Any]:
@@ -72,6 +73,8 @@ async def _read_body(request: web.Request) -> dict[str, Any]:
 
 
 async def _read_multipart(request: web.Request) -> dict[str, Any]:
+    from aiohttp import BodyPartReader
+
     values: dict[str, Any] = {}
     reader = await request.multipart()
     async for part in reader:
@@ -108,3 +111,8 @@ def _convert(key: str, value: Any) -> Any:
     if key in BOOL_PARAMS:
         return value.strip().lower() in ("true", "1")
     return value
+
+
+def convert_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Form-style values (strings, JSON text) as Python values, as read_params gives them."""
+    return {key: _convert(key, value) for key, value in params.items()}

@@ -31,10 +31,11 @@ class UpdateQueue:
 
     def enqueue(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Append an update with the next update_id and wake any long poll."""
-        update = {"update_id": self._next_id, kind: payload}
+        update_id = self._next_id
+        update: dict[str, Any] = {"update_id": update_id, kind: payload}
         self._next_id += 1
         self._updates.append(update)
-        self._history[update["update_id"]] = update
+        self._history[update_id] = update
         self._wake()
         return update
 

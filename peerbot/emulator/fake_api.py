@@ -1,23 +1,19 @@
-"""A fake Telegram Bot API server over real HTTP (aiohttp) for peerbot's tests.
+"""The emulated Bot API without a network: methods, failures, rate limits, and waiting.
 
-Usage: `async with FakeBotApi() as api: ...`; run by hand with
-`python -m tests.support.fake_telegram --port 8081` (driven through the /_test/ HTTP API).
+`EmulatedBotApi.answer(method, params)` is one Bot API call; `fake_telegram.FakeBotApi`
+serves the same over HTTP for the tests, and `request.EmulatorRequest` hands
+python-telegram-bot's calls to it in-process (for `peerbot simulate`).
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import inspect
 import logging
-import re
-import signal
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
-
-from aiohttp import web
 
 from .fake_admin import AdminMethods
 from .fake_errors import ApiError
@@ -29,26 +25,23 @@ from .fake_failures import (
     method_set,
     rate_limit_error,
 )
-from .fake_models import FakeChat, FakeGroup, FakeMessage, RequestRecord, StoredFile
-from .fake_params import read_params
+from .fake_models import FakeMessage, RequestRecord
 from .fake_send import SendMethods
 from .fake_users import FakeUser
 from .fake_world import FakeWorld
 
-__all__ = ["FakeBotApi", "FakeChat", "FakeGroup", "FakeMessage", "FakeUser", "StoredFile"]
+__all__ = ["EmulatedBotApi"]
 
 _log = logging.getLogger(__name__)
-_TOKEN_RE = re.compile(r"(\d+):(.+)")
 _DEFAULT: Any = object()
 
 
-class FakeBotApi(FakeWorld):
-    """Fake Bot API server; also the test-side API for acting as users and injecting failures."""
+class EmulatedBotApi(FakeWorld):
+    """The Bot API's methods on an emulated world, called in-process; also the side that acts
+    as users and injects failures."""
 
-    def __init__(self, port: int = 0, host: str = "127.0.0.1", **world_options: Any) -> None:
+    def __init__(self, **world_options: Any) -> None:
         super().__init__(**world_options)
-        self.host = host
-        self.port = port
         self.requests: list[RequestRecord] = []
         self.rate_limit_hits: list[RateLimitHit] = []
         self.internal_errors: list[Exception] = []
@@ -61,15 +54,7 @@ class FakeBotApi(FakeWorld):
             for name, func in inspect.getmembers(impl, inspect.iscoroutinefunction):
                 if not name.startswith("_"):
                     self._methods[name.lower()] = func
-        self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
-
-    # -- lifecycle -------------------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        """Server root, e.g. http://127.0.0.1:43123 (bots call {url}/bot<token>/<method>)."""
-        return f"http://{self.host}:{self.port}"
 
     @property
     def commands(self) -> dict[tuple[str, str], list[dict[str, str]]]:
@@ -86,57 +71,21 @@ class FakeBotApi(FakeWorld):
         """setMy(Short)Description data keyed by (field, language_code)."""
         return self._admin.descriptions
 
-    async def start(self) -> None:
-        """Start serving (a restart after stop() reuses the same port)."""
-        from .fake_control import add_control_routes
-
-        self._closing = asyncio.Event()
-        self.updates.reopen()
-        app = web.Application(client_max_size=50 * 1024 * 1024)
-        app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        add_control_routes(app, self)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        """Stop serving; in-flight long polls and slowed calls are released first."""
-        self._closing.set()
-        self.updates.close()
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            await runner.cleanup()
-
-    async def __aenter__(self) -> FakeBotApi:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
-    # -- request handling --------------------------------------------------------------------
-
-    async def _handle(self, request: web.Request) -> web.Response:
-        token_match = _TOKEN_RE.fullmatch(request.match_info["token"])
-        func = self._methods.get(request.match_info["method"].lower())
-        name = func.__name__ if func else request.match_info["method"]
-        record = RequestRecord(
-            name, {}, time.monotonic(), None, request.method, request.content_type
-        )
+    async def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Call one Bot API method as Telegram would: (HTTP status, JSON body)."""
+        func = self._methods.get(method.lower())
+        name = func.__name__ if func else method
+        record = RequestRecord(name, params, time.monotonic(), None, "POST", "application/json")
         self.requests.append(record)
         try:
-            if token_match is None or func is None:
+            if func is None:
                 raise ApiError(404, "Not Found")
-            self.bot_id = int(token_match[1])
-            record.params = await read_params(request)
-            result = await self._call(name.lower(), func, record.params)
+            result = await self._call(name.lower(), func, params)
             status, body = 200, {"ok": True, "result": result}
         except ApiError as error:
             status, body = error.status, error.payload()
-        except Exception as error:  # a bug in the fake: answer 500 and keep it for the test
-            _log.exception("fake Bot API failed on %s", name)
+        except Exception as error:  # a bug in the emulator: answer 500 and keep it
+            _log.exception("emulated Bot API failed on %s", name)
             self.internal_errors.append(error)
             status, body = 500, {"ok": False, "error_code": 500, "description": repr(error)}
         delay = self.failures.delay_for(name.lower())
@@ -144,7 +93,7 @@ class FakeBotApi(FakeWorld):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), delay)
         record.status = status
-        return web.json_response(body, status=status)
+        return status, body
 
     async def _call(
         self, method: str, func: Callable[[dict], Awaitable[Any]], params: dict[str, Any]
@@ -291,29 +240,3 @@ class FakeBotApi(FakeWorld):
                 f"updates {ids} not confirmed within {timeout}s "
                 f"(confirmed offset {self.confirmed_offset})"
             ) from None
-
-
-async def _serve(host: str, port: int) -> None:
-    async with FakeBotApi(port=port, host=host) as api:
-        curl = (
-            f"curl -X POST {api.url}/_test/users/5001/command "
-            "-H 'Content-Type: application/json' -d '{\"command\": \"/start\"}'"
-        )
-        print(f"Fake Bot API on {api.url} (bot base_url {api.url}/bot); try: {curl}", flush=True)  # noqa: T201
-        stopped = asyncio.Event()
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
-        await stopped.wait()
-
-
-def main() -> None:
-    """Command-line entry point: serve until interrupted."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8081)
-    args = parser.parse_args()
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(args.host, args.port))
-
-
-if __name__ == "__main__":
-    main()

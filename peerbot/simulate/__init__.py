@@ -1,0 +1,1 @@
+"""`peerbot simulate`: try the whole program on one computer, with no Telegram account."""

@@ -1,0 +1,72 @@
+"""Run a simulation from the keyboard or from a script file, printing the transcript."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+from typing import TextIO
+
+from peerbot.simulate import demo
+from peerbot.simulate.session import Simulation, simulation_settings
+from peerbot.simulate.terminal import Screen, handle
+
+WELCOME = """\
+peerbot simulator: the real bot, an emulated Telegram, and a clock that moves when you say.
+You are {name}, a participant. Send /start to begin; /help lists the simulator's commands."""
+
+
+async def simulate(
+    *,
+    database_url: str | None,
+    with_demo: bool,
+    script: TextIO | None,
+    out: TextIO,
+    color: bool,
+) -> int:
+    """Play until /quit or the end of the script."""
+    with tempfile.TemporaryDirectory(prefix="peerbot-simulate-") as folder:
+        simulation = Simulation(simulation_settings(Path(folder), database_url))
+        screen = Screen(simulation, out=out, color=color)
+        await simulation.start()
+        try:
+            if with_demo:
+                names = await demo.seed(simulation)
+                screen.line(
+                    f"Demo supporters: {', '.join(names)} (play one with /as supporter NAME)",
+                    "dim",
+                )
+            simulation.persona("participant", "Alex")
+            screen.line(WELCOME.format(name="Alex"), "bold")
+            await _play(simulation, screen, script)
+        finally:
+            await simulation.stop()
+    return 0
+
+
+async def _play(simulation: Simulation, screen: Screen, script: TextIO | None) -> None:
+    while True:
+        if script is not None:
+            typed = script.readline()
+            if not typed:
+                return
+            if typed.strip() and not typed.lstrip().startswith("#"):
+                screen.line(f"> {typed.rstrip()}", "bold yellow")
+        else:
+            try:
+                typed = await asyncio.to_thread(input, "> ")
+            except EOFError:
+                return
+        if not await handle(simulation, screen, typed):
+            return
+
+
+def colour_wanted(out: TextIO) -> bool:
+    """Colour only on a terminal, and only if rich is installed."""
+    if not out.isatty():
+        return False
+    try:
+        import rich  # noqa: F401
+    except ImportError:
+        return False
+    return True

@@ -1,0 +1,71 @@
+"""`peerbot simulate --demo --script`: a whole journey played from a script, as staff rehearse."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).with_name("session.txt")
+
+
+def simulate(*args: str, database: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PEERBOT_")}
+    env["PEERBOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{database}"
+    return subprocess.run(
+        [sys.executable, "-m", "peerbot", "simulate", *args],
+        cwd=database.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_a_scripted_journey_from_intake_to_a_check_in_alert(tmp_path):
+    database = tmp_path / "simulation.sqlite3"
+
+    done = simulate("--demo", "--script", str(SCRIPT), database=database)
+
+    assert done.returncode == 0, done.stderr
+    transcript = done.stdout
+    assert "Proposed supporters for request R-" in transcript
+    assert "both know Grief or loss" in transcript
+    assert "Approved by Dana" in transcript
+    assert "You are now supporting Alex" in transcript
+    assert "Sam has been through something like you" in transcript
+    assert "the clock now reads" in transcript
+    alert = transcript.split("bot → Dana:", 1)[1]
+    assert alert.lstrip().startswith("⚠️ Safety flag – high")
+    assert "who5_very_low" in alert and "burnout_high" in alert
+    assert "Traceback" not in done.stderr
+    with sqlite3.connect(database) as db:
+        statuses = [row[0] for row in db.execute("select status from matches")]
+        answered = db.execute(
+            "select score, answers from checkins where status = 'answered'"
+        ).fetchall()
+        escalations = db.execute("select category, severity from escalations").fetchall()
+    assert "accepted" in statuses
+    assert [score for score, _ in answered] == [16.0]  # WHO-5 raw 4 × 4
+    assert ("burnout", "high") in escalations
+
+
+def test_a_wrong_command_is_explained_and_nothing_breaks(tmp_path):
+    script = tmp_path / "script.txt"
+    script.write_text("/as wizard Merlin\n/advance soon\n/who\n/quit\n", encoding="utf-8")
+
+    done = simulate("--script", str(script), database=tmp_path / "db.sqlite3")
+
+    assert done.returncode == 0, done.stderr
+    assert "Use /as participant NAME" in done.stdout
+    assert "Use /advance with a duration" in done.stdout
+    assert " * Alex (participant)" in done.stdout
+
+
+def test_a_missing_script_file_is_named(tmp_path):
+    done = simulate("--script", str(tmp_path / "nope.txt"), database=tmp_path / "db.sqlite3")
+    assert done.returncode == 2
+    assert "nope.txt: no such file" in done.stderr
