@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 
-from peerbot.dialogs.matching.batch import assign
 from peerbot.services import match_features, proposals
 from peerbot.services.context import ServiceContext
 
@@ -23,6 +22,8 @@ async def propose_all(ctx: ServiceContext) -> int:
         return 0
     needs = await match_features.needs_for(ctx, requests)
     pool = await match_features.candidates(ctx)
+    from peerbot.dialogs.matching.batch import assign  # numpy: loaded when first needed
+
     # CPU work (up to a few seconds for thousands): off the event loop
     chosen = await asyncio.to_thread(assign, needs, pool, ctx.program.policy.matching)
     first = {proposal.request_id: proposal for proposal in chosen}
