@@ -3,6 +3,7 @@ introductions, and the follow-up once the clock has moved on."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
@@ -16,7 +17,7 @@ def t(key: str, **values: object) -> str:
 
 
 async def invite_link(api, coordinator, group) -> str:
-    before = len(api.messages(GROUP))
+    before = max((m.message_id for m in api.messages(GROUP)), default=0)
     await coordinator.send_command("/invite", chat=group)
     posted = await api.wait_for_message(
         GROUP, predicate=lambda m: m.message_id > before and "https://t.me/" in m.text, timeout=20
@@ -24,22 +25,25 @@ async def invite_link(api, coordinator, group) -> str:
     return next(word for word in posted.text.split() if word.startswith("https://t.me/"))
 
 
-async def supporter_joins(api, coordinator, group, *, name, username=None, topics=()) -> Person:
-    link = await invite_link(api, coordinator, group)
+async def supporter_joins(api, link: str, *, name, username=None, topics=()) -> Person:
     supporter = Person(api, api.private_user(first_name=name, username=username))
     await supporter.command("/start", link.split("?start=", 1)[1])
     await supporter.fill_supporter_profile(*topics)
     await supporter.expect("supporter.joined", after=supporter.last_pressed, when="")
-    card = await api.wait_for_message(
-        GROUP,
-        predicate=lambda m: (
-            "New peer supporter" in m.text and t("card.confirm_training") in m.buttons
-        ),
-        timeout=20,
-    )
-    await coordinator.press(t("card.confirm_training"), message=card)
-    await api.wait_until(lambda: "Training confirmed" in card.text, timeout=20)
     return supporter
+
+
+async def confirm_every_training(api, coordinator, count: int) -> None:
+    for _ in range(count):
+        card = await api.wait_for_message(
+            GROUP,
+            predicate=lambda m: (
+                "New peer supporter" in m.text and t("card.confirm_training") in m.buttons
+            ),
+            timeout=20,
+        )
+        await coordinator.press(t("card.confirm_training"), message=card)
+        await api.wait_until(lambda card=card: "Training confirmed" in card.text, timeout=20)
 
 
 async def proposal_after(api, message_id: int):
@@ -54,14 +58,22 @@ async def test_request_to_introduction_with_a_decline_and_a_follow_up(api, start
     bot = start_bot(coordinator_chat_id=str(GROUP))
     coordinator = api.private_user(first_name="Dana")
     group = api.group(chat_id=GROUP, members=[coordinator])
-    robin = await supporter_joins(api, coordinator, group, name="Robin", username="robin_s")
-    sam = await supporter_joins(
-        api, coordinator, group, name="Sam", topics=("intake.topics.loneliness",)
-    )
-
+    links = [await invite_link(api, coordinator, group) for _ in range(2)]
     participant = Person(api, api.private_user(first_name="Alex"))
-    await participant.consent()
-    await participant.intake(anything_else="Since my father died I cannot sleep.")
+
+    async def participant_starts() -> None:
+        await participant.consent()
+        await participant.intake_until_safety()
+
+    # three people at once, each in their own chat (each chat is paced on its own)
+    robin, sam, _ = await asyncio.gather(
+        supporter_joins(api, links[0], name="Robin", username="robin_s"),
+        supporter_joins(api, links[1], name="Sam", topics=("intake.topics.loneliness",)),
+        participant_starts(),
+    )
+    await confirm_every_training(api, coordinator, 2)
+    await participant.press("intake.safety.no")
+    await participant.finish_intake(anything_else="Since my father died I cannot sleep.")
 
     card = await proposal_after(api, 0)
     assert "both know Grief or loss" in card.text and "both speak English" in card.text
