@@ -13,7 +13,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import asyncpg
 import pytest
@@ -98,6 +98,20 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """The application's session factory on the migrated test database."""
     return make_session_factory(engine)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under pytest-xdist a worker hands its figures to the controller, which prints them."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["figures"] = session.config.stash.get(FIGURES, [])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """The controller's side of the above (a pytest-xdist hook; unused without it)."""
+    figures = getattr(node, "workeroutput", {}).get("figures", [])
+    node.config.stash.setdefault(FIGURES, []).extend(figures)
 
 
 def pytest_terminal_summary(

@@ -14,14 +14,17 @@ from tests.support.updates import message_update
 
 
 class Recorder:
-    """Handler stand-in: records when each update starts and ends, and writes an outbox row."""
+    """Handler stand-in: records when each update starts and ends, and writes an outbox row.
+
+    The pause is long enough for another chat to start meanwhile on a busy machine.
+    """
 
     def __init__(self) -> None:
         self.events: list[tuple[str, int, int]] = []
         self.commits = 0
         self.apologies: list[int | None] = []
 
-    async def handle(self, update, *, fail: bool = False, pause: float = 0.05) -> None:
+    async def handle(self, update, *, fail: bool = False, pause: float = 0.3) -> None:
         chat_id = update.effective_chat.id
         self.events.append(("start", chat_id, update.update_id))
         await outbox.enqueue(
