@@ -9,9 +9,12 @@ finds the row taken.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.bot.deps import Deps
@@ -19,6 +22,9 @@ from peerbot.bot.replies import queue_outgoing
 from peerbot.services import checkins, offer_answers, supporters
 from peerbot.services.checkins import BATCH_SIZE, PassReport
 from peerbot.services.context import ServiceContext
+
+LOCKED_RETRIES = 5  # SQLite's own wait (busy_timeout, 5 s) each time
+log = logging.getLogger(__name__)
 
 Find = Callable[[ServiceContext, int], Awaitable[Sequence[int]]]
 Act = Callable[[ServiceContext, int, PassReport], Awaitable[None]]
@@ -50,12 +56,7 @@ async def _each(deps: Deps, now: datetime, total: PassReport, find: Find, act: A
             found = await find(_context(deps, session, now), BATCH_SIZE)
         fresh = [row_id for row_id in found if row_id not in seen]
         for row_id in fresh:
-            report = PassReport()
-            async with deps.sessions() as session, session.begin():
-                await act(_context(deps, session, now), row_id, report)
-                for outgoing in report.outgoing:
-                    await queue_outgoing(session, deps.program.texts, outgoing, now=now)
-            total.add(report)
+            total.add(await _one_row(deps, now, row_id, act))
         seen.update(fresh)
         if not fresh or len(found) < BATCH_SIZE:
             return
@@ -63,3 +64,21 @@ async def _each(deps: Deps, now: datetime, total: PassReport, find: Find, act: A
 
 def _context(deps: Deps, session: AsyncSession, now: datetime) -> ServiceContext:
     return ServiceContext(session, deps.program, deps.cipher, deps.settings, now)
+
+
+async def _one_row(deps: Deps, now: datetime, row_id: int, act: Act) -> PassReport:
+    """One row's transaction; on SQLite, tried again while another process holds the file."""
+    for attempt in range(1, LOCKED_RETRIES + 1):
+        report = PassReport()
+        try:
+            async with deps.sessions() as session, session.begin():
+                await act(_context(deps, session, now), row_id, report)
+                for outgoing in report.outgoing:
+                    await queue_outgoing(session, deps.program.texts, outgoing, now=now)
+            return report
+        except OperationalError as error:
+            if "database is locked" not in str(error) or attempt == LOCKED_RETRIES:
+                raise
+            log.info("row %s: database busy, trying again (%d)", row_id, attempt)
+            await asyncio.sleep(0.2 * attempt)
+    return PassReport()

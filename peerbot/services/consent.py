@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -10,6 +11,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peerbot.dialogs.texts import TextCatalog
 from peerbot.storage.enums import ConsentDecision, ConsentKind
 from peerbot.storage.models import Consent
 
@@ -105,3 +107,25 @@ async def withdraw(
     current.withdrawn_at = now
     await session.flush()
     return True
+
+
+async def record_decisions(
+    session: AsyncSession,
+    texts: TextCatalog,
+    *,
+    person_id: int,
+    decisions: Mapping[str, Sequence[str]],
+    locale: str,
+    now: datetime,
+) -> None:
+    """Record the decisions a flow collected ({kind: [decision, prompt key]}) with the
+    text the person saw for each."""
+    for kind, (decision, prompt_key) in decisions.items():
+        await record(
+            session,
+            person_id=person_id,
+            kind=ConsentKind(kind),
+            granted=decision == "granted",
+            text_shown=texts.get(prompt_key, locale),
+            now=now,
+        )

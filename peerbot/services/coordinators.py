@@ -13,7 +13,7 @@ from peerbot.services.context import ServiceContext
 from peerbot.storage import outbox
 from peerbot.storage.codes import new_pseudonym
 from peerbot.storage.enums import PersonStatus, Role
-from peerbot.storage.models import Person, RoleAssignment
+from peerbot.storage.models import Match, Person, RoleAssignment, SupportRequest
 from peerbot.storage.outbox import Priority
 
 
@@ -88,6 +88,22 @@ async def post_card(
     """Queue a plain text card for the coordinators' group."""
     return await post(
         ctx, {"text": text(ctx, key, **values)}, priority=priority, dedupe_key=dedupe_key
+    )
+
+
+async def post_match_card(
+    ctx: ServiceContext, key: str, match: Match, request: SupportRequest, **values: object
+) -> bool:
+    """A card about a match: the request's code and the supporter's pseudonym, once per key."""
+    supporter = await ctx.session.get(Person, match.supporter_id) if match.supporter_id else None
+    return await post_card(
+        ctx,
+        key,
+        priority=Priority.COORDINATION,
+        dedupe_key=f"match:{match.id}:{key}",
+        case=supporter.pseudonym if supporter else "—",
+        code=request.code,
+        **values,
     )
 
 

@@ -123,15 +123,7 @@ async def _how_to_reach_participant(
 async def _ask_coordinators_to_connect(
     ctx: ServiceContext, match: Match, request: SupportRequest
 ) -> None:
-    supporter = await ctx.session.get(Person, match.supporter_id)
-    await coordinators.post_card(
-        ctx,
-        "card.contact_by_coordinators",
-        priority=Priority.COORDINATION,
-        dedupe_key=f"match:{match.id}:contact_by_coordinators",
-        code=request.code,
-        case=supporter.pseudonym if supporter else "—",
-    )
+    await coordinators.post_match_card(ctx, "card.contact_by_coordinators", match, request)
 
 
 def _ask_later_if_connected(

@@ -221,15 +221,14 @@ async def _consented(ctx: ServiceContext, who: Who, turn: FlowTurn) -> Reply:
     person = who.person or await people.enroll_participant(
         ctx, who, referral_source=turn.meta.get("referral")
     )
-    for kind, (decision, prompt_key) in turn.meta.get("consents", {}).items():
-        await consent.record(
-            ctx.session,
-            person_id=person.id,
-            kind=ConsentKind(kind),
-            granted=decision == "granted",
-            text_shown=ctx.program.texts.get(prompt_key, who.locale),
-            now=ctx.now,
-        )
+    await consent.record_decisions(
+        ctx.session,
+        ctx.program.texts,
+        person_id=person.id,
+        decisions=turn.meta.get("consents", {}),
+        locale=who.locale,
+        now=ctx.now,
+    )
     await conversations.forget_chat(ctx.session, who.chat_id)
     return await _begin_intake(ctx, who, Reply(who.locale))
 

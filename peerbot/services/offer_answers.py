@@ -36,7 +36,7 @@ async def answer(ctx: ServiceContext, who: Who, action: OfferAnswer) -> Reply:
             )
         request.status = SupportRequestStatus.MATCHED
         request.updated_at = ctx.now
-        await offers.tell_coordinators(ctx, "card.match_accepted", match, request, who.person)
+        await coordinators.post_match_card(ctx, "card.match_accepted", match, request)
         reply.add(EditPressed({"text": ctx.program.texts.get("offer.accepted", who.locale)}))
         await introductions.introduce(ctx, match, request, reply)
         return reply
@@ -45,12 +45,11 @@ async def answer(ctx: ServiceContext, who: Who, action: OfferAnswer) -> Reply:
         return reply.add(offers.why_decline(ctx, who.locale, match))
     if not await offers.settle(ctx, match, MatchStatus.DECLINED, decline_reason=reason):
         return reply.add(EditPressed({"text": ctx.program.texts.get("offer.gone", who.locale)}))
-    await offers.tell_coordinators(
+    await coordinators.post_match_card(
         ctx,
         "card.offer_declined",
         match,
         request,
-        who.person,
         reason=coordinators.text(ctx, f"offer.reason.{reason}"),
     )
     await proposals.propose(ctx, request)
@@ -77,7 +76,7 @@ async def close_expired(ctx: ServiceContext, match_id: int, outgoing: list[Outgo
     request = await ctx.session.get(SupportRequest, match.support_request_id)
     supporter = await ctx.session.get(Person, match.supporter_id)
     assert request is not None
-    await offers.tell_coordinators(ctx, "card.offer_expired", match, request, supporter)
+    await coordinators.post_match_card(ctx, "card.offer_expired", match, request)
     if supporter is not None and supporter.telegram_user_id is not None:
         note = Reply(supporter.language).add(Notice("offer.expired"))
         outgoing.append(Outgoing(supporter.telegram_user_id, note, f"match:{match.id}:expired"))

@@ -12,7 +12,7 @@ from typing import Any, cast
 from sqlalchemy import update
 from sqlalchemy.engine import CursorResult
 
-from peerbot.services import consent, coordinators, match_features, match_words
+from peerbot.services import consent, match_features, match_words
 from peerbot.services.actions import OfferAnswer
 from peerbot.services.callback_data import encode
 from peerbot.services.context import ServiceContext
@@ -120,22 +120,3 @@ def why_decline(ctx: ServiceContext, locale: str, match: Match) -> EditPressed:
 
 def _button(ctx: ServiceContext, locale: str, key: str, action: object) -> dict[str, str]:
     return {"text": ctx.program.texts.get(key, locale), "callback_data": encode(action)}
-
-
-async def tell_coordinators(
-    ctx: ServiceContext,
-    key: str,
-    match: Match,
-    request: SupportRequest,
-    supporter: Person | None,
-    **values: object,
-) -> None:
-    await coordinators.post_card(
-        ctx,
-        key,
-        priority=Priority.COORDINATION,
-        dedupe_key=f"match:{match.id}:{key}",
-        case=supporter.pseudonym if supporter else "—",
-        code=request.code,
-        **values,
-    )

@@ -210,14 +210,11 @@ async def _close(
         .values(status=CheckinStatus.CANCELLED)
         .execution_options(synchronize_session=False)
     )
-    supporter = await ctx.session.get(Person, match.supporter_id)
-    await coordinators.post_card(
+    await coordinators.post_match_card(
         ctx,
         "card.match_ended",
-        priority=Priority.COORDINATION,
-        dedupe_key=f"match:{match.id}:ended",
-        code=request.code,
-        case=supporter.pseudonym if supporter else "—",
+        match,
+        request,
         reason=coordinators.text(ctx, f"end_reason.{reason}"),
     )
 

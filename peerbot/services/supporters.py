@@ -21,7 +21,7 @@ from peerbot.services.context import ServiceContext, Who
 from peerbot.services.flows import FlowTurn
 from peerbot.services.replies import EditPressed, Notice, Outgoing, Reply
 from peerbot.storage import conversations
-from peerbot.storage.enums import ConsentKind, PersonStatus, Role, SupporterStatus
+from peerbot.storage.enums import PersonStatus, Role, SupporterStatus
 from peerbot.storage.models import Person, SupporterProfile
 from peerbot.storage.outbox import Priority
 
@@ -79,15 +79,14 @@ async def profile_confirmed(
         ctx.session.add(profile)
     timing = _timing(person, profile)
     _apply(ctx, person, profile, answers)
-    for kind, (decision, prompt_key) in turn.meta.get("consents", {}).items():
-        await consent.record(
-            ctx.session,
-            person_id=person.id,
-            kind=ConsentKind(kind),
-            granted=decision == "granted",
-            text_shown=ctx.program.texts.get(prompt_key, who.locale),
-            now=ctx.now,
-        )
+    await consent.record_decisions(
+        ctx.session,
+        ctx.program.texts,
+        person_id=person.id,
+        decisions=turn.meta.get("consents", {}),
+        locale=who.locale,
+        now=ctx.now,
+    )
     await ctx.session.flush()
     due = profile.next_checkin_at
     if invite_id is not None or _timing(person, profile) != timing:
