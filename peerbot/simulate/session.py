@@ -21,7 +21,7 @@ from peerbot.emulator.fake_models import FakeGroup, FakeMessage
 from peerbot.emulator.fake_users import FakeUser
 from peerbot.emulator.request import EmulatorRequest
 from peerbot.scheduler.checkin_pass import run_pass
-from peerbot.services import batch_proposals, escalation_timers, reminders
+from peerbot.services import batch_proposals, escalation_timers, invites, reminders
 from peerbot.services.context import ServiceContext
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import OutboxStatus
@@ -73,6 +73,7 @@ class Simulation:
     current: Persona | None = None
     deps: Deps | None = None
     group: FakeGroup | None = None
+    created: bool = False  # the last persona() call made someone new
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
 
@@ -100,6 +101,7 @@ class Simulation:
         """Switch to (or create) a persona; a new coordinator joins the group."""
         key = name.casefold()
         found = self.personas.get(key)
+        self.created = found is None
         if found is None:
             user = self.api.private_user(first_name=name)
             found = Persona(name, role, user)
@@ -125,6 +127,13 @@ class Simulation:
         else:
             await persona.user.send_text(text, chat=chat)
         await self.settle()
+
+    async def open_invite(self) -> None:
+        """A new supporter persona opens a fresh invite, as if a coordinator had sent one."""
+        assert self.deps is not None
+        async with self.deps.sessions() as session, session.begin():
+            created = await invites.create(session, self.deps.cipher, now=self.clock())
+        await self.say(f"/start {invites.START_PREFIX}{created.code}")
 
     async def press(self, message: FakeMessage, label: str) -> None:
         persona = self._require_persona()

@@ -143,7 +143,7 @@ async def handle(simulation: Simulation, screen: Screen, typed: str) -> bool:
             screen.line(f" {marker} {persona.label}")
         return True
     if word == "/as":
-        return _switch(simulation, screen, rest)
+        return await _switch(simulation, screen, rest)
     if word == "/advance":
         return await _advance(simulation, screen, rest)
     if simulation.current is None:
@@ -158,13 +158,16 @@ async def handle(simulation: Simulation, screen: Screen, typed: str) -> bool:
     return True
 
 
-def _switch(simulation: Simulation, screen: Screen, rest: str) -> bool:
+async def _switch(simulation: Simulation, screen: Screen, rest: str) -> bool:
     role, _, name = rest.strip().partition(" ")
     if role not in ROLES or not name.strip():
         screen.line("Use /as participant NAME, /as supporter NAME or /as coordinator NAME", "red")
         return True
     persona: Persona = simulation.persona(role, name.strip())
     screen.line(f"── you are {persona.label} ──", "bold magenta")
+    if role == "supporter" and simulation.created:  # a new volunteer starts from an invite
+        screen.line("(opening a one-time invitation a coordinator made for you)", "dim")
+        await simulation.open_invite()
     screen.show_news()
     return True
 

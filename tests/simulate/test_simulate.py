@@ -53,9 +53,13 @@ def test_a_scripted_journey_from_intake_to_a_check_in_alert(tmp_path):
     assert ("burnout", "high") in escalations
 
 
-def test_a_wrong_command_is_explained_and_nothing_breaks(tmp_path):
+def test_wrong_commands_are_explained_and_a_new_supporter_starts_from_an_invite(tmp_path):
     script = tmp_path / "script.txt"
-    script.write_text("/as wizard Merlin\n/advance soon\n/who\n/quit\n", encoding="utf-8")
+    script.write_text(
+        "/as wizard Merlin\n/advance soon\n/as supporter Pat\n[Yes, I agree]\n"
+        "/as participant Alex\n/who\n/quit\n",
+        encoding="utf-8",
+    )
 
     done = simulate("--script", str(script), database=tmp_path / "db.sqlite3")
 
@@ -63,6 +67,8 @@ def test_a_wrong_command_is_explained_and_nothing_breaks(tmp_path):
     assert "Use /as participant NAME" in done.stdout
     assert "Use /advance with a duration" in done.stdout
     assert " * Alex (participant)" in done.stdout
+    assert "Welcome, and thank you for offering your time" in done.stdout
+    assert "Which of these have you lived through yourself" in done.stdout
 
 
 def test_a_missing_script_file_is_named(tmp_path):
