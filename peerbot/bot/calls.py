@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 from telegram import (
     Bot,
+    BotCommand,
+    BotCommandScopeChat,
     ForceReply,
     InlineKeyboardMarkup,
     InputFile,
@@ -63,6 +66,17 @@ def _prepare(bot: Bot, payload: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
+async def _set_chat_commands(
+    bot: Bot, *, chat_id: int, commands: list[dict[str, str]], language_code: str | None = None
+) -> bool:
+    """One chat's own command menu (e.g. a supporter's), over the default menu."""
+    return await bot.set_my_commands(
+        [BotCommand(c["command"], c["description"]) for c in commands],
+        scope=BotCommandScopeChat(chat_id),
+        language_code=language_code,
+    )
+
+
 _METHODS: dict[str, Callable[[Bot], Callable[..., Awaitable[Any]]]] = {
     "sendMessage": lambda bot: bot.send_message,
     "editMessageText": lambda bot: bot.edit_message_text,
@@ -70,6 +84,7 @@ _METHODS: dict[str, Callable[[Bot], Callable[..., Awaitable[Any]]]] = {
     "deleteMessage": lambda bot: bot.delete_message,
     "sendDocument": lambda bot: bot.send_document,
     "sendPhoto": lambda bot: bot.send_photo,
+    "setMyCommands": lambda bot: functools.partial(_set_chat_commands, bot),
 }
 
 

@@ -20,12 +20,15 @@ from peerbot.services.actions import TrainingConfirm
 from peerbot.services.context import ServiceContext, Who
 from peerbot.services.flows import FlowTurn
 from peerbot.services.replies import EditPressed, Notice, Outgoing, Reply
-from peerbot.storage import conversations
+from peerbot.storage import conversations, outbox
 from peerbot.storage.enums import PersonStatus, Role, SupporterStatus
 from peerbot.storage.models import Person, SupporterProfile
 from peerbot.storage.outbox import Priority
 
 SUPPORTER_FLOW = "supporter"
+SUPPORTER_MENU = (
+    "profile", "note", "pause", "resume", "end", "change", "help", "language", "mydata", "forget",
+)  # fmt: skip
 PROFILE_SUMMARY = "summary"
 OTHER_TIME_ZONE = "other"
 
@@ -96,6 +99,7 @@ async def profile_confirmed(
         return [Notice("supporter.profile_saved", {"when": when})]
     await invites.mark_joined(ctx.session, int(invite_id), person.id)
     await _announce(ctx, person, profile)
+    await _supporter_menu(ctx, person)
     return [Notice("supporter.joined", {"when": when})]
 
 
@@ -251,6 +255,26 @@ async def _announce(ctx: ServiceContext, person: Person, profile: SupporterProfi
         )
     await coordinators.post(
         ctx, payload, priority=Priority.COORDINATION, dedupe_key=f"supporter:{person.id}:joined"
+    )
+
+
+async def _supporter_menu(ctx: ServiceContext, person: Person) -> None:
+    """The supporter's own command menu in their chat (the default one is a participant's)."""
+    if person.telegram_user_id is None:
+        return
+    texts = ctx.program.texts
+    commands = [
+        {"command": name, "description": texts.get(f"command_{name}", person.language)}
+        for name in SUPPORTER_MENU
+    ]
+    await outbox.enqueue(
+        ctx.session,
+        chat_id=person.telegram_user_id,
+        method="setMyCommands",
+        payload={"commands": commands},
+        now=ctx.now,
+        priority=Priority.REPLY,
+        dedupe_key=f"supporter:{person.id}:menu",
     )
 
 

@@ -77,3 +77,13 @@ async def test_a_stored_document_arrives_with_its_bytes_and_can_be_sent_again_by
     assert sent.caption == "Your check-ins"
     again = api.messages(person)[1]
     assert (again.message_id, again.document) == (second_id, sent.document)
+
+
+async def test_a_chat_gets_its_own_command_menu(api, bot):
+    person = api.private_user()
+    commands = [{"command": "profile", "description": "See or change your profile"}]
+
+    await call_bot_api(bot, "setMyCommands", person.chat_id, {"commands": commands})
+
+    assert api.commands[(f"chat:{person.chat_id}", "")] == commands
+    assert ("default", "") not in api.commands

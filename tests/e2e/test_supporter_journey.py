@@ -54,6 +54,9 @@ async def test_invite_profile_check_in_alert_and_a_break(api, start_bot, bot_wor
     first_due = next_monday_six_pm_new_york(datetime.now(UTC))
     await supporter.expect("supporter.joined", after=supporter.last_pressed, when=_when(first_due))
     joined = await api.wait_for_message(GROUP, contains="New peer supporter", timeout=20)
+    own_menu = (f"chat:{supporter.chat_id}", "")
+    await api.wait_until(lambda: own_menu in api.commands, timeout=20)
+    assert [c["command"] for c in api.commands[own_menu]][:3] == ["profile", "note", "pause"]
     assert t("card.confirm_training") in joined.buttons
 
     # the same link again, from someone else

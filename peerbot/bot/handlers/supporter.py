@@ -41,6 +41,3 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     commands = (("profile", profile), ("pause", pause), ("resume", resume), ("note", note))
     for name, callback in commands:
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))  # type: ignore[arg-type]
-
-
-COMMAND_MENU = ("profile", "note", "pause", "resume")
