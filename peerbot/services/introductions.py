@@ -15,7 +15,7 @@ from typing import Any
 from peerbot.services import consent, coordinators, flows, match_features, match_words
 from peerbot.services.context import ServiceContext, Who
 from peerbot.services.replies import Notice, Outgoing, Reply
-from peerbot.storage import conversations
+from peerbot.storage import conversations, outbox
 from peerbot.storage.enums import CheckinKind, CheckinStatus, ConsentKind
 from peerbot.storage.models import Checkin, Match, Person, SupporterProfile, SupportRequest
 from peerbot.storage.outbox import Priority
@@ -143,8 +143,6 @@ def _ask_later_if_connected(
 
 
 async def _send_now(ctx: ServiceContext, person: Person, note: Notice, key: str) -> None:
-    from peerbot.storage import outbox
-
     assert person.telegram_user_id is not None
     text = ctx.program.texts.get(note.key, person.language, **note.values)
     await outbox.enqueue(

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
-from peerbot.services import coordinators, proposals
+from peerbot.services import coordinators, flows, proposals
 from peerbot.services.actions import RequestAction
 from peerbot.services.context import ServiceContext, Who
 from peerbot.services.replies import EditPressed, Notice, Outgoing, Reply
@@ -220,8 +220,6 @@ async def _close(
 
 
 async def _survey_now(ctx: ServiceContext, who: Who, match: Match) -> list[Any]:
-    from peerbot.services import flows
-
     turn = await flows.begin(ctx, who, FEEDBACK_FLOW, {"match": match.id})
     return list(turn.transition.outputs)
 
