@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -201,6 +200,3 @@ def simulation_settings(folder: Path, environ_url: str | None) -> Settings:
         encryption_key=FieldCipher.generate_key(),
         telegram_api_url="http://emulated.invalid",
     )
-
-
-Clock = Callable[[], datetime]

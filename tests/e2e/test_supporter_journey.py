@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -88,7 +87,6 @@ async def test_invite_profile_check_in_alert_and_a_break(api, start_bot, bot_wor
     assert "check-ins sent 1" in await run_due(bot, first_due + timedelta(minutes=1))
     await supporter.expect("checkin.intro", after=resumed.message_id)
 
-    await asyncio.sleep(0)  # the database, as the program's evaluation would read it
     with sqlite3.connect(bot_workdir / "peerbot.sqlite3") as db:
         statuses = [row[0] for row in db.execute("select status from checkins order by id")]
         band = db.execute("select score from checkins where status = 'answered'").fetchone()

@@ -20,20 +20,6 @@ REQUIRED_SIMILAR_AGE = "required_similar_age"
 REQUIRED_EXPERIENCE = "required_experience"
 REQUIRED_FORMAT = "required_format"
 
-# Reason codes, most important first: the order reasons() gives them in.
-REASON_ORDER = (
-    "shared_experience",
-    "shared_language",
-    "gender_as_asked",
-    "similar_age",
-    "same_time_zone",
-    "hours_apart",
-    "shared_format",
-    "group_format",
-    "shared_availability",
-    "load",
-)
-
 
 def bands_apart(need: Need, candidate: Candidate) -> int | None:
     """How many age bands apart they are; None when either age is unknown."""
