@@ -7,17 +7,24 @@ therefore paced here with sliding windows.
 
 Telegram counts a message when it arrives, not when we start sending it, and a busy machine can
 hold one call back long after the next began. So a send keeps its place in the overall window
-until its answer is back, and the window runs from then.
+until its answer is back, and the window runs from then (an answer comes after the arrival, so
+a one-second window from the answer is never shorter than Telegram's).
+
+When everything is due at once (a check-in round to every supporter), calls queue for the
+overall window, and the queue is ordered by urgency: a reply or an escalation waits for the next
+free place, not behind the whole round.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-OVERALL_WINDOW_SECONDS = 1.1  # Telegram's one second, plus slack for network jitter
+OVERALL_WINDOW_SECONDS = 1.02  # Telegram's one second, counted from each answer, plus slack
 GROUP_WINDOW_SECONDS = 61.0  # Telegram's minute, plus slack
 
 
@@ -68,6 +75,47 @@ class _Bucket:
     updated: float
 
 
+@dataclass(order=True)
+class _Waiter:
+    priority: int
+    order: int
+    turn: asyncio.Future[Slot] = field(compare=False)
+
+
+class OverallQueue:
+    """Calls waiting for a place in the overall window, most urgent (lowest number) first."""
+
+    def __init__(self, window: SlidingWindow, pacer: ChatPacer) -> None:
+        self._window = window
+        self._pacer = pacer
+        self._waiting: list[_Waiter] = []
+        self._order = itertools.count()
+        self._timer: asyncio.TimerHandle | None = None
+
+    async def place(self, priority: int) -> Slot:
+        """Wait for a place in the window, behind every more urgent call."""
+        turn: asyncio.Future[Slot] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, _Waiter(priority, next(self._order), turn))
+        self.dispatch()
+        return await turn
+
+    def dispatch(self) -> None:
+        """Hand out the places the window has now; look again when the next one frees."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        while self._waiting:
+            if self._waiting[0].turn.done():  # its sender gave up (cancelled)
+                heapq.heappop(self._waiting)
+                continue
+            now = self._pacer.clock()
+            wait = max(self._pacer.paused_for(), self._window.delay(now))
+            if wait > 0:
+                self._timer = asyncio.get_running_loop().call_later(wait, self.dispatch)
+                return
+            heapq.heappop(self._waiting).turn.set_result(self._window.record(now, in_flight=True))
+
+
 @dataclass
 class ChatPacer:
     """Token buckets per private chat, an overall sliding window, and a global pause after
@@ -82,9 +130,11 @@ class ChatPacer:
     _overall: SlidingWindow | None = None
     _groups: dict[int, SlidingWindow] = field(default_factory=dict)
     _paused_until: float = 0.0
+    _queue: OverallQueue = field(init=False)
 
     def __post_init__(self) -> None:
         self._overall = SlidingWindow(self.overall_per_second, OVERALL_WINDOW_SECONDS)
+        self._queue = OverallQueue(self._overall, self)
 
     def delay_for(self, chat_id: int, *, new_message: bool = True) -> float:
         """Seconds to wait before a call for chat_id; takes the slot (ended at once) on 0."""
@@ -118,6 +168,33 @@ class ChatPacer:
         if reservation.slot is not None:
             reservation.slot.time = self.clock()
             reservation.slot.in_flight = False
+            self._queue.dispatch()
+
+    def chat_delay(self, chat_id: int, *, new_message: bool = True) -> float:
+        """Seconds until the chat's own limit (and any pause Telegram asked for) allows a call;
+        nothing is taken."""
+        now = self.clock()
+        pause = self._paused_until - now
+        if not new_message:
+            return max(pause, 0.0)
+        if chat_id > 0:
+            own = max(0.0, (1.0 - self._tokens(chat_id, now)) / self.rate_per_second)
+        else:
+            group = self._groups.get(chat_id)
+            own = group.delay(now) if group is not None else 0.0
+        return max(pause, own, 0.0)
+
+    async def turn(
+        self, chat_id: int, *, new_message: bool = True, priority: int = 0
+    ) -> Reservation:
+        """Wait until chat_id may receive a call, then for a place in the overall window, in
+        order of priority; call finished() with the result once Telegram has answered."""
+        # a computed delay, no event to await
+        while (wait := self.chat_delay(chat_id, new_message=new_message)) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(wait)
+        if new_message:
+            self._take_chat_slot(chat_id, self.clock())
+        return Reservation(0.0, await self._queue.place(priority))
 
     def _take_chat_slot(self, chat_id: int, now: float) -> float:
         """A group's minute window or a private chat's bucket; 0 when the slot is taken."""
@@ -131,26 +208,22 @@ class ChatPacer:
             group.record(now)
         return wait
 
-    def _take_private_token(self, chat_id: int, now: float) -> float:
+    def _tokens(self, chat_id: int, now: float) -> float:
+        """The chat's bucket as of now: full for a chat not written to lately."""
         bucket = self._buckets.get(chat_id)
         if bucket is None:
-            bucket = self._buckets[chat_id] = _Bucket(tokens=float(self.burst), updated=now)
-        bucket.tokens = min(
-            self.burst, bucket.tokens + (now - bucket.updated) * self.rate_per_second
-        )
+            return float(self.burst)
+        return min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate_per_second)
+
+    def _take_private_token(self, chat_id: int, now: float) -> float:
+        bucket = self._buckets.setdefault(chat_id, _Bucket(tokens=float(self.burst), updated=now))
+        bucket.tokens = self._tokens(chat_id, now)
         bucket.updated = now
         if bucket.tokens >= 1.0:
             bucket.tokens -= 1.0
             self._forget_full_buckets(now)
             return 0.0
         return (1.0 - bucket.tokens) / self.rate_per_second
-
-    async def wait_turn(self, chat_id: int, *, new_message: bool = True) -> Reservation:
-        """Sleep until chat_id may receive a message, then take the slot."""
-        # a computed delay, no event to await
-        while (reservation := self.reserve(chat_id, new_message=new_message)).slot is None:  # noqa: ASYNC110
-            await asyncio.sleep(reservation.delay)
-        return reservation
 
     def paused_for(self) -> float:
         """Seconds left of a pause Telegram asked for (0 when none)."""

@@ -153,20 +153,19 @@ class OutboxSender:
 
     async def _deliver(self, row: OutboxMessage) -> None:
         new_message = row.method not in EDITS
-        turn = self._pacer.reserve(row.chat_id, new_message=new_message)
-        if turn.delay > POSTPONE_AFTER_SECONDS:  # e.g. a busy group: give the lease back meanwhile
+        delay = self._pacer.chat_delay(row.chat_id, new_message=new_message)
+        if delay > POSTPONE_AFTER_SECONDS:  # e.g. a busy group: give the lease back meanwhile
             async with self._sessions() as session, session.begin():
                 await outbox.postpone(
-                    session, row.id, until=self._clock() + timedelta(seconds=turn.delay)
+                    session, row.id, until=self._clock() + timedelta(seconds=delay)
                 )
             return
-        async with self._slots:
-            if turn.slot is None:
-                turn = await self._pacer.wait_turn(row.chat_id, new_message=new_message)
-            try:
+        turn = await self._pacer.turn(row.chat_id, new_message=new_message, priority=row.priority)
+        try:
+            async with self._slots:
                 outcome = await self._attempt(row)
-            finally:
-                self._pacer.finished(turn)
+        finally:
+            self._pacer.finished(turn)
         await self._record(row, outcome)
         if not outcome.sent and not outcome.failed:
             self._wake.set()  # the chat's next row may be due at its new time

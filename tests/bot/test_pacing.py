@@ -1,5 +1,7 @@
 """Private-chat pacing: a short burst, then about one message a second; 429 pauses all."""
 
+import asyncio
+
 from peerbot.bot.pacing import ChatPacer
 
 
@@ -82,3 +84,36 @@ def test_a_send_still_in_flight_holds_its_place_in_the_overall_second():
     assert pacer.reserve(4).slot is None, "and counts for a second after its answer"
     clock.now += 1.0
     assert pacer.reserve(4).slot is not None
+
+
+async def test_when_the_overall_second_is_full_the_most_urgent_call_goes_next():
+    pacer = ChatPacer(burst=1, overall_per_second=2)
+    round_started = [await pacer.turn(chat, priority=50) for chat in (1, 2)]
+    sent: list[int] = []
+
+    async def send(chat_id: int, priority: int) -> None:
+        turn = await pacer.turn(chat_id, priority=priority)
+        sent.append(chat_id)
+        pacer.finished(turn)
+
+    queued = [asyncio.create_task(send(chat, 50)) for chat in (3, 4)]
+    await asyncio.sleep(0.01)
+    reply = asyncio.create_task(send(99, 10))
+    await asyncio.sleep(0.01)
+    for turn in round_started:
+        pacer.finished(turn)
+    await asyncio.gather(*queued, reply)
+
+    assert sent == [99, 3, 4], "the reply waited for one free place, not behind the round"
+
+
+async def test_a_chat_that_just_got_a_message_waits_its_turn_without_holding_others():
+    pacer = ChatPacer(rate_per_second=4.0, burst=1)
+    first = await pacer.turn(7)
+    pacer.finished(first)
+    assert pacer.chat_delay(7) > 0
+    assert pacer.chat_delay(8) == 0.0
+    other = await asyncio.wait_for(pacer.turn(8), timeout=0.1)
+    pacer.finished(other)
+    again = await asyncio.wait_for(pacer.turn(7), timeout=1.0)
+    assert again.slot is not None
