@@ -19,14 +19,31 @@ _SQLITE_PRAGMAS = (
     "PRAGMA synchronous=NORMAL",
 )
 
+# Enough connections for the updates and sends in flight at once, so under load none is
+# opened and closed again per transaction; the overflow covers a rare burst beyond that.
+POSTGRES_POOL_SIZE = 16
+POSTGRES_POOL_OVERFLOW = 16
+
 
 def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     """Create the async engine, with per-connection SQLite settings or PostgreSQL pre-ping."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
-        return _create_async_engine(url, echo=echo, pool_pre_ping=True)
-    engine = _create_async_engine(url, echo=echo)
+        return _create_async_engine(
+            url,
+            echo=echo,
+            pool_pre_ping=True,
+            pool_size=POSTGRES_POOL_SIZE,
+            max_overflow=POSTGRES_POOL_OVERFLOW,
+        )
     in_memory = url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+    if in_memory:
+        engine = _create_async_engine(url, echo=echo)
+    else:
+        # SQLite lets one writer in at a time and makes the others sleep and retry (up to
+        # busy_timeout), which under load means long stalls and "database is locked". One
+        # connection per process turns that into a queue: first come, first served.
+        engine = _create_async_engine(url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=60)
     pragmas = _SQLITE_PRAGMAS if in_memory else ("PRAGMA journal_mode=WAL", *_SQLITE_PRAGMAS)
 
     @event.listens_for(engine.sync_engine, "connect")

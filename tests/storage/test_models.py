@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from peerbot.storage.db import create_engine, make_session_factory
 from peerbot.storage.models import (
     Answer,
     AuditEvent,
@@ -362,17 +363,23 @@ async def test_erased_people_may_share_a_null_telegram_id(session_factory: Facto
     )
 
 
-async def test_concurrent_conversation_update_raises_stale_data(session_factory: Factory) -> None:
+async def test_concurrent_conversation_update_raises_stale_data(
+    database_url: str, session_factory: Factory
+) -> None:
     await add_all(session_factory, Conversation(chat_id=5, flow="intake", step="start"))
-    async with session_factory() as first, session_factory() as second:
-        mine = (await first.scalars(select(Conversation))).one()
-        theirs = (await second.scalars(select(Conversation))).one()
-        mine.step = "topics"
-        await first.commit()
-        assert mine.version == 2
-        theirs.step = "consent"
-        with pytest.raises(StaleDataError):
-            await second.commit()
+    other_process = create_engine(database_url)  # one SQLite connection per process
+    try:
+        async with session_factory() as first, make_session_factory(other_process)() as second:
+            mine = (await first.scalars(select(Conversation))).one()
+            theirs = (await second.scalars(select(Conversation))).one()
+            mine.step = "topics"
+            await first.commit()
+            assert mine.version == 2
+            theirs.step = "consent"
+            with pytest.raises(StaleDataError):
+                await second.commit()
+    finally:
+        await other_process.dispose()
     async with session_factory() as session:
         assert (await session.scalars(select(Conversation.step))).one() == "topics"
 
