@@ -56,7 +56,10 @@ async def _each(deps: Deps, now: datetime, total: PassReport, find: Find, act: A
             found = await find(_context(deps, session, now), BATCH_SIZE)
         fresh = [row_id for row_id in found if row_id not in seen]
         for row_id in fresh:
-            total.add(await _one_row(deps, now, row_id, act))
+            report = await _one_row(deps, now, row_id, act)
+            if report.outgoing:
+                deps.wake_sender()  # the first prompts go out while the rest are prepared
+            total.add(report)
         seen.update(fresh)
         if not fresh or len(found) < BATCH_SIZE:
             return

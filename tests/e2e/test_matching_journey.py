@@ -106,7 +106,7 @@ async def test_request_to_introduction_with_a_decline_and_a_follow_up(api, start
     done = await bot.command("checkins", "run-due", "--at", later.isoformat())
     assert done.returncode == 0, done.stderr
     # Sam's weekly check-in fell due first; the follow-up waits until Sam has answered it.
-    await sam.expect("checkin.intro", after=sam.last_pressed)
+    await sam.expect("checkin.opening", after=sam.last_pressed)
     await participant.expect("connected.question", after=participant.last_pressed)
     await participant.press("connected.not_yet")
     await api.wait_for_message(GROUP, contains="have not connected yet", timeout=20)

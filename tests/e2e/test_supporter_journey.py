@@ -65,7 +65,7 @@ async def test_invite_profile_check_in_alert_and_a_break(api, start_bot, bot_wor
 
     assert "check-ins sent 0" in await run_due(bot, first_due - timedelta(minutes=1))
     assert "check-ins sent 1" in await run_due(bot, first_due)
-    await supporter.expect("checkin.intro", after=supporter.last_pressed)
+    await supporter.expect("checkin.opening", after=supporter.last_pressed)
     for score in ("1", "1", "0", "1", "2"):
         await supporter.press_label(score)
     await supporter.press("checkin.burnout.4")
@@ -85,7 +85,7 @@ async def test_invite_profile_check_in_alert_and_a_break(api, start_bot, bot_wor
     await supporter.command("/resume")
     resumed = await supporter.expect_new("supporter.resume.done", when=_when(first_due))
     assert "check-ins sent 1" in await run_due(bot, first_due + timedelta(minutes=1))
-    await supporter.expect("checkin.intro", after=resumed.message_id)
+    await supporter.expect("checkin.opening", after=resumed.message_id)
 
     with sqlite3.connect(bot_workdir / "peerbot.sqlite3") as db:
         statuses = [row[0] for row in db.execute("select status from checkins order by id")]
