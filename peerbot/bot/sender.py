@@ -123,15 +123,15 @@ class OutboxSender:
         if free <= 0:
             await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
             return 1
+        now, lease = self._clock(), self._tuning.lease
         async with self._sessions() as session, session.begin():
-            rows = await outbox.claim_due(
-                session, now=self._clock(), limit=free, lease=self._tuning.lease
-            )
-        for row in rows:
-            task = asyncio.create_task(self._deliver(row))
+            heads = await outbox.claim_due(session, now=now, limit=free, lease=lease)
+            chains = await outbox.claim_chains(session, heads, now=now, lease=lease)
+        for chain in chains:
+            task = asyncio.create_task(self._deliver_chain(chain))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
-        return len(rows)
+        return len(chains)
 
     async def deliver_all_due(self) -> None:
         """Deliver until nothing is due (for tests and one-shot commands)."""
@@ -151,7 +151,16 @@ class OutboxSender:
         if self._in_flight:
             await asyncio.gather(*list(self._in_flight), return_exceptions=True)
 
-    async def _deliver(self, row: OutboxMessage) -> None:
+    async def _deliver_chain(self, chain: list[OutboxMessage]) -> None:
+        """One chat's rows in order; a row that must wait gives back the leases behind it."""
+        for index, row in enumerate(chain):
+            if not await self._deliver(row):
+                async with self._sessions() as session, session.begin():
+                    await outbox.release(session, [later.id for later in chain[index + 1 :]])
+                return
+
+    async def _deliver(self, row: OutboxMessage) -> bool:
+        """Send one row; True when it is done with (sent, or failed for good)."""
         new_message = row.method not in EDITS
         delay = self._pacer.chat_delay(row.chat_id, new_message=new_message)
         if delay > POSTPONE_AFTER_SECONDS:  # e.g. a busy group: give the lease back meanwhile
@@ -159,7 +168,7 @@ class OutboxSender:
                 await outbox.postpone(
                     session, row.id, until=self._clock() + timedelta(seconds=delay)
                 )
-            return
+            return False
         turn = await self._pacer.turn(row.chat_id, new_message=new_message, priority=row.priority)
         try:
             async with self._slots:
@@ -169,6 +178,8 @@ class OutboxSender:
         await self._record(row, outcome)
         if not outcome.sent and not outcome.failed:
             self._wake.set()  # the chat's next row may be due at its new time
+            return False
+        return True
 
     async def _attempt(self, row: OutboxMessage) -> _Outcome:
         try:

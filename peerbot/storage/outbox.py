@@ -86,6 +86,60 @@ async def claim_due(
     return rows
 
 
+async def claim_chains(
+    session: AsyncSession,
+    heads: Sequence[OutboxMessage],
+    *,
+    now: datetime,
+    lease: timedelta,
+    longest: int = 5,
+) -> list[list[OutboxMessage]]:
+    """Each claimed head with the due rows right behind it in its chat, leased together.
+
+    An answer is often an edit and then the next question: sent one after the other by one
+    task, the second does not wait for another claim. A row not yet due ends the chain, so a
+    chat's order holds.
+    """
+    if not heads:
+        return []
+    behind = (
+        await session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.chat_id.in_({head.chat_id for head in heads}),
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.id.not_in([head.id for head in heads]),
+            )
+            .order_by(OutboxMessage.chat_id, OutboxMessage.id)
+        )
+    ).all()
+    queued: dict[int, list[OutboxMessage]] = {}
+    for row in behind:
+        queued.setdefault(row.chat_id, []).append(row)
+    chains = []
+    for head in heads:
+        chain = [head]
+        for row in queued.get(head.chat_id, []):
+            if len(chain) >= longest or row.next_attempt_at > now or row.id < head.id:
+                break
+            row.claimed_until = now + lease
+            chain.append(row)
+        chains.append(chain)
+    await session.flush()
+    return chains
+
+
+async def release(session: AsyncSession, message_ids: Sequence[int]) -> None:
+    """Give back leases without an attempt (the chain they were in stopped early)."""
+    if message_ids:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(message_ids))
+            .values(claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
 async def _end_attempt(session: AsyncSession, message_id: int, **values: object) -> None:
     """Every attempt counts once and gives up its lease, whatever its outcome."""
     await session.execute(

@@ -338,3 +338,30 @@ async def test_prune_finished_deletes_old_private_rows_and_keeps_pending_and_gro
         )
     assert deleted == 1
     assert set(await rows_by_label(session_factory)) == {"pending private", "old group"}
+
+
+async def chains(factory: Factory, *, now: datetime = T0) -> list[list[str]]:
+    """Claim heads and the rows behind them; their labels, chain by chain."""
+    async with factory() as session, session.begin():
+        heads = await outbox.claim_due(session, now=now, limit=10, lease=LEASE)
+        claimed = await outbox.claim_chains(session, heads, now=now, lease=LEASE)
+        return [[row.payload["text"] for row in chain] for chain in claimed]
+
+
+async def test_a_chain_is_the_head_and_the_due_rows_right_behind_it(
+    session_factory: Factory,
+) -> None:
+    await put(session_factory, "edit", chat_id=1)
+    await put(session_factory, "next question", chat_id=1)
+    await put(session_factory, "tomorrow", chat_id=1, not_before=T0 + timedelta(days=1))
+    await put(session_factory, "after tomorrow's", chat_id=1)
+    await put(session_factory, "other chat", chat_id=2)
+
+    assert await chains(session_factory) == [["edit", "next question"], ["other chat"]]
+    assert await chains(session_factory) == [], "the whole chain is leased"
+
+    rows = await rows_by_label(session_factory)
+    async with session_factory() as session, session.begin():
+        await outbox.release(session, [rows["next question"].id])
+        await outbox.mark_sent(session, rows["edit"].id, now=T0, telegram_message_id=None)
+    assert await chains(session_factory) == [["next question"]]
