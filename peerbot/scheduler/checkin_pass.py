@@ -24,39 +24,61 @@ from peerbot.services.checkins import BATCH_SIZE, PassReport
 from peerbot.services.context import ServiceContext
 
 LOCKED_RETRIES = 5  # SQLite's own wait (busy_timeout, 5 s) each time
+# Due prompts are prepared this many to a transaction: far fewer round trips than one by one,
+# yet short enough that a person's message is never held up long behind a pass.
+SEND_TOGETHER = 20
 log = logging.getLogger(__name__)
 
 Find = Callable[[ServiceContext, int], Awaitable[Sequence[int]]]
 Act = Callable[[ServiceContext, int, PassReport], Awaitable[None]]
+ActOnMany = Callable[[ServiceContext, Sequence[int], PassReport], Awaitable[None]]
 
 
 async def run_pass(deps: Deps, *, now: datetime) -> PassReport:
     """Run every step of the pass as of `now`; return what was done."""
     total = PassReport()
-    await _each(deps, now, total, supporters.ended_break_ids, supporters.end_break_of)
-    await _each(deps, now, total, checkins.due_ids, checkins.send_one)
-    await _each(deps, now, total, checkins.unanswered_ids, checkins.close_one)
-    await _each(deps, now, total, offer_answers.expired_ids, _close_offer)
+    await _each(deps, now, total, supporters.ended_break_ids, _singly(supporters.end_break_of))
+    await _each(deps, now, total, checkins.due_ids, checkins.send_due, together=SEND_TOGETHER)
+    await _each(deps, now, total, checkins.unanswered_ids, _singly(checkins.close_one))
+    await _each(deps, now, total, offer_answers.expired_ids, _singly(_close_offer))
     return total
+
+
+def _singly(act: Act) -> ActOnMany:
+    """A step done row by row (each transaction holds one row)."""
+
+    async def each_of(ctx: ServiceContext, row_ids: Sequence[int], report: PassReport) -> None:
+        for row_id in row_ids:
+            await act(ctx, row_id, report)
+
+    return each_of
 
 
 async def _close_offer(ctx: ServiceContext, match_id: int, report: PassReport) -> None:
     await offer_answers.close_expired(ctx, match_id, report.outgoing)
 
 
-async def _each(deps: Deps, now: datetime, total: PassReport, find: Find, act: Act) -> None:
-    """Act on every row find() returns, one short transaction each.
+async def _each(
+    deps: Deps,
+    now: datetime,
+    total: PassReport,
+    find: Find,
+    act: ActOnMany,
+    *,
+    together: int = 1,
+) -> None:
+    """Act on every row find() returns, `together` rows to a short transaction.
 
     Short transactions matter on SQLite, where a writer holds the whole file: another
-    process (the bot beside `peerbot checkins run-due`) gets its turn between rows.
+    process (the bot beside `peerbot checkins run-due`) gets its turn between them.
     """
     seen: set[int] = set()
     while True:
         async with deps.sessions() as session:
             found = await find(_context(deps, session, now), BATCH_SIZE)
         fresh = [row_id for row_id in found if row_id not in seen]
-        for row_id in fresh:
-            report = await _one_row(deps, now, row_id, act)
+        for start in range(0, len(fresh), together):
+            report = await _transaction(deps, now, fresh[start : start + together], act)
             if report.outgoing:
                 deps.wake_sender()  # the first prompts go out while the rest are prepared
             total.add(report)
@@ -69,19 +91,21 @@ def _context(deps: Deps, session: AsyncSession, now: datetime) -> ServiceContext
     return ServiceContext(session, deps.program, deps.cipher, deps.settings, now)
 
 
-async def _one_row(deps: Deps, now: datetime, row_id: int, act: Act) -> PassReport:
-    """One row's transaction; on SQLite, tried again while another process holds the file."""
+async def _transaction(
+    deps: Deps, now: datetime, row_ids: Sequence[int], act: ActOnMany
+) -> PassReport:
+    """One transaction; on SQLite, tried again while another process holds the file."""
     for attempt in range(1, LOCKED_RETRIES + 1):
         report = PassReport()
         try:
             async with deps.sessions() as session, session.begin():
-                await act(_context(deps, session, now), row_id, report)
+                await act(_context(deps, session, now), row_ids, report)
                 for outgoing in report.outgoing:
                     await queue_outgoing(session, deps.program.texts, outgoing, now=now)
             return report
         except OperationalError as error:
             if "database is locked" not in str(error) or attempt == LOCKED_RETRIES:
                 raise
-            log.info("row %s: database busy, trying again (%d)", row_id, attempt)
+            log.info("rows %s: database busy, trying again (%d)", row_ids[0], attempt)
             await asyncio.sleep(0.2 * attempt)
     return PassReport()

@@ -107,17 +107,31 @@ async def due_ids(ctx: ServiceContext, limit: int) -> Sequence[int]:
     return await checkin_rows.due_ids(ctx.session, now=ctx.now, limit=limit)
 
 
-async def send_one(ctx: ServiceContext, checkin_id: int, report: PassReport) -> None:
-    """Send one due check-in (or hold it back), in the caller's transaction."""
-    row = await checkin_rows.claim(
-        ctx.session, checkin_id, now=ctx.now, until=ctx.now + CLAIM_LEASE
+async def send_due(ctx: ServiceContext, checkin_ids: Sequence[int], report: PassReport) -> None:
+    """Send a batch of due check-ins (or hold some back), in the caller's transaction.
+
+    A batch shares its reads (the supporters, who is busy) and its commit: when every
+    supporter's check-in falls due at once, preparing the prompts must keep ahead of
+    Telegram's 30 messages a second.
+    """
+    rows = await checkin_rows.claim_many(
+        ctx.session, checkin_ids, now=ctx.now, until=ctx.now + CLAIM_LEASE
     )
-    if row is not None:
-        await _send_one(ctx, row, report)
+    people = await _supporters(ctx, {row.person_id for row in rows})
+    chats = [p.telegram_user_id for p in people.values() if p.telegram_user_id is not None]
+    busy = await conversations.active_chats(ctx.session, chats)
+    for row in rows:
+        await _send_claimed(ctx, row, people.get(row.person_id), busy, report)
 
 
-async def _send_one(ctx: ServiceContext, row: Checkin, report: PassReport) -> None:
-    person, profile = await _supporter(ctx, row.person_id)
+async def _send_claimed(
+    ctx: ServiceContext, row: Checkin, person: Person | None, busy: set[int], report: PassReport
+) -> None:
+    """One claimed check-in: cancelled, held back, or sent and the next one scheduled.
+
+    The row is held by this transaction (see claim_many), so it is changed directly.
+    """
+    profile = person.supporter_profile if person is not None else None
     wellbeing = row.kind == checkin_rows.WELLBEING
     if (
         person is None
@@ -125,8 +139,8 @@ async def _send_one(ctx: ServiceContext, row: Checkin, report: PassReport) -> No
         or person.status != PersonStatus.ACTIVE
         or (wellbeing and (profile is None or profile.status != SupporterStatus.ACTIVE))
     ):
-        if await _take(ctx, row, CheckinStatus.SCHEDULED, CheckinStatus.CANCELLED):
-            report.cancelled += 1  # on a break, stopped or gone
+        row.status = CheckinStatus.CANCELLED
+        report.cancelled += 1  # on a break, stopped or gone
         return
     morning = outside_quiet_hours(ctx.now, person.time_zone, policy_of(ctx).quiet_hours)
     if morning > ctx.now:  # delayed into the night: wait for the morning
@@ -134,14 +148,11 @@ async def _send_one(ctx: ServiceContext, row: Checkin, report: PassReport) -> No
         report.waiting += 1
         return
     chat_id = person.telegram_user_id
-    if await conversations.active_for_chat(ctx.session, chat_id) is not None:
+    if chat_id in busy:
         row.claimed_until = ctx.now + LOOK_AGAIN_AFTER  # waits until that conversation ends
         report.waiting += 1
         return
-    if not await _take(
-        ctx, row, CheckinStatus.SCHEDULED, CheckinStatus.SENT, sent_at=ctx.now, claimed_until=None
-    ):
-        return
+    row.status, row.sent_at, row.claimed_until = CheckinStatus.SENT, ctx.now, None
     who = Who(person.telegram_user_id, chat_id, person.language, person)
     meta: dict[str, Any] = {"checkin": row.id, "match": row.match_id}
     if wellbeing:
@@ -175,24 +186,6 @@ async def close_one(ctx: ServiceContext, checkin_id: int, report: PassReport) ->
             ctx, person, category="burnout", severity="medium", source="checkin.missed"
         )
         report.escalated += 1
-
-
-async def _take(
-    ctx: ServiceContext,
-    row: Checkin,
-    from_status: CheckinStatus,
-    to_status: CheckinStatus,
-    **values: Any,
-) -> bool:
-    """Change the row only if no other pass changed it first; keep the loaded object in step."""
-    taken = await checkin_rows.take(
-        ctx.session, row.id, from_status=from_status, to_status=to_status, **values
-    )
-    if taken:
-        row.status = to_status
-        for name, value in values.items():
-            setattr(row, name, value)
-    return taken
 
 
 async def _missed_streak_reached(ctx: ServiceContext, person_id: int, streak: int) -> bool:
@@ -287,6 +280,18 @@ def _whole(value: object) -> int | None:
     if isinstance(value, int):
         return value
     return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+async def _supporters(ctx: ServiceContext, person_ids: set[int]) -> dict[int, Person]:
+    """The people, with their supporter profiles loaded, by id."""
+    if not person_ids:
+        return {}
+    found = await ctx.session.scalars(
+        select(Person)
+        .where(Person.id.in_(person_ids))
+        .options(selectinload(Person.supporter_profile))
+    )
+    return {person.id: person for person in found}
 
 
 async def _supporter(

@@ -51,28 +51,37 @@ async def unanswered_ids(
     ).all()
 
 
-async def claim(
-    session: AsyncSession, checkin_id: int, *, now: datetime, until: datetime
-) -> Checkin | None:
-    """Hold a due check-in for this transaction, or None when another process has it.
+async def claim_many(
+    session: AsyncSession, checkin_ids: Sequence[int], *, now: datetime, until: datetime
+) -> Sequence[Checkin]:
+    """Hold these due check-ins for this transaction, leaving out any another process has.
 
-    A conditional write comes first: on PostgreSQL it takes the row lock (a second process
-    waits, then finds the row held and gets None); on SQLite it takes the write lock at once,
-    before anything was read, so the transaction never works from an outdated snapshot.
+    As in claim(), a conditional write comes first, so the rows are ours (row locks on
+    PostgreSQL, the write lock on SQLite) until the transaction ends.
     """
-    result = await session.execute(
-        update(Checkin)
-        .where(
-            Checkin.id == checkin_id,
-            Checkin.status == CheckinStatus.SCHEDULED,
-            or_(Checkin.claimed_until.is_(None), Checkin.claimed_until <= now),
+    claimed = (
+        await session.scalars(
+            update(Checkin)
+            .where(
+                Checkin.id.in_(checkin_ids),
+                Checkin.status == CheckinStatus.SCHEDULED,
+                or_(Checkin.claimed_until.is_(None), Checkin.claimed_until <= now),
+            )
+            .values(claimed_until=until)
+            .returning(Checkin.id)
+            .execution_options(synchronize_session=False)
         )
-        .values(claimed_until=until)
-        .execution_options(synchronize_session=False)
-    )
-    if cast(CursorResult[Any], result).rowcount != 1:
-        return None
-    return await session.get(Checkin, checkin_id, populate_existing=True)
+    ).all()
+    if not claimed:
+        return []
+    return (
+        await session.scalars(
+            select(Checkin)
+            .where(Checkin.id.in_(claimed))
+            .order_by(Checkin.due_at, Checkin.id)
+            .execution_options(populate_existing=True)
+        )
+    ).all()
 
 
 async def take(

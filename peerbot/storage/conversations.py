@@ -29,6 +29,18 @@ async def active_for_chat(session: AsyncSession, chat_id: int) -> Conversation |
     )
 
 
+async def active_chats(session: AsyncSession, chat_ids: Sequence[int]) -> set[int]:
+    """Which of these chats have a conversation in progress."""
+    if not chat_ids:
+        return set()
+    found = await session.scalars(
+        select(Conversation.chat_id).where(
+            Conversation.chat_id.in_(chat_ids), Conversation.status == ConversationStatus.ACTIVE
+        )
+    )
+    return set(found)
+
+
 async def begin(
     session: AsyncSession,
     *,
