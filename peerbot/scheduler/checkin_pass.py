@@ -22,11 +22,16 @@ from peerbot.bot.replies import queue_outgoing
 from peerbot.services import checkins, offer_answers, supporters
 from peerbot.services.checkins import BATCH_SIZE, PassReport
 from peerbot.services.context import ServiceContext
+from peerbot.storage import outbox
+from peerbot.storage.outbox import Priority
 
 LOCKED_RETRIES = 5  # SQLite's own wait (busy_timeout, 5 s) each time
 # Due prompts are prepared this many to a transaction: far fewer round trips than one by one,
 # yet short enough that a person's message is never held up long behind a pass.
 SEND_TOGETHER = 20
+# Prompts queued ahead of the running sender (twenty seconds at Telegram's 30 a second):
+# preparing them faster only takes the machine from replies and makes the outbox longer.
+AHEAD_OF_SENDER = 600
 log = logging.getLogger(__name__)
 
 Find = Callable[[ServiceContext, int], Awaitable[Sequence[int]]]
@@ -79,12 +84,22 @@ async def _each(
         fresh = [row_id for row_id in found if row_id not in seen]
         for start in range(0, len(fresh), together):
             report = await _transaction(deps, now, fresh[start : start + together], act)
+            total.add(report)
             if report.outgoing:
                 deps.wake_sender()  # the first prompts go out while the rest are prepared
-            total.add(report)
+                await _keep_pace_with_sender(deps)
         seen.update(fresh)
         if not fresh or len(found) < BATCH_SIZE:
             return
+
+
+async def _keep_pace_with_sender(deps: Deps) -> None:
+    """Wait while plenty of prompts are queued for this process's sender (none: don't wait)."""
+    while deps.sender is not None:
+        async with deps.sessions() as session:
+            if await outbox.waiting_at(session, Priority.SCHEDULED) < AHEAD_OF_SENDER:
+                return
+        await asyncio.sleep(1.0)
 
 
 def _context(deps: Deps, session: AsyncSession, now: datetime) -> ServiceContext:

@@ -248,6 +248,18 @@ async def next_due_at(session: AsyncSession, *, now: datetime) -> datetime | Non
     )
 
 
+async def waiting_at(session: AsyncSession, priority: int) -> int:
+    """How many messages of this priority wait to be sent."""
+    return (
+        await session.scalar(
+            select(func.count()).where(
+                OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.priority == priority
+            )
+        )
+        or 0
+    )
+
+
 async def count_by_status(session: AsyncSession) -> dict[str, int]:
     """How many rows each status holds (for health checks and tests)."""
     rows = await session.execute(
