@@ -148,19 +148,21 @@ class ChatPacer:
     def reserve(self, chat_id: int, *, new_message: bool = True) -> Reservation:
         """Take a slot for a call to chat_id now, or say how long to wait.
 
-        Edits of the bot's own messages (new_message=False) count only toward the overall
-        limit: the per-chat limits are about new messages, and an answer to a button press
-        is an edit followed by the next question.
+        Edits of the bot's own messages (new_message=False) are not paced: Telegram's limits
+        are on messages sent, and an answer to a button press is an edit followed by the next
+        question. Only a pause Telegram asked for holds them.
         """
         now = self.clock()
         pause = self._paused_until - now
         if pause > 0:
             return Reservation(pause)
+        if not new_message:
+            return Reservation(0.0)
         assert self._overall is not None
         overall = self._overall.delay(now)
         if overall > 0:
             return Reservation(overall)
-        chat_wait = self._take_chat_slot(chat_id, now) if new_message else 0.0
+        chat_wait = self._take_chat_slot(chat_id, now)
         if chat_wait > 0:
             return Reservation(chat_wait)
         return Reservation(0.0, self._overall.record(now, in_flight=True))
@@ -194,8 +196,9 @@ class ChatPacer:
         # a computed delay, no event to await
         while (wait := self.chat_delay(chat_id, new_message=new_message)) > 0:  # noqa: ASYNC110
             await asyncio.sleep(wait)
-        if new_message:
-            self._take_chat_slot(chat_id, self.clock())
+        if not new_message:
+            return Reservation(0.0)
+        self._take_chat_slot(chat_id, self.clock())
         return Reservation(0.0, await self._queue.place(priority))
 
     def _take_chat_slot(self, chat_id: int, now: float) -> float:

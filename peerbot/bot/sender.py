@@ -28,6 +28,7 @@ from telegram.error import (
 
 from peerbot.bot.calls import UnsupportedMethod, call_bot_api, retry_after_seconds
 from peerbot.bot.pacing import ChatPacer
+from peerbot.bot.sent_marks import SentMarks
 from peerbot.storage import outbox
 from peerbot.storage.models import OutboxMessage
 
@@ -82,6 +83,7 @@ class OutboxSender:
         self._slots = asyncio.Semaphore(self._tuning.concurrency)
         self._drain_deadline = 0.0
         self._outage = True  # rows left backing off by an earlier run are retried on first success
+        self._marks = SentMarks(session_factory)
 
     def wake(self) -> None:
         """Look for new rows now (called after a transaction that enqueued messages)."""
@@ -150,6 +152,7 @@ class OutboxSender:
     async def _drain_in_flight(self) -> None:
         if self._in_flight:
             await asyncio.gather(*list(self._in_flight), return_exceptions=True)
+        await self._marks.flush()
 
     async def _deliver_chain(self, chain: list[OutboxMessage]) -> None:
         """One chat's rows in order; a row that must wait gives back the leases behind it."""
@@ -211,6 +214,9 @@ class OutboxSender:
 
     async def _record(self, row: OutboxMessage, outcome: _Outcome) -> None:
         now = self._clock()
+        if outcome.sent and not self._outage:
+            self._marks.add(row.id, at=now, telegram_message_id=outcome.telegram_message_id)
+            return
         async with self._sessions() as session, session.begin():
             if outcome.sent:
                 await outbox.mark_sent(

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -159,6 +171,37 @@ async def mark_sent(
         status=OutboxStatus.SENT,
         sent_at=now,
         telegram_message_id=telegram_message_id,
+    )
+
+
+@dataclass(frozen=True)
+class SentMark:
+    """One row Telegram accepted: when, and the message id it gave."""
+
+    message_id: int
+    at: datetime
+    telegram_message_id: int | None
+
+
+async def mark_sent_many(session: AsyncSession, marks: Sequence[SentMark]) -> None:
+    """Record several accepted messages with one statement."""
+    if not marks:
+        return
+    table = cast(Table, OutboxMessage.__table__)  # by id, without the ORM's bulk semantics
+    await session.execute(
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values(
+            status=OutboxStatus.SENT,
+            sent_at=bindparam("row_sent_at"),
+            telegram_message_id=bindparam("row_telegram_id"),
+            claimed_until=None,
+            attempts=table.c.attempts + 1,
+        ),
+        [
+            {"row_id": m.message_id, "row_sent_at": m.at, "row_telegram_id": m.telegram_message_id}
+            for m in marks
+        ],
     )
 
 

@@ -62,13 +62,15 @@ def test_at_most_thirty_sends_in_any_second_overall():
     assert pacer.delay_for(31) == 0.0
 
 
-def test_edits_are_not_paced_per_chat_but_count_overall():
+def test_edits_are_not_paced_but_wait_out_a_pause():
     clock = ManualClock()
     pacer = ChatPacer(clock=clock, burst=1, overall_per_second=5)
     assert pacer.delay_for(9) == 0.0
     assert pacer.delay_for(9) > 0, "a second new message waits"
-    assert [pacer.delay_for(9, new_message=False) for _ in range(4)] == [0.0] * 4
-    assert pacer.delay_for(9, new_message=False) > 0, "the overall limit still holds"
+    assert [pacer.delay_for(9, new_message=False) for _ in range(10)] == [0.0] * 10
+    assert [pacer.delay_for(chat) for chat in range(10, 14)] == [0.0] * 4, "edits took no place"
+    pacer.pause_all(3)
+    assert pacer.delay_for(9, new_message=False) == 3.0
 
 
 def test_a_send_still_in_flight_holds_its_place_in_the_overall_second():
