@@ -14,6 +14,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
@@ -44,6 +45,9 @@ class SenderTuning:
     """Knobs with sensible defaults; tests shorten the waits."""
 
     batch_size: int = 30
+    # With this many places free (or news of fresh messages) claim again: at 30 sends a second
+    # one claim per send would be thirty transactions a second for nothing.
+    claim_at_least: int = 10
     concurrency: int = 8
     lease: timedelta = timedelta(seconds=30)  # > the longest send (see the app's timeouts)
     idle_poll_seconds: float = 2.0
@@ -78,6 +82,7 @@ class OutboxSender:
         self._pacer = pacer or ChatPacer()
         self._tuning = tuning or SenderTuning()
         self._wake = asyncio.Event()
+        self._news = asyncio.Event()  # rows were queued since the last claim
         self._stopping = False
         self._in_flight: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(self._tuning.concurrency)
@@ -87,6 +92,7 @@ class OutboxSender:
 
     def wake(self) -> None:
         """Look for new rows now (called after a transaction that enqueued messages)."""
+        self._news.set()
         self._wake.set()
 
     async def run(self) -> None:
@@ -122,9 +128,10 @@ class OutboxSender:
         if paused > 0:  # Telegram asked us to wait: claiming now would only hold leases
             await asyncio.sleep(paused)
         free = self._tuning.batch_size - len(self._in_flight)
-        if free <= 0:
-            await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+        if free <= 0 or (free < self._tuning.claim_at_least and not self._news.is_set()):
+            await self._room(or_news=free > 0)
             return 1
+        self._news.clear()
         now, lease = self._clock(), self._tuning.lease
         async with self._sessions() as session, session.begin():
             heads = await outbox.claim_due(session, now=now, limit=free, lease=lease)
@@ -134,6 +141,18 @@ class OutboxSender:
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
         return len(chains)
+
+    async def _room(self, *, or_news: bool) -> None:
+        """Wait until a delivery in flight ends (or, when there is room, new rows come)."""
+        waiting: set[asyncio.Future[Any]] = set(self._in_flight)
+        news = asyncio.ensure_future(self._news.wait()) if or_news else None
+        if news is not None:
+            waiting.add(news)
+        try:
+            await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if news is not None:
+                news.cancel()
 
     async def deliver_all_due(self) -> None:
         """Deliver until nothing is due (for tests and one-shot commands)."""
