@@ -153,6 +153,7 @@ async def _send_claimed(
         report.waiting += 1
         return
     row.status, row.sent_at, row.claimed_until = CheckinStatus.SENT, ctx.now, None
+    busy.add(chat_id)  # a second prompt due for them in this batch waits for this one
     who = Who(person.telegram_user_id, chat_id, person.language, person)
     meta: dict[str, Any] = {"checkin": row.id, "match": row.match_id}
     if wellbeing:

@@ -92,6 +92,25 @@ async def test_a_prompt_waits_while_the_supporter_is_in_another_conversation(
     assert len(await prompts_to(session_factory, SUPPORTER)) == 1
 
 
+async def test_two_prompts_due_at_once_for_one_supporter_go_one_after_the_other(
+    engine, session_factory
+):
+    await joined(session_factory)
+    [scheduled] = await rows(session_factory, Checkin)
+    async with session_factory() as session, session.begin():
+        session.add(Checkin(person_id=scheduled.person_id, kind=scheduled.kind, due_at=FIRST_DUE))
+    deps = deps_for(engine, session_factory)
+
+    first = await run_pass(deps, now=FIRST_DUE)
+
+    assert (first.sent, first.waiting) == (1, 1), "the second waits for the first to end"
+    assert len(await prompts_to(session_factory, SUPPORTER)) == 1
+    [active] = await rows(
+        session_factory, Conversation, Conversation.status == ConversationStatus.ACTIVE
+    )
+    assert active.flow == "checkin"
+
+
 async def test_a_prompt_held_up_into_the_night_waits_for_the_morning(engine, session_factory):
     chat = await joined(session_factory, checkin_time=4)  # 20:00
     deps = deps_for(engine, session_factory)
