@@ -32,10 +32,10 @@ def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
 
 def _propose_all(settings: Settings, _args: argparse.Namespace) -> int:
     from peerbot.bot.deps import build_deps
-    from peerbot.storage.migrate import upgrade_to_head
+    from peerbot.storage.migrate import upgrade_if_behind
 
     deps = build_deps(settings)
-    upgrade_to_head(settings.database_url)
+    upgrade_if_behind(settings.database_url)
     proposed = asyncio.run(_run(deps))
     sys.stdout.write(f"requests proposed: {proposed}\n")
     return 0

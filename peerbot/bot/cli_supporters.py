@@ -78,7 +78,7 @@ def moment(text: str) -> datetime:
 
 def _invite(settings: Settings, args: argparse.Namespace) -> int:
     from peerbot.bot.deps import build_deps
-    from peerbot.storage.migrate import upgrade_to_head
+    from peerbot.storage.migrate import upgrade_if_behind
 
     if settings.bot_token is None:
         sys.stderr.write(
@@ -86,7 +86,7 @@ def _invite(settings: Settings, args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     deps = build_deps(settings)
-    upgrade_to_head(settings.database_url)
+    upgrade_if_behind(settings.database_url)
     try:
         username = asyncio.run(_bot_username(settings))
     except Exception as error:  # noqa: BLE001 - any failure to reach Telegram is reported
@@ -132,10 +132,10 @@ async def _create_invite(deps: Deps, username: str, note: str | None, valid_for:
 
 def _run_due(settings: Settings, args: argparse.Namespace) -> int:
     from peerbot.bot.deps import build_deps
-    from peerbot.storage.migrate import upgrade_to_head
+    from peerbot.storage.migrate import upgrade_if_behind
 
     deps = build_deps(settings)
-    upgrade_to_head(settings.database_url)
+    upgrade_if_behind(settings.database_url)
     report = asyncio.run(_pass(deps, args.at))
     sys.stdout.write(
         f"check-ins sent {report.sent}, waiting {report.waiting}, cancelled "

@@ -16,8 +16,10 @@ from peerbot.dialogs.flow_schema import STEP_KINDS, Flow, FlowError, located
 
 _BOOL = "tag:yaml.org,2002:bool"
 
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: faster
 
-class _FlowLoader(yaml.SafeLoader):
+
+class _FlowLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     """YAML 1.2 booleans: only true/false, so `yes:` and `equals: yes` stay words."""
 
     yaml_implicit_resolvers = {

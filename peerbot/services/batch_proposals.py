@@ -7,9 +7,7 @@ that places are shared out for the best total. The rest of each proposal is its 
 
 from __future__ import annotations
 
-import asyncio
-
-from peerbot.services import match_features, proposals
+from peerbot.services import batch_solver, match_features, proposals
 from peerbot.services.context import ServiceContext
 
 MOST_AT_ONCE = 10_000
@@ -20,17 +18,22 @@ async def propose_all(ctx: ServiceContext) -> int:
     requests = await proposals.waiting_without_proposal(ctx, MOST_AT_ONCE)
     if not requests:
         return 0
-    needs = await match_features.needs_for(ctx, requests)
-    pool = await match_features.candidates(ctx)
-    from peerbot.dialogs.matching.batch import assign  # numpy: loaded when first needed
-
-    # CPU work (up to a few seconds for thousands): off the event loop
-    chosen = await asyncio.to_thread(assign, needs, pool, ctx.program.policy.matching)
-    first = {proposal.request_id: proposal for proposal in chosen}
+    async with batch_solver.started() as solver:
+        needs = await match_features.needs_for(ctx, requests)
+        pool = await match_features.candidates(ctx)
+        plan = await solver.plan(needs, pool, ctx.program.policy.matching)
+    first = {proposal.request_id: proposal for proposal in plan.chosen}
     proposed = 0
-    for request in requests:
+    # Proposals hold no place, so the supporters read once stay right for the whole batch.
+    for request, need, best in zip(requests, needs, plan.ranked, strict=True):
         matches = await proposals.propose(
-            ctx, request, first=first.get(request.id), quiet_if_none=True
+            ctx,
+            request,
+            first=first.get(request.id),
+            quiet_if_none=True,
+            need=need,
+            pool=pool,
+            best=best,
         )
         proposed += bool(matches)
     return proposed

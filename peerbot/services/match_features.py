@@ -48,15 +48,17 @@ async def needs_for(ctx: ServiceContext, requests: Sequence[SupportRequest]) -> 
     for request_id, question, value in rows.all():
         if request_id is not None:
             answers[request_id][question] = value
-    people = await _people(ctx, {request.person_id for request in requests})
+    zones = await _time_zones(ctx, {request.person_id for request in requests})
     excluded = await _not_again(ctx, {request.person_id for request in requests})
+    offsets: dict[str | None, float | None] = {
+        zone: _offset_hours(zone, ctx.now) for zone in set(zones.values())
+    }
     return [
         _need(
             request,
             answers[request.id],
-            people.get(request.person_id),
+            offsets.get(zones.get(request.person_id)),
             excluded.get(request.person_id, frozenset()),
-            ctx.now,
         )
         for request in requests
     ]
@@ -64,46 +66,61 @@ async def needs_for(ctx: ServiceContext, requests: Sequence[SupportRequest]) -> 
 
 async def candidates(ctx: ServiceContext, only: Iterable[int] | None = None) -> list[Candidate]:
     """Every supporter (or those in `only`), with their places left and current load."""
+    # Columns, not entities: nothing to keep in the session for thousands of supporters.
     statement = (
-        select(SupporterProfile, Person)
+        select(
+            SupporterProfile.person_id,
+            SupporterProfile.languages,
+            SupporterProfile.lived_experience,
+            SupporterProfile.formats,
+            SupporterProfile.age_band,
+            SupporterProfile.gender,
+            SupporterProfile.availability,
+            SupporterProfile.capacity,
+            SupporterProfile.status,
+            SupporterProfile.training,
+            SupporterProfile.training_confirmed_at,
+            Person.time_zone,
+            Person.status.label("person_status"),
+        )
         .join(Person, Person.id == SupporterProfile.person_id)
         .where(Person.status != PersonStatus.ERASED)
         .order_by(SupporterProfile.person_id)
     )
     if only is not None:
         statement = statement.where(SupporterProfile.person_id.in_(list(only)))
-    pairs = (await ctx.session.execute(statement)).all()
+    rows = (await ctx.session.execute(statement)).all()
     holding = await _count_matches(ctx, HOLDING_A_PLACE)
     accepted = await _count_matches(ctx, (MatchStatus.ACCEPTED,))
     confirmed_only = ctx.program.policy.matching.require_confirmed_training
+    offsets = {zone: _offset_hours(zone, ctx.now) for zone in {row.time_zone for row in rows}}
     return [
         Candidate(
-            supporter_id=profile.person_id,
-            languages=frozenset(profile.languages) - {"other"},
-            lived_experience=frozenset(profile.lived_experience),
-            formats=frozenset(profile.formats),
-            age_band=profile.age_band,
-            gender=profile.gender,
-            offset_hours=_offset_hours(person.time_zone, ctx.now),
-            availability=frozenset(profile.availability),
-            capacity_left=max(0, profile.capacity - holding.get(profile.person_id, 0)),
-            load=accepted.get(profile.person_id, 0),
-            active=profile.status == SupporterStatus.ACTIVE
-            and person.status == PersonStatus.ACTIVE,
-            trained=profile.training_confirmed_at is not None
+            supporter_id=row.person_id,
+            languages=frozenset(row.languages) - {"other"},
+            lived_experience=frozenset(row.lived_experience),
+            formats=frozenset(row.formats),
+            age_band=row.age_band,
+            gender=row.gender,
+            offset_hours=offsets[row.time_zone],
+            availability=frozenset(row.availability),
+            capacity_left=max(0, row.capacity - holding.get(row.person_id, 0)),
+            load=accepted.get(row.person_id, 0),
+            active=row.status == SupporterStatus.ACTIVE
+            and row.person_status == PersonStatus.ACTIVE,
+            trained=row.training_confirmed_at is not None
             if confirmed_only
-            else profile.training == "completed",
+            else row.training == "completed",
         )
-        for profile, person in pairs
+        for row in rows
     ]
 
 
 def _need(
     request: SupportRequest,
     answers: Mapping[str, Any],
-    person: Person | None,
+    offset_hours: float | None,
     excluded: frozenset[int],
-    now: datetime,
 ) -> Need:
     languages = _set(answers.get("languages")) - {"other"} or frozenset({request.language})
     gender = answers.get("supporter_gender")
@@ -116,16 +133,16 @@ def _need(
         age_band=answers.get("age_band") if isinstance(answers.get("age_band"), str) else None,
         wants_gender=None if gender in NO_PREFERENCE else str(gender),
         wants_similar_age=answers.get("supporter_similar_age") == "yes",
-        offset_hours=_offset_hours(person.time_zone, now) if person else None,
+        offset_hours=offset_hours,
         availability=_set(answers.get("availability")),
         required=_set(answers.get("must_haves")) & REQUIRABLE,  # a program's extra options: wishes
         excluded=excluded,
     )
 
 
-async def _people(ctx: ServiceContext, ids: set[int]) -> dict[int, Person]:
-    rows = await ctx.session.scalars(select(Person).where(Person.id.in_(ids)))
-    return {person.id: person for person in rows}
+async def _time_zones(ctx: ServiceContext, ids: set[int]) -> dict[int, str]:
+    rows = await ctx.session.execute(select(Person.id, Person.time_zone).where(Person.id.in_(ids)))
+    return {person_id: zone for person_id, zone in rows.all()}
 
 
 async def _not_again(ctx: ServiceContext, person_ids: set[int]) -> dict[int, frozenset[int]]:

@@ -54,6 +54,7 @@ def load_program(program_dir: Path | None = None) -> ProgramData:
 
 
 POLICY_FILE = "program.yaml"
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: faster
 
 
 def _policy(program_dir: Path | None) -> ProgramPolicy:
@@ -121,7 +122,7 @@ def _parse_mapping(source: str, text: str) -> dict[str, object]:
 
 def _load_yaml(source: str, text: str) -> object:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_SafeLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""

@@ -44,17 +44,24 @@ async def propose(
     first: Proposal | None = None,
     skip: Iterable[int] = (),
     quiet_if_none: bool = False,
+    need: Need | None = None,
+    pool: Sequence[Candidate] | None = None,
+    best: Sequence[Proposal] | None = None,
 ) -> list[Match]:
     """Propose the request's best supporters (first, when given, leads) and post the card.
 
     With quiet_if_none, a request already known to have nobody gets no new card saying so.
+    A batch passes the request's need, the supporters it has read and the request's best
+    of them as top_proposals() ranks them.
     """
     already_told = request.status == SupportRequestStatus.MATCHING
-    [need] = await match_features.needs_for(ctx, [request])
+    if need is None:
+        [need] = await match_features.needs_for(ctx, [request])
     need = replace(need, excluded=need.excluded | frozenset(skip))
-    pool = await match_features.candidates(ctx)
+    if pool is None:
+        pool = await match_features.candidates(ctx)
     policy = ctx.program.policy.matching
-    found = top_proposals(need, pool, policy)
+    found = top_proposals(need, pool, policy) if best is None else list(best)
     if first is not None:
         others = [p for p in found if p.supporter_id != first.supporter_id]
         found = [first, *others][: policy.proposals_per_request]

@@ -21,8 +21,10 @@ from peerbot.storage.migrate import (
     check_drift,
     current_revision,
     downgrade,
+    upgrade_if_behind,
     upgrade_to_head,
 )
+from peerbot.storage.migrate import head_revision as head_from_files
 from peerbot.storage.models import Base
 
 
@@ -110,3 +112,22 @@ def test_one_head_and_dated_file_names() -> None:
     assert files
     for name in files:
         assert re.fullmatch(r"\d{8}_\d{4}_[0-9a-f]{12}_[a-z0-9_]+\.py", name), name
+
+
+def test_head_read_from_the_files_is_alembics_head() -> None:
+    assert head_from_files() == head_revision()
+
+
+async def test_upgrade_if_behind_upgrades_once(database_url: str) -> None:
+    assert await asyncio.to_thread(upgrade_if_behind, database_url) is True
+    assert await asyncio.to_thread(current_revision, database_url) == head_revision()
+
+    assert await asyncio.to_thread(upgrade_if_behind, database_url) is False
+
+
+async def test_upgrade_if_behind_upgrades_a_database_left_behind(database_url: str) -> None:
+    await asyncio.to_thread(upgrade_to_head, database_url)
+    await asyncio.to_thread(downgrade, database_url, "-1")
+
+    assert await asyncio.to_thread(upgrade_if_behind, database_url) is True
+    assert await asyncio.to_thread(current_revision, database_url) == head_revision()

@@ -11,7 +11,9 @@ and a word that is slang ("cant") stands for its expansion ("can not").
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from peerbot.dialogs.detection.normalise import normalise, words
@@ -55,18 +57,45 @@ Piece = Word | Gap | Choice
 
 def check_pattern(text: str) -> str:
     """Raise PatternError unless text is a well-formed pattern; return it unchanged."""
-    parse_pattern(text, max_gap=MAX_GAP, slang={})
+    _pieces(text, _checked_piece)
     return text
 
 
-def parse_pattern(text: str, max_gap: int, slang: dict[str, tuple[str, ...]]) -> tuple[Piece, ...]:
-    """Read a pattern into pieces; single words that are slang become their expansion."""
+def parse_pattern(
+    text: str,
+    max_gap: int,
+    slang: dict[str, tuple[str, ...]],
+    known: dict[str, tuple[Piece, ...]] | None = None,
+) -> tuple[Piece, ...]:
+    """Read a pattern into pieces; single words that are slang become their expansion.
+
+    `known` keeps each token's pieces for the next patterns read with the same max_gap and
+    slang: a rules file uses the same few thousand tokens again and again.
+    """
+    if known is None:
+        return _pieces(text, lambda token: tuple(_piece(token, max_gap, slang)))
+
+    def piece(token: str) -> tuple[Piece, ...]:
+        found = known.get(token)
+        if found is None:
+            found = known[token] = tuple(_piece(token, max_gap, slang))
+        return found
+
+    return _pieces(text, piece)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _checked_piece(token: str) -> tuple[Piece, ...]:
+    return tuple(_piece(token, MAX_GAP, {}))
+
+
+def _pieces(text: str, piece: Callable[[str], tuple[Piece, ...]]) -> tuple[Piece, ...]:
     tokens = _TOKEN.findall(text)
     if not tokens:
         raise PatternError("is empty")
     pieces: list[Piece] = []
     for token in tokens:
-        pieces.extend(_piece(token, max_gap, slang))
+        pieces.extend(piece(token))
     if isinstance(pieces[0], Gap) or isinstance(pieces[-1], Gap):
         raise PatternError(f"{text!r} must start and end with a word, not a gap")
     for before, after in zip(pieces, pieces[1:], strict=False):
@@ -113,7 +142,7 @@ def _phrase(token: str, alternative: str, slang: dict[str, tuple[str, ...]]) -> 
         if not _WORD.match(part):
             raise PatternError(f"{token!r}: {part!r} is not a word or a word* prefix")
         prefix = part.endswith("*")
-        found = words(normalise(part.removesuffix("*")))
+        found = _normalised(part.removesuffix("*"))
         if len(found) != 1:
             raise PatternError(f"{token!r}: {part!r} must be one word")
         if prefix:
@@ -121,6 +150,12 @@ def _phrase(token: str, alternative: str, slang: dict[str, tuple[str, ...]]) -> 
         else:
             phrase.extend(Word(frozenset({word})) for word in slang.get(found[0], found))
     return tuple(phrase)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _normalised(part: str) -> tuple[str, ...]:
+    """A pattern word as messages are normalised; the same words recur in thousands of patterns."""
+    return words(normalise(part))
 
 
 def merge_words(pieces: list[Word]) -> Word:

@@ -145,6 +145,7 @@ class _Compiler:
         self.known: set[str] = set()
         self.slang = self._slang()
         self.single_slang = {key[0]: value for key, value in self.slang.items() if len(key) == 1}
+        self.tokens: dict[str, tuple[Piece, ...]] = {}  # each token read once
         self.lexicons = {name: self._lexicon(located) for name, located in merged.lexicons.items()}
 
     def compile(self) -> RuleSet:
@@ -234,7 +235,7 @@ class _Compiler:
 
     def _parse(self, located: _Located[T], where: str, text: str) -> tuple[Piece, ...]:
         try:
-            return parse_pattern(text, self.merged.max_gap, self.single_slang)
+            return parse_pattern(text, self.merged.max_gap, self.single_slang, self.tokens)
         except PatternError as error:
             raise RuleFileError(f"{located.source}: {located.path}{where}: {error}") from None
 

@@ -24,7 +24,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from peerbot.dialogs.matching.model import AGE_BANDS, GROUP, Candidate, Need, Proposal, age_rank
+from peerbot.dialogs.matching.model import (
+    AGE_BANDS,
+    GROUP,
+    BatchPlan,
+    Candidate,
+    Need,
+    Proposal,
+    age_rank,
+)
 from peerbot.dialogs.matching.policy import MatchingPolicy
 from peerbot.dialogs.matching.score import clock_hours, reasons
 
@@ -418,17 +426,27 @@ def _joined(parts: Sequence[_Edges]) -> _Edges:
 
 
 def _edges(
-    needs: Sequence[Need], candidates: Sequence[Candidate], policy: MatchingPolicy
+    needs: Sequence[Need],
+    candidates: Sequence[Candidate],
+    policy: MatchingPolicy,
+    proposals: list[_Edges] | None = None,
 ) -> _Edges:
     """The pairs the solver weighs: each request's best candidates, and each supporter's best
     requests, without which requests that all rank the same few supporters first would
-    leave the other supporters' places out of reach."""
+    leave the other supporters' places out of reach.
+
+    Given a list, each request's policy.proposals_per_request best pairs are added to it too,
+    from the same scores.
+    """
     by_request = []
     by_supporter = _BestPerColumn(len(candidates), policy.requests_per_supporter)
     for start, block in _blocks(needs, candidates, policy):
         rows, columns = np.nonzero(_best_per_row(block, policy.candidates_per_request))
         by_request.append(_Edges(rows + start, columns, block[rows, columns]))
         by_supporter.add(start, block)
+        if proposals is not None:
+            rows, columns = np.nonzero(_best_per_row(block, policy.proposals_per_request))
+            proposals.append(_Edges(rows + start, columns, block[rows, columns]))
     edges = _joined([*by_request, by_supporter.edges()])
     _, first = np.unique(edges.rows * len(candidates) + edges.columns, return_index=True)
     return _Edges(edges.rows[first], edges.columns[first], edges.scores[first])
@@ -478,7 +496,44 @@ def assign(
     pool = _pool(needs, candidates)
     if not needs or not pool:
         return []
-    edges = _edges(needs, pool, policy)
+    return _assigned(_edges(needs, pool, policy), needs, pool, policy)
+
+
+def plan(
+    needs: Sequence[Need], candidates: Sequence[Candidate], policy: MatchingPolicy
+) -> BatchPlan:
+    """assign(), and top_proposals() for every need, from one pass over the scores."""
+    pool = _pool(needs, candidates)
+    if not needs or not pool:
+        return BatchPlan([], [[] for _ in needs])
+    best: list[_Edges] = []
+    chosen = _assigned(_edges(needs, pool, policy, best), needs, pool, policy)
+    return BatchPlan(chosen, _ranked(_joined(best), needs, pool))
+
+
+def _ranked(
+    best: _Edges, needs: Sequence[Need], pool: Sequence[Candidate]
+) -> list[list[Proposal]]:
+    """Each need's pairs best first; the pool's order (fewer participants, then lower id)
+    breaks ties, as in top_proposals()."""
+    ranked: list[list[Proposal]] = [[] for _ in needs]
+    order = np.lexsort((best.columns, -best.scores, best.rows))
+    for row, column, points in zip(
+        best.rows[order].tolist(),
+        best.columns[order].tolist(),
+        best.scores[order].tolist(),
+        strict=True,
+    ):
+        need, candidate = needs[row], pool[column]
+        ranked[row].append(
+            Proposal(need.request_id, candidate.supporter_id, points, reasons(need, candidate))
+        )
+    return ranked
+
+
+def _assigned(
+    edges: _Edges, needs: Sequence[Need], pool: Sequence[Candidate], policy: MatchingPolicy
+) -> list[Proposal]:
     if not edges.rows.size:
         return []
     capacity = np.array([c.capacity_left for c in pool], dtype=np.intp)

@@ -100,3 +100,11 @@ class Proposal:
     supporter_id: int
     score: float
     reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """A waiting list's assignment, and each request's own best supporters (batch.plan())."""
+
+    chosen: list[Proposal]  # as batch.assign() gives them
+    ranked: list[list[Proposal]]  # per request, in order: score.top_proposals() of each

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from peerbot.dialogs.matching import batch
-from peerbot.dialogs.matching.batch import assign, greedy, score_matrix
+from peerbot.dialogs.matching.batch import assign, greedy, plan, score_matrix
 from peerbot.dialogs.matching.policy import MatchingPolicy
-from peerbot.dialogs.matching.score import score, violations
+from peerbot.dialogs.matching.score import score, top_proposals, violations
 from tests.support.matching_builders import make_candidate, make_need, policies, pools
 
 POLICY = MatchingPolicy()
@@ -259,3 +259,23 @@ def test_a_request_or_supporter_listed_twice_is_refused():
         assign([need, need], [candidate], POLICY)
     with pytest.raises(ValueError, match="supporter"):
         assign([need], [candidate, candidate], POLICY)
+
+
+@settings(max_examples=200)
+@given(pools(), policies(), st.integers(min_value=1, max_value=4))
+def test_plan_is_assign_and_each_requests_top_proposals(pool, policy, per_request):
+    needs, candidates = pool
+    policy = policy.model_copy(update={"proposals_per_request": per_request})
+    planned = plan(needs, candidates, policy)
+    assert planned.chosen == assign(needs, candidates, policy)
+    assert planned.ranked == [top_proposals(need, candidates, policy) for need in needs]
+
+
+def test_plan_ranks_ties_by_fewer_participants_then_lower_id():
+    need = make_need()
+    busy, idle, later = (
+        make_candidate(supporter_id=sid, load=load) for sid, load in ((1, 2), (3, 0), (2, 0))
+    )
+    [ranked] = plan([need], [busy, idle, later], POLICY).ranked
+    assert [p.supporter_id for p in ranked] == [2, 3, 1]
+    assert ranked == top_proposals(need, [busy, idle, later], POLICY)
