@@ -96,13 +96,24 @@ def decode(raw: str | None) -> object | None:
     values = rest.split(SEPARATOR, len(fields) - 1) if fields else []
     if len(values) != len(fields) or not all(values):
         return None
-    hints = get_type_hints(cls)
+    hints = _field_types(cls)
     pairs = zip(fields, values, strict=True)
     try:
         converted = {field.name: _convert(value, hints[field.name]) for field, value in pairs}
     except ValueError:
         return None
     return cls(**converted)
+
+
+_FIELD_TYPES: dict[type[Any], dict[str, Any]] = {}
+
+
+def _field_types(cls: type[Any]) -> dict[str, Any]:
+    """The fields' annotations, resolved once per type: every button press decodes one."""
+    hints = _FIELD_TYPES.get(cls)
+    if hints is None:
+        hints = _FIELD_TYPES[cls] = get_type_hints(cls)
+    return hints
 
 
 def _convert(text: str, hint: object) -> object:

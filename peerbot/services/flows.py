@@ -7,7 +7,7 @@ sits in the conversations table in the clear.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -35,6 +35,8 @@ class FlowTurn:
     flow: Flow
     transition: Transition
     meta: dict[str, Any]
+    # Sensitive answers as sealed so far, by step: (plain text, ciphertext).
+    sealed: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def finished(self) -> bool:
@@ -64,18 +66,19 @@ async def begin(
     opened = FlowState(flow.flow, at_step, answers=answers or {}) if at_step else None
     transition = step(flow, opened, Begin(), _labels(ctx, who))
     state = transition.state or FlowState(flow.flow, None)
+    sealed: dict[str, tuple[str, str]] = {}
     conversation = await conversations.begin(
         ctx.session,
         chat_id=who.chat_id,
         person_id=who.person.id if who.person else None,
         flow=flow.flow,
         step=state.current or "",
-        state=_stored(ctx, flow, state, meta or {}),
+        state=_stored(ctx, flow, state, meta or {}, sealed),
         now=ctx.now,
         remind_after=_remind_after(flow, meta or {}),
         expire_after=_expire_after(flow),
     )
-    turn = FlowTurn(conversation, flow, transition, dict(meta or {}))
+    turn = FlowTurn(conversation, flow, transition, dict(meta or {}), sealed)
     await _store_status(ctx, turn)
     return turn
 
@@ -85,9 +88,10 @@ async def advance(
 ) -> FlowTurn:
     """Give the conversation's flow one input and store where it stands now."""
     flow = ctx.program.flows[conversation.flow]
-    state, meta = _opened(ctx, flow, conversation.state)
+    sealed: dict[str, tuple[str, str]] = {}
+    state, meta = _opened(ctx, flow, conversation.state, sealed)
     transition = step(flow, state, received, _labels(ctx, who))
-    turn = FlowTurn(conversation, flow, transition, meta)
+    turn = FlowTurn(conversation, flow, transition, meta, sealed)
     await save(ctx, turn)
     return turn
 
@@ -95,7 +99,7 @@ async def advance(
 async def save(ctx: ServiceContext, turn: FlowTurn) -> None:
     """Store the turn's state and meta (call again after changing meta)."""
     state = turn.transition.state or FlowState(turn.flow.flow, None, status="cancelled")
-    turn.conversation.state = _stored(ctx, turn.flow, state, turn.meta)
+    turn.conversation.state = _stored(ctx, turn.flow, state, turn.meta, turn.sealed)
     await _store_status(ctx, turn)
 
 
@@ -139,12 +143,16 @@ def _sensitive_steps(flow: Flow) -> set[str]:
 
 
 def _stored(
-    ctx: ServiceContext, flow: Flow, state: FlowState, meta: dict[str, Any]
+    ctx: ServiceContext,
+    flow: Flow,
+    state: FlowState,
+    meta: dict[str, Any],
+    sealed: dict[str, tuple[str, str]],
 ) -> dict[str, Any]:
     data = state.to_dict()
     sensitive = _sensitive_steps(flow)
     data["answers"] = {
-        key: {SEALED: ctx.cipher.encrypt(value)}
+        key: {SEALED: _seal(ctx, sealed, key, value)}
         if key in sensitive and isinstance(value, str)
         else value
         for key, value in data["answers"].items()
@@ -154,15 +162,33 @@ def _stored(
     return {"engine": data, "meta": copy.deepcopy(meta)}
 
 
+def _seal(ctx: ServiceContext, sealed: dict[str, tuple[str, str]], key: str, text: str) -> str:
+    """The answer's ciphertext, kept while the answer is unchanged.
+
+    Encryption is randomised: sealing the same answer again would give a new ciphertext,
+    so the stored state would look changed and be written again on every save.
+    """
+    known = sealed.get(key)
+    if known is not None and known[0] == text:
+        return known[1]
+    ciphertext = ctx.cipher.encrypt(text)
+    assert ciphertext is not None
+    sealed[key] = (text, ciphertext)
+    return ciphertext
+
+
 def _opened(
-    ctx: ServiceContext, flow: Flow, stored: dict[str, Any]
+    ctx: ServiceContext,
+    flow: Flow,
+    stored: dict[str, Any],
+    sealed: dict[str, tuple[str, str]],
 ) -> tuple[FlowState | None, dict[str, Any]]:
     data = dict(stored.get("engine") or {})
     meta = copy.deepcopy(dict(stored.get("meta") or {}))
     if not data:
         return None, meta
     data["answers"] = {
-        key: ctx.cipher.decrypt(value[SEALED])
+        key: _unseal(ctx, sealed, key, value[SEALED])
         if isinstance(value, dict) and SEALED in value
         else value
         for key, value in (data.get("answers") or {}).items()
@@ -171,3 +197,12 @@ def _opened(
         return FlowState.from_dict(data), meta
     except ValueError:
         return None, meta  # unreadable state: the flow starts again
+
+
+def _unseal(
+    ctx: ServiceContext, sealed: dict[str, tuple[str, str]], key: str, ciphertext: str
+) -> str | None:
+    text = ctx.cipher.decrypt(ciphertext)
+    if text is not None:
+        sealed[key] = (text, ciphertext)
+    return text

@@ -6,12 +6,25 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.storage.dialect import skip_locked
 from peerbot.storage.enums import ConversationStatus
 from peerbot.storage.models import Conversation
+
+# Built once: it runs on nearly every update, and building a statement costs about as much
+# as running it.
+_ACTIVE_IN_CHAT = (
+    select(Conversation)
+    .where(
+        Conversation.chat_id == bindparam("chat_id"),
+        Conversation.status == ConversationStatus.ACTIVE,
+    )
+    .order_by(Conversation.id.desc())
+    .limit(1)
+    .with_for_update()
+)
 
 
 async def active_for_chat(session: AsyncSession, chat_id: int) -> Conversation | None:
@@ -20,13 +33,7 @@ async def active_for_chat(session: AsyncSession, chat_id: int) -> Conversation |
     Locked for the rest of the transaction on PostgreSQL, so a reminder tick and the
     person's answer never overwrite each other (SQLite serialises writers anyway).
     """
-    return await session.scalar(
-        select(Conversation)
-        .where(Conversation.chat_id == chat_id, Conversation.status == ConversationStatus.ACTIVE)
-        .order_by(Conversation.id.desc())
-        .limit(1)
-        .with_for_update()
-    )
+    return await session.scalar(_ACTIVE_IN_CHAT, {"chat_id": chat_id})
 
 
 async def active_chats(session: AsyncSession, chat_ids: Sequence[int]) -> set[int]:
@@ -84,7 +91,11 @@ async def save(
     remind_after: timedelta | None,
     expire_after: timedelta | None,
 ) -> None:
-    """Store the new state; the version column refuses a concurrent overwrite."""
+    """Store the new state; the version column refuses a concurrent overwrite.
+
+    Written by the transaction's next flush, with whatever else it writes: a turn is often
+    saved twice (the engine's step, then what the services added), and one UPDATE does.
+    """
     conversation.state = state
     conversation.step = step or conversation.step
     conversation.status = status
@@ -94,7 +105,6 @@ async def save(
     else:
         conversation.reminder_due_at = None
         conversation.expires_at = None
-    await session.flush()
 
 
 def _schedule(

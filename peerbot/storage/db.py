@@ -19,10 +19,11 @@ _SQLITE_PRAGMAS = (
     "PRAGMA synchronous=NORMAL",
 )
 
-# Enough connections for the updates and sends in flight at once, so under load none is
-# opened and closed again per transaction; the overflow covers a rare burst beyond that.
-POSTGRES_POOL_SIZE = 16
-POSTGRES_POOL_OVERFLOW = 16
+# A fixed set of connections, taken in turn: under load, connections opened beyond the
+# pool (the overflow) are closed again as soon as they are returned, so every burst would
+# pay for new connections (and their prepared statements) over and over.
+POSTGRES_POOL_SIZE = 20
+POSTGRES_POOL_OVERFLOW = 0
 
 
 def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table
+from sqlalchemy import ColumnElement, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,19 +28,46 @@ async def insert_ignore(
     rows = [values] if isinstance(values, dict) else values
     if not rows:
         return 0
-    table = table_or_model if isinstance(table_or_model, FromClause) else table_or_model.__table__
-    if not isinstance(table, Table):
-        raise TypeError("insert_ignore needs a Table or a mapped class")
-    dialect_name = session.get_bind().dialect.name
-    if dialect_name == "postgresql":
-        stmt: Any = postgresql.insert(table).values(rows)
-    elif dialect_name == "sqlite":
-        stmt = sqlite.insert(table).values(rows)
-    else:
-        raise NotImplementedError(f"insert_ignore does not support {dialect_name}")
+    stmt = _insert(session.get_bind().dialect.name, _table(table_or_model)).values(rows)
     stmt = stmt.on_conflict_do_nothing(index_elements=conflict_columns)
     result = cast(CursorResult[Any], await session.execute(stmt))
     return result.rowcount
+
+
+def insert_or_update(
+    dialect_name: str,
+    table_or_model: FromClause | type[DeclarativeBase],
+    values: Mapping[str, Any],
+    conflict_columns: Sequence[str],
+    *,
+    update: Mapping[str, Any],
+    where: ColumnElement[bool],
+) -> Any:
+    """An INSERT that, where the row clashes on conflict_columns and the row already there
+    matches `where`, sets `update` on that row instead; 0 rows written when neither applies.
+
+    Build it once with bindparam() values and execute it with parameters.
+    """
+    stmt = _insert(dialect_name, _table(table_or_model)).values(dict(values))
+    return stmt.on_conflict_do_update(
+        index_elements=list(conflict_columns), set_=dict(update), where=where
+    )
+
+
+def _table(table_or_model: FromClause | type[DeclarativeBase]) -> Table:
+    table = table_or_model if isinstance(table_or_model, FromClause) else table_or_model.__table__
+    if not isinstance(table, Table):
+        raise TypeError("expected a Table or a mapped class")
+    return table
+
+
+def _insert(dialect_name: str, table: Table) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT clauses."""
+    if dialect_name == "postgresql":
+        return postgresql.insert(table)
+    if dialect_name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"ON CONFLICT is not supported on {dialect_name}")
 
 
 def skip_locked(stmt: SelectT, dialect_name: str, *, of: Any = None) -> SelectT:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import String, bindparam, delete, func, select
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerbot.storage.dialect import insert_ignore
+from peerbot.storage.dialect import insert_ignore, insert_or_update
 from peerbot.storage.models import ProcessedUpdate
+from peerbot.storage.types import UTCDateTime
 
 
 async def record_received(
@@ -28,16 +32,35 @@ async def record_received(
 async def claim(
     session: AsyncSession, update_id: int, now: datetime, *, outcome: str = "ok"
 ) -> bool:
-    """Mark update_id processed; False if it already was (a redelivery to skip)."""
-    result = await session.execute(
-        update(ProcessedUpdate)
-        .where(ProcessedUpdate.update_id == update_id, ProcessedUpdate.processed_at.is_(None))
-        .values(processed_at=now, outcome=outcome, payload_enc=None)
+    """Mark update_id processed; False if it already was (a redelivery to skip).
+
+    One statement on every update: a new id is inserted as processed, one the poller stored
+    on arrival is completed (and its stored copy dropped), one already processed is left.
+    """
+    statement = _claim_statement(session.get_bind().dialect.name)
+    parameters = {"update_id": update_id, "now": now, "outcome": outcome}
+    result = cast(CursorResult[Any], await session.execute(statement, parameters))
+    return result.rowcount == 1
+
+
+@functools.cache
+def _claim_statement(dialect_name: str) -> Any:
+    """Built once per dialect: it runs on every update."""
+    now = bindparam("now", type_=UTCDateTime())
+    outcome = bindparam("outcome", type_=String())
+    return insert_or_update(
+        dialect_name,
+        ProcessedUpdate,
+        {
+            "update_id": bindparam("update_id"),
+            "received_at": now,
+            "processed_at": now,
+            "outcome": outcome,
+        },
+        ["update_id"],
+        update={"processed_at": now, "outcome": outcome, "payload_enc": None},
+        where=ProcessedUpdate.processed_at.is_(None),
     )
-    if result.rowcount:  # type: ignore[attr-defined]
-        return True
-    row = {"update_id": update_id, "received_at": now, "processed_at": now, "outcome": outcome}
-    return await insert_ignore(session, ProcessedUpdate, row, ["update_id"]) == 1
 
 
 async def unprocessed(session: AsyncSession) -> Sequence[tuple[int, str]]:
