@@ -1,5 +1,5 @@
-"""The `peerbot` command: run, simulate, migrate, check-config, export, invite, checkins, match,
-redflags."""
+"""The `peerbot` command: run, simulate, migrate, check-config, export, report, invite, checkins,
+match, redflags."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from peerbot import __version__
 from peerbot.bot.cli_matching import add_parser as add_matching
 from peerbot.bot.cli_redflags import add_parser as add_redflags
+from peerbot.bot.cli_report import add_parser as add_report
+from peerbot.bot.cli_retention import add_parser as add_retention
 from peerbot.bot.cli_simulate import add_parser as add_simulate
 from peerbot.bot.cli_supporters import add_parsers as add_supporters
 from peerbot.config import Settings, SettingsError, load_settings
@@ -67,7 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     add_redflags(commands)
     add_supporters(commands)
     add_matching(commands)
+    add_report(commands)
     add_simulate(commands)
+    add_retention(commands)
     return parser
 
 

@@ -5,13 +5,15 @@ Pure pydantic: the file is read and merged by ``services/program.py``.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from peerbot.dialogs.checkin_policy import CheckinPolicy
+from peerbot.dialogs.checkin_schedule import ClockTime, Weekday, parse_hhmm
 from peerbot.dialogs.matching.policy import MatchingPolicy
 
 Minutes = Annotated[int, Field(strict=True, ge=1, le=24 * 60)]
@@ -80,6 +82,44 @@ class IntroductionPolicy(_Model):
     followup_after_days: int = Field(3, strict=True, ge=1, le=60)
 
 
+class DigestPolicy(_Model):
+    """The weekly digest of program figures posted to the coordinators' group."""
+
+    enabled: bool = True
+    # The day and local time (the program's time zone, PEERBOT_TIMEZONE) it is posted.
+    weekday: Weekday = "mon"
+    time: ClockTime = "09:00"
+
+
+class RetentionPolicy(_Model):
+    """How long free text of closed cases and records of people gone quiet are kept."""
+
+    # Days after a case closed (request closed or withdrawn, escalation resolved, check-in
+    # answered, conversation ended, invite used or expired) when its free text is erased.
+    free_text_days: int = Field(180, strict=True, ge=1, le=3650)
+    # Months without activity after which a person is pseudonymized as /forget does.
+    inactive_months: int = Field(24, strict=True, ge=1, le=240)
+    # The local time (the program's time zone, PEERBOT_TIMEZONE) of the daily run.
+    run_at: ClockTime = "03:30"
+
+    def free_text_before(self, now: datetime) -> datetime:
+        """Free text of cases closed before this moment is erased."""
+        return now - timedelta(days=self.free_text_days)
+
+    def inactive_before(self, now: datetime) -> datetime:
+        """People last active before this moment are pseudonymized (calendar months)."""
+        months = now.year * 12 + now.month - 1 - self.inactive_months
+        year, month = divmod(months, 12)
+        day = min(now.day, calendar.monthrange(year, month + 1)[1])
+        return now.replace(year=year, month=month + 1, day=day)
+
+    def last_run_due(self, now: datetime, time_zone: tzinfo) -> datetime:
+        """The latest daily run time at or before now, in the program's time zone."""
+        local, at = now.astimezone(time_zone), parse_hhmm(self.run_at)
+        day = local.date() if local.time() >= at else local.date() - timedelta(days=1)
+        return datetime.combine(day, at, tzinfo=time_zone)
+
+
 class ProgramPolicy(_Model):
     """The whole ``program.yaml``."""
 
@@ -92,6 +132,8 @@ class ProgramPolicy(_Model):
     introductions: IntroductionPolicy = Field(
         default_factory=lambda: IntroductionPolicy.model_validate({})
     )
+    digest: DigestPolicy = Field(default_factory=lambda: DigestPolicy.model_validate({}))
+    retention: RetentionPolicy = Field(default_factory=lambda: RetentionPolicy.model_validate({}))
 
 
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,8 +9,9 @@ from typing import Any
 from telegram.ext import CallbackContext, JobQueue
 
 from peerbot.bot.deps import deps_from
+from peerbot.dialogs.checkin_schedule import time_zone_of
 from peerbot.scheduler import checkin_pass
-from peerbot.services import batch_proposals, escalation_timers, reminders
+from peerbot.services import batch_proposals, digest, escalation_timers, reminders, retention
 from peerbot.services.context import ServiceContext
 from peerbot.storage import outbox, processed_updates
 
@@ -60,6 +61,26 @@ async def propose_waiting_requests(context: CallbackContext) -> None:  # type: i
         deps.wake_sender()
 
 
+async def post_weekly_digest(context: CallbackContext) -> None:  # type: ignore[type-arg]
+    """Post the weekly digest to the coordinators' group when it is due and not yet posted."""
+    deps = deps_from(context.bot_data)
+    if await digest.post_due(
+        deps.sessions, deps.program, deps.settings, deps.cipher, now=deps.clock()
+    ):
+        deps.wake_sender()
+
+
+async def apply_retention(context: CallbackContext) -> None:  # type: ignore[type-arg]
+    """Once a day (program.yaml retention.run_at): erase old free text, pseudonymize the quiet."""
+    deps = deps_from(context.bot_data)
+    await retention.run_if_due(
+        deps.sessions,
+        deps.program.policy.retention,
+        time_zone=time_zone_of(deps.settings.timezone),
+        now=deps.clock(),
+    )
+
+
 async def prune_processed_updates(context: CallbackContext) -> None:  # type: ignore[type-arg]
     """Forget update ids old enough that Telegram will never redeliver them."""
     deps = deps_from(context.bot_data)
@@ -87,7 +108,9 @@ TICKS: tuple[tuple[Tick, timedelta, timedelta], ...] = (
     (run_checkins, timedelta(minutes=1), timedelta(seconds=15)),
     (propose_waiting_requests, timedelta(minutes=15), timedelta(minutes=1)),
     (prune_outbox, timedelta(minutes=10), timedelta(minutes=2)),
+    (post_weekly_digest, timedelta(minutes=1), timedelta(seconds=15)),
     (prune_processed_updates, timedelta(hours=6), timedelta(minutes=1)),
+    (apply_retention, timedelta(minutes=10), timedelta(minutes=5)),
 )
 
 

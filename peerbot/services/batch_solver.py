@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
 from peerbot.dialogs.matching.model import BatchPlan, Proposal, Reason
+from peerbot.services.child_process import start_module
 
 if TYPE_CHECKING:
     from peerbot.dialogs.matching.model import Candidate, Need
@@ -60,14 +61,7 @@ class Solver:
 @contextlib.asynccontextmanager
 async def started() -> AsyncIterator[Solver]:
     """Start the child now; it is stopped on leaving if it has not ended by then."""
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        __name__,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    child = await start_module(__name__)
     try:
         yield Solver(child)
     finally:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.dialogs.texts import TextCatalog
@@ -95,6 +95,32 @@ async def current_states(session: AsyncSession, person_id: int) -> dict[ConsentK
 
 async def is_granted(session: AsyncSession, person_id: int, kind: ConsentKind) -> bool:
     return state_of((await latest(session, person_id)).get(kind)) == ConsentState.GRANTED
+
+
+def evaluation_consenting_ids() -> Select[int]:
+    """A query of the people whose newest evaluation decision is granted and not withdrawn.
+
+    Use it as a subquery (``column.in_(...)``) so figures for a funder count only them.
+    """
+    newest = (
+        select(func.max(Consent.id).label("id"))
+        .where(Consent.kind == ConsentKind.EVALUATION)
+        .group_by(Consent.person_id)
+        .subquery()
+    )
+    return (
+        select(Consent.person_id)
+        .join(newest, Consent.id == newest.c.id)
+        .where(Consent.decision == ConsentDecision.GRANTED, Consent.withdrawn_at.is_(None))
+    )
+
+
+async def evaluation_consenting(session: AsyncSession, person_ids: Collection[int]) -> set[int]:
+    """Of ``person_ids``, those whose newest evaluation decision is granted and not withdrawn."""
+    rows = await session.scalars(
+        evaluation_consenting_ids().where(Consent.person_id.in_(list(person_ids)))
+    )
+    return set(rows)
 
 
 async def withdraw(

@@ -23,9 +23,10 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from peerbot.dialogs.flow_schema import Flow, TextStep
 from peerbot.services import audit
+from peerbot.services.consent import evaluation_consenting
 from peerbot.services.relationships import FEEDBACK_FLOW
 from peerbot.storage.crypto import FieldCipher
-from peerbot.storage.enums import CheckinKind, ConsentDecision, ConsentKind
+from peerbot.storage.enums import CheckinKind
 from peerbot.storage.models import (
     Answer,
     Checkin,
@@ -207,7 +208,7 @@ async def request_rows(
         answers = await _answers_of([id_ for id_, _, _ in batch], session, feedback=False)
         consenting: set[int] = set()
         if include_free_text:
-            consenting = await _evaluation_consenting({r.person_id for _, r, _ in batch}, session)
+            consenting = await evaluation_consenting(session, {r.person_id for _, r, _ in batch})
         for _, request, pseudonym in batch:
             row = _request_row(request, pseudonym)
             closed, free = _split_answers(answers.get(request.id, []), free_text_questions)
@@ -288,7 +289,7 @@ async def note_rows(
         consenting: set[int] = set()
         if include_free_text:
             participants = {participant_id for _, _, _, participant_id, _ in batch}
-            consenting = await _evaluation_consenting(participants, session)
+            consenting = await evaluation_consenting(session, participants)
         for _, note, code, participant_id, author_pseudonym in batch:
             row: dict[str, Any] = {
                 "request": code,
@@ -333,7 +334,7 @@ async def feedback_rows(
         consenting: set[int] = set()
         if include_free_text:
             participants = {participant_id for _, _, participant_id, _ in batch}
-            consenting = await _evaluation_consenting(participants, session)
+            consenting = await evaluation_consenting(session, participants)
         for request_id, code, participant_id, pseudonym in batch:
             given = answers.get(request_id)
             if not given:
@@ -554,22 +555,6 @@ async def _connected_answers(
         side = "supporter" if person_id == supporter_of[match_id] else "participant"
         by_match.setdefault(match_id, {})[side] = str(said)
     return by_match
-
-
-async def _evaluation_consenting(person_ids: set[int], session: AsyncSession) -> set[int]:
-    """Of ``person_ids``, those whose newest evaluation decision is granted and not withdrawn."""
-    newest = (
-        select(func.max(Consent.id).label("id"))
-        .where(Consent.kind == ConsentKind.EVALUATION, Consent.person_id.in_(person_ids))
-        .group_by(Consent.person_id)
-        .subquery()
-    )
-    rows = await session.scalars(
-        select(Consent.person_id)
-        .join(newest, Consent.id == newest.c.id)
-        .where(Consent.decision == ConsentDecision.GRANTED, Consent.withdrawn_at.is_(None))
-    )
-    return set(rows)
 
 
 def _request_row(request: SupportRequest, pseudonym: str) -> dict[str, Any]:

@@ -63,6 +63,7 @@ __all__ = [
     "ContactNote",
     "Conversation",
     "ConversationStatus",
+    "Digest",
     "Answer",
     "Escalation",
     "EscalationCategory",
@@ -521,3 +522,18 @@ class Invite(Base):
     used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     note_enc: Mapped[str | None] = mapped_column(Text)
+
+
+class Digest(Base):
+    """One weekly digest posted to the coordinators' group, once per due time.
+
+    The unique ``due_at`` is the claim: the row goes in with the digest's outbox rows, so a
+    restart or a second replica finds it and does not post that week again. ``posted_at``
+    None: the due time came before the program's first digest tick and nothing was posted.
+    """
+
+    __tablename__ = "digests"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(unique=True)
+    posted_at: Mapped[datetime | None]

@@ -62,5 +62,13 @@ async def test_claim_resolve_note_and_a_forged_claim_refused(api, start_bot, bot
     assert events == ["raised", "claimed", "resolved", "note"]
     assert refused == 1
     group_menu = api.commands.get((f"chat:{GROUP}", ""), [])
-    assert [c["command"] for c in group_menu] == ["open", "supporters", "match", "invite", "help"]
+    assert [c["command"] for c in group_menu] == [
+        "open",
+        "supporters",
+        "match",
+        "invite",
+        "stats",
+        "audit",
+        "help",
+    ]
     assert not any(note and "family" in note for note in notes), "notes are encrypted at rest"

@@ -1,4 +1,5 @@
-"""The coordinators' group: card buttons, notes as replies, /open, /invite and /supporters."""
+"""The coordinators' group: card buttons, notes as replies, /open, /invite, /supporters,
+/stats and /audit (the last two also in a coordinator's private chat)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from peerbot.bot.authorization import GATE_KEY, CoordinatorGate
 from peerbot.bot.context import PeerbotContext
-from peerbot.bot.replies import deliver
+from peerbot.bot.replies import deliver, reply_text
 from peerbot.services import (
     audit,
+    case_audit,
     coordinators,
     escalation_desk,
     invites,
     proposals,
     relationships,
+    stats_text,
     supporter_roster,
     supporters,
 )
@@ -105,6 +108,25 @@ async def match_by_hand(update: Update, context: PeerbotContext) -> None:
         await deliver(context, update, reply)
 
 
+async def program_stats(update: Update, context: PeerbotContext) -> None:
+    """/stats: answered where it was asked (the group, or a coordinator's private chat)."""
+    ctx, coordinator = await _verified(update, context)
+    if coordinator is None:
+        await reply_text(context, update, "card.not_allowed")
+        return
+    await deliver(context, update, await stats_text.stats_reply(ctx, coordinator))
+
+
+async def case_trail(update: Update, context: PeerbotContext) -> None:
+    """/audit <case>: who read or changed that case's record, and when."""
+    ctx, coordinator = await _verified(update, context)
+    if coordinator is None:
+        await reply_text(context, update, "card.not_allowed")
+        return
+    reply = await case_audit.case_trail(ctx, coordinator, list(context.args or ()))
+    await deliver(context, update, reply)
+
+
 async def note_reply(update: Update, context: PeerbotContext) -> None:
     message = update.effective_message
     assert message is not None and message.reply_to_message is not None
@@ -123,6 +145,11 @@ def register(application: Application, coordinator_chat_id: int | None) -> None:
     application.add_handler(
         CallbackQueryHandler(card_pressed, pattern=CARD_BUTTONS)  # type: ignore[arg-type]
     )
+    # /stats and /audit also answer a coordinator privately, group or no group
+    private = filters.ChatType.PRIVATE
+    asked = private if coordinator_chat_id is None else private | filters.Chat(coordinator_chat_id)
+    application.add_handler(CommandHandler("stats", program_stats, filters=asked))  # type: ignore[arg-type]
+    application.add_handler(CommandHandler("audit", case_trail, filters=asked))  # type: ignore[arg-type]
     if coordinator_chat_id is None:
         return
     group = filters.Chat(coordinator_chat_id)
@@ -135,4 +162,4 @@ def register(application: Application, coordinator_chat_id: int | None) -> None:
     )
 
 
-COMMAND_MENU = ("open", "supporters", "match", "invite", "help")
+COMMAND_MENU = ("open", "supporters", "match", "invite", "stats", "audit", "help")
