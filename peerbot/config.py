@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
+import socket
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -12,6 +16,13 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///peerbot.sqlite3"
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 ENV_PREFIX = "PEERBOT_"
+# Telegram's rule for setWebhook's secret_token.
+WEBHOOK_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def default_replica_id() -> str:
+    """hostname-pid: unique among replicas sharing a database, and readable in logs."""
+    return f"{socket.gethostname()}-{os.getpid()}"[-64:]
 
 
 class Settings(BaseSettings):
@@ -29,6 +40,14 @@ class Settings(BaseSettings):
     program_dir: Path | None = None
     encryption_key: SecretStr | None = None
     timezone: str = "UTC"
+    # Webhook mode (`peerbot run --webhook`): Telegram posts updates to webhook_url, which a
+    # reverse proxy forwards to listen_host:listen_port.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    listen_host: str = "0.0.0.0"  # behind a reverse proxy: listen on every interface
+    listen_port: int = Field(default=8080, ge=1, le=65535)
+    log_format: Literal["text", "json"] = "text"
+    replica_id: str = Field(default_factory=default_replica_id, min_length=1, max_length=64)
 
     @field_validator("bot_token")
     @classmethod
@@ -87,6 +106,32 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("expected an IANA time zone such as Europe/Madrid") from None
         return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError("expected the public https:// URL Telegram posts updates to")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        secret = value.get_secret_value().strip()
+        if not WEBHOOK_SECRET_SHAPE.fullmatch(secret):
+            raise ValueError("expected 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram)")
+        return SecretStr(secret)
+
+    @property
+    def webhook_path(self) -> str:
+        """The path of webhook_url: where the replica accepts Telegram's posts."""
+        return urlsplit(self.webhook_url or "").path or "/"
 
     @property
     def zone(self) -> ZoneInfo:

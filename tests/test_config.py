@@ -16,6 +16,12 @@ def clean_environment(monkeypatch, tmp_path):
         "PROGRAM_DIR",
         "ENCRYPTION_KEY",
         "TIMEZONE",
+        "WEBHOOK_URL",
+        "WEBHOOK_SECRET",
+        "LISTEN_HOST",
+        "LISTEN_PORT",
+        "LOG_FORMAT",
+        "REPLICA_ID",
     ):
         monkeypatch.delenv(f"PEERBOT_{name}", raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
@@ -65,3 +71,31 @@ def test_invalid_setting_names_the_variable(monkeypatch, variable, value):
     message = str(raised.value)
     assert message.startswith(f"PEERBOT_{variable}:")
     assert "\n" not in message
+
+
+def test_webhook_settings(monkeypatch):
+    monkeypatch.setenv("PEERBOT_WEBHOOK_URL", " https://bot.example.org/telegram/hook ")
+    monkeypatch.setenv("PEERBOT_WEBHOOK_SECRET", "Az09_-" * 40)
+    monkeypatch.setenv("PEERBOT_LISTEN_PORT", "9000")
+    settings = load_settings()
+    assert settings.webhook_path == "/telegram/hook"
+    assert settings.webhook_secret is not None
+    assert settings.webhook_secret.get_secret_value() == "Az09_-" * 40
+    assert (settings.listen_host, settings.listen_port) == ("0.0.0.0", 9000)
+    assert settings.replica_id  # hostname-pid by default
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("WEBHOOK_URL", "http://bot.example.org/hook"),
+        ("WEBHOOK_SECRET", "no spaces allowed"),
+        ("WEBHOOK_SECRET", "x" * 257),
+        ("LISTEN_PORT", "0"),
+        ("LOG_FORMAT", "xml"),
+    ],
+)
+def test_bad_webhook_settings_name_the_variable(monkeypatch, variable, value):
+    monkeypatch.setenv(f"PEERBOT_{variable}", value)
+    with pytest.raises(SettingsError, match=f"PEERBOT_{variable}"):
+        load_settings()

@@ -39,7 +39,7 @@ def build_application(deps: Deps) -> PeerbotApplication:
         .base_file_url(f"{api}/file/bot")
         .updater(None)
         .concurrent_updates(processor)
-        .rate_limiter(AIORateLimiter(max_retries=0))
+        .rate_limiter(_direct_call_limiter(deps))
         .context_types(ContextTypes(context=PeerbotContext))
     )
     if deps.request_for is not None:
@@ -63,6 +63,18 @@ def build_application(deps: Deps) -> PeerbotApplication:
     common.register_fallbacks(application)
     application.add_error_handler(on_error)  # type: ignore[arg-type]
     return application
+
+
+def _direct_call_limiter(deps: Deps) -> AIORateLimiter:
+    """python-telegram-bot's limiter for every call, at the outbox pacer's overall and group
+    limits: Telegram's, unless a benchmark scaled the pacer (it would otherwise cap at 30/s)."""
+    if deps.pacer is None:
+        return AIORateLimiter(max_retries=0)
+    return AIORateLimiter(
+        overall_max_rate=deps.pacer.overall_per_second,
+        group_max_rate=deps.pacer.group_per_minute,
+        max_retries=0,
+    )
 
 
 async def set_command_menu(application: PeerbotApplication, deps: Deps) -> bool:

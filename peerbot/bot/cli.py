@@ -21,6 +21,7 @@ from peerbot.bot.cli_report import add_parser as add_report
 from peerbot.bot.cli_retention import add_parser as add_retention
 from peerbot.bot.cli_simulate import add_parser as add_simulate
 from peerbot.bot.cli_supporters import add_parsers as add_supporters
+from peerbot.bot.log_format import use_json_lines
 from peerbot.config import Settings, SettingsError, load_settings
 from peerbot.services.program import ProgramDataError, load_program
 
@@ -42,6 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args.verbose)
     try:
         settings = load_settings()
+        if settings.log_format == "json":
+            use_json_lines()
         return int(args.handler(settings, args))
     except (SettingsError, ProgramDataError) as error:
         sys.stderr.write(f"peerbot: {error}\n")
@@ -59,7 +62,16 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=_OneLineErrorParser
     )
-    run = commands.add_parser("run", help="apply migrations, then run the bot (long polling)")
+    run = commands.add_parser(
+        "run", help="apply migrations, then run the bot (long polling, or --webhook)"
+    )
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="serve Telegram's webhook on PEERBOT_LISTEN_HOST:PEERBOT_LISTEN_PORT instead of "
+        "polling (needs PEERBOT_WEBHOOK_URL and PEERBOT_WEBHOOK_SECRET); run several such "
+        "replicas behind a load balancer on one PostgreSQL database",
+    )
     run.set_defaults(handler=_run)
     migrate = commands.add_parser("migrate", help="upgrade the database to the latest schema")
     migrate.set_defaults(handler=_migrate)
@@ -141,11 +153,20 @@ def _configure_logging(verbose: bool) -> None:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
-def _run(settings: Settings, _args: argparse.Namespace) -> int:
+def _run(settings: Settings, args: argparse.Namespace) -> int:
     if settings.bot_token is None:
         sys.stderr.write(
             "peerbot: PEERBOT_BOT_TOKEN is not set. Create a bot with @BotFather and put its "
             f"token in PEERBOT_BOT_TOKEN (see the {README_TOKEN_SECTION}).\n"
+        )
+        return EXIT_CONFIG
+    if args.webhook and (settings.webhook_url is None or settings.webhook_secret is None):
+        missing = (
+            "PEERBOT_WEBHOOK_URL" if settings.webhook_url is None else "PEERBOT_WEBHOOK_SECRET"
+        )
+        sys.stderr.write(
+            f"peerbot: {missing} is not set; --webhook needs the public https:// URL Telegram "
+            "posts to and a secret token (1-256 characters of A-Z, a-z, 0-9, _ and -).\n"
         )
         return EXIT_CONFIG
     with _long_lived_objects():
@@ -156,7 +177,7 @@ def _run(settings: Settings, _args: argparse.Namespace) -> int:
         deps = build_deps(settings)
         upgrade_if_behind(settings.database_url)
     try:
-        asyncio.run(serve(deps))
+        asyncio.run(serve(deps, webhook=args.webhook))
     except TokenRejected:
         sys.stderr.write(
             "peerbot: Telegram rejected PEERBOT_BOT_TOKEN; check it with @BotFather "

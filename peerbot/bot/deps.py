@@ -41,10 +41,15 @@ class Deps:
     request_for: Callable[[], BaseRequest] | None = None
     # The outbox's pacing (None: Telegram's limits).
     pacer: ChatPacer | None = None
+    # Webhook mode: the inbox worker's wake-up (a processed update may free its chat's next).
+    inbox_wake: Callable[[], None] | None = None
 
     def wake_sender(self) -> None:
+        """Called after each update's commit: deliver what it queued, claim what it freed."""
         if self.sender is not None:
             self.sender.wake()
+        if self.inbox_wake is not None:
+            self.inbox_wake()
 
 
 def encryption_key(settings: Settings) -> str:

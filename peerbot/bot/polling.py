@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 
+from peerbot.bot import metrics
 from peerbot.bot.calls import retry_after_seconds
 from peerbot.storage import processed_updates
 from peerbot.storage.crypto import FieldCipher
@@ -118,7 +119,8 @@ class InboxPoller:
     async def _store(self, updates: list[Update]) -> None:
         encrypted = [(u.update_id, self._cipher.encrypt(u.to_json()) or "") for u in updates]
         async with self._sessions() as session, session.begin():
-            await processed_updates.record_received(session, encrypted, now=self._clock())
+            new = await processed_updates.record_received(session, encrypted, now=self._clock())
+        metrics.UPDATES_RECEIVED.inc(new)
 
     async def _pause(self, seconds: float, reason: str) -> None:
         log.warning("getUpdates failed (%s); retrying in %.1fs", reason, seconds)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from peerbot.bot import metrics
 from peerbot.storage import processed_updates
 
 log = logging.getLogger(__name__)
@@ -90,38 +92,48 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
         if not isinstance(update, Update):
             await coroutine
             return
-        chat_key = _chat_key(update)
-        if chat_key is None:
-            await self._process(update, coroutine)
-            return
-        lock = self._chat_locks.setdefault(chat_key, asyncio.Lock())
-        self._chat_waiters[chat_key] = self._chat_waiters.get(chat_key, 0) + 1
+        started, outcome = time.perf_counter(), metrics.ABORTED
+        try:
+            outcome = await self._in_chat_order(update, coroutine)
+        finally:
+            metrics.update_done(outcome, time.perf_counter() - started)
+
+    async def _in_chat_order(self, update: Update, coroutine: Awaitable[Any]) -> str:
+        """Process the update after its chat's earlier ones; return the metrics outcome."""
+        key = chat_key(update)
+        if key is None:
+            return await self._process(update, coroutine)
+        lock = self._chat_locks.setdefault(key, asyncio.Lock())
+        self._chat_waiters[key] = self._chat_waiters.get(key, 0) + 1
         try:
             async with lock:
-                await self._process(update, coroutine)
+                return await self._process(update, coroutine)
         finally:
-            self._chat_waiters[chat_key] -= 1
-            if not self._chat_waiters[chat_key]:
-                del self._chat_waiters[chat_key], self._chat_locks[chat_key]
+            self._chat_waiters[key] -= 1
+            if not self._chat_waiters[key]:
+                del self._chat_waiters[key], self._chat_locks[key]
 
-    async def _process(self, update: Update, coroutine: Awaitable[Any]) -> None:
+    async def _process(self, update: Update, coroutine: Awaitable[Any]) -> str:
+        outcome = metrics.OK
         async with self._writer, self._sessions() as session:
-            scope = UpdateScope(update.update_id, session, _chat_key(update))
+            scope = UpdateScope(update.update_id, session, chat_key(update))
             token = _current_scope.set(scope)
             try:
                 async with session.begin():
                     if not await processed_updates.claim(session, update.update_id, self._clock()):
                         _close(coroutine)
                         log.info("update %s skipped: already processed", update.update_id)
-                        return
+                        return metrics.DUPLICATE
                     await coroutine
                     if scope.failed:
                         raise _RolledBack
             except _RolledBack:
                 await self._record_failure(scope)
+                outcome = metrics.ERROR
             finally:
                 _current_scope.reset(token)
         self._after_commit()
+        return outcome
 
     async def _record_failure(self, scope: UpdateScope) -> None:
         """Undo the update's effects, but remember it was seen and tell the person."""
@@ -130,7 +142,8 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
             await self._on_failure(session, scope)
 
 
-def _chat_key(update: Update) -> int | None:
+def chat_key(update: Update) -> int | None:
+    """The chat whose order an update keeps: its chat, else its sender; None if neither."""
     if update.effective_chat is not None:
         return update.effective_chat.id
     if update.effective_user is not None:

@@ -1,4 +1,9 @@
-"""Run the bot: poll, process, deliver, tick; stop cleanly on SIGINT/SIGTERM."""
+"""Run the bot: poll (or serve a webhook), process, deliver, tick; stop cleanly on SIGINT/SIGTERM.
+
+Webhook mode runs as one of several replicas sharing a PostgreSQL database: each stores what
+it is posted, claims chats' updates from the shared inbox, ticks the scheduler (whose passes
+claim rows), and the one holding the sender lock delivers the outbox.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,15 @@ import contextlib
 import logging
 import signal
 
+from sqlalchemy import text
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from peerbot.bot.app import PeerbotApplication, build_application, set_command_menu
 from peerbot.bot.deps import Deps
-from peerbot.bot.polling import InboxPoller
-from peerbot.bot.sender import OutboxSender
+from peerbot.bot.inbox_worker import InboxWorker
+from peerbot.bot.leadership import WEBHOOK_LOCK, Leadership
+from peerbot.bot.polling import ALLOWED_UPDATES, InboxPoller
+from peerbot.bot.sender import OutboxSender, SenderTuning
 from peerbot.scheduler import jobs
 
 log = logging.getLogger(__name__)
@@ -22,13 +30,16 @@ class TokenRejected(Exception):
     """Telegram answered that the bot token is not valid."""
 
 
-async def serve(deps: Deps, stop: asyncio.Event | None = None) -> None:
+async def serve(deps: Deps, stop: asyncio.Event | None = None, *, webhook: bool = False) -> None:
     """Run until stop is set (or a signal arrives); in-flight updates finish first."""
     stop = stop or asyncio.Event()
     _stop_on_signals(stop)
     application = build_application(deps)
     try:
         if not await _initialize(application, stop):
+            return
+        if webhook:
+            await _serve_webhook(application, deps, stop)
             return
         sender = OutboxSender(
             session_factory=deps.sessions, bot=application.bot, clock=deps.clock, pacer=deps.pacer
@@ -60,6 +71,90 @@ async def serve(deps: Deps, stop: asyncio.Event | None = None) -> None:
     finally:
         await application.shutdown()
         await deps.engine.dispose()
+
+
+async def _serve_webhook(application: PeerbotApplication, deps: Deps, stop: asyncio.Event) -> None:
+    """One replica: HTTP in, shared inbox, scheduler ticks, the sender where the lock is held.
+
+    On stop: the server stops taking posts (and finishes answering those it has), the worker
+    stops claiming, the application finishes what was queued, the leases left are given back.
+    """
+    settings = deps.settings
+    await _register_webhook(application, deps)
+    worker = InboxWorker(
+        bot=application.bot,
+        session_factory=deps.sessions,
+        cipher=deps.cipher,
+        clock=deps.clock,
+        update_queue=application.update_queue,
+        processor=application.update_processor,
+        replica_id=settings.replica_id,
+    )
+    deps.inbox_wake = worker.wake
+    leadership = Leadership(deps.engine, lambda: _leading_sender(application, deps))
+    from peerbot.bot.webhook import webhook_server  # Starlette and uvicorn: this mode only
+
+    server = webhook_server(deps, on_received=worker.wake)
+    if application.job_queue is not None:
+        jobs.register(application.job_queue)
+    await application.start()
+    menu = asyncio.create_task(set_command_menu(application, deps))
+    serving = asyncio.create_task(server.serve(), name="webhook-server")
+    working = asyncio.create_task(worker.run(), name="inbox-worker")
+    leading = asyncio.create_task(leadership.run(), name="sender-leadership")
+    log.info("peerbot replica %s is running as @%s", settings.replica_id, application.bot.username)
+    try:
+        await _until_stopped(stop, serving, working, leading)
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(Exception):
+            await serving
+        worker.stop()
+        with contextlib.suppress(Exception):
+            await working
+        await application.stop()  # finishes the updates already claimed
+        with contextlib.suppress(Exception):
+            await worker.release()
+        leadership.stop()
+        with contextlib.suppress(Exception):
+            await leading
+        menu.cancel()
+    log.info("peerbot replica %s stopped", settings.replica_id)
+
+
+def _leading_sender(application: PeerbotApplication, deps: Deps) -> OutboxSender:
+    """A fresh sender for a term as leader; on PostgreSQL it also looks for rows that other
+    replicas queued (their commits cannot wake it) a few times a second."""
+    tuning = SenderTuning(idle_poll_seconds=0.25) if not deps.settings.is_sqlite else None
+    sender = OutboxSender(
+        session_factory=deps.sessions,
+        bot=application.bot,
+        clock=deps.clock,
+        pacer=deps.pacer,
+        tuning=tuning,
+    )
+    deps.sender = sender
+    return sender
+
+
+async def _register_webhook(application: PeerbotApplication, deps: Deps) -> None:
+    """setWebhook once for all replicas: under a lock, and only if Telegram has another URL."""
+    settings = deps.settings
+    url, secret = settings.webhook_url, settings.webhook_secret
+    if url is None or secret is None:
+        raise ValueError("webhook mode needs PEERBOT_WEBHOOK_URL and PEERBOT_WEBHOOK_SECRET")
+    async with deps.engine.connect() as connection, connection.begin():
+        if not settings.is_sqlite:
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": WEBHOOK_LOCK}
+            )
+        info = await application.bot.get_webhook_info()
+        if info.url == url:
+            return
+        await application.bot.set_webhook(
+            url, secret_token=secret.get_secret_value(), allowed_updates=ALLOWED_UPDATES
+        )
+        log.info("webhook registered")
 
 
 async def _initialize(application: PeerbotApplication, stop: asyncio.Event) -> bool:

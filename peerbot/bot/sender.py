@@ -27,6 +27,7 @@ from telegram.error import (
     TelegramError,
 )
 
+from peerbot.bot import metrics
 from peerbot.bot.calls import UnsupportedMethod, call_bot_api, retry_after_seconds
 from peerbot.bot.pacing import ChatPacer
 from peerbot.bot.sent_marks import SentMarks
@@ -206,8 +207,10 @@ class OutboxSender:
     async def _attempt(self, row: OutboxMessage) -> _Outcome:
         try:
             message_id = await call_bot_api(self._bot, row.method, row.chat_id, row.payload)
+            metrics.message_sent(row.dedupe_key)
             return _Outcome(sent=True, telegram_message_id=message_id)
         except RetryAfter as error:
+            metrics.TELEGRAM_429.inc()
             seconds = retry_after_seconds(error)
             if row.chat_id > 0:  # may be the bot-wide limit; a group's flood wait is its own
                 self._pacer.pause_all(seconds)

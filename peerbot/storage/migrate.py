@@ -22,6 +22,7 @@ from peerbot.storage.db import create_engine
 if TYPE_CHECKING:
     from alembic.config import Config
     from sqlalchemy.engine import Connection
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 VERSIONS_DIR = MIGRATIONS_DIR / "versions"
@@ -86,6 +87,16 @@ def head_revision() -> str | None:
     return heads.pop() if len(heads) == 1 else None
 
 
+def head_revisions() -> list[str]:
+    """The newest revision(s) of the migration files; more than one only on a branch."""
+    head = head_revision()
+    if head is not None:
+        return [head]
+    from alembic.script import ScriptDirectory
+
+    return sorted(ScriptDirectory.from_config(alembic_config("")).get_heads())
+
+
 def downgrade(database_url: str, revision: str) -> None:
     """Take the schema down to ``revision`` (``"base"`` drops every table)."""
     from alembic import command
@@ -110,12 +121,17 @@ async def _stored_revisions(database_url: str) -> list[str]:
     engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:
-            if not await connection.run_sync(_has_version_table):
-                return []
-            rows = await connection.execute(text("SELECT version_num FROM alembic_version"))
-            return [str(revision) for (revision,) in rows.all()]
+            return await stored_revisions(connection)
     finally:
         await engine.dispose()
+
+
+async def stored_revisions(connection: AsyncConnection) -> list[str]:
+    """The revisions in the alembic_version table, sorted; empty when there is no such table."""
+    if not await connection.run_sync(_has_version_table):
+        return []
+    rows = await connection.execute(text("SELECT version_num FROM alembic_version"))
+    return sorted(str(revision) for (revision,) in rows.all())
 
 
 def _has_version_table(connection: Connection) -> bool:

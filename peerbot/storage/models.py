@@ -481,15 +481,22 @@ class ProcessedUpdate(Base):
     ``processed_at`` set: a redelivery of this ``update_id`` has no effect. Not set: the
     update was received but not handled yet, and is replayed from ``payload_enc`` after a
     restart; the payload is cleared once processed.
+
+    Webhook replicas share it as their inbox: ``chat_id`` keeps one chat in order, and
+    ``claimed_until``/``claimed_by`` lease an unprocessed update to one replica.
     """
 
     __tablename__ = "processed_updates"
+    __table_args__ = (Index(None, "chat_id", "update_id"),)
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(index=True)
     outcome: Mapped[str | None] = mapped_column(String(16))
     payload_enc: Mapped[str | None] = mapped_column(Text)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    claimed_until: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditEvent(Base):

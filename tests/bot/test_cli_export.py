@@ -6,9 +6,7 @@ import asyncio
 import csv
 import io
 import json
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from peerbot.storage.db import create_engine, make_session_factory
 from peerbot.storage.enums import ConsentDecision, ConsentKind
 from peerbot.storage.migrate import upgrade_to_head
 from peerbot.storage.models import Answer, Consent, Person, SupportRequest
+from tests.support.cli import run_peerbot
 
 KEY = FieldCipher.generate_key()
 CIPHER = FieldCipher(KEY)
@@ -78,17 +77,8 @@ def migrated(database_url: str) -> str:
 
 def peerbot(database_url: str, workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run `python -m peerbot ARGS` with only the database and key set (no bot token)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PEERBOT_")}
-    env |= {"PEERBOT_DATABASE_URL": database_url, "PEERBOT_ENCRYPTION_KEY": KEY}
-    return subprocess.run(
-        [sys.executable, "-m", "peerbot", *args],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    settings = {"PEERBOT_DATABASE_URL": database_url, "PEERBOT_ENCRYPTION_KEY": KEY}
+    return run_peerbot(*args, workdir=workdir, settings=settings, timeout=60)
 
 
 def test_export_writes_json_lines_to_stdout(migrated: str, tmp_path: Path) -> None:

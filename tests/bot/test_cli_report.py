@@ -6,9 +6,7 @@ import asyncio
 import base64
 import csv
 import io
-import os
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from peerbot.services.report import ESCALATION_COLUMNS, TOTALS_COLUMNS, WEEKLY_COLUMNS
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.models import AuditEvent
+from tests.support.cli import run_peerbot
 from tests.support.weekly_world import PEOPLE, seed_three_weeks
 
 KEY = FieldCipher.generate_key()
@@ -29,21 +28,12 @@ PNG_PREFIX = "data:image/png;base64,"
 
 def report(database_url: str, workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`python -m peerbot report ARGS` with the database, key and a UTC program zone."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PEERBOT_")}
-    env |= {
+    settings = {
         "PEERBOT_DATABASE_URL": database_url,
         "PEERBOT_ENCRYPTION_KEY": KEY,
         "PEERBOT_TIMEZONE": "UTC",
     }
-    return subprocess.run(
-        [sys.executable, "-m", "peerbot", "report", *args],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_peerbot("report", *args, workdir=workdir, settings=settings)
 
 
 def table(path: Path) -> tuple[list[str], list[dict[str, str]]]:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from importlib import resources
 from pathlib import Path
 
 import pytest
 
+from tests.support import cli
 from tests.support.bot_process import TEST_TOKEN
 
 BUILT_IN_INTAKE = resources.files("peerbot.dialogs") / "flows" / "intake.yaml"
@@ -31,21 +30,12 @@ BREAKAGES = {
 
 
 def run_peerbot(command: str, program_dir: Path, workdir: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PEERBOT_")}
-    env |= {
+    settings = {
         "PEERBOT_PROGRAM_DIR": str(program_dir),
         "PEERBOT_BOT_TOKEN": TEST_TOKEN,
         "PEERBOT_TELEGRAM_API_URL": "http://127.0.0.1:9",  # never reached
     }
-    return subprocess.run(
-        [sys.executable, "-m", "peerbot", command],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return cli.run_peerbot(command, workdir=workdir, settings=settings, timeout=60)
 
 
 @pytest.mark.parametrize("command", ["check-config", "run"])

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.support.cli import run_peerbot
 
 SCRIPT = Path(__file__).with_name("session.txt")
 
 
 def simulate(*args: str, database: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PEERBOT_")}
-    env["PEERBOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{database}"
-    return subprocess.run(
-        [sys.executable, "-m", "peerbot", "simulate", *args],
-        cwd=database.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    settings = {"PEERBOT_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
+    return run_peerbot("simulate", *args, workdir=database.parent, settings=settings, timeout=300)
 
 
 def test_a_scripted_journey_from_intake_to_a_check_in_alert(tmp_path):

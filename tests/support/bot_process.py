@@ -7,16 +7,30 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 TEST_TOKEN = "123456:test-token-for-the-fake-api"
+PEERBOT_RUN = (sys.executable, "-m", "peerbot", "run")
 
 
 class BotProcess:
     """One `python -m peerbot run` process; its log goes to a file in its working folder."""
 
-    def __init__(self, api_url: str, workdir: Path, **settings: str) -> None:
+    def __init__(
+        self,
+        api_url: str,
+        workdir: Path,
+        *,
+        run_args: Sequence[str] = (),
+        command: Sequence[str] = PEERBOT_RUN,
+        **settings: str,
+    ) -> None:
+        """run_args follow `peerbot run` (e.g. --webhook); settings become PEERBOT_* variables.
+        A benchmark may run another command that serves as `peerbot run` does."""
         self.workdir = workdir
+        self.run_args = list(run_args)
+        self.command = list(command)
         self.log_path = workdir / "peerbot.log"
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("PEERBOT_")},
@@ -30,7 +44,7 @@ class BotProcess:
         """Start the bot (it migrates the database first)."""
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "peerbot", "run"],
+            [*self.command, *self.run_args],
             cwd=self.workdir,
             env=self.env,
             stdout=log,
