@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import signal
 
-from sqlalchemy import text
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from peerbot.bot.app import PeerbotApplication, build_application, set_command_menu
@@ -22,8 +24,12 @@ from peerbot.bot.leadership import WEBHOOK_LOCK, Leadership
 from peerbot.bot.polling import ALLOWED_UPDATES, InboxPoller
 from peerbot.bot.sender import OutboxSender, SenderTuning
 from peerbot.scheduler import jobs
+from peerbot.services import audit
+from peerbot.storage.models import AuditEvent
 
 log = logging.getLogger(__name__)
+
+WEBHOOK_REGISTERED = "webhook.registered"  # audit action; details: a fingerprint, no secret
 
 
 class TokenRejected(Exception):
@@ -80,7 +86,7 @@ async def _serve_webhook(application: PeerbotApplication, deps: Deps, stop: asyn
     stops claiming, the application finishes what was queued, the leases left are given back.
     """
     settings = deps.settings
-    await _register_webhook(application, deps)
+    await register_webhook(application, deps)
     worker = InboxWorker(
         bot=application.bot,
         session_factory=deps.sessions,
@@ -137,24 +143,45 @@ def _leading_sender(application: PeerbotApplication, deps: Deps) -> OutboxSender
     return sender
 
 
-async def _register_webhook(application: PeerbotApplication, deps: Deps) -> None:
-    """setWebhook once for all replicas: under a lock, and only if Telegram has another URL."""
+async def register_webhook(application: PeerbotApplication, deps: Deps) -> bool:
+    """setWebhook once for all replicas; True when this replica called it.
+
+    Under a lock, and only when Telegram has another URL or the URL, secret or update kinds
+    changed since the last registration. Telegram never tells the secret back, so a
+    fingerprint of what was registered is kept in the audit trail.
+    """
     settings = deps.settings
     url, secret = settings.webhook_url, settings.webhook_secret
     if url is None or secret is None:
         raise ValueError("webhook mode needs PEERBOT_WEBHOOK_URL and PEERBOT_WEBHOOK_SECRET")
-    async with deps.engine.connect() as connection, connection.begin():
+    fingerprint = hashlib.sha256(
+        "\n".join([url, secret.get_secret_value(), *ALLOWED_UPDATES]).encode()
+    ).hexdigest()
+    async with deps.sessions() as session, session.begin():
         if not settings.is_sqlite:
-            await connection.execute(
+            await session.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": WEBHOOK_LOCK}
             )
         info = await application.bot.get_webhook_info()
-        if info.url == url:
-            return
+        if info.url == url and await _registered(session) == fingerprint:
+            return False
         await application.bot.set_webhook(
             url, secret_token=secret.get_secret_value(), allowed_updates=ALLOWED_UPDATES
         )
-        log.info("webhook registered")
+        await audit.record(session, WEBHOOK_REGISTERED, now=deps.clock(), fingerprint=fingerprint)
+    log.info("webhook registered")
+    return True
+
+
+async def _registered(session: AsyncSession) -> str | None:
+    """The fingerprint of the newest webhook registration, if any."""
+    details = await session.scalar(
+        select(AuditEvent.details)
+        .where(AuditEvent.action == WEBHOOK_REGISTERED)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    return None if details is None else details.get("fingerprint")
 
 
 async def _initialize(application: PeerbotApplication, stop: asyncio.Event) -> bool:
