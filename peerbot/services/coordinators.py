@@ -11,10 +11,10 @@ from sqlalchemy.orm import selectinload
 from peerbot.services.callback_data import encode
 from peerbot.services.context import ServiceContext
 from peerbot.storage import outbox
-from peerbot.storage.codes import new_pseudonym
 from peerbot.storage.enums import PersonStatus, Role
 from peerbot.storage.models import Match, Person, RoleAssignment, SupportRequest
 from peerbot.storage.outbox import Priority
+from peerbot.storage.people import unused_pseudonym
 
 
 def coordinator_locale(ctx: ServiceContext) -> str:
@@ -117,7 +117,7 @@ async def enroll(ctx: ServiceContext, telegram_user_id: int, first_name: str) ->
     if person is None:
         person = Person(
             telegram_user_id=telegram_user_id,
-            pseudonym=new_pseudonym(),
+            pseudonym=await unused_pseudonym(ctx.session),
             language=coordinator_locale(ctx),
             status=PersonStatus.ACTIVE,
             display_name_enc=ctx.cipher.encrypt(first_name),

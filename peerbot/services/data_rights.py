@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.services import audit
 from peerbot.services.flows import SEALED
-from peerbot.storage.codes import new_pseudonym
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import (
     CheckinStatus,
@@ -36,6 +35,7 @@ from peerbot.storage.models import (
     SupporterProfile,
     SupportRequest,
 )
+from peerbot.storage.people import unused_pseudonym
 
 OPEN_REQUEST_STATUSES = (
     SupportRequestStatus.NEW,
@@ -175,7 +175,7 @@ async def forget(session: AsyncSession, person: Person, *, now: datetime) -> Non
     person.display_name_enc = None
     person.username_enc = None
     person.referral_source = None
-    person.pseudonym = new_pseudonym()
+    person.pseudonym = await unused_pseudonym(session)
     person.status = PersonStatus.ERASED
     person.erased_at = now
     person.stopped_at = None

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from peerbot.services.context import ServiceContext, Who
-from peerbot.storage.codes import new_pseudonym
 from peerbot.storage.enums import PersonStatus, Role
 from peerbot.storage.models import Person, RoleAssignment
+from peerbot.storage.people import unused_pseudonym
 
 
 async def enroll_participant(
@@ -62,7 +62,7 @@ async def _add_person(
 ) -> Person:
     person = Person(
         telegram_user_id=telegram_user_id,
-        pseudonym=new_pseudonym(),
+        pseudonym=await unused_pseudonym(ctx.session),
         language=who.locale,
         time_zone=ctx.settings.timezone,
         status=PersonStatus.ACTIVE,

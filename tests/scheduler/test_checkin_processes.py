@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from peerbot.storage.codes import new_pseudonym
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import CheckinKind, CheckinStatus, PersonStatus, Role
 from peerbot.storage.models import (
@@ -34,7 +33,7 @@ async def seed_due_checkins(session_factory) -> None:
         people = [
             Person(
                 telegram_user_id=FIRST_USER_ID + number,
-                pseudonym=new_pseudonym(),
+                pseudonym=f"P-{number:05d}",  # random ones would clash now and then
                 language="en",
                 time_zone="America/New_York",
                 status=PersonStatus.ACTIVE,

@@ -62,3 +62,13 @@ async def test_find_by_telegram_id_loads_roles_of_a_person_already_in_the_sessio
 
     assert found is person
     assert [assignment.role for assignment in found.roles] == [Role.SUPPORTER]
+
+
+async def test_a_new_pseudonym_is_never_one_already_held(session_factory, monkeypatch) -> None:
+    drawn = iter(["P-TAKEN", "P-TAKEN", "P-FRESH"])
+    monkeypatch.setattr(people, "new_pseudonym", lambda: next(drawn))
+    async with session_factory() as session, session.begin():
+        session.add(Person(telegram_user_id=1, pseudonym="P-TAKEN"))
+        await session.flush()
+
+        assert await people.unused_pseudonym(session) == "P-FRESH"

@@ -30,7 +30,7 @@ class BotProcess:
         A benchmark may run another command that serves as `peerbot run` does."""
         self.workdir = workdir
         self.run_args = list(run_args)
-        self.command = list(command)
+        self.serve_command = list(command)
         self.log_path = workdir / "peerbot.log"
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("PEERBOT_")},
@@ -44,7 +44,7 @@ class BotProcess:
         """Start the bot (it migrates the database first)."""
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [*self.command, *self.run_args],
+            [*self.serve_command, *self.run_args],
             cwd=self.workdir,
             env=self.env,
             stdout=log,
