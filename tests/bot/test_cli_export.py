@@ -6,22 +6,19 @@ import asyncio
 import csv
 import io
 import json
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from peerbot.storage.codes import new_pseudonym, new_request_code
-from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.db import create_engine, make_session_factory
 from peerbot.storage.enums import ConsentDecision, ConsentKind
 from peerbot.storage.migrate import upgrade_to_head
 from peerbot.storage.models import Answer, Consent, Person, SupportRequest
-from tests.support.cli import run_peerbot
+from tests.support.cli import OPERATOR_CIPHER, operator_command
 
-KEY = FieldCipher.generate_key()
-CIPHER = FieldCipher(KEY)
+CIPHER = OPERATOR_CIPHER
 TELEGRAM_ID = 8_420_000_017
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -75,10 +72,7 @@ def migrated(database_url: str) -> str:
     return database_url
 
 
-def peerbot(database_url: str, workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `python -m peerbot ARGS` with only the database and key set (no bot token)."""
-    settings = {"PEERBOT_DATABASE_URL": database_url, "PEERBOT_ENCRYPTION_KEY": KEY}
-    return run_peerbot(*args, workdir=workdir, settings=settings, timeout=60)
+peerbot = operator_command
 
 
 def test_export_writes_json_lines_to_stdout(migrated: str, tmp_path: Path) -> None:

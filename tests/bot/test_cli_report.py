@@ -16,24 +16,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peerbot.services.report import ESCALATION_COLUMNS, TOTALS_COLUMNS, WEEKLY_COLUMNS
-from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.models import AuditEvent
-from tests.support.cli import run_peerbot
+from tests.support.cli import OPERATOR_CIPHER, operator_command
 from tests.support.weekly_world import PEOPLE, seed_three_weeks
 
-KEY = FieldCipher.generate_key()
-CIPHER = FieldCipher(KEY)
+CIPHER = OPERATOR_CIPHER
 PNG_PREFIX = "data:image/png;base64,"
 
 
 def report(database_url: str, workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`python -m peerbot report ARGS` with the database, key and a UTC program zone."""
-    settings = {
-        "PEERBOT_DATABASE_URL": database_url,
-        "PEERBOT_ENCRYPTION_KEY": KEY,
-        "PEERBOT_TIMEZONE": "UTC",
-    }
-    return run_peerbot("report", *args, workdir=workdir, settings=settings)
+    return operator_command(database_url, workdir, "report", *args, timezone="UTC")
 
 
 def table(path: Path) -> tuple[list[str], list[dict[str, str]]]:

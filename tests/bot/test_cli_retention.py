@@ -10,7 +10,8 @@ from peerbot.storage.clock import utcnow
 from peerbot.storage.db import create_engine, make_session_factory
 from peerbot.storage.enums import SupportRequestStatus
 from peerbot.storage.migrate import upgrade_to_head
-from tests.bot.test_cli_export import CIPHER, peerbot
+from tests.support.cli import OPERATOR_CIPHER as CIPHER
+from tests.support.cli import operator_command as peerbot
 from tests.support.db_inspect import sqlite_rows, sqlite_url
 from tests.support.match_builders import add_person, add_request
 
