@@ -414,6 +414,9 @@ class Escalation(Base):
     resolution: Mapped[str | None] = mapped_column(String(32))
     next_reminder_at: Mapped[datetime | None] = mapped_column(index=True)
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # What raised it (an update, or a message edited later): the same cause never raises twice,
+    # so a flag committed before the rest of its update failed is not raised again on a retry.
+    cause_key: Mapped[str | None] = mapped_column(String(96), unique=True)
 
     events: Mapped[list[EscalationEvent]] = relationship(
         back_populates="escalation",
