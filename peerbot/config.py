@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///peerbot.sqlite3"
@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
     coordinator_chat_id: int | None = None
+    # The explicit alternative to a group: every card goes privately to each coordinator.
+    no_coordinator_group: bool = False
     coordinator_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     program_dir: Path | None = None
     encryption_key: SecretStr | None = None
@@ -79,6 +81,14 @@ class Settings(BaseSettings):
             raise ValueError("expected an http:// or https:// server root")
         if "/bot" in value.split("://", 1)[1]:
             raise ValueError("give the server root only; the bot adds /bot<token>/<method>")
+        return value
+
+    @field_validator("coordinator_chat_id", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `PEERBOT_COORDINATOR_CHAT_ID=` (empty, as a template leaves it) means "not set".
+        if isinstance(value, str) and not value.strip():
+            return None
         return value
 
     @field_validator("coordinator_ids", mode="before")
@@ -128,6 +138,28 @@ class Settings(BaseSettings):
             raise ValueError("expected 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram)")
         return SecretStr(secret)
 
+    @model_validator(mode="after")
+    def _somewhere_for_cards(self) -> Settings:
+        if not self.no_coordinator_group:
+            return self
+        if self.coordinator_chat_id is not None:
+            raise ValueError(
+                f"{ENV_PREFIX}NO_COORDINATOR_GROUP: {ENV_PREFIX}COORDINATOR_CHAT_ID is set too; "
+                "keep one: the group, or cards privately to each coordinator"
+            )
+        if not self.coordinator_ids:
+            raise ValueError(
+                f"{ENV_PREFIX}COORDINATOR_IDS: required without a coordinators' group, so "
+                "every card has someone to go to (comma-separated Telegram user ids)"
+            )
+        return self
+
+    @property
+    def setup_mode(self) -> bool:
+        """Neither a coordinators' group nor the private alternative: cards would reach no one,
+        so the bot only helps to set itself up."""
+        return self.coordinator_chat_id is None and not self.no_coordinator_group
+
     @property
     def webhook_path(self) -> str:
         """The path of webhook_url: where the replica accepts Telegram's posts."""
@@ -152,6 +184,8 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
         first = error.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else "?"
         message = str(first["msg"]).removeprefix("Value error, ")
+        if not first["loc"]:  # a rule spanning fields: its message names the variable
+            raise SettingsError(message) from None
+        field = str(first["loc"][0])
         raise SettingsError(f"{ENV_PREFIX}{field.upper()}: {message}") from None

@@ -13,6 +13,7 @@ def clean_environment(monkeypatch, tmp_path):
         "TELEGRAM_API_URL",
         "COORDINATOR_CHAT_ID",
         "COORDINATOR_IDS",
+        "NO_COORDINATOR_GROUP",
         "PROGRAM_DIR",
         "ENCRYPTION_KEY",
         "TIMEZONE",
@@ -98,4 +99,41 @@ def test_webhook_settings(monkeypatch):
 def test_bad_webhook_settings_name_the_variable(monkeypatch, variable, value):
     monkeypatch.setenv(f"PEERBOT_{variable}", value)
     with pytest.raises(SettingsError, match=f"PEERBOT_{variable}"):
+        load_settings()
+
+
+def test_without_a_group_or_the_alternative_the_bot_is_in_setup_mode():
+    assert load_settings().setup_mode
+    assert not load_settings(coordinator_chat_id=-1001).setup_mode
+
+
+def test_an_empty_group_setting_means_not_set(monkeypatch):
+    monkeypatch.setenv("PEERBOT_COORDINATOR_CHAT_ID", "")
+    settings = load_settings()
+    assert settings.coordinator_chat_id is None
+    assert settings.setup_mode
+
+
+def test_no_coordinator_group_sends_cards_to_the_listed_coordinators(monkeypatch):
+    monkeypatch.setenv("PEERBOT_NO_COORDINATOR_GROUP", "true")
+    monkeypatch.setenv("PEERBOT_COORDINATOR_IDS", "11,22")
+    settings = load_settings()
+    assert settings.no_coordinator_group
+    assert not settings.setup_mode
+
+
+def test_no_coordinator_group_without_coordinator_ids_names_that_setting(monkeypatch):
+    monkeypatch.setenv("PEERBOT_NO_COORDINATOR_GROUP", "true")
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert message.startswith("PEERBOT_COORDINATOR_IDS:")
+    assert "\n" not in message
+
+
+def test_no_coordinator_group_beside_a_group_is_refused(monkeypatch):
+    monkeypatch.setenv("PEERBOT_NO_COORDINATOR_GROUP", "1")
+    monkeypatch.setenv("PEERBOT_COORDINATOR_IDS", "11")
+    monkeypatch.setenv("PEERBOT_COORDINATOR_CHAT_ID", "-1001")
+    with pytest.raises(SettingsError, match="^PEERBOT_NO_COORDINATOR_GROUP:"):
         load_settings()
