@@ -25,10 +25,10 @@ from .fake_failures import (
     method_set,
     rate_limit_error,
 )
+from .fake_membership import MembershipEvents
 from .fake_models import FakeMessage, RequestRecord
 from .fake_send import SendMethods
 from .fake_users import FakeUser
-from .fake_world import FakeWorld
 
 __all__ = ["EmulatedBotApi"]
 
@@ -36,7 +36,7 @@ _log = logging.getLogger(__name__)
 _DEFAULT: Any = object()
 
 
-class EmulatedBotApi(FakeWorld):
+class EmulatedBotApi(MembershipEvents):
     """The Bot API's methods on an emulated world, called in-process; also the side that acts
     as users and injects failures."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .fake_errors import bad_request, forbidden
+from .fake_errors import ApiError, bad_request, forbidden
 from .fake_models import FakeChat, FakeGroup, FakeMessage, StoredFile
 from .fake_updates import UpdateQueue
 from .fake_users import FakeUser
@@ -32,6 +32,7 @@ class FakeWorld:
         self.chats: dict[int, FakeChat] = {}
         self.files: dict[str, StoredFile] = {}
         self.blocked: set[int] = set()
+        self.refusals: dict[int, ApiError] = {}  # chat id -> error (fake_membership)
         self.reply_keyboards: dict[int, dict | None] = {}
         self.callback_queries: dict[str, dict[str, Any]] = {}
         self.callback_answers: dict[str, dict[str, Any]] = {}
@@ -127,6 +128,8 @@ class FakeWorld:
 
     def api_chat(self, chat_id: Any) -> FakeChat:
         """Chat for a Bot API chat_id parameter (id or @username); 400 "chat not found"."""
+        if isinstance(chat_id, int) and chat_id in self.refusals:
+            raise self.refusals[chat_id]
         if isinstance(chat_id, str) and chat_id.startswith("@"):
             wanted = chat_id[1:].lower()
             for chat in self.chats.values():
