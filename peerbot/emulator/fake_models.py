@@ -134,6 +134,8 @@ class FakeMessage:
     edits: list[str | None] = field(default_factory=list)
     deleted: bool = False
     update_id: int | None = None
+    # What a person sends besides text: voice, sticker, location, forward_origin, ... (fake_media)
+    attachment: dict[str, Any] = field(default_factory=dict)
 
     @property
     def chat_id(self) -> int:
@@ -188,6 +190,7 @@ class FakeMessage:
             data["caption_entities"] = self.caption_entities
         if self.inline_markup:
             data["reply_markup"] = self.inline_markup
+        data.update(self.attachment)
         return data
 
     def describe(self) -> str:

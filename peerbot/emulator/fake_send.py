@@ -156,6 +156,8 @@ class SendMethods:
         query = self.world.callback_queries.get(query_id)
         if query is None or query["answered"]:
             raise bad_request(QUERY_INVALID)
+        if time.monotonic() - query["asked_at"] > self.world.callback_answer_seconds:
+            raise bad_request(QUERY_INVALID)  # too old: e.g. a press replayed after a restart
         query["answered"] = True
         self.world.callback_answers[query_id] = params
         return True

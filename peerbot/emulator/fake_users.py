@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from . import fake_media
 from .tg_entities import utf16_len
 
 if TYPE_CHECKING:
@@ -88,6 +89,18 @@ class FakeUser:
         entities = [{"type": "bot_command", "offset": 0, "length": utf16_len(head)}]
         entities += [e for e in detect_entities(text) if e["offset"] >= utf16_len(head)]
         return self.world.user_message(self, chat, text, entities, None)
+
+    async def send_media(self, kind: str, caption: str | None = None) -> FakeMessage:
+        """Send a voice note, photo, sticker, location, contact, ... (see fake_media)."""
+        return fake_media.send_media(self, kind, caption)
+
+    async def forward_text(self, text: str) -> FakeMessage:
+        """Forward someone else's text message to the bot."""
+        return fake_media.forward_text(self, text)
+
+    async def edit_text(self, message: FakeMessage, text: str) -> FakeMessage:
+        """Edit a message this user sent (an edited_message update)."""
+        return fake_media.edit_text(self, message, text)
 
     async def press(
         self, button_text: str, message: FakeMessage | None = None, chat: Any = None

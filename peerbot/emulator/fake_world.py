@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -9,6 +10,10 @@ from .fake_errors import ApiError, bad_request, forbidden
 from .fake_models import FakeChat, FakeGroup, FakeMessage, StoredFile
 from .fake_updates import UpdateQueue
 from .fake_users import FakeUser
+
+# How long after a press Telegram still takes answerCallbackQuery (it then says the query is
+# too old); the Bot API asks for an answer at once, and clients give up after about 15 s.
+CALLBACK_ANSWER_SECONDS = 15.0
 
 
 class FakeWorld:
@@ -36,6 +41,8 @@ class FakeWorld:
         self.reply_keyboards: dict[int, dict | None] = {}
         self.callback_queries: dict[str, dict[str, Any]] = {}
         self.callback_answers: dict[str, dict[str, Any]] = {}
+        # Telegram takes a button's answer only for a short while after the press.
+        self.callback_answer_seconds = CALLBACK_ANSWER_SECONDS
         self._sent: list[FakeMessage] = []
         self._next_user_id = first_user_id
         self._serial = 0
@@ -192,11 +199,15 @@ class FakeWorld:
         self,
         user: FakeUser,
         chat: Any,
-        text: str,
+        text: str | None,
         entities: list[dict],
         reply_to: FakeMessage | None,
+        *,
+        attachment: dict[str, Any] | None = None,
     ) -> FakeMessage:
-        """A user writes in a chat; enqueues a `message` update unless privacy mode hides it."""
+        """A user writes in a chat; enqueues a `message` update unless privacy mode hides it.
+
+        attachment: what the message carries besides text (fake_media: voice, caption, ...)."""
         target = self.resolve_chat(chat if chat is not None else user)
         if isinstance(target, FakeGroup) and target.status_of(user.id) in ("left", "kicked"):
             raise AssertionError(f"{user!r} is not a member of {target!r}")
@@ -208,6 +219,7 @@ class FakeWorld:
             text=text,
             entities=entities,
             reply_to=reply_to,
+            attachment=dict(attachment or {}),
         )
         target.transcript.append(message)
         keyboard = self.reply_keyboards.get(target.id) or {}
@@ -263,6 +275,7 @@ class FakeWorld:
         }
         self.callback_queries[query_id] = {
             "answered": False,
+            "asked_at": time.monotonic(),
             "user_id": user.id,
             "message": message,
         }
