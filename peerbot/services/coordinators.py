@@ -39,10 +39,14 @@ def keyboard(ctx: ServiceContext, rows: Sequence[Sequence[tuple[str, object]]]) 
 async def post(
     ctx: ServiceContext, payload: dict[str, Any], *, priority: int, dedupe_key: str
 ) -> bool:
-    """Queue a message for the coordinators' group; False when no group is configured."""
+    """Queue a message for the coordinators' group, or (PEERBOT_NO_COORDINATOR_GROUP) for each
+    coordinator privately; False only when it reached no one (set-up mode)."""
     chat_id = ctx.settings.coordinator_chat_id
     if chat_id is None:
-        return False
+        if not ctx.settings.no_coordinator_group:
+            return False
+        queued = await post_privately(ctx, payload, priority=priority, dedupe_prefix=dedupe_key)
+        return queued > 0
     await outbox.enqueue(
         ctx.session,
         chat_id=chat_id,

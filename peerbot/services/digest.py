@@ -68,7 +68,7 @@ class Draft:
 async def draft_due(ctx: ServiceContext) -> Draft | None:
     """The digest due now, unless it is off, has nowhere to go or was posted already."""
     policy = ctx.program.policy.digest
-    if not policy.enabled or ctx.settings.coordinator_chat_id is None:
+    if not policy.enabled or ctx.settings.setup_mode:
         return None
     due = latest_due(policy, ctx.settings.zone, ctx.now)
     if await _posted(ctx.session, due):
@@ -99,42 +99,56 @@ async def draft_due(ctx: ServiceContext) -> Draft | None:
 
 
 async def post(ctx: ServiceContext, draft: Draft, picture: bytes | None) -> bool:
-    """Queue the summary and the chart for the group, once per due time; False if posted."""
-    chat_id = ctx.settings.coordinator_chat_id
-    if chat_id is None:
+    """Queue the summary and the chart for the group (or, with no group, for each coordinator
+    privately), once per due time; False if posted already or there is no one to post to."""
+    chats = await _digest_chats(ctx)
+    if not chats:
         return False
     claimed = await insert_ignore(
         ctx.session, Digest, {"due_at": draft.due_at, "posted_at": ctx.now}, ["due_at"]
     )
     if not claimed:
         return False  # another replica, or an earlier run, posted it
-    key = f"digest:{draft.due_at.isoformat()}"
-    await outbox.enqueue(
-        ctx.session,
-        chat_id=chat_id,
-        payload={"text": draft.text, "parse_mode": "HTML"},
-        now=ctx.now,
-        priority=Priority.SCHEDULED,
-        dedupe_key=f"{key}:summary",
-    )
-    if picture is None:
-        return True
-    await outbox.enqueue(
-        ctx.session,
-        chat_id=chat_id,
-        method="sendPhoto",
-        payload={
-            "photo": {
-                "filename": CHART_FILENAME,
-                "content_b64": base64.b64encode(picture).decode("ascii"),
+    for chat_id in chats:
+        key = f"digest:{draft.due_at.isoformat()}"
+        if chat_id != ctx.settings.coordinator_chat_id:
+            key = f"{key}:{chat_id}"
+        await outbox.enqueue(
+            ctx.session,
+            chat_id=chat_id,
+            payload={"text": draft.text, "parse_mode": "HTML"},
+            now=ctx.now,
+            priority=Priority.SCHEDULED,
+            dedupe_key=f"{key}:summary",
+        )
+        if picture is None:
+            continue
+        await outbox.enqueue(
+            ctx.session,
+            chat_id=chat_id,
+            method="sendPhoto",
+            payload={
+                "photo": {
+                    "filename": CHART_FILENAME,
+                    "content_b64": base64.b64encode(picture).decode("ascii"),
+                },
+                "caption": draft.caption,
             },
-            "caption": draft.caption,
-        },
-        now=ctx.now,
-        priority=Priority.SCHEDULED,
-        dedupe_key=f"{key}:chart",
-    )
+            now=ctx.now,
+            priority=Priority.SCHEDULED,
+            dedupe_key=f"{key}:chart",
+        )
     return True
+
+
+async def _digest_chats(ctx: ServiceContext) -> list[int]:
+    """The group; without one (PEERBOT_NO_COORDINATOR_GROUP) each coordinator; in set-up
+    mode no one."""
+    if ctx.settings.coordinator_chat_id is not None:
+        return [ctx.settings.coordinator_chat_id]
+    if ctx.settings.no_coordinator_group:
+        return await coordinators.coordinator_chats(ctx)
+    return []
 
 
 async def post_due(

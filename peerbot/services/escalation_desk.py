@@ -166,17 +166,18 @@ async def _resolve(
         "escalation.resolved",
         outcome=outcome,
     )
-    await coordinators.post(
-        ctx,
-        {
-            "text": coordinators.text(
-                ctx, "card.note_prompt", case=subject.pseudonym if subject else "—"
-            ),
-            "reply_markup": {"force_reply": True, "selective": True},
-        },
-        priority=coordinators.Priority.COORDINATION,
-        dedupe_key=f"escalation:{escalation.id}:{NOTE_PROMPT}",
-    )
+    if ctx.settings.coordinator_chat_id is not None:  # notes are replies in the group only
+        await coordinators.post(
+            ctx,
+            {
+                "text": coordinators.text(
+                    ctx, "card.note_prompt", case=subject.pseudonym if subject else "—"
+                ),
+                "reply_markup": {"force_reply": True, "selective": True},
+            },
+            priority=coordinators.Priority.COORDINATION,
+            dedupe_key=f"escalation:{escalation.id}:{NOTE_PROMPT}",
+        )
     return reply.add(EditPressed(await _card(ctx, escalation, subject)))
 
 

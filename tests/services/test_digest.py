@@ -211,3 +211,27 @@ async def test_the_digest_follows_the_programs_day_time_and_zone(
     assert await post_due(session_factory, due, config=in_madrid, **friday_17) is True
 
     assert await digest_times(session_factory) == [due - timedelta(weeks=1), due]
+
+
+async def test_without_a_group_each_coordinator_gets_the_digest_privately(
+    session_factory: Sessions,
+) -> None:
+    private = settings(coordinator_chat_id=None, no_coordinator_group=True, coordinator_ids="7,8")
+    await program_began(session_factory, DUE - timedelta(days=1))
+    now = DUE + timedelta(minutes=5)
+    async with session_factory() as session, session.begin():
+        ctx = ServiceContext(session, program(), CIPHER, private, now)
+        draft = await digest.draft_due(ctx)
+        assert draft is not None
+        assert await digest.post(ctx, draft, b"picture") is True
+    async with session_factory() as session, session.begin():
+        ctx = ServiceContext(session, program(), CIPHER, private, now)
+        assert await digest.post(ctx, draft, b"picture") is False  # once per due time
+
+    rows = await outbox_rows(session_factory)
+    assert sorted((row.chat_id, row.method) for row in rows) == [
+        (7, "sendMessage"),
+        (7, "sendPhoto"),
+        (8, "sendMessage"),
+        (8, "sendPhoto"),
+    ]
