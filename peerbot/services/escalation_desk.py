@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, select
 
-from peerbot.services import audit, coordinators, escalations
+from peerbot.services import audit, coordinators, escalations, group_delivery
 from peerbot.services.actions import EscalationAction
 from peerbot.services.context import ServiceContext
 from peerbot.services.replies import EditPressed, Notice, Prepared, Reply
@@ -100,6 +100,9 @@ async def open_list(ctx: ServiceContext) -> Reply:
     if not rows:
         return reply.add(Notice("card.open_none"))
     lines = [coordinators.text(ctx, "card.open_heading")]
+    undelivered = await group_delivery.undelivered_escalations(ctx, (e.id for e in rows))
+    if undelivered:
+        lines.append(coordinators.text(ctx, "delivery.open_undelivered", count=undelivered))
     for escalation in rows:
         subject = await _subject(ctx, escalation)
         lines.append(

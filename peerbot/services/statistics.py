@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerbot.dialogs.checkin_policy import CheckinPolicy
 from peerbot.dialogs.wellbeing import band_of
 from peerbot.services.consent import evaluation_consenting_ids
+from peerbot.services.group_delivery import UNDELIVERED
 from peerbot.services.match_features import HOLDING_A_PLACE
 from peerbot.storage.enums import (
     CheckinKind,
@@ -30,6 +31,7 @@ from peerbot.storage.enums import (
     SupportRequestStatus,
 )
 from peerbot.storage.models import (
+    AuditEvent,
     Checkin,
     ContactNote,
     Escalation,
@@ -75,6 +77,8 @@ class WindowStats:
     escalations: dict[tuple[str, str], int]  # (category, severity) -> raised in the window
     median_minutes_to_claim: float | None
     matches_approved: int  # approved in the window, for the weekly chart
+    # escalation cards Telegram refused in the coordinators' group (sent privately instead)
+    cards_undelivered: int = 0
 
     @property
     def requests(self) -> int:
@@ -163,6 +167,7 @@ async def window_stats(
         escalations=escalations,
         median_minutes_to_claim=_median(claim_minutes),
         matches_approved=await _matches_approved(session, start, end, counted),
+        cards_undelivered=await _cards_undelivered(session, start, end),
     )
 
 
@@ -346,6 +351,16 @@ async def _escalations(
         if claimed is not None:
             claims.append((claimed - created) / MINUTE)
     return by_kind, claims
+
+
+async def _cards_undelivered(session: AsyncSession, start: datetime, end: datetime) -> int:
+    """Escalation cards the group could not take in the window (each went out privately)."""
+    return await _count(
+        session,
+        select(func.count()).where(
+            AuditEvent.action == UNDELIVERED, *_in(AuditEvent.at, start, end)
+        ),
+    )
 
 
 async def _count(session: AsyncSession, statement: Select[int]) -> int:

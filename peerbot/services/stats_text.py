@@ -60,6 +60,8 @@ def stats_summary(texts_lookup: TextsLookup, stats: ProgramStats) -> str:
     lines.append(
         _row(t("stats.to_claim"), (_minutes(t, w.median_minutes_to_claim) for w in windows))
     )
+    if any(w.cards_undelivered for w in windows):
+        lines.append(_row(t("stats.cards_undelivered"), (w.cards_undelivered for w in windows)))
     now = stats.current
     lines += ["", _bold(t("stats.now"))]
     lines.append(_row(t("stats.active_matches"), [now.active_matches]))
