@@ -65,6 +65,12 @@ TELEGRAM_429 = Counter(
     "Outbox deliveries Telegram answered with 429 Too Many Requests.",
     registry=REGISTRY,
 )
+ESCALATION_DELIVERY_FAILED = Counter(
+    "peerbot_escalation_delivery_failed",
+    "Escalation cards the coordinators' group refused for good (bot removed or blocked, chat "
+    "not found, text too long); each went to every coordinator privately instead.",
+    registry=REGISTRY,
+)
 CHECKINS_SENT = Counter(
     "peerbot_checkins_sent",
     "Check-in prompts Telegram accepted.",

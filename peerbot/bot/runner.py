@@ -19,6 +19,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from peerbot.bot.app import PeerbotApplication, build_application, set_command_menu
 from peerbot.bot.deps import Deps
+from peerbot.bot.group_watch import WATCH_KEY, GroupWatch
 from peerbot.bot.inbox_worker import InboxWorker
 from peerbot.bot.leadership import WEBHOOK_LOCK, Leadership
 from peerbot.bot.polling import ALLOWED_UPDATES, InboxPoller
@@ -44,11 +45,18 @@ async def serve(deps: Deps, stop: asyncio.Event | None = None, *, webhook: bool 
     try:
         if not await _initialize(application, stop):
             return
+        watch = application.bot_data.get(WATCH_KEY)
+        if isinstance(watch, GroupWatch):
+            await watch.load()  # the coordinators' group as an earlier run left it
         if webhook:
             await _serve_webhook(application, deps, stop)
             return
         sender = OutboxSender(
-            session_factory=deps.sessions, bot=application.bot, clock=deps.clock, pacer=deps.pacer
+            session_factory=deps.sessions,
+            bot=application.bot,
+            clock=deps.clock,
+            pacer=deps.pacer,
+            group=application.bot_data.get(WATCH_KEY),
         )
         deps.sender = sender
         poller = InboxPoller(
@@ -138,6 +146,7 @@ def _leading_sender(application: PeerbotApplication, deps: Deps) -> OutboxSender
         clock=deps.clock,
         pacer=deps.pacer,
         tuning=tuning,
+        group=application.bot_data.get(WATCH_KEY),
     )
     deps.sender = sender
     return sender

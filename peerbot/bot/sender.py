@@ -2,7 +2,9 @@
 
 A row is marked sent only after Telegram accepted it. 429 answers are retried after
 `retry_after`, 5xx answers and time-outs with growing back-off; a row that Telegram
-will never accept (bad request, bot blocked) is marked failed with the error code.
+will never accept (bad request, bot blocked) is marked failed with the error code; one meant
+for the coordinators' group is then copied to every coordinator privately, in the same
+transaction. A group Telegram migrated to a supergroup is followed.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
@@ -33,6 +35,9 @@ from peerbot.bot.pacing import ChatPacer
 from peerbot.bot.sent_marks import SentMarks
 from peerbot.storage import outbox
 from peerbot.storage.models import OutboxMessage
+
+if TYPE_CHECKING:
+    from peerbot.bot.group_watch import GroupWatch
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +81,9 @@ class OutboxSender:
         clock: Callable[[], datetime],
         pacer: ChatPacer | None = None,
         tuning: SenderTuning | None = None,
+        group: GroupWatch | None = None,
     ) -> None:
+        """group: the coordinators' group to follow and to copy privately what it refuses."""
         self._sessions = session_factory
         self._bot = bot
         self._clock = clock
@@ -90,6 +97,7 @@ class OutboxSender:
         self._drain_deadline = 0.0
         self._outage = True  # rows left backing off by an earlier run are retried on first success
         self._marks = SentMarks(session_factory)
+        self._group = group
 
     def wake(self) -> None:
         """Look for new rows now (called after a transaction that enqueued messages)."""
@@ -239,6 +247,7 @@ class OutboxSender:
         if outcome.sent and not self._outage:
             self._marks.add(row.id, at=now, telegram_message_id=outcome.telegram_message_id)
             return
+        escalation_card = False
         async with self._sessions() as session, session.begin():
             if outcome.sent:
                 await outbox.mark_sent(
@@ -251,6 +260,8 @@ class OutboxSender:
             elif outcome.failed:
                 log.warning("outbox row %s failed: %s", row.id, outcome.error)
                 await outbox.mark_failed(session, row.id, error=outcome.error)
+                if self._group is not None and row.method not in EDITS:
+                    escalation_card = await self._group.undeliverable(session, row, outcome.error)
             else:
                 delay = timedelta(seconds=outcome.retry_after or 0.0)
                 log.info(
@@ -260,10 +271,16 @@ class OutboxSender:
                     outcome.error,
                 )
                 await outbox.retry_later(session, row.id, at=now + delay, error=outcome.error)
+        if escalation_card:
+            metrics.ESCALATION_DELIVERY_FAILED.inc()
+        if outcome.failed and self._group is not None:
+            self.wake()  # private copies may have been queued: they are due now
 
     async def _follow_migration(self, row: OutboxMessage, new_chat_id: int) -> None:
         async with self._sessions() as session, session.begin():
             await outbox.move_chat(session, old_chat_id=row.chat_id, new_chat_id=new_chat_id)
+            if self._group is not None:
+                await self._group.migrated(session, row.chat_id, new_chat_id)
 
     def _backoff(self, attempts: int) -> float:
         """Exponential back-off with jitter, capped, for outages and time-outs."""

@@ -1,21 +1,33 @@
 """The coordinators' group: card buttons, notes as replies, /open, /invite, /supporters,
-/stats and /audit (the last two also in a coordinator's private chat)."""
+/stats and /audit (/open, /stats and /audit also in a coordinator's private chat), and the
+group's own changes: migrated to a supergroup, the bot removed, a member gone."""
 
 from __future__ import annotations
 
 import re
 
-from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram import ChatMemberRestricted, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
-from peerbot.bot.authorization import GATE_KEY, CoordinatorGate
+from peerbot.bot.authorization import GATE_KEY, GONE_STATUSES, CoordinatorGate, Verdict
 from peerbot.bot.context import PeerbotContext
+from peerbot.bot.deps import deps_from
+from peerbot.bot.group_watch import WATCH_KEY, GroupWatch, watch_from
 from peerbot.bot.replies import deliver, reply_text
 from peerbot.services import (
     audit,
     case_audit,
     coordinators,
     escalation_desk,
+    group_delivery,
+    group_membership,
     invites,
     proposals,
     relationships,
@@ -33,6 +45,11 @@ from peerbot.services.callback_data import decode
 
 CARD_ACTIONS = (EscalationAction, TrainingConfirm, MatchApprove, RequestAction)
 CARD_BUTTONS = re.compile(rf"^({'|'.join(action.prefix for action in CARD_ACTIONS)}):")
+NOT_ALLOWED = "card.not_allowed"
+RIGHTS_UNKNOWN = "delivery.rights_unknown"
+# The group's own changes are watched in a handler group of their own, beside whatever else
+# handles the same update (e.g. a message in the group).
+MEMBERSHIP_HANDLERS = 1
 
 
 def _gate(context: PeerbotContext) -> CoordinatorGate:
@@ -42,30 +59,44 @@ def _gate(context: PeerbotContext) -> CoordinatorGate:
 
 
 async def _verified(update: Update, context: PeerbotContext):  # type: ignore[no-untyped-def]
-    """The acting coordinator's record, or None (and an audited refusal) for anyone else."""
+    """The acting coordinator's record, or None (and an audited refusal) for anyone else.
+
+    Someone the group no longer counts loses the coordinator role; when Telegram could not
+    say, the person is asked to try again (the refusal text is the third value).
+    """
     user = update.effective_user
     assert user is not None
     ctx, who = await context.service(update)
-    if await _gate(context).allows(context.bot, user.id):
-        return ctx, await coordinators.enroll(ctx, user.id, user.first_name)
+    verdict = await _gate(context).check(context.bot, user.id)
+    if verdict is Verdict.ALLOWED:
+        return ctx, await coordinators.enroll(ctx, user.id, user.first_name), ""
+    if verdict is Verdict.GONE:
+        await group_membership.left_group(ctx, user.id, seen_by="membership_check")
     await audit.record(
         ctx.session,
         "coordinator_action.refused",
         now=ctx.now,
         actor_id=who.person.id if who.person else None,
         update_id=update.update_id,
+        verdict=verdict.value,
     )
-    return ctx, None
+    return ctx, None, RIGHTS_UNKNOWN if verdict is Verdict.UNKNOWN else NOT_ALLOWED
+
+
+async def _refused(update: Update, context: PeerbotContext, refusal: str) -> None:
+    """Only an unanswered check is told (to try again); other refusals stay silent."""
+    if refusal == RIGHTS_UNKNOWN:
+        await reply_text(context, update, refusal)
 
 
 async def card_pressed(update: Update, context: PeerbotContext) -> None:
     query = update.callback_query
     assert query is not None
     action = decode(query.data)
-    ctx, coordinator = await _verified(update, context)
+    ctx, coordinator, refusal = await _verified(update, context)
     if coordinator is None or not isinstance(action, CARD_ACTIONS):
-        refusal = coordinators.text(ctx, "card.not_allowed")
-        context.application.create_task(query.answer(refusal, show_alert=True))
+        text = coordinators.text(ctx, refusal or NOT_ALLOWED)
+        context.application.create_task(query.answer(text, show_alert=True))
         return
     context.application.create_task(query.answer())
     match action:
@@ -83,45 +114,54 @@ async def card_pressed(update: Update, context: PeerbotContext) -> None:
 
 
 async def open_escalations(update: Update, context: PeerbotContext) -> None:
-    ctx, coordinator = await _verified(update, context)
-    if coordinator is not None:
-        await deliver(context, update, await escalation_desk.open_list(ctx))
+    """/open: answered where it was asked (the group, or a coordinator's private chat)."""
+    ctx, coordinator, refusal = await _verified(update, context)
+    if coordinator is None:
+        await _refused(update, context, refusal)
+        return
+    await deliver(context, update, await escalation_desk.open_list(ctx))
 
 
 async def invite(update: Update, context: PeerbotContext) -> None:
-    ctx, coordinator = await _verified(update, context)
-    if coordinator is not None:
-        reply = await invites.invite_for_coordinators(ctx, coordinator, context.bot.username)
-        await deliver(context, update, reply)
+    ctx, coordinator, refusal = await _verified(update, context)
+    if coordinator is None:
+        await _refused(update, context, refusal)
+        return
+    reply = await invites.invite_for_coordinators(ctx, coordinator, context.bot.username)
+    await deliver(context, update, reply)
 
 
 async def list_supporters(update: Update, context: PeerbotContext) -> None:
-    ctx, coordinator = await _verified(update, context)
-    if coordinator is not None:
-        await deliver(context, update, await supporter_roster.roster(ctx, coordinator))
+    ctx, coordinator, refusal = await _verified(update, context)
+    if coordinator is None:
+        await _refused(update, context, refusal)
+        return
+    await deliver(context, update, await supporter_roster.roster(ctx, coordinator))
 
 
 async def match_by_hand(update: Update, context: PeerbotContext) -> None:
-    ctx, coordinator = await _verified(update, context)
-    if coordinator is not None:
-        reply = await proposals.match_by_hand(ctx, coordinator, list(context.args or ()))
-        await deliver(context, update, reply)
+    ctx, coordinator, refusal = await _verified(update, context)
+    if coordinator is None:
+        await _refused(update, context, refusal)
+        return
+    reply = await proposals.match_by_hand(ctx, coordinator, list(context.args or ()))
+    await deliver(context, update, reply)
 
 
 async def program_stats(update: Update, context: PeerbotContext) -> None:
     """/stats: answered where it was asked (the group, or a coordinator's private chat)."""
-    ctx, coordinator = await _verified(update, context)
+    ctx, coordinator, refusal = await _verified(update, context)
     if coordinator is None:
-        await reply_text(context, update, "card.not_allowed")
+        await reply_text(context, update, refusal)
         return
     await deliver(context, update, await stats_text.stats_reply(ctx, coordinator))
 
 
 async def case_trail(update: Update, context: PeerbotContext) -> None:
     """/audit <case>: who read or changed that case's record, and when."""
-    ctx, coordinator = await _verified(update, context)
+    ctx, coordinator, refusal = await _verified(update, context)
     if coordinator is None:
-        await reply_text(context, update, "card.not_allowed")
+        await reply_text(context, update, refusal)
         return
     reply = await case_audit.case_trail(ctx, coordinator, list(context.args or ()))
     await deliver(context, update, reply)
@@ -130,8 +170,9 @@ async def case_trail(update: Update, context: PeerbotContext) -> None:
 async def note_reply(update: Update, context: PeerbotContext) -> None:
     message = update.effective_message
     assert message is not None and message.reply_to_message is not None
-    ctx, coordinator = await _verified(update, context)
+    ctx, coordinator, refusal = await _verified(update, context)
     if coordinator is None:
+        await _refused(update, context, refusal)
         return
     reply = await escalation_desk.save_note(
         ctx, coordinator, message.reply_to_message.message_id, message.text or ""
@@ -140,23 +181,98 @@ async def note_reply(update: Update, context: PeerbotContext) -> None:
         await deliver(context, update, reply)
 
 
-def register(application: Application, coordinator_chat_id: int | None) -> None:  # type: ignore[type-arg]
-    """Before the participant handlers: card presses are checked wherever they come from."""
+async def group_migrated(update: Update, context: PeerbotContext) -> None:
+    """A group became a supergroup (either side's service message): follow ours."""
+    message = update.effective_message
+    assert message is not None
+    if message.migrate_to_chat_id is not None:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id is not None:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return
+    await _watch(context).migrated(context.session, old, new)
+
+
+async def bot_membership_changed(update: Update, context: PeerbotContext) -> None:
+    """The bot removed from the coordinators' group, or unable to post there: tell each
+    coordinator privately."""
+    change = update.my_chat_member
+    watch = _watch(context)
+    if change is None or change.chat.id != watch.chat_id:
+        return
+    member = change.new_chat_member
+    if member.status in GONE_STATUSES:
+        can_rejoin = True
+    elif isinstance(member, ChatMemberRestricted) and not member.can_send_messages:
+        can_rejoin = False
+    else:
+        return
+    await group_delivery.alert_bot_removed(
+        watch.context(context.session), can_rejoin=can_rejoin, update_id=update.update_id
+    )
+
+
+async def member_changed(update: Update, context: PeerbotContext) -> None:
+    """Someone left or was removed from the coordinators' group: no coordinator role any more."""
+    change = update.chat_member
+    watch = _watch(context)
+    if change is None or change.chat.id != watch.chat_id:
+        return
+    member = change.new_chat_member
+    gone = member.status in GONE_STATUSES or (
+        isinstance(member, ChatMemberRestricted) and not member.is_member
+    )
+    if gone:
+        _gate(context).forget(member.user.id)
+        await group_membership.left_group(
+            watch.context(context.session), member.user.id, seen_by="chat_member"
+        )
+
+
+def _watch(context: PeerbotContext) -> GroupWatch:
+    return watch_from(context.bot_data)
+
+
+def register(
+    application: Application,  # type: ignore[type-arg]
+    coordinator_chat_id: int | None,
+    private_desk: frozenset[int] = frozenset(),
+) -> None:
+    """Before the participant handlers: card presses are checked wherever they come from.
+
+    private_desk: without a group (PEERBOT_NO_COORDINATOR_GROUP), the coordinators whose
+    private chats take the group's commands."""
+    watch = GroupWatch(deps_from(application.bot_data))  # the group, followed when it moves
+    application.bot_data[WATCH_KEY] = watch
     application.add_handler(
         CallbackQueryHandler(card_pressed, pattern=CARD_BUTTONS)  # type: ignore[arg-type]
     )
-    # /stats and /audit also answer a coordinator privately, group or no group
+    watched = [
+        MessageHandler(filters.StatusUpdate.MIGRATE, group_migrated),
+        ChatMemberHandler(bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
+        ChatMemberHandler(member_changed, ChatMemberHandler.CHAT_MEMBER),
+    ]
+    for handler in watched:
+        application.add_handler(handler, group=MEMBERSHIP_HANDLERS)  # type: ignore[arg-type]
+    # /open, /stats and /audit also answer a coordinator privately, group or no group (a group
+    # that refuses the bot leaves coordinators their private chats)
     private = filters.ChatType.PRIVATE
-    asked = private if coordinator_chat_id is None else private | filters.Chat(coordinator_chat_id)
+    asked = private if coordinator_chat_id is None else private | watch.chats
     application.add_handler(CommandHandler("stats", program_stats, filters=asked))  # type: ignore[arg-type]
     application.add_handler(CommandHandler("audit", case_trail, filters=asked))  # type: ignore[arg-type]
-    if coordinator_chat_id is None:
+    application.add_handler(CommandHandler("open", open_escalations, filters=asked))  # type: ignore[arg-type]
+    if coordinator_chat_id is None and not private_desk:
         return
-    group = filters.Chat(coordinator_chat_id)
-    application.add_handler(CommandHandler("open", open_escalations, filters=group))  # type: ignore[arg-type]
+    if coordinator_chat_id is None:
+        group = private & filters.User(user_id=private_desk)
+    else:
+        group = watch.chats
     application.add_handler(CommandHandler("invite", invite, filters=group))  # type: ignore[arg-type]
     application.add_handler(CommandHandler("supporters", list_supporters, filters=group))  # type: ignore[arg-type]
     application.add_handler(CommandHandler("match", match_by_hand, filters=group))  # type: ignore[arg-type]
+    if coordinator_chat_id is None:
+        return  # notes are replies in the group only
     application.add_handler(
         MessageHandler(group & filters.REPLY & filters.TEXT & ~filters.COMMAND, note_reply)  # type: ignore[arg-type]
     )

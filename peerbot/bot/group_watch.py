@@ -1,0 +1,102 @@
+"""The coordinators' group as this process knows it: followed when Telegram migrates it, and a
+private copy for every coordinator of whatever the group refuses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram.ext import filters
+
+from peerbot.bot.deps import Deps
+from peerbot.services import group_delivery, group_membership
+from peerbot.services.context import ServiceContext
+from peerbot.storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+WATCH_KEY = "peerbot.group_watch"
+
+
+class GroupWatch:
+    """Where cards go and which chat the coordinators' handlers listen to, after migrations.
+
+    The settings object is shared by every service context and the coordinator gate, so moving
+    its coordinator_chat_id moves new cards and membership checks at once.
+    """
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self._earlier: set[int] = set()
+        configured = deps.settings.coordinator_chat_id
+        self.chats = filters.Chat(configured) if configured is not None else filters.Chat()
+
+    @property
+    def chat_id(self) -> int | None:
+        """The group's chat id now."""
+        return self._deps.settings.coordinator_chat_id
+
+    def is_group(self, chat_id: int) -> bool:
+        """The coordinators' group, now or before a migration."""
+        return chat_id == self.chat_id or chat_id in self._earlier
+
+    def context(self, session: AsyncSession) -> ServiceContext:
+        deps = self._deps
+        return ServiceContext(
+            session=session,
+            program=deps.program,
+            cipher=deps.cipher,
+            settings=deps.settings,
+            now=deps.clock(),
+        )
+
+    async def load(self) -> None:
+        """At start: follow the migrations recorded by an earlier run."""
+        configured = self.chat_id
+        async with self._deps.sessions() as session:
+            now = await group_membership.group_in_use(session, configured)
+        if now is not None and now != configured:
+            self._follow(now)
+
+    async def migrated(self, session: AsyncSession, old_chat_id: int, new_chat_id: int) -> bool:
+        """Telegram moved a chat: if it is our group, record it and follow it (cards, commands,
+        membership checks); True when it was ours and new."""
+        if not await group_membership.record_move(self.context(session), old_chat_id, new_chat_id):
+            return False
+        self._follow(new_chat_id)
+        return True
+
+    async def undeliverable(self, session: AsyncSession, row: OutboxMessage, error: str) -> bool:
+        """A message Telegram refused for good: if it was for the group, every coordinator gets
+        it privately; True when it was an escalation card."""
+        if not self.is_group(row.chat_id):
+            return False
+        escalation = await group_delivery.card_not_delivered(self.context(session), row, error)
+        log.warning(
+            "outbox row %s could not reach the coordinators' group (%s); sent privately",
+            row.id,
+            error.split(":", 1)[0],
+        )
+        return escalation is not None
+
+    def _follow(self, new_chat_id: int) -> None:
+        settings = self._deps.settings
+        if settings.coordinator_chat_id is not None:
+            self._earlier.add(settings.coordinator_chat_id)
+        settings.coordinator_chat_id = new_chat_id
+        self.chats.add_chat_ids(new_chat_id)
+        log.warning(
+            "the coordinators' group moved to chat %s (a supergroup); cards follow it. "
+            "Update the setting: PEERBOT_COORDINATOR_CHAT_ID=%s",
+            new_chat_id,
+            new_chat_id,
+        )
+
+
+def watch_from(bot_data: dict[str, Any]) -> GroupWatch:
+    """The GroupWatch stored by the coordinators' handlers."""
+    watch = bot_data[WATCH_KEY]
+    assert isinstance(watch, GroupWatch)
+    return watch
+
