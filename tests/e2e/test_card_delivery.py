@@ -17,13 +17,17 @@ def t(key: str, **values: object) -> str:
     return catalog().get(key, "en", **values)
 
 
-async def test_a_group_that_refuses_the_bot_leaves_the_card_with_every_coordinator(
+async def test_the_bot_removed_from_the_group_every_card_comes_to_each_coordinator_privately(
     api, start_bot
 ):
+    """delivery.bot_removed promises it: until the bot is back, every card comes privately."""
     dana, eli = api.private_user(first_name="Dana"), api.private_user(first_name="Eli")
-    api.group(chat_id=GROUP, members=[dana, eli])
-    api.refuse_sends(GROUP, 403)  # the bot was removed while it was not looking
+    group = api.group(chat_id=GROUP, members=[eli], admins=[dana])
     start_bot(coordinator_chat_id=str(GROUP), coordinator_ids=f"{dana.id},{eli.id}")
+    api.remove_bot(group, by=dana)  # from now on the group answers 403
+    alert = t("delivery.bot_removed")
+    for coordinator in (dana, eli):
+        await api.wait_for_message(coordinator.chat_id, contains=alert, timeout=20)
     person = Person(api, api.private_user(first_name="Sam"))
 
     await person.say(CRISIS)
@@ -38,7 +42,7 @@ async def test_a_group_that_refuses_the_bot_leaves_the_card_with_every_coordinat
     assert t("delivery.open_undelivered", count=1) in listing.text
 
 
-async def test_a_migrated_group_gets_the_card_and_its_members_can_claim_there(
+async def test_a_migrated_group_gets_the_card_and_a_member_asked_to_try_again_can_claim(
     api, start_bot, bot_workdir
 ):
     dana, eli = api.private_user(first_name="Dana"), api.private_user(first_name="Eli")
@@ -51,6 +55,10 @@ async def test_a_migrated_group_gets_the_card_and_its_members_can_claim_there(
     await person.say(CRISIS)
 
     card = await api.wait_for_message(SUPERGROUP, contains="CRITICAL", timeout=20)
+    api.fail_next(3, status=502, methods="getChatMember")  # Telegram cannot say who is in
+    unknown = await eli.press(t("card.claim"), message=card)
+    await api.wait_until(lambda: unknown in api.callback_answers, timeout=20)
+    assert api.callback_answers[unknown].get("text") == t("delivery.rights_unknown")
     await eli.press(t("card.claim"), message=card)  # Eli is in the group, not in the setting
     await api.wait_for_message(
         SUPERGROUP, predicate=lambda m: "Claimed by Eli" in m.text, timeout=20
