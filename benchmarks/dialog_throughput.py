@@ -214,7 +214,8 @@ JOURNEY: tuple[Step, ...] = (
         ("age_band", "2", "supporter_gender"),
         ("supporter_gender", "0", "supporter_similar_age"),
         ("supporter_similar_age", "1", "must_haves"),
-        ("must_haves", "done", "region"),
+        ("must_haves", "done", "country"),
+        ("country", "skip", "region"),
     ),
     Step("timezone", text="Madrid"),
     *_presses(

@@ -6,11 +6,11 @@ Pure pydantic: the file is read and merged by ``services/program.py``.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from peerbot.dialogs.checkin_policy import CheckinPolicy
 from peerbot.dialogs.checkin_schedule import ClockTime, Weekday, parse_hhmm
@@ -35,17 +35,42 @@ class ReraiseAfter(_Model):
 
     critical: Minutes | None = 5
     high: Minutes | None = 30
-    medium: Minutes | None = None
+    medium: Minutes | None = 240
+
+
+ClaimedMinutes = Annotated[int, Field(strict=True, ge=1, le=14 * 24 * 60)]
+
+
+class RemindClaimedAfter(_Model):
+    """Minutes a claimed escalation may stay unresolved before its claimer is reminded, per
+    severity (and as long again before each later reminder, to the group).
+
+    A severity left out (or set to null) is never chased once claimed.
+    """
+
+    critical: ClaimedMinutes | None = 60
+    high: ClaimedMinutes | None = 24 * 60
+    medium: ClaimedMinutes | None = 72 * 60
 
 
 class EscalationPolicy(_Model):
-    """How unclaimed escalations are chased, and how much their cards show."""
+    """How unclaimed and unresolved escalations are chased, and how much their cards show."""
 
     reraise_after_minutes: ReraiseAfter = Field(
         default_factory=lambda: ReraiseAfter.model_validate({})
     )
     max_reraises: int = Field(3, strict=True, ge=0, le=20)
+    remind_claimed_after_minutes: RemindClaimedAfter = Field(
+        default_factory=lambda: RemindClaimedAfter.model_validate({})
+    )
+    # Reminders for one claimed escalation: the first to its claimer, the rest to the group.
+    max_claimed_reminders: int = Field(3, strict=True, ge=1, le=20)
     card_text: Literal["redacted", "full"] = "redacted"
+
+    def remind_claimed_after(self, severity: str) -> timedelta | None:
+        """How long a claimed escalation of this severity may stay unresolved; None: never."""
+        minutes = getattr(self.remind_claimed_after_minutes, str(severity), None)
+        return timedelta(minutes=minutes) if minutes is not None else None
 
     def reraise_after(self, severity: str) -> timedelta | None:
         """How long an escalation of this severity may wait unclaimed; None: never chased."""
@@ -58,19 +83,66 @@ class EscalationPolicy(_Model):
         return after + interval if interval is not None else None
 
 
-class CrisisPolicy(_Model):
-    """Which crisis resources a person is given: by the time zone they told us, a region
-    whose texts (crisis.resources.<region>) replace the general ones."""
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+CrisisTextKey = Annotated[str, Field(pattern=r"^crisis\.resources(\.[a-z0-9_-]{2,32})?$")]
 
+
+class CrisisPolicy(_Model):
+    """Which crisis resources a person is given: those of the country they told us (ISO 3166
+    alpha-2 code -> text key), else of their time zone's country, else the general ones."""
+
+    countries: Mapping[CountryCode, CrisisTextKey] = Field(default_factory=dict)
+    # A time zone -> the country whose resources someone there gets when we know no country.
+    countries_by_time_zone: Mapping[str, CountryCode] = Field(default_factory=dict)
+    # Older form: a time zone -> region, whose texts are crisis.resources.<region>.
     regions_by_time_zone: Mapping[str, Annotated[str, Field(pattern=r"^[a-z_]{2,16}$")]] = Field(
         default_factory=dict
     )
 
-    def resources_key(self, time_zone: str | None, has_text: Any) -> str:
-        """The text key of the crisis resources for someone in this time zone."""
+    @model_validator(mode="after")
+    def _time_zones_name_known_countries(self) -> CrisisPolicy:
+        for zone, country in self.countries_by_time_zone.items():
+            if country not in self.countries:
+                raise ValueError(
+                    f"countries_by_time_zone: {zone}: {country} is not in crisis.countries"
+                )
+        return self
+
+    def text_keys(self) -> dict[str, str]:
+        """Every text key the policy names, by the field that names it (for load-time checks)."""
+        keys = {f"countries.{code}": key for code, key in self.countries.items()}
+        for zone, region in self.regions_by_time_zone.items():
+            keys[f"regions_by_time_zone.{zone}"] = f"crisis.resources.{region}"
+        return keys
+
+    def country_key(self, country: str | None, time_zone: str | None = None) -> str | None:
+        """The text key for this country (or, failing that, this time zone); None: unknown."""
+        code = (country or "").upper()
+        if code in self.countries:
+            return self.countries[code]
+        by_zone = self.countries_by_time_zone.get(time_zone or "")
+        if by_zone is not None:
+            return self.countries[by_zone]
         region = self.regions_by_time_zone.get(time_zone or "")
-        key = f"crisis.resources.{region}" if region else "crisis.resources"
-        return key if region and has_text(key) else "crisis.resources"
+        return f"crisis.resources.{region}" if region else None
+
+    def resources_key(
+        self, time_zone: str | None, has_text: Any, country: str | None = None
+    ) -> str:
+        """The text key of the crisis resources for someone in this country or time zone."""
+        key = self.country_key(country, time_zone)
+        return key if key is not None and has_text(key) else "crisis.resources"
+
+
+def check_crisis_texts(policy: CrisisPolicy, has_text: Callable[[str], bool]) -> None:
+    """Every crisis text key the policy names must exist: a typo would hide a crisis line."""
+    missing = [
+        f"crisis.{field}: no text {key!r}"
+        for field, key in policy.text_keys().items()
+        if not has_text(key)
+    ]
+    if missing:
+        raise PolicyError("\n".join(missing))
 
 
 class IntroductionPolicy(_Model):
@@ -198,6 +270,8 @@ def _problem(error: Any) -> str:
         return f"must be ≤ {context['le']}"
     if kind == "int_type":
         return f"must be a whole number (got {error.get('input')!r})"
+    if kind == "string_pattern_mismatch":
+        return f"{error.get('input')!r} does not have the form {context['pattern']}"
     if kind == "literal_error":
         return f"must be {context['expected']} (got {error.get('input')!r})"
     return str(error["msg"]).removeprefix("Value error, ")

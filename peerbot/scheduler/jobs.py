@@ -43,6 +43,17 @@ async def reraise_unclaimed_escalations(context: CallbackContext) -> None:  # ty
         deps.wake_sender()
 
 
+async def remind_claimed_escalations(context: CallbackContext) -> None:  # type: ignore[type-arg]
+    """Recall claimed escalations left unresolved: to the claimer, then to the group."""
+    deps = deps_from(context.bot_data)
+    async with deps.sessions() as session, session.begin():
+        queued = await escalation_timers.remind_claimed_due(
+            session, deps.program, deps.settings, deps.cipher, now=deps.clock()
+        )
+    if queued:
+        deps.wake_sender()
+
+
 async def run_checkins(context: CallbackContext) -> None:  # type: ignore[type-arg]
     """Send supporters' due check-ins, end breaks that are over, count missed check-ins."""
     deps = deps_from(context.bot_data)
@@ -105,6 +116,7 @@ async def prune_outbox(context: CallbackContext) -> None:  # type: ignore[type-a
 TICKS: tuple[tuple[Tick, timedelta, timedelta], ...] = (
     (nudge_idle_conversations, timedelta(minutes=1), timedelta(seconds=20)),
     (reraise_unclaimed_escalations, timedelta(seconds=30), timedelta(seconds=10)),
+    (remind_claimed_escalations, timedelta(minutes=1), timedelta(seconds=25)),
     (run_checkins, timedelta(minutes=1), timedelta(seconds=15)),
     (propose_waiting_requests, timedelta(minutes=15), timedelta(minutes=1)),
     (prune_outbox, timedelta(minutes=10), timedelta(minutes=2)),

@@ -175,6 +175,7 @@ async def forget(session: AsyncSession, person: Person, *, now: datetime) -> Non
     person.display_name_enc = None
     person.username_enc = None
     person.referral_source = None
+    person.country = None
     person.pseudonym = await unused_pseudonym(session)
     person.status = PersonStatus.ERASED
     person.erased_at = now

@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from peerbot.dialogs.conditions import Answer as AnswerValue
 from peerbot.dialogs.flow_schema import Flow, TextStep
-from peerbot.services import coordinators
+from peerbot.services import coordinators, crisis
 from peerbot.services.context import ServiceContext
 from peerbot.storage.codes import new_request_code
 from peerbot.storage.enums import SupportRequestStatus, Urgency
@@ -47,6 +47,7 @@ async def record_request(
     await ctx.session.flush()
     _store_answers(ctx, person, flow, answers, request.id, conversation_id)
     _adopt_time_zone(person, answers.get("timezone"))
+    crisis.adopt_country(person, answers.get("country"))
     if escalation_ids:
         await ctx.session.execute(
             update(Escalation)

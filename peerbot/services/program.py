@@ -14,7 +14,7 @@ from peerbot.dialogs.detection import RuleFileError, RuleSet, build_rule_sets, p
 from peerbot.dialogs.flow_schema import Flow, FlowError
 from peerbot.dialogs.flow_texts import check_texts
 from peerbot.dialogs.flow_yaml import parse_flow
-from peerbot.dialogs.policy import PolicyError, ProgramPolicy, build_policy
+from peerbot.dialogs.policy import PolicyError, ProgramPolicy, build_policy, check_crisis_texts
 from peerbot.dialogs.texts import TextCatalog, TextCatalogError, build_catalog
 
 
@@ -48,9 +48,12 @@ def load_program(program_dir: Path | None = None) -> ProgramData:
     except FlowError as error:
         raise ProgramDataError(str(error)) from None
     red_flag_rules = _red_flag_rules(program_dir, texts)
-    return ProgramData(
-        texts=texts, flows=flows, red_flag_rules=red_flag_rules, policy=_policy(program_dir)
-    )
+    policy = _policy(program_dir)
+    try:
+        check_crisis_texts(policy.crisis, texts.has)
+    except PolicyError as error:
+        raise ProgramDataError(f"{_policy_source(program_dir)}: {error}") from None
+    return ProgramData(texts=texts, flows=flows, red_flag_rules=red_flag_rules, policy=policy)
 
 
 POLICY_FILE = "program.yaml"
@@ -69,6 +72,13 @@ def _policy(program_dir: Path | None) -> ProgramPolicy:
         return build_policy(documents)
     except PolicyError as error:
         raise ProgramDataError(str(error)) from None
+
+
+def _policy_source(program_dir: Path | None) -> str:
+    """The program.yaml that set the policy last (the folder's one when it has one)."""
+    if program_dir is not None and (program_dir / POLICY_FILE).is_file():
+        return str(program_dir / POLICY_FILE)
+    return f"peerbot/dialogs/{POLICY_FILE}"
 
 
 def _red_flag_rules(program_dir: Path | None, texts: TextCatalog) -> dict[str, RuleSet]:

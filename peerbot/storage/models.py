@@ -137,6 +137,8 @@ class Person(Base):
     pseudonym: Mapped[str] = mapped_column(String(16), unique=True)
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    # ISO 3166 alpha-2 code chosen in the intake: picks the crisis lines the person is given.
+    country: Mapped[str | None] = mapped_column(String(2))
     status: Mapped[PersonStatus] = mapped_column(
         enum_type(PersonStatus), default=PersonStatus.ACTIVE, server_default="active"
     )
@@ -414,6 +416,9 @@ class Escalation(Base):
     resolution: Mapped[str | None] = mapped_column(String(32))
     next_reminder_at: Mapped[datetime | None] = mapped_column(index=True)
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Reminders about a claimed escalation still unresolved (to the claimer, then the group).
+    claimed_reminders_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    claimed_reminded_at: Mapped[datetime | None]
     # What raised it (an update, or a message edited later): the same cause never raises twice,
     # so a flag committed before the rest of its update failed is not raised again on a retry.
     cause_key: Mapped[str | None] = mapped_column(String(96), unique=True)

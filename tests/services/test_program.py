@@ -153,13 +153,15 @@ def test_a_locale_with_texts_but_no_red_flag_rules_is_refused(tmp_path):
         load_program(tmp_path)
 
 
-def test_builtin_policy_chases_critical_and_high_escalations_only():
+def test_builtin_policy_chases_every_severity():
     policy = load_program().policy.escalations
     assert [policy.reraise_after(severity) for severity in ("critical", "high", "medium")] == [
         timedelta(minutes=5),
         timedelta(minutes=30),
-        None,
+        timedelta(hours=4),
     ]
+    claimed = [policy.remind_claimed_after(s) for s in ("critical", "high", "medium")]
+    assert claimed == [timedelta(hours=1), timedelta(hours=24), timedelta(hours=72)]
     assert (policy.max_reraises, policy.card_text) == (3, "redacted")
 
 

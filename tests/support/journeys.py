@@ -112,17 +112,25 @@ class Person:
         await self.expect("intake.start")
 
     async def intake(
-        self, *, safety: str = "no", region: str | None = None, anything_else: str | None = None
+        self,
+        *,
+        safety: str = "no",
+        country: str | None = None,
+        region: str | None = None,
+        anything_else: str | None = None,
     ) -> None:
         """Answer every intake question with ordinary answers, then confirm."""
-        await self.intake_until_safety(region=region)
+        await self.intake_until_safety(country=country, region=region)
         await self.press(f"intake.safety.{safety}")
         if safety == "yes":
             await self.press("common.continue")
         await self.finish_intake(anything_else=anything_else)
 
-    async def intake_until_safety(self, *, region: str | None = None) -> None:
-        """Answer the intake up to the safety question (typing the area when region is given)."""
+    async def intake_until_safety(
+        self, *, country: str | None = None, region: str | None = None
+    ) -> None:
+        """Answer the intake up to the safety question (pressing the country, e.g. "ar", and
+        typing the area when given)."""
         await self.choose("intake.topics.anxiety", "intake.topics.grief")
         await self.press("intake.who_for.self")
         await self.choose("intake.support_kind.emotional")
@@ -133,6 +141,7 @@ class Person:
         await self.press("intake.supporter_gender.no_preference")
         await self.press("intake.supporter_similar_age.no_preference")
         await self.press("engine.done")  # no must-haves
+        await self.press(f"intake.country.{country}" if country else "engine.skip")
         if region is None:
             await self.press("engine.skip")
         else:

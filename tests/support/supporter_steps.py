@@ -192,6 +192,7 @@ DEFAULT_INTAKE: dict[str, Any] = {
     "supporter_gender": 0,  # no preference
     "supporter_similar_age": 1,  # no preference
     "must_haves": [],
+    "country": "skip",
     "region": "skip",
     "timezone": 1,  # New York
     "availability": [2],  # evenings
