@@ -150,3 +150,26 @@ async def test_the_gate_asks_the_group_in_use_and_retries_before_it_says_unknown
     gate.forget(dana.id)
     assert await gate.check(bot, dana.id) is Verdict.UNKNOWN
     assert len(api.calls("getChatMember")) == 2 + 3 + 3
+
+
+async def test_a_card_too_long_for_the_group_reaches_coordinators_cut_to_fit(
+    api, bot, engine, session_factory
+):
+    dana = api.private_user(first_name="Dana")
+    api.group(chat_id=GROUP, members=[dana])
+    watch = GroupWatch(deps_for(engine, session_factory, frozenset({dana.id})))
+    async with session_factory() as session, session.begin():
+        await outbox.enqueue(
+            session,
+            chat_id=GROUP,
+            payload={"text": "<b>CRITICAL</b> " + "🙂 x" * 1400, "parse_mode": "HTML"},
+            now=utcnow(),
+            priority=Priority.ESCALATION,
+            dedupe_key="escalation:8:raised",
+        )
+
+    await sender(session_factory, bot, watch).deliver_all_due()
+
+    [copy] = api.messages(dana)
+    assert copy.text.startswith("CRITICAL 🙂 x") and "…" in copy.text
+    assert await statuses(session_factory) == {GROUP: "failed", dana.id: "sent"}
