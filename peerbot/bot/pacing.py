@@ -13,6 +13,10 @@ a one-second window from the answer is never shorter than Telegram's).
 When everything is due at once (a check-in round to every supporter), calls queue for the
 overall window, and the queue is ordered by urgency: a reply or an escalation waits for the next
 free place, not behind the whole round.
+
+A group's minute is shared by urgency too: the outbox hands out a group's rows most urgent first,
+and calls less urgent than an escalation may fill only part of the minute, so a place is kept
+for escalation cards however many proposal or coordination cards are waiting.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from peerbot.storage.outbox import Priority
 
 # Telegram's one second, counted from each answer: the next call leaves after that, so it
 # arrives at least a second after the previous one did, however long either was on the wire.
@@ -57,13 +63,19 @@ class SlidingWindow:
     seconds: float
     slots: list[Slot] = field(default_factory=list)
 
-    def delay(self, now: float) -> float:
-        """Seconds until one more event fits (0 if it fits now)."""
+    def delay(self, now: float, limit: int | None = None) -> float:
+        """Seconds until one more event fits (0 if it fits now), within `limit` events if given
+        (a share of the window) rather than the whole window."""
         self.slots = [s for s in self.slots if s.in_flight or s.time > now - self.seconds]
-        if len(self.slots) < self.limit:
+        allowed = self.limit if limit is None else min(limit, self.limit)
+        if len(self.slots) < allowed:
             return 0.0
-        finished = [s.time + self.seconds - now for s in self.slots if not s.in_flight]
-        return min(finished, default=IN_FLIGHT_RECHECK_SECONDS)
+        # enough of the finished slots must leave the window for one more to fit
+        leaving = sorted(s.time + self.seconds - now for s in self.slots if not s.in_flight)
+        needed = len(self.slots) - allowed + 1
+        if needed > len(leaving):
+            return IN_FLIGHT_RECHECK_SECONDS
+        return leaving[needed - 1]
 
     def record(self, now: float, *, in_flight: bool = False) -> Slot:
         slot = Slot(now, in_flight)
@@ -127,6 +139,8 @@ class ChatPacer:
     burst: int = 3
     overall_per_second: int = 30
     group_per_minute: int = 20
+    # Places in a group's minute that only escalation cards may take.
+    group_kept_for_escalations: int = 4
     clock: Callable[[], float] = time.monotonic
     _buckets: dict[int, _Bucket] = field(default_factory=dict)
     _overall: SlidingWindow | None = None
@@ -174,9 +188,15 @@ class ChatPacer:
             reservation.slot.in_flight = False
             self._queue.dispatch()
 
-    def chat_delay(self, chat_id: int, *, new_message: bool = True) -> float:
+    def chat_delay(
+        self, chat_id: int, *, new_message: bool = True, priority: int | None = None
+    ) -> float:
         """Seconds until the chat's own limit (and any pause Telegram asked for) allows a call;
-        nothing is taken."""
+        nothing is taken.
+
+        With a priority, a call to a group less urgent than an escalation counts against the
+        part of the minute not kept for escalations; without one, against the whole minute.
+        """
         now = self.clock()
         pause = self._paused_until - now
         if not new_message:
@@ -185,14 +205,24 @@ class ChatPacer:
             own = max(0.0, (1.0 - self._tokens(chat_id, now)) / self.rate_per_second)
         else:
             group = self._groups.get(chat_id)
-            own = group.delay(now) if group is not None else 0.0
+            own = group.delay(now, self._group_share(priority)) if group is not None else 0.0
         return max(pause, own, 0.0)
+
+    def _group_share(self, priority: int | None) -> int | None:
+        """How many of a group's places a call of this priority may use (None: all of them)."""
+        if priority is None or priority <= Priority.ESCALATION:
+            return None
+        return max(1, self.group_per_minute - self.group_kept_for_escalations)
 
     async def turn(
         self, chat_id: int, *, new_message: bool = True, priority: int = 0
     ) -> Reservation:
         """Wait until chat_id may receive a call, then for a place in the overall window, in
-        order of priority; call finished() with the result once Telegram has answered."""
+        order of priority; call finished() with the result once Telegram has answered.
+
+        A group's share by priority is not waited for here: that is chat_delay(priority=...)
+        before the call, since waiting up to a minute here would outlast the outbox row's lease.
+        """
         # a computed delay, no event to await
         while (wait := self.chat_delay(chat_id, new_message=new_message)) > 0:  # noqa: ASYNC110
             await asyncio.sleep(wait)

@@ -71,15 +71,27 @@ async def enqueue(
 
 
 def _head_of_chat(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
-    """Not leased, and the oldest pending row of its chat (so one chat stays in order)."""
+    """Not leased, and first of its chat's pending rows: the oldest in a private chat (so a
+    conversation stays in order), the most urgent, then oldest, in a group (so a backlog of
+    cards in the group's 20-a-minute window never holds back an escalation)."""
     earlier = aliased(OutboxMessage)
+    ahead = or_(
+        and_(OutboxMessage.chat_id > 0, earlier.id < OutboxMessage.id),
+        and_(
+            OutboxMessage.chat_id < 0,
+            or_(
+                earlier.priority < OutboxMessage.priority,
+                and_(earlier.priority == OutboxMessage.priority, earlier.id < OutboxMessage.id),
+            ),
+        ),
+    )
     return and_(
         OutboxMessage.status == OutboxStatus.PENDING,
         or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
         ~exists().where(
             earlier.chat_id == OutboxMessage.chat_id,
             earlier.status == OutboxStatus.PENDING,
-            earlier.id < OutboxMessage.id,
+            ahead,
         ),
     )
 
@@ -158,6 +170,9 @@ async def claim_chains(
         for row in queued.get(head.chat_id, []):
             if len(chain) >= longest or row.next_attempt_at > now or row.id < head.id:
                 break
+            if head.chat_id < 0 and row.priority != head.priority:
+                break  # a group's rows go by urgency: a claim picks the next one
+
             chain.append(row)
         chains.append(chain)
     await _lease(session, [row for chain in chains for row in chain[1:]], now + lease)

@@ -1,8 +1,10 @@
-"""Private-chat pacing: a short burst, then about one message a second; 429 pauses all."""
+"""Pacing: private chats a short burst then about one a second; a group twenty a minute with
+places kept for escalation cards; thirty a second overall; 429 pauses all."""
 
 import asyncio
 
 from peerbot.bot.pacing import ChatPacer
+from peerbot.storage.outbox import Priority
 
 
 class ManualClock:
@@ -119,3 +121,34 @@ async def test_a_chat_that_just_got_a_message_waits_its_turn_without_holding_oth
     pacer.finished(other)
     again = await asyncio.wait_for(pacer.turn(7), timeout=1.0)
     assert again.slot is not None
+
+
+def test_a_groups_minute_keeps_places_for_escalations():
+    clock = ManualClock()
+    pacer = ChatPacer(clock=clock)  # 20 a minute, 4 of them kept for escalations
+    group = -1001234567890
+    for _ in range(16):
+        assert pacer.chat_delay(group, priority=Priority.COORDINATION) == 0.0
+        assert pacer.delay_for(group) == 0.0
+    assert 59 < pacer.chat_delay(group, priority=Priority.COORDINATION) <= 61
+    assert pacer.chat_delay(group, priority=Priority.MATCH_OFFER) > 59
+    assert pacer.chat_delay(group, priority=Priority.ESCALATION) == 0.0, "a place is kept"
+    assert pacer.chat_delay(group) == 0.0, "without a priority the whole minute counts"
+    for _ in range(4):
+        assert pacer.delay_for(group) == 0.0
+    assert pacer.chat_delay(group, priority=Priority.ESCALATION) > 59, "Telegram's 20 still hold"
+    clock.now += 61
+    assert pacer.chat_delay(group, priority=Priority.COORDINATION) == 0.0
+
+
+def test_the_share_waits_for_as_many_places_as_it_is_over():
+    clock = ManualClock()
+    pacer = ChatPacer(clock=clock, group_per_minute=4, group_kept_for_escalations=2)
+    group = -100
+    for second in range(4):
+        clock.now = 1000.0 + second
+        pacer.delay_for(group)
+    clock.now = 1010.0
+    # two of four places may go to proposals: three must leave the minute for one more
+    assert pacer.chat_delay(group, priority=Priority.COORDINATION) == 1000.0 + 2 + 61 - 1010.0
+    assert pacer.chat_delay(group, priority=Priority.ESCALATION) == 1000.0 + 61 - 1010.0
