@@ -91,6 +91,13 @@ class Settings(BaseSettings):
             return None
         return value
 
+    @field_validator("no_coordinator_group", mode="before")
+    @classmethod
+    def _blank_is_false(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return False
+        return value
+
     @field_validator("coordinator_ids", mode="before")
     @classmethod
     def _comma_separated_ids(cls, value: object) -> object:

@@ -107,10 +107,12 @@ def test_without_a_group_or_the_alternative_the_bot_is_in_setup_mode():
     assert not load_settings(coordinator_chat_id=-1001).setup_mode
 
 
-def test_an_empty_group_setting_means_not_set(monkeypatch):
+def test_empty_group_settings_mean_not_set(monkeypatch):
     monkeypatch.setenv("PEERBOT_COORDINATOR_CHAT_ID", "")
+    monkeypatch.setenv("PEERBOT_NO_COORDINATOR_GROUP", "")
     settings = load_settings()
     assert settings.coordinator_chat_id is None
+    assert not settings.no_coordinator_group
     assert settings.setup_mode
 
 

@@ -31,6 +31,12 @@ if TYPE_CHECKING:
 
 EXIT_CONFIG = 2
 README_TOKEN_SECTION = 'README, section "Setting up the bot"'
+NO_GROUP = (
+    "PEERBOT_COORDINATOR_CHAT_ID is not set: cards about new requests and red flags would "
+    "reach no one. Add the bot to the coordinators' group (`peerbot run` tells the group its "
+    "id) and set PEERBOT_COORDINATOR_CHAT_ID, or set PEERBOT_NO_COORDINATOR_GROUP=true and "
+    f"PEERBOT_COORDINATOR_IDS to send every card privately (see the {README_TOKEN_SECTION})."
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -71,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
         help="serve Telegram's webhook on PEERBOT_LISTEN_HOST:PEERBOT_LISTEN_PORT instead of "
         "polling (needs PEERBOT_WEBHOOK_URL and PEERBOT_WEBHOOK_SECRET); run several such "
         "replicas behind a load balancer on one PostgreSQL database",
+    )
+    run.add_argument(
+        "--no-coordinator-group",
+        action="store_true",
+        help="run without a coordinators' group: every card goes privately to each of "
+        "PEERBOT_COORDINATOR_IDS (the same as PEERBOT_NO_COORDINATOR_GROUP=true)",
     )
     run.set_defaults(handler=_run)
     migrate = commands.add_parser("migrate", help="upgrade the database to the latest schema")
@@ -154,6 +166,8 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
+    if args.no_coordinator_group and not settings.no_coordinator_group:
+        settings = load_settings(no_coordinator_group=True)  # checked as the setting would be
     if settings.bot_token is None:
         sys.stderr.write(
             "peerbot: PEERBOT_BOT_TOKEN is not set. Create a bot with @BotFather and put its "
@@ -176,6 +190,13 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 
         deps = build_deps(settings)
         upgrade_if_behind(settings.database_url)
+    if settings.setup_mode:
+        logging.getLogger(__name__).warning(
+            "set-up mode: PEERBOT_COORDINATOR_CHAT_ID is not set (nor "
+            "PEERBOT_NO_COORDINATOR_GROUP), so no card could reach a coordinator; the bot "
+            "only tells a group it is added to that group's id, and people that the program "
+            "is not open yet"
+        )
     try:
         asyncio.run(serve(deps, webhook=args.webhook))
     except TokenRejected:
@@ -219,10 +240,17 @@ def _check_config(settings: Settings, _args: argparse.Namespace) -> int:
 
     program = load_program(settings.program_dir)
     encryption_key(settings)
+    if settings.setup_mode:
+        sys.stderr.write(f"peerbot: {NO_GROUP}\n")
+        return EXIT_CONFIG
+    if settings.coordinator_chat_id is not None:
+        cards = f"cards to the group {settings.coordinator_chat_id}"
+    else:
+        cards = f"cards privately to {len(settings.coordinator_ids)} coordinators (no group)"
     print(  # noqa: T201 - this command's output is its report
         f"configuration OK: database {settings.database_url.split('://', 1)[0]}, "
         f"locales {', '.join(program.texts.locales)}, "
-        f"bot token {'set' if settings.bot_token else 'not set'}"
+        f"bot token {'set' if settings.bot_token else 'not set'}, {cards}"
     )
     return 0
 

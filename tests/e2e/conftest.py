@@ -24,11 +24,20 @@ def bot_workdir(tmp_path: Path) -> Path:
     return folder
 
 
+# The coordinators' group a bot gets unless a test names its own (or, with
+# coordinator_chat_id="", none: set-up mode, tests/e2e/test_setup_mode.py).
+DEFAULT_GROUP = -1009990001
+
+
 @pytest.fixture
 def start_bot(api: FakeBotApi, bot_workdir: Path) -> Iterator[Callable[..., BotProcess]]:
     started: list[BotProcess] = []
 
     def start(**settings: str) -> BotProcess:
+        if "coordinator_chat_id" not in settings:
+            settings["coordinator_chat_id"] = str(DEFAULT_GROUP)
+            if DEFAULT_GROUP not in api.chats:
+                api.group(chat_id=DEFAULT_GROUP)
         process = BotProcess(api.url, bot_workdir, **settings).start()
         started.append(process)
         return process

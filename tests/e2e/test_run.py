@@ -44,7 +44,8 @@ async def test_command_menu_is_set_in_every_language(api, start_bot):
     await api.wait_until(lambda: len(api.commands) >= 2, timeout=20)
     menus = {
         language: [c["command"] for c in commands]
-        for (_, language), commands in api.commands.items()
+        for (scope, language), commands in api.commands.items()
+        if scope == "default"
     }
     expected = ["start", "back", "cancel", "help", "consent", "language", "mydata", "stop"]
     assert menus[""] == [*expected, "forget"]
