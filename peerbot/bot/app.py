@@ -9,9 +9,10 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from peerbot.bot.authorization import GATE_KEY, CoordinatorGate
 from peerbot.bot.context import PeerbotContext
 from peerbot.bot.deps import DEPS_KEY, Deps
-from peerbot.bot.errors import apologiser, on_error
+from peerbot.bot.errors import on_error
 from peerbot.bot.handlers import common, coordinators, participant, supporter
 from peerbot.bot.processing import ChatOrderedUpdateProcessor
+from peerbot.bot.safety import SafetyNet
 
 MAX_CONCURRENT_UPDATES = 64
 
@@ -29,7 +30,7 @@ def build_application(deps: Deps) -> PeerbotApplication:
         session_factory=deps.sessions,
         clock=deps.clock,
         after_commit=deps.wake_sender,
-        on_failure=apologiser(deps),
+        guard=SafetyNet(deps),
         single_writer=settings.is_sqlite,
     )
     builder = (
@@ -54,6 +55,7 @@ def build_application(deps: Deps) -> PeerbotApplication:
             .connection_pool_size(16)
         )
     application = builder.build()
+    processor.redo = application.process_update
     application.bot_data[DEPS_KEY] = deps
     application.bot_data[GATE_KEY] = CoordinatorGate(settings)
     common.register(application)

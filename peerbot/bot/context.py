@@ -10,8 +10,9 @@ from telegram import Update
 from telegram.ext import CallbackContext, ExtBot
 
 from peerbot.bot.deps import Deps, deps_from
-from peerbot.bot.processing import UpdateScope, current_scope
+from peerbot.bot.processing import SCREENED, UpdateScope, current_scope
 from peerbot.services.context import ServiceContext, Who
+from peerbot.services.screening import Screened
 from peerbot.storage import conversations, people
 from peerbot.storage.enums import Role
 from peerbot.storage.models import Person
@@ -49,49 +50,75 @@ class PeerbotContext(
         cached = self.scope.cache.get("actor")
         if isinstance(cached, Actor):
             return cached
-        user = update.effective_user
-        if user is None:
-            raise LookupError("update has no sender")
-        person = await people.find_by_telegram_id(self.session, user.id)
-        roles = {assignment.role for assignment in person.roles} if person else set()
-        if user.id in self.deps.settings.coordinator_ids:
-            roles.add(Role.COORDINATOR)
-        catalog = self.deps.program.texts
-        locale = person.language if person else await self._chosen_locale(update)
-        locale = locale or catalog.resolve_locale(user.language_code)
-        actor = Actor(user.id, person, frozenset(roles), catalog.resolve_locale(locale))
+        actor = await load_actor(self.session, self.deps, update)
         self.scope.cache["actor"] = actor
         self.scope.cache["locale"] = actor.locale
         return actor
 
-    async def _chosen_locale(self, update: Update) -> str | None:
-        """Before consent a language picked with /language lives on the conversation."""
-        if update.effective_chat is None:
-            return None
-        conversation = await conversations.active_for_chat(self.session, update.effective_chat.id)
-        meta = (conversation.state or {}).get("meta", {}) if conversation else {}
-        locale = meta.get("locale")
-        return locale if isinstance(locale, str) else None
-
     async def service(self, update: Update) -> tuple[ServiceContext, Who]:
         """The arguments of a service call for this update."""
         actor = await self.actor(update)
-        chat = update.effective_chat
-        deps = self.deps
-        ctx = ServiceContext(
-            session=self.session,
-            program=deps.program,
-            cipher=deps.cipher,
-            settings=deps.settings,
-            now=deps.clock(),
+        screened = self.scope.cache.get(SCREENED)
+        return service_args(
+            self.session,
+            self.deps,
+            update,
+            actor,
+            screened=screened if isinstance(screened, Screened) else None,
         )
-        user = update.effective_user
-        who = Who(
-            telegram_user_id=actor.telegram_user_id,
-            chat_id=chat.id if chat else actor.telegram_user_id,
-            locale=actor.locale,
-            person=actor.person,
-            first_name=user.first_name if user else None,
-            username=user.username if user else None,
-        )
-        return ctx, who
+
+
+async def load_actor(session: AsyncSession, deps: Deps, update: Update) -> Actor:
+    """The sender's record, roles and language."""
+    user = update.effective_user
+    if user is None:
+        raise LookupError("update has no sender")
+    person = await people.find_by_telegram_id(session, user.id)
+    roles = {assignment.role for assignment in person.roles} if person else set()
+    if user.id in deps.settings.coordinator_ids:
+        roles.add(Role.COORDINATOR)
+    catalog = deps.program.texts
+    locale = person.language if person else await _chosen_locale(session, update)
+    locale = locale or catalog.resolve_locale(user.language_code)
+    return Actor(user.id, person, frozenset(roles), catalog.resolve_locale(locale))
+
+
+async def _chosen_locale(session: AsyncSession, update: Update) -> str | None:
+    """Before consent a language picked with /language lives on the conversation."""
+    if update.effective_chat is None:
+        return None
+    conversation = await conversations.active_for_chat(session, update.effective_chat.id)
+    meta = (conversation.state or {}).get("meta", {}) if conversation else {}
+    locale = meta.get("locale")
+    return locale if isinstance(locale, str) else None
+
+
+def service_args(
+    session: AsyncSession,
+    deps: Deps,
+    update: Update,
+    actor: Actor,
+    *,
+    screened: Screened | None = None,
+) -> tuple[ServiceContext, Who]:
+    """A service call's context and the person writing, for this update."""
+    ctx = ServiceContext(
+        session=session,
+        program=deps.program,
+        cipher=deps.cipher,
+        settings=deps.settings,
+        now=deps.clock(),
+        update_id=update.update_id,
+        screened=screened,
+    )
+    chat = update.effective_chat
+    user = update.effective_user
+    who = Who(
+        telegram_user_id=actor.telegram_user_id,
+        chat_id=chat.id if chat else actor.telegram_user_id,
+        locale=actor.locale,
+        person=actor.person,
+        first_name=user.first_name if user else None,
+        username=user.username if user else None,
+    )
+    return ctx, who

@@ -1,45 +1,36 @@
-"""The one error handler: log ids and the exception type, undo the update, apologise."""
+"""The one error handler: log ids and the exception type, and mark the update failed.
+
+The update processor then undoes the update, tries it again after a passing database fault,
+or apologises (bot/safety.py, with the crisis resources when its words were flagged).
+"""
 
 from __future__ import annotations
 
 import logging
 import traceback
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from peerbot.bot.context import PeerbotContext
-from peerbot.bot.deps import Deps
-from peerbot.bot.processing import UpdateScope, peek_scope
-from peerbot.storage import outbox
+from peerbot.bot.processing import peek_scope
 
 log = logging.getLogger(__name__)
 
 
 async def on_error(update: object, context: PeerbotContext) -> None:
-    """Mark the update failed; the processor rolls it back and calls apologise()."""
+    """Mark the update failed, if the error is its own.
+
+    A task the update started (answering a button press) may fail after or beside it;
+    such an error is logged and never undoes the update.
+    """
     error = context.error
-    update_id = update.update_id if isinstance(update, Update) else None
     where = _innermost_frame(error)
-    log.error("update %s failed: %s at %s", update_id, type(error).__name__, where)
     scope = peek_scope()
-    if scope is not None:
-        scope.failed = True
-
-
-def apologiser(deps: Deps):  # type: ignore[no-untyped-def]
-    """Build the processor's failure callback: a kind message to the chat, in its language."""
-
-    async def apologise(session: AsyncSession, scope: UpdateScope) -> None:
-        if scope.chat_id is None:
-            return
-        locale = str(scope.cache.get("locale", deps.program.texts.default_locale))
-        text = deps.program.texts.get("something_went_wrong", locale)
-        await outbox.enqueue(
-            session, chat_id=scope.chat_id, payload={"text": text}, now=deps.clock()
-        )
-
-    return apologise
+    if not isinstance(update, Update) or scope is None or scope.update_id != update.update_id:
+        log.warning("background task failed: %s at %s", type(error).__name__, where)
+        return
+    log.error("update %s failed: %s at %s", update.update_id, type(error).__name__, where)
+    scope.fail(error)
 
 
 def _innermost_frame(error: BaseException | None) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
+from telegram import CallbackQuery, Update
+from telegram.error import TelegramError
 
 from peerbot.bot.context import PeerbotContext
 from peerbot.bot.render import Renderer
@@ -14,6 +16,26 @@ from peerbot.dialogs.texts import TextCatalog
 from peerbot.services.replies import Outgoing, Reply
 from peerbot.storage import outbox
 from peerbot.storage.outbox import Priority
+
+log = logging.getLogger(__name__)
+
+
+def acknowledge(
+    context: PeerbotContext, query: CallbackQuery, text: str | None = None, *, alert: bool = False
+) -> None:
+    """Answer a button press beside the update, so the spinner stops.
+
+    Telegram may refuse the answer (too old after a restart or an outage, 429, 5xx): that is
+    logged and dropped, and never undoes or fails the press itself.
+    """
+    context.application.create_task(_answer_quietly(query, text, alert))
+
+
+async def _answer_quietly(query: CallbackQuery, text: str | None, alert: bool) -> None:
+    try:
+        await query.answer(text, show_alert=alert)
+    except TelegramError as error:
+        log.info("button answer refused: %s", type(error).__name__)
 
 
 async def send(

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.config import Settings
 from peerbot.services.program import ProgramData
+from peerbot.services.screening import Screened
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.models import Base, Person
 
@@ -25,6 +26,8 @@ class ServiceContext:
     cipher: FieldCipher
     settings: Settings
     now: datetime
+    update_id: int | None = None  # the Telegram update being answered, if any
+    screened: Screened | None = None  # what its words raised before the dialog's work
 
     async def find(self, model: type[RowT], row_id: object) -> RowT | None:
         """The row with this id, or None (also when there is no id, e.g. in older meta)."""

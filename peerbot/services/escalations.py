@@ -29,8 +29,20 @@ async def raise_flag(
     source: str,
     matched: tuple[str, ...] = (),
     words: str | None = None,
+    cause_key: str | None = None,
+    forwarded: bool = False,
 ) -> Escalation:
-    """Record an escalation and queue its card for the coordinators' group."""
+    """Record an escalation and queue its card for the coordinators' group.
+
+    cause_key names what raised it (see cause_of_words, cause_of_answer): a cause already
+    recorded returns its escalation, so a retried or replayed update raises nothing twice.
+    """
+    if cause_key is not None:
+        known = await ctx.session.scalar(
+            select(Escalation).where(Escalation.cause_key == cause_key)
+        )
+        if known is not None:
+            return known
     escalation = Escalation(
         person_id=person.id if person else None,
         category=EscalationCategory(category),
@@ -39,6 +51,7 @@ async def raise_flag(
         source=source[:64],
         created_at=ctx.now,
         next_reminder_at=ctx.program.policy.escalations.reraise_at(severity, ctx.now),
+        cause_key=cause_key,
     )
     ctx.session.add(escalation)
     await ctx.session.flush()
@@ -56,6 +69,10 @@ async def raise_flag(
     )
     role = await subject_role(ctx, person)
     card = card_payload(ctx, escalation, person, role=role, matched=matched)
+    if category == EscalationCategory.UNSCREENED:
+        card["text"] = f"{card['text']}\n" + coordinators.text(ctx, "card.unscreened")
+    if forwarded:
+        card["text"] = f"{card['text']}\n" + coordinators.text(ctx, "card.forwarded")
     if words and ctx.program.policy.escalations.card_text == "full":
         card["text"] = f"{card['text']}\n" + coordinators.text(ctx, "card.words", words=words)
     if role == Role.SUPPORTER:  # a supporter's own distress is not for the whole group
@@ -73,6 +90,16 @@ async def raise_flag(
             dedupe_key=f"escalation:{escalation.id}:raised",
         )
     return escalation
+
+
+def cause_of_words(chat_id: int, message_id: int, category: str) -> str:
+    """A message's words raise each category once, whether sent, edited or replayed."""
+    return f"words:{chat_id}:{message_id}:{category}"
+
+
+def cause_of_answer(update_id: int, source: str, category: str) -> str:
+    """An answer (a press or a typed answer) raises each flag of its step once per update."""
+    return f"answer:{update_id}:{source}:{category}"[:96]
 
 
 def is_urgent(severity: str) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 from peerbot.dialogs.conditions import Answer
 from peerbot.dialogs.engine import Transition, step
 from peerbot.dialogs.flow_schema import Flow, TextStep
-from peerbot.dialogs.inputs import Begin, Input
+from peerbot.dialogs.inputs import Begin, Input, Press
 from peerbot.dialogs.state import FlowState
 from peerbot.services.context import ServiceContext, Who
 from peerbot.storage import conversations
@@ -94,6 +94,21 @@ async def advance(
     turn = FlowTurn(conversation, flow, transition, meta, sealed)
     await save(ctx, turn)
     return turn
+
+
+def preview(
+    ctx: ServiceContext, who: Who, conversation: Conversation, received: Input
+) -> tuple[Transition, dict[str, Any]] | None:
+    """What the flow would do with this input, stored nowhere: None when the step it answers
+    has no red-flag rules (the only reason to look ahead) or the flow is gone."""
+    flow = ctx.program.flows.get(conversation.flow)
+    if flow is None:
+        return None
+    answered = received.step_id if isinstance(received, Press) else conversation.step
+    if not getattr(flow.find(answered), "red_flags", ()):
+        return None
+    state, meta = _opened(ctx, flow, conversation.state, {})
+    return step(flow, state, received, _labels(ctx, who)), meta
 
 
 async def save(ctx: ServiceContext, turn: FlowTurn) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select
-
 from peerbot.dialogs.events import Cancelled, Completed, ConsentDecided, Declined, RedFlag
 from peerbot.dialogs.inputs import Begin, Cancel, Input, Press, Text
 from peerbot.dialogs.outputs import Chosen, Toggle
@@ -24,27 +22,22 @@ from peerbot.services import (
     people,
     proposals,
     relationships,
-    screening,
+    safety,
     supporters,
 )
 from peerbot.services.checkins import CHECKIN_FLOW
 from peerbot.services.context import ServiceContext, Who
 from peerbot.services.flows import FlowTurn
 from peerbot.services.replies import Notice, Reply
+from peerbot.services.screening import Screened
 from peerbot.services.supporters import SUPPORTER_FLOW
 from peerbot.storage import conversations
-from peerbot.storage.enums import ConsentKind, SupportRequestStatus
-from peerbot.storage.models import Conversation, Person, SupportRequest
+from peerbot.storage.enums import ConsentKind
+from peerbot.storage.models import Conversation
 
 CONSENT_FLOW = "consent"
 INTAKE_FLOW = "intake"
 REFERRAL = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-OPEN_REQUESTS = (
-    SupportRequestStatus.NEW,
-    SupportRequestStatus.MATCHING,
-    SupportRequestStatus.PROPOSED,
-    SupportRequestStatus.MATCHED,
-)
 
 
 async def start(ctx: ServiceContext, who: Who, payload: str | None) -> Reply:
@@ -68,7 +61,7 @@ async def start(ctx: ServiceContext, who: Who, payload: str | None) -> Reply:
         reply.add(Notice("welcome"))
         turn = await flows.begin(ctx, who, CONSENT_FLOW, {"referral": referral})
         return await _after(ctx, who, turn, reply)
-    if await _has_open_request(ctx, who.person.id):
+    if await safety.has_open_request(ctx, who.person.id):
         return reply.add(Notice("welcome_back"))
     return await _begin_intake(ctx, who, reply)
 
@@ -98,28 +91,32 @@ async def flow_input(ctx: ServiceContext, who: Who, received: Input) -> Reply:
 async def _screen(
     ctx: ServiceContext, who: Who, text: str, conversation: Conversation | None, reply: Reply
 ) -> bool:
-    """Every typed message is screened; a flag escalates and answers with crisis resources."""
-    found = screening.screen(ctx.program, text, who.locale)
-    if not found.flagged or found.category is None or found.severity is None:
+    """Every typed message is screened (before this update's work: see safety.raise_first);
+    a flag answers with the crisis resources."""
+    screened = ctx.screened
+    if screened is None:  # called outside a Telegram update: screen and raise here
+        screened = await safety.raise_first(ctx, who, safety.Said(None, text))
+    if not screened.flagged:
         return False
-    source = f"{conversation.flow}.{conversation.step}" if conversation else "message"
-    escalation = await escalations.raise_flag(
-        ctx,
-        who.person,
-        category=found.category,
-        severity=found.severity,
-        source=source,
-        matched=found.matched,
-        words=text,
-    )
     if conversation is not None:
         meta = dict((conversation.state or {}).get("meta", {}))
-        meta["escalations"] = [*meta.get("escalations", []), escalation.id]
+        known = meta.get("escalations", [])
+        meta["escalations"] = [*known, *(i for i in screened.escalation_ids if i not in known)]
         conversation.state = {**conversation.state, "meta": meta}
-    reply.add(Notice(_crisis_resources(ctx, who)))
-    if escalations.is_urgent(found.severity):
-        reply.add(Notice("redflag.coordinator_told"))
+    reply.add(*_crisis_notices(screened))
     return True
+
+
+def _crisis_notices(screened: Screened) -> list[Notice]:
+    """The crisis resources, and that a coordinator was told, unless the reply has them."""
+    notices = []
+    if not screened.resources_given:
+        notices.append(Notice(screened.crisis_key))
+        screened.resources_given = True
+    if screened.urgent and not screened.coordinator_told:
+        notices.append(Notice("redflag.coordinator_told"))
+        screened.coordinator_told = True
+    return notices
 
 
 async def _resume_if_stopped(ctx: ServiceContext, who: Who, reply: Reply) -> bool:
@@ -196,24 +193,14 @@ def _place(reply: Reply, outputs: list[Any], notices: list[Notice]) -> None:
 
 
 async def _red_flag(ctx: ServiceContext, who: Who, turn: FlowTurn, flag: RedFlag) -> list[Notice]:
-    subject = who.person
-    about = turn.meta.get("about")  # a supporter's note flags their participant, not them
-    if about is not None and flag.category != "burnout":
-        subject = await ctx.session.get(Person, about) or who.person
-    escalation = await escalations.raise_flag(
-        ctx,
-        subject,
-        category=flag.category,
-        severity=flag.severity,
-        source=f"{turn.flow.flow}.{flag.step_id}",
-    )
-    turn.meta.setdefault("escalations", []).append(escalation.id)
+    escalation = await safety.raise_answer_flag(ctx, who, turn.flow.flow, turn.meta, flag)
+    if escalation.id not in turn.meta.setdefault("escalations", []):
+        turn.meta["escalations"].append(escalation.id)
     answers = turn.transition.state.answers if turn.transition.state else {}
-    zone = answers.get("timezone")
-    notices = [Notice(_crisis_resources(ctx, who, zone if isinstance(zone, str) else None))]
-    if escalations.is_urgent(flag.severity):
-        notices.append(Notice("redflag.coordinator_told"))
-    return notices
+    screened = ctx.screened if ctx.screened is not None else Screened()
+    screened.crisis_key = safety.crisis_key(ctx, who, answers)
+    screened.add(escalation.id, flag.severity)
+    return _crisis_notices(screened)
 
 
 async def _consented(ctx: ServiceContext, who: Who, turn: FlowTurn) -> Reply:
@@ -309,17 +296,3 @@ AFTER_MATCHING = {
     "contact_way": introductions.contact_way_given,
 }
 
-
-async def _has_open_request(ctx: ServiceContext, person_id: int) -> bool:
-    found = await ctx.session.scalar(
-        select(SupportRequest.id)
-        .where(SupportRequest.person_id == person_id, SupportRequest.status.in_(OPEN_REQUESTS))
-        .limit(1)
-    )
-    return found is not None
-
-
-def _crisis_resources(ctx: ServiceContext, who: Who, time_zone: str | None = None) -> str:
-    """The text key of the crisis resources for where the person is, as far as we know."""
-    time_zone = time_zone or (who.person.time_zone if who.person else None)
-    return ctx.program.policy.crisis.resources_key(time_zone, ctx.program.texts.has)

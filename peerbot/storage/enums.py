@@ -97,6 +97,7 @@ class EscalationCategory(StrEnum):
     ACUTE_DISTRESS = "acute_distress"
     BURNOUT = "burnout"
     OTHER = "other"
+    UNSCREENED = "unscreened"  # the detector failed on the words: flagged to be safe
 
 
 class EscalationSeverity(StrEnum):

@@ -32,15 +32,23 @@ async def handle(*, fail: bool = False) -> None:
 
 
 async def test_each_update_is_counted_by_outcome_and_timed(session_factory):
-    async def told(_session, _scope) -> None:
-        """The apology a failed update gets (not under test here)."""
+    class Guard:
+        """Screening and the apology a failed update gets (not under test here)."""
+
+        async def screen_first(self, session, update, scope) -> None: ...
+
+        async def before_commit(self, session, scope) -> None: ...
+
+        async def on_failure(self, session, scope) -> None: ...
+
+        def start_again(self, scope) -> None: ...
 
     processor = ChatOrderedUpdateProcessor(
         max_concurrent_updates=4,
         session_factory=session_factory,
         clock=utcnow,
         after_commit=lambda: None,
-        on_failure=told,
+        guard=Guard(),
         single_writer=session_factory.kw["bind"].dialect.name == "sqlite",
     )
     ok, error, duplicate = (

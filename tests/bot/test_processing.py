@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
-from peerbot.bot.processing import ChatOrderedUpdateProcessor, current_scope
+from peerbot.bot.processing import RETRY_DELAYS, ChatOrderedUpdateProcessor, current_scope
 from peerbot.storage import outbox
 from peerbot.storage.clock import utcnow
 from peerbot.storage.models import OutboxMessage, ProcessedUpdate
@@ -35,11 +36,20 @@ class Recorder:
         )
         await asyncio.sleep(pause)
         if fail:
-            current_scope().failed = True
+            current_scope().fail(None)
         self.events.append(("end", chat_id, update.update_id))
 
-    async def apologise(self, session, scope) -> None:
+    async def screen_first(self, session, update, scope) -> None:
+        """Nothing to screen in these updates (bot/safety.py has its own tests)."""
+
+    async def before_commit(self, session, scope) -> None:
+        self.commits_seen = getattr(self, "commits_seen", 0) + 1
+
+    async def on_failure(self, session, scope) -> None:
         self.apologies.append(scope.chat_id)
+
+    def start_again(self, scope) -> None:
+        self.tries_again = getattr(self, "tries_again", 0) + 1
 
     def woke(self) -> None:
         self.commits += 1
@@ -51,7 +61,7 @@ def make_processor(session_factory, recorder: Recorder) -> ChatOrderedUpdateProc
         session_factory=session_factory,
         clock=utcnow,
         after_commit=recorder.woke,
-        on_failure=recorder.apologise,
+        guard=recorder,
         single_writer=session_factory.kw["bind"].dialect.name == "sqlite",
     )
 
@@ -119,3 +129,67 @@ async def test_sender_is_woken_after_each_committed_update(session_factory):
     updates = [message_update(505, "a"), message_update(606, "b")]
     await asyncio.gather(*(processor.process_update(u, recorder.handle(u)) for u in updates))
     assert recorder.commits == 2
+
+
+def locked() -> OperationalError:
+    return OperationalError("UPDATE conversations", {}, Exception("database is locked"))
+
+
+async def test_passing_database_fault_is_tried_again_and_succeeds(session_factory):
+    recorder = Recorder()
+    processor = make_processor(session_factory, recorder)
+    update = message_update(707, "hello")
+    faults = [locked()]
+
+    async def handle(update) -> None:
+        await recorder.handle(update, pause=0)
+        if faults:
+            current_scope().fail(faults.pop())
+
+    processor.redo = handle
+    await processor.process_update(update, handle(update))
+
+    assert recorder.apologies == [], "a fault that passes is not the person's problem"
+    starts = [e for e in recorder.events if e[0] == "start"]
+    assert len(starts) == 2
+    async with session_factory() as session:
+        replies = (await session.scalars(select(OutboxMessage))).all()
+        marker = await session.get(ProcessedUpdate, update.update_id)
+    assert len(replies) == 1, "the undone try leaves nothing behind"
+    assert marker is not None and marker.outcome == "ok"
+
+
+async def test_fault_that_does_not_pass_fails_the_update_after_a_few_tries(session_factory):
+    recorder = Recorder()
+    processor = make_processor(session_factory, recorder)
+    update = message_update(808, "hello")
+
+    async def handle(update) -> None:
+        await recorder.handle(update, pause=0)
+        current_scope().fail(locked())
+
+    processor.redo = handle
+    await processor.process_update(update, handle(update))
+
+    assert len([e for e in recorder.events if e[0] == "start"]) == 1 + len(RETRY_DELAYS)
+    assert recorder.tries_again == len(RETRY_DELAYS), "the guard heard of every further try"
+    assert recorder.apologies == [808]
+    async with session_factory() as session:
+        marker = await session.get(ProcessedUpdate, update.update_id)
+    assert marker is not None and marker.outcome == "error"
+
+
+async def test_an_error_that_is_not_passing_is_not_tried_again(session_factory):
+    recorder = Recorder()
+    processor = make_processor(session_factory, recorder)
+    update = message_update(909, "hello")
+
+    async def handle(update) -> None:
+        await recorder.handle(update, pause=0)
+        current_scope().fail(KeyError("missing text"))
+
+    processor.redo = handle
+    await processor.process_update(update, handle(update))
+
+    assert len([e for e in recorder.events if e[0] == "start"]) == 1
+    assert recorder.apologies == [909]

@@ -1,22 +1,59 @@
-"""What every chat has: /help, and a kind answer to anything no other handler took."""
+"""What every chat has: /help, and a kind answer to anything no other handler took.
+
+Edits and what the bot cannot read (voice notes, stickers, photos, ...) end here too; their
+words, if any, were screened before any handler ran (bot/safety.py).
+"""
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from peerbot.bot.context import PeerbotContext
-from peerbot.bot.replies import reply_text
+from peerbot.bot.replies import acknowledge, deliver, reply_text
+from peerbot.services import safety
 from peerbot.storage.enums import Role
+
+PRIVATE = filters.ChatType.PRIVATE
+# Checked in this order: an animation also carries a document, a venue a location.
+MESSAGE_KINDS = (
+    "voice",
+    "audio",
+    "video_note",
+    "animation",
+    "video",
+    "sticker",
+    "photo",
+    "document",
+    "location",
+    "contact",
+)
 
 
 async def help_command(update: Update, context: PeerbotContext) -> None:
-    """Help for the person's role, and where to find urgent help, in every chat."""
+    """Help for the person's role, and their own crisis resources, in every chat."""
     actor = await context.actor(update)
     private = update.effective_chat is not None and update.effective_chat.type == "private"
-    supporter = private and Role.SUPPORTER in actor.roles
-    await reply_text(context, update, "supporter.help" if supporter else "help")
-    await reply_text(context, update, "crisis.resources")
+    ctx, who = await context.service(update)
+    reply = safety.help_reply(ctx, who, supporter=private and Role.SUPPORTER in actor.roles)
+    await deliver(context, update, reply)
+
+
+async def edited(update: Update, context: PeerbotContext) -> None:
+    """An edit was screened; it never enters a conversation as a new answer."""
+
+
+async def unreadable(update: Update, context: PeerbotContext) -> None:
+    """A voice note, sticker, photo, place or contact: ask for words, give the resources."""
+    message = update.effective_message
+    assert message is not None
+    ctx, who = await context.service(update)
+    await deliver(context, update, await safety.unreadable(ctx, who, message_kind(message)))
+
+
+def message_kind(message: Message) -> str:
+    """What a message carries instead of text ("other" for what we do not list)."""
+    return next((kind for kind in MESSAGE_KINDS if getattr(message, kind, None)), "other")
 
 
 async def not_understood(update: Update, context: PeerbotContext) -> None:
@@ -26,16 +63,18 @@ async def not_understood(update: Update, context: PeerbotContext) -> None:
 async def stale_button(update: Update, context: PeerbotContext) -> None:
     """Always answer a button press, so the person's spinner stops."""
     if update.callback_query is not None:
-        await update.callback_query.answer()
+        acknowledge(context, update.callback_query)
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Add the commands every chat has."""
+    """Add first: edits stop here, then the commands every chat has."""
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED, edited))
     application.add_handler(CommandHandler("help", help_command))
 
 
 def register_fallbacks(application: Application) -> None:  # type: ignore[type-arg]
     """Add last: within one handler group only the first match runs, so these catch the rest."""
-    private_text = filters.ChatType.PRIVATE & (filters.TEXT | filters.COMMAND)
-    application.add_handler(MessageHandler(private_text, not_understood))
+    typed = PRIVATE & (filters.TEXT | filters.COMMAND)
+    application.add_handler(MessageHandler(typed, not_understood))
+    application.add_handler(MessageHandler(PRIVATE & ~filters.StatusUpdate.ALL, unreadable))
     application.add_handler(CallbackQueryHandler(stale_button))

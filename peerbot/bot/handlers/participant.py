@@ -8,7 +8,8 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from peerbot.bot.context import PeerbotContext
-from peerbot.bot.replies import deliver
+from peerbot.bot.replies import acknowledge, deliver
+from peerbot.bot.safety import press_choice
 from peerbot.dialogs.inputs import Back, Cancel, Input, Press, Skip, Text
 from peerbot.services import contact_notes, journey, offer_answers, relationships, rights
 from peerbot.services.actions import (
@@ -62,11 +63,11 @@ async def pressed(update: Update, context: PeerbotContext) -> None:
     """Route a button press by its decoded data; the services re-check everything."""
     query = update.callback_query
     assert query is not None
-    context.application.create_task(query.answer())  # stop the spinner; harmless if lost
+    acknowledge(context, query)
     ctx, who = await context.service(update)
     match action := decode(query.data):
         case FlowPress(step=step, choice=choice):
-            reply = await journey.flow_input(ctx, who, Press(step, _choice(choice)))
+            reply = await journey.flow_input(ctx, who, Press(step, press_choice(choice)))
         case ConsentWithdraw(kind=kind):
             reply = await rights.withdraw_consent(ctx, who, kind)
         case ForgetAnswer(erase=erase):
@@ -80,10 +81,6 @@ async def pressed(update: Update, context: PeerbotContext) -> None:
         case _:
             reply = Reply(who.locale).add(Notice("engine.stale_button"))
     await deliver(context, update, reply)
-
-
-def _choice(raw: str) -> int | str:
-    return int(raw) if raw.isdigit() else raw
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

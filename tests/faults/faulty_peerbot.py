@@ -1,0 +1,90 @@
+"""`python -m peerbot`, with one fault injected into the real bot process.
+
+PEERBOT_TEST_FAULT names it; the fault-injection suite starts this in place of `peerbot run`.
+Each fault makes one function of the bot's own fail the way production code can fail.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from peerbot.services import flows, screening
+
+FAULT = "PEERBOT_TEST_FAULT"
+MARK = "PEERBOT_TEST_FAULT_MARK"  # a file: the one-shot faults fire while it does not exist
+
+
+def _locked() -> Exception:
+    return OperationalError("UPDATE conversations", {}, Exception("database is locked"))
+
+
+def _after_flag(fail: Any) -> None:
+    """Fail in the dialog's work, after the update's words were screened and flagged."""
+    advance = flows.advance
+
+    async def failing(ctx: Any, *args: Any, **kwargs: Any) -> Any:
+        if ctx.screened is not None and ctx.screened.flagged:
+            fail()
+        return await advance(ctx, *args, **kwargs)
+
+    flows.advance = failing  # type: ignore[assignment]
+
+
+def _once(error: Exception) -> Any:
+    def fail() -> None:
+        mark = Path(os.environ[MARK])
+        if not mark.exists():
+            mark.touch()
+            raise error
+
+    return fail
+
+
+def _always(error: Exception) -> Any:
+    def fail() -> None:
+        raise error
+
+    return fail
+
+
+def _killed() -> None:
+    mark = Path(os.environ[MARK])
+    if not mark.exists():
+        mark.touch()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _broken_detector(*_args: Any, **_kwargs: Any) -> Any:
+    raise RuntimeError("detector fault")
+
+
+def inject(name: str) -> None:
+    """Make the named function fail."""
+    if name == "detector":
+        screening.screen = _broken_detector  # type: ignore[assignment]
+    elif name == "db_locked_once":
+        _after_flag(_once(_locked()))
+    elif name == "db_locked":
+        _after_flag(_always(_locked()))
+    elif name == "stale_version":
+        _after_flag(_always(StaleDataError("conversations: 0 rows matched")))
+    elif name == "error_after_flag":
+        _after_flag(_always(KeyError("intake.topics")))
+    elif name == "sigkill_after_flag":
+        _after_flag(_killed)
+    elif name:
+        raise SystemExit(f"unknown fault {name!r}")
+
+
+if __name__ == "__main__":
+    inject(os.environ.get(FAULT, ""))
+    from peerbot.bot.cli import main
+
+    sys.exit(main())
