@@ -10,7 +10,7 @@ from peerbot.bot.authorization import GATE_KEY, CoordinatorGate
 from peerbot.bot.context import PeerbotContext
 from peerbot.bot.deps import DEPS_KEY, Deps
 from peerbot.bot.errors import on_error
-from peerbot.bot.handlers import common, coordinators, participant, supporter
+from peerbot.bot.handlers import common, coordinators, participant, setup, supporter
 from peerbot.bot.processing import ChatOrderedUpdateProcessor
 from peerbot.bot.safety import SafetyNet
 
@@ -30,7 +30,7 @@ def build_application(deps: Deps) -> PeerbotApplication:
         session_factory=deps.sessions,
         clock=deps.clock,
         after_commit=deps.wake_sender,
-        guard=SafetyNet(deps),
+        guard=setup.SetupGuard(deps) if settings.setup_mode else SafetyNet(deps),
         single_writer=settings.is_sqlite,
     )
     builder = (
@@ -58,11 +58,15 @@ def build_application(deps: Deps) -> PeerbotApplication:
     processor.redo = application.process_update
     application.bot_data[DEPS_KEY] = deps
     application.bot_data[GATE_KEY] = CoordinatorGate(settings)
-    common.register(application)
-    coordinators.register(application, settings.coordinator_chat_id)
-    supporter.register(application)
-    participant.register(application)
-    common.register_fallbacks(application)
+    if settings.setup_mode:
+        setup.register(application)
+    else:
+        common.register(application)
+        private_desk = settings.coordinator_ids if settings.no_coordinator_group else frozenset()
+        coordinators.register(application, settings.coordinator_chat_id, private_desk)
+        supporter.register(application)
+        participant.register(application)
+        common.register_fallbacks(application)
     application.add_error_handler(on_error)  # type: ignore[arg-type]
     return application
 

@@ -79,6 +79,9 @@ class SetupGuard:
     async def before_commit(self, session: AsyncSession, scope: UpdateScope) -> None:
         """The handler's answer already carries the crisis resources."""
 
+    def start_again(self, scope: UpdateScope) -> None:
+        """Nothing was kept from the undone try."""
+
     async def on_failure(self, session: AsyncSession, scope: UpdateScope) -> None:
         if scope.chat_id is None or scope.chat_id < 0:  # groups and channels have negative ids
             return
