@@ -23,6 +23,7 @@ from tests.support.replicas import Replicas
 
 PARTICIPANTS = 30
 REPLICAS = 3
+GROUP = -1001230009
 
 
 class Balancer:
@@ -115,7 +116,10 @@ async def inbox_rows(database_url: str) -> list[ProcessedUpdate]:
 async def test_three_replicas_process_every_update_once_in_chat_order_despite_a_sigkill(
     api: FakeBotApi, database_url: str, tmp_path: Path
 ) -> None:
-    async with Replicas(api.url, database_url, REPLICAS, tmp_path) as replicas:
+    api.group(chat_id=GROUP)
+    async with Replicas(
+        api.url, database_url, REPLICAS, tmp_path, coordinator_chat_id=str(GROUP)
+    ) as replicas:
         balancer = Balancer(replicas)
         senders = await api.wait_until(replicas.sender_indexes, timeout=20)
         assert len(senders) == 1, "one replica holds the sender lock"
