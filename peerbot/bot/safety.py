@@ -19,8 +19,9 @@ from peerbot.bot.context import load_actor, service_args
 from peerbot.bot.deps import Deps
 from peerbot.bot.processing import RETRY_DELAYS, SCREENED, UpdateScope
 from peerbot.dialogs.inputs import Input, Press, Text
-from peerbot.services import safety
+from peerbot.services import escalations, safety
 from peerbot.services.callback_data import FlowPress, decode
+from peerbot.services.context import ServiceContext
 from peerbot.services.safety import Said
 from peerbot.services.screening import Screened
 from peerbot.storage import outbox
@@ -40,7 +41,8 @@ class SafetyNet:
     ) -> None:
         """Raise and commit the update's flags in a transaction of their own."""
         said = said_in(update)
-        if said is None:
+        if said is None:  # nothing to screen; flags its work raises are still kept
+            scope.cache[SCREENED] = Screened()
             return
         for delay in (*RETRY_DELAYS, None):
             try:
@@ -70,15 +72,24 @@ class SafetyNet:
         screened = scope.cache.get(SCREENED)
         if isinstance(screened, Screened):
             screened.resources_given = screened.coordinator_told = False
+            screened.late.clear()
 
     async def on_failure(self, session: AsyncSession, scope: UpdateScope) -> None:
-        """Apologise; if the words were flagged or in doubt, the crisis resources come first."""
-        if scope.chat_id is None:
-            return
+        """Raise again what the failed work raised; apologise, after the crisis resources when
+        the update was flagged or in doubt."""
+        deps = self._deps
         screened = scope.cache.get(SCREENED)
+        if isinstance(screened, Screened) and screened.late:  # undone with the update: again
+            ctx = ServiceContext(
+                session, deps.program, deps.cipher, deps.settings, deps.clock()
+            )
+            for escalation in await escalations.raise_late(ctx, screened.late):
+                screened.add(escalation.id, escalation.severity)
         if isinstance(screened, Screened) and screened.needs_resources:
             self.start_again(scope)  # all was undone
             await self._crisis_resources(session, scope, screened)
+        if scope.chat_id is None:
+            return
         texts = self._deps.program.texts
         locale = self._locale(scope)
         await self._send(session, scope.chat_id, texts.get("something_went_wrong", locale))

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from peerbot.services import audit, coordinators
 from peerbot.services.actions import EscalationAction
 from peerbot.services.context import ServiceContext
+from peerbot.services.screening import LateFlag
 from peerbot.storage.enums import (
     EscalationCategory,
     EscalationEventKind,
@@ -34,9 +35,12 @@ async def raise_flag(
 ) -> Escalation:
     """Record an escalation and queue its card for the coordinators' group.
 
-    cause_key names what raised it (see cause_of_words, cause_of_answer): a cause already
-    recorded returns its escalation, so a retried or replayed update raises nothing twice.
+    cause_key names what raised it (see cause_of_words, cause_of_answer; by default the
+    update being answered): a cause already recorded returns its escalation, so a retried or
+    replayed update raises nothing twice.
     """
+    if cause_key is None and ctx.update_id is not None:
+        cause_key = cause_of_answer(ctx.update_id, source, category)
     if cause_key is not None:
         known = await ctx.session.scalar(
             select(Escalation).where(Escalation.cause_key == cause_key)
@@ -55,6 +59,10 @@ async def raise_flag(
     )
     ctx.session.add(escalation)
     await ctx.session.flush()
+    if ctx.screened is not None and cause_key is not None:  # inside an update's own work
+        person_id = person.id if person else None
+        flag = LateFlag(person_id, category, severity, source, matched, cause_key)
+        ctx.screened.late.append(flag)
     ctx.session.add(
         EscalationEvent(escalation_id=escalation.id, kind=EscalationEventKind.RAISED, at=ctx.now)
     )
@@ -90,6 +98,25 @@ async def raise_flag(
             dedupe_key=f"escalation:{escalation.id}:raised",
         )
     return escalation
+
+
+async def raise_late(ctx: ServiceContext, flags: list[LateFlag]) -> list[Escalation]:
+    """Raise again the flags of an update whose own transaction failed for good."""
+    raised = []
+    for flag in flags:
+        person = await ctx.find(Person, flag.person_id)
+        raised.append(
+            await raise_flag(
+                ctx,
+                person,
+                category=flag.category,
+                severity=flag.severity,
+                source=flag.source,
+                matched=flag.matched,
+                cause_key=flag.cause_key,
+            )
+        )
+    return raised
 
 
 def cause_of_words(chat_id: int, message_id: int, category: str) -> str:

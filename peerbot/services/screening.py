@@ -50,6 +50,19 @@ def is_urgent(severity: str | None) -> bool:
     return severity in (EscalationSeverity.CRITICAL, EscalationSeverity.HIGH)
 
 
+@dataclass(frozen=True)
+class LateFlag:
+    """A flag raised inside the update's own transaction (e.g. a check-in's score): raised
+    again, in the transaction that records the failure, if that update fails for good."""
+
+    person_id: int | None
+    category: str
+    severity: str
+    source: str
+    matched: tuple[str, ...]
+    cause_key: str
+
+
 @dataclass
 class Screened:
     """What an update's words and answers raised, committed before the dialog's own work.
@@ -64,6 +77,7 @@ class Screened:
     unrecorded: bool = False  # the words could not be screened or their flag not stored
     resources_given: bool = False  # the reply already carries the crisis resources
     coordinator_told: bool = False  # ... and says a coordinator has been told
+    late: list[LateFlag] = field(default_factory=list)  # raised by this try's own work
 
     @property
     def flagged(self) -> bool:

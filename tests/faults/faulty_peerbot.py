@@ -61,6 +61,18 @@ def _killed() -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def _after_late_flag() -> None:
+    """Fail when the update's own work raised a flag (a check-in's score), before it commits."""
+    save = flows.save
+
+    async def failing(ctx: Any, *args: Any, **kwargs: Any) -> Any:
+        if ctx.screened is not None and ctx.screened.late:
+            raise KeyError("checkin.thanks.concern")
+        return await save(ctx, *args, **kwargs)
+
+    flows.save = failing  # type: ignore[assignment]
+
+
 def _broken_detector(*_args: Any, **_kwargs: Any) -> Any:
     raise RuntimeError("detector fault")
 
@@ -77,6 +89,8 @@ def inject(name: str) -> None:
         _after_flag(_always(StaleDataError("conversations: 0 rows matched")))
     elif name == "error_after_flag":
         _after_flag(_always(KeyError("intake.topics")))
+    elif name == "error_after_checkin_flag":
+        _after_late_flag()
     elif name == "sigkill_after_flag":
         _after_flag(_killed)
     elif name:

@@ -250,3 +250,33 @@ async def test_without_a_group_every_coordinator_gets_the_card(trial, fault_tabl
 
     await trial.card_to_each_coordinator()
     await record(trial, fault_table, "no group configured", "each coordinator privately")
+
+
+async def test_a_check_in_scored_as_worrying_keeps_its_flag_when_the_update_fails(
+    trial, fault_table
+):
+    bot = trial.start("error_after_checkin_flag")
+    await trial.api.wait_until(lambda: trial.api.calls("getUpdates"), timeout=30)
+    made = await bot.command("invite", "--expires", "2d")
+    assert made.returncode == 0, made.stderr
+    supporter = trial.person  # this trial's person volunteers
+    await supporter.command("/start", made.stdout.strip().splitlines()[-1].split("?start=")[1])
+    await supporter.fill_supporter_profile()
+    await supporter.expect("supporter.joined", after=supporter.last_pressed)
+    due = await bot.command("checkins", "run-due", "--at", "2099-01-05T18:00:00+00:00")
+    assert "check-ins sent 1" in due.stdout, due.stdout + due.stderr
+    await supporter.expect("checkin.opening", after=supporter.last_pressed)
+    for score in ("1", "1", "0", "1", "2"):
+        await supporter.press_label(score)
+    await supporter.press("checkin.burnout.4")
+    await supporter.press("checkin.memories.often")
+    await supporter.press("checkin.contact.no")
+    await asyncio.sleep(1.1)
+    trial.mark, trial.sent_at = supporter.newest_id(), time.monotonic()
+
+    await supporter.press("engine.skip")  # the last answer: scored, flagged, then it fails
+
+    await trial.card_to_each_coordinator()  # a supporter's own distress goes privately
+    await record(trial, fault_table, "error after a check-in's flag", "each coordinator privately")
+    assert trial.escalations() == [("burnout", "high")]
+    assert "something_went_wrong" in trial.person_read()
