@@ -80,9 +80,7 @@ class SafetyNet:
         deps = self._deps
         screened = scope.cache.get(SCREENED)
         if isinstance(screened, Screened) and screened.late:  # undone with the update: again
-            ctx = ServiceContext(
-                session, deps.program, deps.cipher, deps.settings, deps.clock()
-            )
+            ctx = ServiceContext(session, deps.program, deps.cipher, deps.settings, deps.clock())
             for escalation in await escalations.raise_late(ctx, screened.late):
                 screened.add(escalation.id, escalation.severity)
         if isinstance(screened, Screened) and screened.needs_resources:

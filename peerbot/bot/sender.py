@@ -193,9 +193,7 @@ class OutboxSender:
     async def _deliver(self, row: OutboxMessage) -> bool:
         """Send one row; True when it is done with (sent, or failed for good)."""
         new_message = row.method not in EDITS
-        delay = self._pacer.chat_delay(
-            row.chat_id, new_message=new_message, priority=row.priority
-        )
+        delay = self._pacer.chat_delay(row.chat_id, new_message=new_message, priority=row.priority)
         if delay > POSTPONE_AFTER_SECONDS:  # e.g. a busy group: give the lease back meanwhile
             async with self._sessions() as session, session.begin():
                 await outbox.postpone(

@@ -295,4 +295,3 @@ AFTER_MATCHING = {
     "contact_note": _noted,
     "contact_way": introductions.contact_way_given,
 }
-

@@ -25,18 +25,19 @@ from peerbot.storage.enums import EscalationStatus, SupportRequestStatus
 from peerbot.storage.models import Conversation, Escalation, Person, SupportRequest
 from peerbot.storage.outbox import Priority
 
-UNREADABLE_KINDS = frozenset(
-    {
-        "voice",
-        "audio",
-        "video_note",
-        "video",
-        "sticker",
-        "photo",
-        "document",
-        "location",
-        "contact",
-    }
+# What a message may carry instead of text, in the order to look for it: an animation
+# also carries a document, a venue a location.
+UNREADABLE_KINDS = (
+    "voice",
+    "audio",
+    "video_note",
+    "animation",
+    "video",
+    "sticker",
+    "photo",
+    "document",
+    "location",
+    "contact",
 )
 OPEN_REQUESTS = (
     SupportRequestStatus.NEW,
@@ -162,9 +163,7 @@ async def has_open_case(ctx: ServiceContext, person_id: int) -> bool:
     return escalation is not None
 
 
-def crisis_key(
-    ctx: ServiceContext, who: Who, answers: Mapping[str, object] | None = None
-) -> str:
+def crisis_key(ctx: ServiceContext, who: Who, answers: Mapping[str, object] | None = None) -> str:
     """The text key of the person's own crisis resources (their country's, if we know it)."""
     return crisis.resources_key(ctx, who.person, answers)
 

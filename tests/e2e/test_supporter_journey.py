@@ -66,11 +66,7 @@ async def test_invite_profile_check_in_alert_and_a_break(api, start_bot, bot_wor
     assert "check-ins sent 0" in await run_due(bot, first_due - timedelta(minutes=1))
     assert "check-ins sent 1" in await run_due(bot, first_due)
     await supporter.expect("checkin.opening", after=supporter.last_pressed)
-    for score in ("1", "1", "0", "1", "2"):
-        await supporter.press_label(score)
-    await supporter.press("checkin.burnout.4")
-    await supporter.press("checkin.memories.often")
-    await supporter.press("checkin.contact.no")
+    await supporter.answer_worrying_checkin()
     await supporter.press("engine.skip")
     await supporter.expect("checkin.thanks.concern", after=supporter.last_pressed)
     alert = await api.wait_for_message(ON_CALL, contains="Safety flag – high", timeout=20)

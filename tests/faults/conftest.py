@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from peerbot.emulator.fake_telegram import FakeBotApi
+from tests.e2e.conftest import api, bot_workdir  # noqa: F401  (the same fake Bot API and folder)
 
 ROWS = pytest.StashKey[list[dict[str, Any]]]()
 COLUMNS = ("fault", "escalations", "resources after", "card reached", "the person read")
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi() as server:
-        yield server
-
-
-@pytest.fixture
-def bot_workdir(tmp_path: Path) -> Path:
-    folder = tmp_path / "bot"
-    folder.mkdir()
-    return folder
 
 
 @pytest.fixture

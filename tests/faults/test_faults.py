@@ -196,9 +196,7 @@ async def test_killed_right_after_the_flag_the_card_and_resources_follow_the_res
 
 
 @pytest.mark.parametrize("status", [400, 429, 500])
-async def test_a_refused_button_answer_never_undoes_the_safety_answer(
-    trial, fault_table, status
-):
+async def test_a_refused_button_answer_never_undoes_the_safety_answer(trial, fault_table, status):
     trial.start()
     await trial.mid_intake()
     await trial.person.intake_until_safety()
@@ -266,11 +264,7 @@ async def test_a_check_in_scored_as_worrying_keeps_its_flag_when_the_update_fail
     due = await bot.command("checkins", "run-due", "--at", "2099-01-05T18:00:00+00:00")
     assert "check-ins sent 1" in due.stdout, due.stdout + due.stderr
     await supporter.expect("checkin.opening", after=supporter.last_pressed)
-    for score in ("1", "1", "0", "1", "2"):
-        await supporter.press_label(score)
-    await supporter.press("checkin.burnout.4")
-    await supporter.press("checkin.memories.often")
-    await supporter.press("checkin.contact.no")
+    await supporter.answer_worrying_checkin()
     await asyncio.sleep(1.1)
     trial.mark, trial.sent_at = supporter.newest_id(), time.monotonic()
 

@@ -161,6 +161,14 @@ class Person:
         await self.press("engine.confirm")
         await self.expect("intake.received", after=self.last_pressed)
 
+    async def answer_worrying_checkin(self) -> None:
+        """A check-in's answers up to its last question, scored as very low well-being."""
+        for score in ("1", "1", "0", "1", "2"):
+            await self.press_label(score)
+        await self.press("checkin.burnout.4")
+        await self.press("checkin.memories.often")
+        await self.press("checkin.contact.no")
+
     async def fill_supporter_profile(self, *topics: str) -> None:
         """After opening an invite: agree and answer the supporter profile, then confirm."""
         await self.press("supporter.agreement.yes")

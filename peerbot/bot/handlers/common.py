@@ -15,19 +15,6 @@ from peerbot.services import safety
 from peerbot.storage.enums import Role
 
 PRIVATE = filters.ChatType.PRIVATE
-# Checked in this order: an animation also carries a document, a venue a location.
-MESSAGE_KINDS = (
-    "voice",
-    "audio",
-    "video_note",
-    "animation",
-    "video",
-    "sticker",
-    "photo",
-    "document",
-    "location",
-    "contact",
-)
 
 
 async def help_command(update: Update, context: PeerbotContext) -> None:
@@ -53,7 +40,8 @@ async def unreadable(update: Update, context: PeerbotContext) -> None:
 
 def message_kind(message: Message) -> str:
     """What a message carries instead of text ("other" for what we do not list)."""
-    return next((kind for kind in MESSAGE_KINDS if getattr(message, kind, None)), "other")
+    found = (kind for kind in safety.UNREADABLE_KINDS if getattr(message, kind, None))
+    return next(found, "other")
 
 
 async def not_understood(update: Update, context: PeerbotContext) -> None:
