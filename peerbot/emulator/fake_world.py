@@ -14,6 +14,8 @@ from .fake_users import FakeUser
 # How long after a press Telegram still takes answerCallbackQuery (it then says the query is
 # too old); the Bot API asks for an answer at once, and clients give up after about 15 s.
 CALLBACK_ANSWER_SECONDS = 15.0
+# Telegram's answer to a send to a user who never wrote to the bot.
+CANNOT_INITIATE = "bot can't initiate conversation with a user"
 
 
 class FakeWorld:
@@ -37,6 +39,8 @@ class FakeWorld:
         self.chats: dict[int, FakeChat] = {}
         self.files: dict[str, StoredFile] = {}
         self.blocked: set[int] = set()
+        # Users who never wrote to the bot privately: Telegram lets no bot open that chat.
+        self.not_started: set[int] = set()
         self.refusals: dict[int, ApiError] = {}  # chat id -> error (fake_membership)
         self.reply_keyboards: dict[int, dict | None] = {}
         self.callback_queries: dict[str, dict[str, Any]] = {}
@@ -87,8 +91,13 @@ class FakeWorld:
         language_code: str | None = "en",
         username: str | None = None,
         last_name: str | None = None,
+        *,
+        started: bool = True,
     ) -> FakeUser:
-        """Create a user and their private chat with the bot (chat id == user id)."""
+        """Create a user and their private chat with the bot (chat id == user id).
+
+        started=False: they have not sent /start (nor anything) to the bot yet, so sending to
+        them fails with 403 "bot can't initiate conversation with a user" until they write."""
         if user_id is None:
             while self._next_user_id in self.users:
                 self._next_user_id += 1
@@ -102,6 +111,8 @@ class FakeWorld:
             last_name=last_name,
         )
         self.users[user_id] = user
+        if not started:
+            self.not_started.add(user_id)
         self.chats[user_id] = FakeChat(
             user_id, "private", first_name=first_name, last_name=last_name, username=username
         )
@@ -151,6 +162,8 @@ class FakeWorld:
         chat = self.api_chat(params.get("chat_id"))
         if chat.type == "private" and chat.id in self.blocked:
             raise forbidden("bot was blocked by the user")
+        if chat.type == "private" and chat.id in self.not_started:
+            raise forbidden(CANNOT_INITIATE)
         return chat
 
     # -- messages ----------------------------------------------------------------------------
@@ -222,6 +235,8 @@ class FakeWorld:
             attachment=dict(attachment or {}),
         )
         target.transcript.append(message)
+        if target.id == user.id:  # writing privately starts the chat with the bot
+            self.not_started.discard(user.id)
         keyboard = self.reply_keyboards.get(target.id) or {}
         if keyboard.get("one_time_keyboard"):
             self.reply_keyboards[target.id] = None
