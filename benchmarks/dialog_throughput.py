@@ -8,8 +8,7 @@ then go through a bare python-telegram-bot application whose only handler replie
 framework's ceiling on this machine.
 
 Pacing is switched off: the outbox runs with a ChatPacer allowing a million messages a second
-per chat and overall, and the bot's AIORateLimiter with no limits, so Telegram's rate limits
-never throttle what is measured here.
+per chat and overall, so Telegram's rate limits never throttle what is measured here.
 
     python -m benchmarks.dialog_throughput [--participants N] [--db sqlite|postgresql|both]
                                            [--runs K]
@@ -38,7 +37,7 @@ from sqlalchemy.engine import make_url
 from telegram import Bot, Update
 from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import ODVInput
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest, RequestData
 
 from benchmarks.report import figures, median, percentile, table
@@ -365,11 +364,6 @@ async def crowd(
     return measure(walks, wire, started, time.process_time() - cpu)
 
 
-def _unthrottled(bot: Bot) -> None:
-    """The bot's AIORateLimiter with no limits (it still wraps every call, as in production)."""
-    bot._rate_limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=0)  # type: ignore[attr-defined]
-
-
 async def peerbot_pass(database_url: str, participants: int) -> Pass:
     """The real application and outbox sender on database_url (already migrated)."""
     settings = load_settings(
@@ -388,7 +382,6 @@ async def peerbot_pass(database_url: str, participants: int) -> Pass:
         group_per_minute=UNLIMITED,
     )
     application = build_application(deps)
-    _unthrottled(application.bot)
     sender = OutboxSender(
         session_factory=deps.sessions, bot=application.bot, clock=deps.clock, pacer=deps.pacer
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import BotCommand, BotCommandScope, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from peerbot.bot.authorization import GATE_KEY, CoordinatorGate
 from peerbot.bot.context import PeerbotContext
@@ -40,7 +40,6 @@ def build_application(deps: Deps) -> PeerbotApplication:
         .base_file_url(f"{api}/file/bot")
         .updater(None)
         .concurrent_updates(processor)
-        .rate_limiter(_direct_call_limiter(deps))
         .context_types(ContextTypes(context=PeerbotContext))
     )
     if deps.request_for is not None:
@@ -69,18 +68,6 @@ def build_application(deps: Deps) -> PeerbotApplication:
         common.register_fallbacks(application)
     application.add_error_handler(on_error)  # type: ignore[arg-type]
     return application
-
-
-def _direct_call_limiter(deps: Deps) -> AIORateLimiter:
-    """python-telegram-bot's limiter for every call, at the outbox pacer's overall and group
-    limits: Telegram's, unless a benchmark scaled the pacer (it would otherwise cap at 30/s)."""
-    if deps.pacer is None:
-        return AIORateLimiter(max_retries=0)
-    return AIORateLimiter(
-        overall_max_rate=deps.pacer.overall_per_second,
-        group_max_rate=deps.pacer.group_per_minute,
-        max_retries=0,
-    )
 
 
 async def set_command_menu(application: PeerbotApplication, deps: Deps) -> bool:

@@ -160,8 +160,6 @@ def _configure_logging(verbose: bool) -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("telegram").setLevel(logging.INFO)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    # It logs every 429 with a traceback; the sender logs one line and retries.
-    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 

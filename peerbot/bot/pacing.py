@@ -1,9 +1,12 @@
 """Pacing within Telegram's limits: about one message a second per private chat (short bursts
 allowed), at most 20 in any minute per group and at most 30 sends in any one second overall.
 
-python-telegram-bot's AIORateLimiter (kept for the bot's direct calls) uses leaky buckets that
-let a full burst be followed at once by more, which Telegram answers with 429; the outbox is
-therefore paced here with sliding windows.
+This is the one pacer: every message goes through the outbox and is paced here, with sliding
+windows (python-telegram-bot's AIORateLimiter is not used: its leaky buckets let a full burst be
+followed at once by more, which Telegram answers with 429, and on the same bot object it would
+pace every send a second time and queue group edits and membership checks in a group's
+20-a-minute bucket). The few direct calls (a button's answer, a membership check, the command
+menus) are not messages and go straight out; a 429 on them is handled where they are made.
 
 Telegram counts a message when it arrives, not when we start sending it, and a busy machine can
 hold one call back long after the next began. So a send keeps its place in the overall window

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram.ext import AIORateLimiter, ExtBot
+from telegram.ext import ExtBot
 
 from peerbot.bot.pacing import ChatPacer
 from peerbot.bot.sender import OutboxSender, SenderTuning
@@ -32,10 +32,8 @@ async def api() -> AsyncIterator[FakeBotApi]:
 
 @pytest.fixture
 async def bot(api: FakeBotApi) -> AsyncIterator[ExtBot[None]]:
-    """The real python-telegram-bot client, rate-limited as the application's is."""
-    client: ExtBot[None] = ExtBot(
-        TOKEN, base_url=f"{api.url}/bot", rate_limiter=AIORateLimiter(max_retries=0)
-    )
+    """The real python-telegram-bot client, as the application has it (the outbox paces)."""
+    client: ExtBot[None] = ExtBot(TOKEN, base_url=f"{api.url}/bot")
     await client.initialize()
     yield client
     await client.shutdown()
