@@ -6,16 +6,30 @@ call them outside a running loop, e.g. from the CLI, or via ``asyncio.to_thread`
 Alembic (with Mako and Pygments behind it) is imported only when the schema is read or
 changed through it: ``upgrade_if_behind`` first compares the database's revision with the
 newest migration file, so a start on a database already at head never loads it.
+
+Upgrades are serialised: any number of processes started together (``peerbot run`` on every
+replica, an operator's ``peerbot invite`` beside it) migrate once. Each takes an exclusive lock
+first, then looks again at the stored revision, which another process may have moved to head
+while it waited. On SQLite the lock is ``flock`` on ``<database file>.migrate.lock`` beside the
+database (the kernel releases it when a process dies; ``fcntl`` is in the standard library and
+every platform peerbot is installed on, Linux and the Docker image, has it); on PostgreSQL a
+session-level ``pg_advisory_lock`` held on a connection of its own for the upgrade. An
+in-memory SQLite database belongs to one process and needs no lock.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
+import logging
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
 
 from peerbot.storage.db import create_engine
 
@@ -33,6 +47,13 @@ _DOWN_REVISION = re.compile(
     r"^down_revision(?:\s*:[^=]*)?\s*=\s*(?:['\"](\w+)['\"]|(None))\s*$", re.MULTILINE
 )
 
+#: The pg_advisory_lock key every peerbot process takes to migrate a PostgreSQL database
+#: (advisory locks are per database). Fixed: the bytes of "peerbot" read as a number.
+POSTGRES_MIGRATION_LOCK = int.from_bytes(b"peerbot", "big")
+LOCK_SUFFIX = ".migrate.lock"
+
+logger = logging.getLogger(__name__)
+
 
 def alembic_config(database_url: str) -> Config:
     """Build the Alembic configuration for ``database_url``; there is no alembic.ini."""
@@ -49,19 +70,97 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade_to_head(database_url: str) -> None:
-    """Bring the database schema up to the newest revision."""
+    """Bring the database schema up to the newest revision, holding the migration lock."""
+    asyncio.run(_upgrade_locked(database_url, only_if_behind=False))
+
+
+def upgrade_if_behind(database_url: str) -> bool:
+    """Upgrade unless the database is at the newest revision already; True if it upgraded.
+
+    Behind, it takes the migration lock and looks again: False when another process
+    brought the schema to head meanwhile.
+    """
+    if asyncio.run(_at_head(database_url)):
+        return False
+    return asyncio.run(_upgrade_locked(database_url, only_if_behind=True))
+
+
+async def _upgrade_locked(database_url: str, *, only_if_behind: bool) -> bool:
+    async with migration_lock(database_url):
+        if only_if_behind and await _at_head(database_url):
+            return False
+        # Alembic's env.py runs its own event loop: give it a thread without one.
+        await asyncio.to_thread(_alembic_upgrade, database_url)
+    return True
+
+
+def _alembic_upgrade(database_url: str) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(database_url), "head")
 
 
-def upgrade_if_behind(database_url: str) -> bool:
-    """Upgrade unless the database is at the newest revision already; True if it upgraded."""
+async def _at_head(database_url: str) -> bool:
     head = head_revision()
-    if head is not None and asyncio.run(_stored_revisions(database_url)) == [head]:
-        return False
-    upgrade_to_head(database_url)
-    return True
+    return head is not None and await _stored_revisions(database_url) == [head]
+
+
+def sqlite_lock_path(database_url: str) -> Path | None:
+    """The lock file beside a SQLite database file; None for PostgreSQL or in-memory SQLite."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return None
+    database = url.database or ""
+    if url.query.get("uri") and database.startswith("file:"):
+        database = database.removeprefix("file:").split("?", 1)[0]
+    if database in ("", ":memory:") or url.query.get("mode") == "memory":
+        return None
+    path = Path(database)
+    return path.with_name(path.name + LOCK_SUFFIX)
+
+
+@contextlib.asynccontextmanager
+async def migration_lock(database_url: str) -> AsyncIterator[None]:
+    """Hold the exclusive lock that serialises schema upgrades on this database."""
+    if make_url(database_url).get_backend_name() == "sqlite":
+        path = sqlite_lock_path(database_url)
+        if path is None:
+            yield
+            return
+        with path.open("a+b") as lock_file:
+            try:
+                fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                logger.info("another process is migrating the database; waiting for it")
+                await asyncio.to_thread(fcntl.flock, lock_file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+        return
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            key = {"key": POSTGRES_MIGRATION_LOCK}
+            taken = await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), key)
+            if not taken:
+                logger.info("another process is migrating the database; waiting for it")
+                await connection.execute(text("SELECT pg_advisory_lock(:key)"), key)
+            # A session-level lock outlives the transaction; end it so this connection
+            # holds no table lock while the upgrade runs on another.
+            await connection.commit()
+            unlock = text("SELECT pg_advisory_unlock(:key)")
+            try:
+                yield
+            except BaseException:
+                # The session's end releases the lock too: never hide why the upgrade failed.
+                with contextlib.suppress(Exception):
+                    await connection.execute(unlock, key)
+                raise
+            await connection.execute(unlock, key)
+            await connection.commit()
+    finally:
+        await engine.dispose()
 
 
 def head_revision() -> str | None:
