@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from peerbot import __version__
+from peerbot.bot.cli_check import add_arguments as add_check_arguments
 from peerbot.bot.cli_matching import add_parser as add_matching
 from peerbot.bot.cli_redflags import add_parser as add_redflags
 from peerbot.bot.cli_report import add_parser as add_report
@@ -23,7 +24,7 @@ from peerbot.bot.cli_simulate import add_parser as add_simulate
 from peerbot.bot.cli_supporters import add_parsers as add_supporters
 from peerbot.bot.log_format import use_json_lines
 from peerbot.config import Settings, SettingsError, load_settings
-from peerbot.services.program import ProgramDataError, load_program
+from peerbot.services.program import ProgramDataError
 
 if TYPE_CHECKING:
     from peerbot.bot.deps import Deps
@@ -31,12 +32,6 @@ if TYPE_CHECKING:
 
 EXIT_CONFIG = 2
 README_TOKEN_SECTION = 'README, section "Setting up the bot"'
-NO_GROUP = (
-    "PEERBOT_COORDINATOR_CHAT_ID is not set: cards about new requests and red flags would "
-    "reach no one. Add the bot to the coordinators' group (`peerbot run` tells the group its "
-    "id) and set PEERBOT_COORDINATOR_CHAT_ID, or set PEERBOT_NO_COORDINATOR_GROUP=true and "
-    f"PEERBOT_COORDINATOR_IDS to send every card privately (see the {README_TOKEN_SECTION})."
-)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -87,7 +82,10 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
     migrate = commands.add_parser("migrate", help="upgrade the database to the latest schema")
     migrate.set_defaults(handler=_migrate)
-    check = commands.add_parser("check-config", help="validate settings and program data")
+    check = commands.add_parser(
+        "check-config", help="validate settings and program data (--online: with Telegram)"
+    )
+    add_check_arguments(check)
     check.set_defaults(handler=_check_config)
     _add_export(commands)
     add_redflags(commands)
@@ -233,24 +231,10 @@ def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_config(settings: Settings, _args: argparse.Namespace) -> int:
-    from peerbot.bot.deps import encryption_key
+def _check_config(settings: Settings, args: argparse.Namespace) -> int:
+    from peerbot.bot.cli_check import check_config
 
-    program = load_program(settings.program_dir)
-    encryption_key(settings)
-    if settings.setup_mode:
-        sys.stderr.write(f"peerbot: {NO_GROUP}\n")
-        return EXIT_CONFIG
-    if settings.coordinator_chat_id is not None:
-        cards = f"cards to the group {settings.coordinator_chat_id}"
-    else:
-        cards = f"cards privately to {len(settings.coordinator_ids)} coordinators (no group)"
-    print(  # noqa: T201 - this command's output is its report
-        f"configuration OK: database {settings.database_url.split('://', 1)[0]}, "
-        f"locales {', '.join(program.texts.locales)}, "
-        f"bot token {'set' if settings.bot_token else 'not set'}, {cards}"
-    )
-    return 0
+    return check_config(settings, args)
 
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:
