@@ -44,6 +44,20 @@ def test_compose_file_runs_the_bot_on_postgresql():
     assert volume in compose["volumes"]
 
 
+def test_the_polling_bot_is_checked_by_its_heartbeat_and_reads_the_program_folder():
+    services = load_compose()["services"]
+    bot = services["bot"]
+    assert bot["healthcheck"]["test"] == ["CMD", "peerbot", "check-config", "--heartbeat"]
+    interval = int(bot["healthcheck"]["interval"].removesuffix("s"))
+    assert 30 <= interval < 90, "the heartbeat is rewritten every 30 s and stale after 90 s"
+    beat = Path(bot["environment"]["PEERBOT_HEARTBEAT_FILE"])
+    assert beat.parent == Path("/tmp"), "a folder the image's user may write to"
+    replicas = [s for s in services.values() if s.get("command") == REPLICA_COMMAND]
+    for service in [bot, *replicas]:
+        program = service["environment"]["PEERBOT_PROGRAM_DIR"]
+        assert f"./program:{program}:ro" in service["volumes"], "mounted read-only"
+
+
 def test_the_image_migrates_before_it_runs():
     dockerfile = (COMPOSE.parent / "Dockerfile").read_text(encoding="utf-8")
     assert 'CMD ["peerbot", "run"]' in dockerfile  # `run` applies migrations first

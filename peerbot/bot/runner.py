@@ -17,6 +17,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
+from peerbot.bot import heartbeat
 from peerbot.bot.app import PeerbotApplication, build_application, set_command_menu
 from peerbot.bot.deps import Deps
 from peerbot.bot.group_watch import WATCH_KEY, GroupWatch
@@ -72,8 +73,18 @@ async def serve(deps: Deps, stop: asyncio.Event | None = None, *, webhook: bool 
         menu = asyncio.create_task(set_command_menu(application, deps))
         sending = asyncio.create_task(sender.run(), name="outbox-sender")
         polling = asyncio.create_task(poller.run(), name="inbox-poller")
+        beating = asyncio.create_task(
+            heartbeat.beat(
+                heartbeat.path_for(deps.settings),
+                alive=lambda: not (polling.done() or sending.done()),
+            ),
+            name="heartbeat",
+        )
         log.info("peerbot is running as @%s", application.bot.username)
         await _until_stopped(stop, polling, sending)
+        beating.cancel()  # the heartbeat file goes: a healthcheck sees the bot stopping
+        with contextlib.suppress(asyncio.CancelledError):
+            await beating
         poller.stop()
         with contextlib.suppress(Exception):
             await polling
