@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -13,7 +14,7 @@ import yaml
 from peerbot.dialogs.detection import RuleFileError, RuleSet, build_rule_sets, parse_rule_file
 from peerbot.dialogs.flow_schema import Flow, FlowError
 from peerbot.dialogs.flow_texts import check_texts
-from peerbot.dialogs.flow_yaml import parse_flow
+from peerbot.dialogs.flow_yaml import YamlPositions, parse_flow
 from peerbot.dialogs.policy import PolicyError, ProgramPolicy, build_policy, check_crisis_texts
 from peerbot.dialogs.texts import TextCatalog, TextCatalogError, build_catalog
 
@@ -137,3 +138,118 @@ def _load_yaml(source: str, text: str) -> object:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         raise ProgramDataError(f"{source}:{where} is not valid YAML") from None
+
+
+@dataclass(frozen=True)
+class ProgramProblems:
+    """What `check-config` says about the program data: mistakes, each at its file, line and
+    column; and, when there is none, the program and the texts each locale lacks."""
+
+    errors: tuple[str, ...] = ()
+    missing_texts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    program: ProgramData | None = None
+
+
+def program_problems(program_dir: Path | None) -> ProgramProblems:
+    """Load the program data as the bot does, and say where each problem is written."""
+    try:
+        program = load_program(program_dir)
+    except ProgramDataError as error:
+        return ProgramProblems(errors=tuple(_positioned(str(error), _SourceFiles())))
+    return ProgramProblems(missing_texts=missing_texts(program), program=program)
+
+
+def missing_texts(program: ProgramData) -> dict[str, tuple[str, ...]]:
+    """Return, by locale, the keys of the texts it lacks (people using it read the default
+    locale's text instead); locales that lack none are left out.
+
+    The default locale's catalogue holds every key the code, the flows and program.yaml use
+    (loading refuses program data where it does not), so it is the list to compare with.
+    """
+    catalog = program.texts
+    reference = set(catalog.texts[catalog.default_locale])
+    missing = {
+        locale: tuple(sorted(reference - set(catalog.texts[locale]))) for locale in catalog.locales
+    }
+    return {locale: keys for locale, keys in missing.items() if keys}
+
+
+_BUILTIN = "peerbot/dialogs/"
+_FLOW_WHERE = re.compile(r"flow [^,:]+(?:, step (?P<step>[^,:]+))?(?:, field (?P<field>[^:]+))?: ")
+_FIELD_NAMED = re.compile(r"field '(?P<field>[^']+)'")
+_YAML_SYNTAX = re.compile(r"line \d+(?::| is)? not valid YAML")
+
+
+class _SourceFiles:
+    """The YAML files problems are found in, read once each, to name a problem's line."""
+
+    def __init__(self) -> None:
+        self._positions: dict[str, YamlPositions | None] = {}
+
+    def positions(self, source: str) -> YamlPositions | None:
+        if source not in self._positions:
+            self._positions[source] = self._read(source)
+        return self._positions[source]
+
+    @staticmethod
+    def _read(source: str) -> YamlPositions | None:
+        try:
+            if source.startswith(_BUILTIN):
+                text = resources.files("peerbot.dialogs").joinpath(
+                    source.removeprefix(_BUILTIN)
+                ).read_text("utf-8")
+            elif source.endswith(".yaml") and Path(source).is_file():
+                text = Path(source).read_text("utf-8")
+            else:
+                return None
+        except (OSError, UnicodeDecodeError):
+            return None
+        return YamlPositions(text)
+
+    def at(self, source: str, field_path: str, problem: str) -> str:
+        """Return `source:line:column: problem`."""
+        positions = self.positions(source)
+        line, column = positions.of(field_path) if positions is not None else (1, 1)
+        return f"{source}:{line}:{column}: {problem}"
+
+
+def _positioned(message: str, files: _SourceFiles) -> Iterator[str]:
+    """Put the line and column into each line of a ProgramDataError's message.
+
+    Messages name a file, then a place in it: `flow f, step s, field x` in flow files, a
+    field path such as `texts.intake.topics` or `rules[0].severity` elsewhere. A line that
+    names no file of its own is about the file named on the line before.
+    """
+    source = ""
+    for line in message.splitlines():
+        head, separator, rest = line.partition(": ")
+        if separator and files.positions(head) is not None:
+            source = head
+        elif source:
+            rest = line
+        else:
+            yield line
+            continue
+        positions = files.positions(source)
+        syntax_error = positions.syntax_error if positions is not None else None
+        if syntax_error is not None or _YAML_SYNTAX.match(rest):
+            row, column, problem = syntax_error or (1, 1, "cannot be read")
+            yield f"{source}:{row}:{column}: not valid YAML ({problem})"
+            continue
+        yield files.at(source, _field_path(rest), rest)
+
+
+def _field_path(problem: str) -> str:
+    """The path of the field a problem's words name, as YamlPositions.of reads it."""
+    if (flow := _FLOW_WHERE.match(problem)) is not None:
+        step, field_name = flow.group("step"), flow.group("field")
+        parts = []
+        if step is not None:
+            by_number = step.startswith("#") and step[1:].isdigit()
+            parts.append(f"steps[{int(step[1:]) - 1}]" if by_number else f"steps[#{step}]")
+        if field_name is not None:
+            parts.append(field_name)
+        return ".".join(parts)
+    if (named := _FIELD_NAMED.match(problem)) is not None:
+        return named.group("field")
+    return re.split(r"[\s:]", problem, maxsplit=1)[0]
