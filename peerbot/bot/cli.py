@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from peerbot import __version__
 from peerbot.bot.cli_check import add_arguments as add_check_arguments
+from peerbot.bot.cli_flows import add_parser as add_flows
 from peerbot.bot.cli_matching import add_parser as add_matching
 from peerbot.bot.cli_redflags import add_parser as add_redflags
 from peerbot.bot.cli_report import add_parser as add_report
@@ -89,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=_check_config)
     _add_export(commands)
     add_redflags(commands)
+    add_flows(commands)
     add_supporters(commands)
     add_matching(commands)
     add_report(commands)
