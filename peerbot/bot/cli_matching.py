@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -27,16 +28,22 @@ def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
         "best total, and post a proposal card per request to the coordinators' group "
         "(delivered by the running bot).",
     )
+    propose_all.add_argument(
+        "--json", action="store_true", help="print one JSON object with the same counts"
+    )
     propose_all.set_defaults(handler=_propose_all)
 
 
-def _propose_all(settings: Settings, _args: argparse.Namespace) -> int:
+def _propose_all(settings: Settings, args: argparse.Namespace) -> int:
     from peerbot.bot.deps import build_deps
     from peerbot.storage.migrate import upgrade_if_behind
 
     deps = build_deps(settings)
     upgrade_if_behind(settings.database_url)
     proposed = asyncio.run(_run(deps))
+    if args.json:
+        sys.stdout.write(json.dumps({"requests_proposed": proposed}) + "\n")
+        return 0
     sys.stdout.write(f"requests proposed: {proposed}\n")
     return 0
 

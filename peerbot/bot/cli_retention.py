@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,9 @@ def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="only count what would be erased; change nothing",
     )
+    run.add_argument(
+        "--json", action="store_true", help="print one JSON object with the same counts"
+    )
     run.set_defaults(handler=_run)
 
 
@@ -54,7 +58,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         reason = str(error).splitlines()[0]
         sys.stderr.write(f"peerbot retention: {reason} (is the database migrated?)\n")
         return 1
-    sys.stdout.write(report_text(report))
+    sys.stdout.write(report_json(report) if args.json else report_text(report))
     return 0
 
 
@@ -81,3 +85,16 @@ def report_text(report: RetentionReport) -> str:
         f"  {'people':<30} {forgotten} {report.pseudonymized}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def report_json(report: RetentionReport) -> str:
+    """The same report as one JSON object (times in UTC, ISO 8601)."""
+    facts = {
+        "dry_run": report.dry_run,
+        "free_text_before": report.free_text_before.isoformat(),
+        "erased": dict(report.erased),
+        "values_erased": report.values_erased,
+        "inactive_before": report.inactive_before.isoformat(),
+        "pseudonymized": report.pseudonymized,
+    }
+    return json.dumps(facts) + "\n"

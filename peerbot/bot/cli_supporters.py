@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import re
 import sys
 from datetime import UTC, datetime, timedelta
@@ -53,6 +54,9 @@ def add_parsers(subcommands: argparse._SubParsersAction[Any]) -> None:
         type=moment,
         metavar="ISO-8601-TIME",
         help="the time to act as if it were, e.g. 2027-03-15T22:00:00Z (default: now)",
+    )
+    run_due.add_argument(
+        "--json", action="store_true", help="print one JSON object with the same counts"
     )
     run_due.set_defaults(handler=_run_due)
 
@@ -137,6 +141,11 @@ def _run_due(settings: Settings, args: argparse.Namespace) -> int:
     deps = build_deps(settings)
     upgrade_if_behind(settings.database_url)
     report = asyncio.run(_pass(deps, args.at))
+    if args.json:
+        counts = ("sent", "waiting", "cancelled", "missed", "escalated")
+        facts = {"checkins": {name: getattr(report, name) for name in counts}}
+        sys.stdout.write(json.dumps(facts) + "\n")
+        return 0
     sys.stdout.write(
         f"check-ins sent {report.sent}, waiting {report.waiting}, cancelled "
         f"{report.cancelled}, missed {report.missed}; escalations {report.escalated}\n"

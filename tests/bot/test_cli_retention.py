@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from peerbot.storage.clock import utcnow
@@ -78,3 +79,22 @@ def test_a_dry_run_then_a_real_run(tmp_path: Path) -> None:
     actions = {row["action"] for row in sqlite_rows(database, "SELECT action FROM audit_events")}
     assert {"retention.ran", "retention.erased", "retention.pseudonymized"} <= actions
     assert "Quentin" not in done.stdout + done.stderr
+
+
+def test_the_report_as_json_has_the_texts_counts(tmp_path: Path) -> None:
+    database = tmp_path / "peerbot.sqlite3"
+    url = sqlite_url(database)
+    upgrade_to_head(url)
+    asyncio.run(seed(url))
+
+    dry = peerbot(url, tmp_path, "retention", "run", "--dry-run", "--json")
+
+    assert dry.returncode == 0, dry.stderr
+    report = json.loads(dry.stdout)
+    assert report["dry_run"] is True
+    assert report["erased"]["support_requests.summary_enc"] == 1
+    assert report["erased"]["answers.value_enc"] == 0
+    assert report["values_erased"] == sum(report["erased"].values())
+    assert report["pseudonymized"] == 1
+    assert datetime.fromisoformat(report["free_text_before"]) < utcnow() - timedelta(days=179)
+    assert summaries(database) == ["long closed", "still open"], "a dry run changes nothing"
