@@ -121,11 +121,16 @@ def _print(report: Report, *, as_json: bool) -> None:
 def offline_report(settings: Settings) -> Report:
     """Settings and program data, without calling Telegram."""
     from peerbot.bot.deps import encryption_key
-    from peerbot.services.program import load_program
+    from peerbot.services.program import program_problems
 
-    program = load_program(settings.program_dir)
-    encryption_key(settings)
+    problems = program_problems(settings.program_dir)
     report = Report()
+    for line in problems.errors:  # each names its file, line and column
+        report.add(Finding("program", False, line, blocking=True), status=EXIT_CONFIG)
+    if problems.program is None:
+        return report
+    program = problems.program
+    encryption_key(settings)
     database = settings.database_url.split("://", 1)[0]
     locales = list(program.texts.locales)
     report.add(
