@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from telegram import Bot, ChatFullInfo, User
 
     from peerbot.config import Settings
+    from peerbot.services.program import ProgramData
 
 EXIT_OK = 0
 EXIT_UNREACHABLE = 1  # also: something online that would stop a card
@@ -114,8 +115,9 @@ def _print(report: Report, *, as_json: bool) -> None:
         return
     sys.stdout.write(report.as_text())
     failed = [f for f in report.findings if f.blocking and not f.ok]
-    if failed and failed[0].check == "cards":  # the setting to change, where it is looked for
-        sys.stderr.write(f"peerbot: {NO_GROUP}\n")
+    if failed:  # the first problem, where errors are looked for, as every command gives it
+        first = failed[0]
+        sys.stderr.write(f"peerbot: {NO_GROUP if first.check == 'cards' else first.line}\n")
 
 
 def offline_report(settings: Settings) -> Report:
@@ -148,16 +150,11 @@ def offline_report(settings: Settings) -> Report:
     return report
 
 
-def _missing_texts(program: Any, report: Report) -> None:
-    """Texts missing per locale, where the flows' checker offers that list."""
-    try:
-        from peerbot.services import program as program_module
+def _missing_texts(program: ProgramData, report: Report) -> None:
+    """Texts each locale lacks: one warning line per locale."""
+    from peerbot.services.program import missing_texts
 
-        missing_texts = program_module.missing_texts  # type: ignore[attr-defined]
-    except (ImportError, AttributeError):
-        return
-    missing = missing_texts(program)
-    for locale, keys in sorted(dict(missing).items()):
+    for locale, keys in sorted(missing_texts(program).items()):
         if keys:
             report.add(
                 Finding(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from importlib import resources
 from pathlib import Path
@@ -51,5 +52,7 @@ def test_a_broken_flow_file_stops_peerbot_naming_the_file_and_field(command, bre
     result = run_peerbot(command, tmp_path / "program", tmp_path)
 
     assert result.returncode != 0
-    assert f"{flows / 'intake.yaml'}: flow intake, {where}:" in result.stderr
+    # check-config also gives the line and column of the mistake
+    named = re.escape(str(flows / "intake.yaml")) + rf"(:\d+:\d+)?: flow intake, {where}:"
+    assert re.search(named, result.stderr), result.stderr
     assert "Traceback" not in result.stderr
