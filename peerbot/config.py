@@ -28,8 +28,14 @@ def default_replica_id() -> str:
 class Settings(BaseSettings):
     """What an operator configures; see the README's settings table."""
 
+    # An empty value (`PEERBOT_PROGRAM_DIR=`, as .env.example leaves most lines) means "not
+    # set": the default applies, never an empty path, number or key.
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
     )
 
     bot_token: SecretStr | None = None
@@ -83,21 +89,6 @@ class Settings(BaseSettings):
             raise ValueError("expected an http:// or https:// server root")
         if "/bot" in value.split("://", 1)[1]:
             raise ValueError("give the server root only; the bot adds /bot<token>/<method>")
-        return value
-
-    @field_validator("coordinator_chat_id", mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value: object) -> object:
-        # `PEERBOT_COORDINATOR_CHAT_ID=` (empty, as a template leaves it) means "not set".
-        if isinstance(value, str) and not value.strip():
-            return None
-        return value
-
-    @field_validator("no_coordinator_group", mode="before")
-    @classmethod
-    def _blank_is_false(cls, value: object) -> object:
-        if isinstance(value, str) and not value.strip():
-            return False
         return value
 
     @field_validator("coordinator_ids", mode="before")

@@ -116,6 +116,22 @@ def test_empty_group_settings_mean_not_set(monkeypatch):
     assert settings.setup_mode
 
 
+def test_empty_values_mean_not_set(monkeypatch, tmp_path):
+    (tmp_path / ".env").write_text(
+        "PEERBOT_PROGRAM_DIR=\nPEERBOT_ENCRYPTION_KEY=\nPEERBOT_COORDINATOR_IDS=\n"
+        "PEERBOT_WEBHOOK_URL=\nPEERBOT_TIMEZONE=\nPEERBOT_LISTEN_PORT=\n"
+    )
+    monkeypatch.setenv("PEERBOT_DATABASE_URL", "")
+    settings = load_settings()
+    assert settings.program_dir is None  # not the working folder
+    assert settings.encryption_key is None  # so on SQLite the key file is used
+    assert settings.coordinator_ids == frozenset()
+    assert settings.webhook_url is None
+    assert settings.timezone == "UTC"
+    assert settings.listen_port == 8080
+    assert settings.database_url == DEFAULT_DATABASE_URL
+
+
 def test_no_coordinator_group_sends_cards_to_the_listed_coordinators(monkeypatch):
     monkeypatch.setenv("PEERBOT_NO_COORDINATOR_GROUP", "true")
     monkeypatch.setenv("PEERBOT_COORDINATOR_IDS", "11,22")

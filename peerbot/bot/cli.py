@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from peerbot import __version__
 from peerbot.bot.cli_check import add_arguments as add_check_arguments
+from peerbot.bot.cli_database import database_use, open_database
 from peerbot.bot.cli_flows import add_parser as add_flows
+from peerbot.bot.cli_keys import add_parser as add_keys
 from peerbot.bot.cli_matching import add_parser as add_matching
 from peerbot.bot.cli_redflags import add_parser as add_redflags
 from peerbot.bot.cli_report import add_parser as add_report
@@ -24,7 +26,7 @@ from peerbot.bot.cli_retention import add_parser as add_retention
 from peerbot.bot.cli_simulate import add_parser as add_simulate
 from peerbot.bot.cli_supporters import add_parsers as add_supporters
 from peerbot.bot.log_format import use_json_lines
-from peerbot.config import Settings, SettingsError, load_settings
+from peerbot.config import DEFAULT_DATABASE_URL, Settings, SettingsError, load_settings
 from peerbot.services.program import ProgramDataError
 
 if TYPE_CHECKING:
@@ -43,14 +45,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_CONFIG
     _configure_logging(args.verbose)
+    database_url = DEFAULT_DATABASE_URL
     try:
         settings = load_settings()
+        database_url = settings.database_url
         if settings.log_format == "json":
             use_json_lines()
+        use = database_use(args)
+        if use is not None:  # reached, and the key is the database's
+            open_database(settings, use)
         return int(args.handler(settings, args))
     except (SettingsError, ProgramDataError) as error:
         sys.stderr.write(f"peerbot: {error}\n")
         return EXIT_CONFIG
+    except Exception as error:
+        from peerbot.bot.cli_errors import explain
+
+        explained = explain(error, database_url)
+        if explained is None:  # a fault in peerbot itself: its traceback helps to fix it
+            raise
+        sys.stderr.write(f"peerbot: {explained.line}\n")
+        return explained.status
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -96,6 +111,7 @@ def _parser() -> argparse.ArgumentParser:
     add_report(commands)
     add_simulate(commands)
     add_retention(commands)
+    add_keys(commands)
     return parser
 
 

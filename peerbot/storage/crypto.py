@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 KEY_VARIABLE = "PEERBOT_ENCRYPTION_KEY"
+# Kept apart from any other use of a hash of the key.
+_FINGERPRINT_DOMAIN = b"peerbot encryption key fingerprint\0"
+
+
+def key_fingerprint(key: str) -> str:
+    """A short public name of a key: 16 hex digits of a SHA-256 of it, never the key itself.
+
+    Stored in the database so a start with another key is caught before any decryption.
+    """
+    raw = base64.urlsafe_b64decode(key.strip().encode("ascii"))
+    return hashlib.sha256(_FINGERPRINT_DOMAIN + raw).hexdigest()[:16]
 
 
 class DecryptionError(Exception):
@@ -24,9 +37,7 @@ class FieldCipher:
     def __init__(self, key: str) -> None:
         keys = [part.strip() for part in key.split(",") if part.strip()]
         if not keys:
-            raise ValueError(
-                f"{KEY_VARIABLE} is empty; generate one with FieldCipher.generate_key()"
-            )
+            raise ValueError(f"{KEY_VARIABLE} is empty; make one with `peerbot keys generate`")
         fernets = []
         for position, part in enumerate(keys, start=1):
             try:
@@ -37,6 +48,9 @@ class FieldCipher:
                     "(32 url-safe base64-encoded bytes, 44 characters)"
                 ) from None
         self._fernet = MultiFernet(fernets)
+        self._fernets = fernets
+        self.fingerprints = tuple(key_fingerprint(part) for part in keys)
+        """The keys' fingerprints, in order: the first is the one that encrypts."""
 
     @staticmethod
     def generate_key() -> str:
@@ -57,6 +71,14 @@ class FieldCipher:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except (InvalidToken, UnicodeEncodeError):
             raise DecryptionError(f"ciphertext does not match any key in {KEY_VARIABLE}") from None
+
+    def opens(self, token: str, position: int = 0) -> bool:
+        """Whether the key at ``position`` (0: the first, which encrypts) decrypts ``token``."""
+        try:
+            self._fernets[position].decrypt(token.encode("ascii"))
+        except (InvalidToken, UnicodeEncodeError):
+            return False
+        return True
 
     def rotate(self, token: str | None) -> str | None:
         """Re-encrypt ``token`` with the first key (after a key rotation)."""

@@ -72,6 +72,7 @@ __all__ = [
     "EscalationSeverity",
     "EscalationStatus",
     "Invite",
+    "KeyFingerprint",
     "Match",
     "MatchStatus",
     "OutboxMessage",
@@ -552,3 +553,17 @@ class Digest(Base):
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     due_at: Mapped[datetime] = mapped_column(unique=True)
     posted_at: Mapped[datetime | None]
+
+
+class KeyFingerprint(Base):
+    """Which encryption key this database's free text is encrypted with: its fingerprint only.
+
+    One row (id 1), written on first use and after ``peerbot keys rotate``; every command
+    that opens the database compares it with the configured keys before decrypting anything.
+    """
+
+    __tablename__ = "key_fingerprints"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
