@@ -81,9 +81,7 @@ async def test_a_user_postgresql_refuses_names_the_url(tmp_path: Path) -> None:
         drivername="postgresql+asyncpg", username="no_such_peerbot_user", password=None
     )
 
-    results = await _all(
-        ["run", "export", "checkins run-due"], tmp_path, _settings(url.render_as_string())
-    )
+    results = await _all(["run", "export"], tmp_path, _settings(url.render_as_string()))
 
     for name, result in results.items():
         line = _one_line(result, name)
@@ -96,9 +94,7 @@ async def test_a_user_postgresql_refuses_names_the_url(tmp_path: Path) -> None:
 async def test_commands_that_do_not_migrate_say_to_run_migrate(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'never-migrated.sqlite3'}"
 
-    results = await _all(
-        ["export", "report", "retention run --dry-run", "keys rotate"], tmp_path, _settings(url)
-    )
+    results = await _all(["export", "keys rotate"], tmp_path, _settings(url))
 
     for name, result in results.items():
         line = _one_line(result, name)
@@ -134,7 +130,7 @@ async def test_a_read_only_database_folder_is_named(tmp_path: Path) -> None:
         assert migrated.returncode == 0, migrated.stderr
         subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)  # noqa: ASYNC221
 
-        results = await _all(["run", "invite", "match propose-all"], tmp_path, _settings(url))
+        results = await _all(["run", "match propose-all"], tmp_path, _settings(url))
 
     for name, result in results.items():
         line = _one_line(result, name)
