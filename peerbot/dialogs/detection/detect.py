@@ -53,7 +53,12 @@ def detect(text: str, rules: RuleSet) -> Detection:
     message = _read(text, rules)
     spans = _find(message, rules)
     excluded = [span for phrase in rules.exclusions for span in spans.get(phrase, ())]
-    cues = [(qualifier, _cue_spans(qualifier, spans)) for qualifier in rules.qualifiers]
+    present = frozenset(message.words)
+    cues = [
+        (qualifier, _cue_spans(qualifier, spans))
+        for qualifier in rules.qualifiers
+        if not (qualifier.anywhere and not qualifier.breaks.isdisjoint(present))
+    ]
     patterns: dict[int, list[_Span]] = {}
     requirements: dict[int, list[_Span]] = {}
     for phrase, found in spans.items():
@@ -63,20 +68,25 @@ def detect(text: str, rules: RuleSet) -> Detection:
             requirements.setdefault(index, []).extend(found)
     matched = [span for found in (*patterns.values(), *requirements.values()) for span in found]
 
-    def level(found: Iterable[_Span], ceiling: int) -> int | None:
+    def level(found: Iterable[_Span], ceiling: int, category: str) -> int | None:
+        mine = [
+            (qualifier, cue_spans)
+            for qualifier, cue_spans in cues
+            if not qualifier.categories or category in qualifier.categories
+        ]
         levels = [
             kept
             for span in found
-            if (kept := _level(span, ceiling, excluded, cues, message, matched)) is not None
+            if (kept := _level(span, ceiling, excluded, mine, message, matched)) is not None
         ]
         return max(levels, default=None)
 
     findings = []
     for index, found in patterns.items():
         rule = rules.rules[index]
-        kept = level(found, SEVERITIES.index(rule.severity))
+        kept = level(found, SEVERITIES.index(rule.severity), rule.category)
         if kept is not None and rule.requires:
-            required = level(requirements.get(index, ()), len(SEVERITIES) - 1)
+            required = level(requirements.get(index, ()), len(SEVERITIES) - 1, rule.category)
             kept = None if required is None else min(kept, required)
         if kept is not None:
             findings.append((kept, rule))
@@ -252,6 +262,8 @@ def _qualifies(
     """
     if span.start <= cue.start and cue.end <= span.end:
         return all(position in span.gaps for position in range(cue.start, cue.end))
+    if qualifier.anywhere:
+        return True  # its breaks were checked once for the whole message
     if qualifier.after:
         near, far, between = span.end - 1, cue.start, range(span.end, cue.start)
     else:

@@ -57,6 +57,8 @@ class CompiledQualifier:
     cues: tuple[int, ...]
     excepts: tuple[int, ...]
     breaks: frozenset[str]
+    anywhere: bool = False
+    categories: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -300,7 +302,15 @@ class _Compiler:
             after=qualifier.direction == "after",
             cues=tuple(cues),
             excepts=tuple(excepts),
-            breaks=frozenset(self._words([*qualifier.breaks, *self.merged.clause_breaks])),
+            breaks=frozenset(
+                self._words(
+                    qualifier.breaks
+                    if qualifier.direction == "anywhere"
+                    else [*qualifier.breaks, *self.merged.clause_breaks]
+                )
+            ),
+            anywhere=qualifier.direction == "anywhere",
+            categories=frozenset(qualifier.categories),
         )
 
 

@@ -58,14 +58,26 @@ class Qualifier(_Model):
     `ignore` drops the match (negation, talk about a film); `cap_medium` lowers it to medium
     (a past experience). Cues inside a match's gap count too; cues inside an `except`
     phrase (``can't stop``) do not; a `breaks` word between cue and match stops the cue.
+    Direction `anywhere`: a cue anywhere in the message counts (a history that is over,
+    a training role play), unless one of its `breaks` words is anywhere in the message.
+    `categories`, when given, limits the qualifier to the rules of those categories.
     """
 
     effect: Literal["ignore", "cap_medium"]
-    scope: int = Field(strict=True, ge=1, le=12)
-    direction: Literal["before", "after"] = "before"
+    scope: int = Field(1, strict=True, ge=1, le=12)
+    direction: Literal["before", "after", "anywhere"] = "before"
     cues: tuple[PatternText, ...] = Field(min_length=1)
     breaks: tuple[WordText, ...] = ()
     except_: tuple[PatternText, ...] = Field((), alias="except")
+    categories: tuple[str, ...] = ()
+
+    @field_validator("categories")
+    @classmethod
+    def _known_categories(cls, categories: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [name for name in categories if name not in RED_FLAG_CATEGORIES]
+        if unknown:
+            raise ValueError(f"must be among {', '.join(RED_FLAG_CATEGORIES)}")
+        return categories
 
 
 class Rule(_Model):
