@@ -412,6 +412,16 @@ def test_builtin_rules_explain_which_rules_fired():
 
 
 def test_builtin_rules_cap_a_past_experience_at_medium():
-    result = detect("years ago I felt suicidal but now I'm well", builtin("en"))
+    result = detect("years ago I felt suicidal", builtin("en"))
     assert (result.category, result.severity) == ("suicide", "medium")
     assert detect("de adolescente me cortaba los brazos", builtin("es")).severity == "medium"
+
+
+def test_builtin_rules_leave_a_history_said_to_be_over_unless_it_is_back():
+    assert not detect("years ago I felt suicidal but now I'm well", builtin("en")).flagged
+    over = "hace años tuve pensamientos suicidas pero ahora estoy bien"
+    assert not detect(over, builtin("es")).flagged
+    back = detect("I used to cut, clean for 6 years, but I relapsed last night", builtin("en"))
+    assert back.category == "self_harm"
+    again = detect("llevo 6 años limpia pero ayer volví a cortarme", builtin("es"))
+    assert again.category == "self_harm"
