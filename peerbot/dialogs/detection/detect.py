@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from peerbot.dialogs.detection.model import Model
 from peerbot.dialogs.detection.normalise import collapse_doubles, tokenise
 from peerbot.dialogs.detection.patterns import Gap, Word
 from peerbot.dialogs.detection.ruleset import CompiledQualifier, Phrase, RuleSet
@@ -68,17 +69,21 @@ def detect(text: str, rules: RuleSet) -> Detection:
             requirements.setdefault(index, []).extend(found)
     matched = [span for found in (*patterns.values(), *requirements.values()) for span in found]
 
+    dropped: list[_Span] = []  # rule matches a negation, exclusion or qualifier dropped
+
     def level(found: Iterable[_Span], ceiling: int, category: str) -> int | None:
         mine = [
             (qualifier, cue_spans)
             for qualifier, cue_spans in cues
             if not qualifier.categories or category in qualifier.categories
         ]
-        levels = [
-            kept
-            for span in found
-            if (kept := _level(span, ceiling, excluded, mine, message, matched)) is not None
-        ]
+        levels = []
+        for span in found:
+            kept = _level(span, ceiling, excluded, mine, message, matched)
+            if kept is None:
+                dropped.append(span)
+            else:
+                levels.append(kept)
         return max(levels, default=None)
 
     findings = []
@@ -91,7 +96,12 @@ def detect(text: str, rules: RuleSet) -> Detection:
         if kept is not None:
             findings.append((kept, rule))
     if not findings:
-        return NOTHING
+        if rules.model is None or dropped or excluded or any(
+            qualifier.anywhere and qualifier.effect == "ignore" and cue_spans
+            for qualifier, cue_spans in cues
+        ):
+            return NOTHING  # a rule matched and was dropped, or a figure of speech: it stands
+        return _ask_model(text, rules.model)
     findings.sort(key=lambda finding: (-finding[0], finding[1].priority, finding[1].id))
     top_level, top = findings[0]
     return Detection(
@@ -99,6 +109,16 @@ def detect(text: str, rules: RuleSet) -> Detection:
         category=top.category,
         severity=SEVERITIES[top_level],
         matched=tuple(rule.id for _, rule in findings),
+    )
+
+
+def _ask_model(text: str, model: Model) -> Detection:
+    """A medium flag if the model's score passes its threshold (no rule matched)."""
+    probability, category = model.score(text)
+    if probability < model.threshold or category is None:
+        return NOTHING
+    return Detection(
+        flagged=True, category=category, severity="medium", matched=(f"model.{category}",)
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
 
 from peerbot.dialogs.detection.fuzzy import FuzzyIndex, build_fuzzy_index
+from peerbot.dialogs.detection.model import Model
 from peerbot.dialogs.detection.normalise import normalise, words
 from peerbot.dialogs.detection.patterns import (
     Choice,
@@ -66,7 +67,7 @@ class RuleSet:
     """One locale's compiled rules: build once at start-up, share everywhere (immutable)."""
 
     locale: str
-    sources: tuple[str, ...]
+    sources: tuple[str, ...]  # the rules files, in order (a model file is model_source)
     phrases: tuple[Phrase, ...]
     fuzzy_phrases: frozenset[int]
     rules: tuple[CompiledRule, ...]
@@ -74,6 +75,8 @@ class RuleSet:
     qualifiers: tuple[CompiledQualifier, ...]
     slang: Mapping[tuple[str, ...], tuple[str, ...]]
     fuzzy: FuzzyIndex
+    model: Model | None = field(repr=False)
+    model_source: str | None = field(repr=False)
     pattern_of: Mapping[int, tuple[int, ...]] = field(repr=False)
     requirement_of: Mapping[int, tuple[int, ...]] = field(repr=False)
     first_pair: Mapping[tuple[str, str], tuple[int, ...]] = field(repr=False)
@@ -102,10 +105,20 @@ class _Merged:
     qualifiers: dict[str, _Located[Qualifier]] = field(default_factory=dict)
     exclusions: dict[str, _Located[tuple[str, ...]]] = field(default_factory=dict)
     rules: dict[str, _Located[Rule]] = field(default_factory=dict)
+    model: Model | None = None
+    model_source: str | None = None
 
     def add(self, source: str, rule_file: RuleFile) -> None:
         given = rule_file.model_fields_set
-        self.sources.append(source)
+        if given <= {"locale", "model"} and "model" in given:
+            self.model_source = source  # a model file (<locale>.model.yaml) gives no rules
+        else:
+            self.sources.append(source)
+        if "model" in given:
+            data = rule_file.model
+            self.model = None if data is None else Model(
+                data.bias, data.threshold, data.categories, data.weights
+            )
         if "max_gap" in given:
             self.max_gap = rule_file.max_gap
         fuzzy = rule_file.fuzzy
@@ -206,6 +219,8 @@ class _Compiler:
                 merged.same_first_letter,
                 self._words(merged.not_misspellings),
             ),
+            model=merged.model,
+            model_source=merged.model_source if merged.model is not None else None,
             pattern_of={phrase: tuple(ids) for phrase, ids in pattern_of.items()},
             requirement_of={phrase: tuple(ids) for phrase, ids in requirement_of.items()},
             first_pair={pair: tuple(ids) for pair, ids in first_pair.items()},

@@ -15,6 +15,7 @@ from pydantic import (
     StringConstraints,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from peerbot.dialogs.detection.patterns import PatternError, check_pattern
@@ -98,6 +99,51 @@ class Rule(_Model):
         return category
 
 
+class ModelData(_Model):
+    """A statistical model's weights (``<locale>.model.yaml``, written by detection/train.py).
+
+    `weights` is one text block, a line per feature: ``feature,weight,category``
+    (the index in `categories` of the category it leans to); one block reads far faster
+    than thousands of YAML entries, and start-up counts.
+    """
+
+    bias: float
+    threshold: float = Field(ge=0.0, le=1.0)
+    categories: tuple[str, ...] = Field(min_length=1)
+    weights: dict[str, tuple[float, int]]
+
+    @field_validator("weights", mode="before")
+    @classmethod
+    def _read_block(cls, block: object) -> object:
+        if not isinstance(block, str):
+            return block
+        table: dict[str, tuple[float, int]] = {}
+        for number, line in enumerate(block.splitlines(), start=1):
+            parts = line.rsplit(",", 2)
+            if len(parts) != 3:
+                raise ValueError(f"line {number}: expected feature, weight and category")
+            try:
+                table[parts[0]] = (float(parts[1]), int(parts[2]))
+            except ValueError:
+                raise ValueError(f"line {number}: weight and category must be numbers") from None
+        return table
+
+    @field_validator("categories")
+    @classmethod
+    def _known_categories(cls, categories: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [name for name in categories if name not in RED_FLAG_CATEGORIES]
+        if unknown:
+            raise ValueError(f"must be among {', '.join(RED_FLAG_CATEGORIES)}")
+        return categories
+
+    @model_validator(mode="after")
+    def _categories_in_range(self) -> ModelData:
+        for feature, (_, category) in self.weights.items():
+            if not 0 <= category < len(self.categories):
+                raise ValueError(f"weights[{feature!r}] names category {category}, not listed")
+        return self
+
+
 class RuleFile(_Model):
     """One locale's rules, or a program's additions and replacements for that locale."""
 
@@ -110,6 +156,8 @@ class RuleFile(_Model):
     qualifiers: dict[Name, Qualifier] = {}
     exclusions: dict[Name, tuple[PatternText, ...]] = {}
     rules: tuple[Rule, ...] = ()
+    # A model asked when no rule matched; a program file may give `model: null` to stop it.
+    model: ModelData | None = None
 
     @field_validator("rules")
     @classmethod

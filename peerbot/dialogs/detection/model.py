@@ -1,0 +1,61 @@
+"""A small statistical model behind the rules: words, word pairs and letter n-grams, weighted.
+
+Why: rules explain themselves but only catch the phrasings someone wrote down; the model
+catches paraphrases of them (a logistic regression trained at build time from the labelled
+messages, see ``train.py``; no network, no library at run time). It is asked only when no
+rule matched at all: where a rule matched and a negation, a past that is over or a figure of
+speech dropped it, the rules' reading stands. A model flag is medium ("unsure: flag it") and
+names its category as ``model.<category>`` on the coordinators' card.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from peerbot.dialogs.detection.normalise import normalise, words
+
+CHAR_SIZES = (3, 4, 5)
+
+
+@dataclass(frozen=True)
+class Model:
+    """Weights per feature, each with the category it leans to; flag when the score passes."""
+
+    bias: float
+    threshold: float
+    categories: tuple[str, ...]
+    weights: Mapping[str, tuple[float, int]]
+
+    def score(self, text: str) -> tuple[float, str | None]:
+        """The probability that text needs a coordinator, and the category it leans to."""
+        total = self.bias
+        leaning = [0.0] * len(self.categories)
+        for feature in features(text):
+            found = self.weights.get(feature)
+            if found is not None:
+                weight, category = found
+                total += weight
+                if weight > 0:
+                    leaning[category] += weight
+        probability = 1.0 / (1.0 + math.exp(-max(min(total, 30.0), -30.0)))
+        best = max(range(len(leaning)), key=leaning.__getitem__) if leaning else None
+        if best is None or leaning[best] <= 0:
+            return probability, None
+        return probability, self.categories[best]
+
+
+def features(text: str) -> set[str]:
+    """Words, neighbouring word pairs and letter n-grams (of words with their edges)."""
+    found: set[str] = set()
+    tokens = words(normalise(text))
+    for index, word in enumerate(tokens):
+        found.add(f"w:{word}")
+        if index + 1 < len(tokens):
+            found.add(f"b:{word}_{tokens[index + 1]}")
+        padded = f" {word} "
+        for size in CHAR_SIZES:
+            for start in range(len(padded) - size + 1):
+                found.add(f"c:{padded[start : start + size]}")
+    return found
