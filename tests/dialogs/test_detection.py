@@ -18,6 +18,7 @@ from peerbot.dialogs.detection import (
 from peerbot.dialogs.detection.fuzzy import one_edit_apart
 from peerbot.dialogs.detection.normalise import tokenise
 from peerbot.dialogs.detection.patterns import Gap, PatternError, Word, parse_pattern
+from peerbot.services.program import load_program
 
 
 def rules_from(*documents: str, source: str = "redflags/en.yaml") -> RuleSet:
@@ -425,3 +426,69 @@ def test_builtin_rules_leave_a_history_said_to_be_over_unless_it_is_back():
     assert back.category == "self_harm"
     again = detect("llevo 6 años limpia pero ayer volví a cortarme", builtin("es"))
     assert again.category == "self_harm"
+
+
+MODELLED = """
+locale: en
+rules:
+  - {id: s.die, category: suicide, severity: high, patterns: ["want to die"]}
+qualifiers:
+  negation: {effect: ignore, scope: 3, cues: [not]}
+"""
+MODEL = """
+locale: en
+model:
+  bias: -2.0
+  threshold: 0.5
+  categories: [suicide, burnout]
+  weights: |
+    w:vanish,3.0,0
+    w:shift,3.0,1
+    w:holiday,-4.0,0
+"""
+
+
+def test_the_model_is_asked_only_when_no_rule_matched_and_flags_medium_naming_itself():
+    rule_set = rules_from(MODELLED, MODEL)
+    assert rule_set.sources == ("redflags/en.yaml#0",)  # a model file gives no rules
+    assert rule_set.model_source == "redflags/en.yaml#1"
+    found = detect("i just want to vanish", rule_set)
+    assert (found.category, found.severity, found.matched) == (
+        "suicide",
+        "medium",
+        ("model.suicide",),
+    )
+    assert detect("another shift, i am done", rule_set).matched == ("model.burnout",)
+    assert not detect("vanish on holiday", rule_set).flagged  # below the threshold
+    assert detect("i want to die", rule_set).matched == ("s.die",)  # the rule's reading
+    # A rule matched and the negation dropped it: the model is not asked.
+    assert not detect("i do not want to die, i want to vanish on a shift", rule_set).flagged
+
+
+def test_a_program_file_may_stop_the_model():
+    rule_set = rules_from(MODELLED, MODEL, "locale: en\nmodel: null\n")
+    assert rule_set.model is None
+    assert not detect("i just want to vanish", rule_set).flagged
+
+
+@pytest.mark.parametrize(
+    ("weights", "problem"),
+    [
+        ("    w:vanish,3.0\n", "line 1: expected feature, weight and category"),
+        ("    w:vanish,x,0\n", "line 1: weight and category must be numbers"),
+        ("    w:vanish,1.0,5\n", "names category 5, not listed"),
+    ],
+)
+def test_a_bad_model_file_is_named(weights, problem):
+    text = MODEL.split("  weights: |\n")[0] + "  weights: |\n" + weights
+    with pytest.raises(RuleFileError, match=problem):
+        parse_rule_file("redflags/en.model.yaml", text)
+
+
+@pytest.mark.parametrize("locale", ["en", "es"])
+def test_the_shipped_models_load_with_the_builtin_rules(locale):
+    rule_set = load_program().red_flag_rules[locale]
+    assert rule_set.model is not None
+    assert rule_set.model_source == f"peerbot/dialogs/redflags/{locale}.model.yaml"
+    assert len(rule_set.model.weights) > 1000
+    assert 0.5 <= rule_set.model.threshold < 1.0
