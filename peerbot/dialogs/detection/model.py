@@ -10,6 +10,7 @@ names its category as ``model.<category>`` on the coordinators' card.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,7 +47,8 @@ class Model:
         return probability, self.categories[best]
 
 
-def features(text: str) -> set[str]:
+@functools.lru_cache(maxsize=256)  # screening asks every language's model about one text
+def features(text: str) -> frozenset[str]:
     """Words, neighbouring word pairs and letter n-grams (of words with their edges)."""
     found: set[str] = set()
     tokens = words(normalise(text))
@@ -58,4 +60,4 @@ def features(text: str) -> set[str]:
         for size in CHAR_SIZES:
             for start in range(len(padded) - size + 1):
                 found.add(f"c:{padded[start : start + size]}")
-    return found
+    return frozenset(found)

@@ -59,7 +59,7 @@ def left_to_model(examples: Sequence[Example], rules: RuleSet) -> list[bool]:
     return [detect(item.text, probe).matched == ("model.suicide",) for item in examples]
 
 
-def fit(rows: list[set[str]], labels: np.ndarray) -> tuple[float, dict[str, float]]:
+def fit(rows: Sequence[frozenset[str]], labels: np.ndarray) -> tuple[float, dict[str, float]]:
     """Logistic regression (L2, positives weighted) by full-batch gradient descent (Adam)."""
     counts = Counter(feature for row in rows for feature in row)
     vocabulary = sorted(feature for feature, count in counts.items() if count >= MIN_COUNT)
@@ -86,7 +86,7 @@ def fit(rows: list[set[str]], labels: np.ndarray) -> tuple[float, dict[str, floa
     return bias, {vocabulary[i]: float(weights[i]) for i in kept if abs(weights[i]) > 1e-3}
 
 
-def _matrix(rows: list[set[str]], index: dict[str, int]) -> sparse.csr_matrix:
+def _matrix(rows: Sequence[frozenset[str]], index: dict[str, int]) -> sparse.csr_matrix:
     cells = [(number, index[f]) for number, row in enumerate(rows) for f in row if f in index]
     data = np.ones(len(cells))
     if not cells:
@@ -95,13 +95,13 @@ def _matrix(rows: list[set[str]], index: dict[str, int]) -> sparse.csr_matrix:
     return sparse.csr_matrix((data, (numbers, columns)), shape=(len(rows), len(index)))
 
 
-def _score(bias: float, weights: dict[str, float], row: set[str]) -> float:
+def _score(bias: float, weights: dict[str, float], row: frozenset[str]) -> float:
     total = bias + sum(weights.get(feature, 0.0) for feature in row)
     return float(1.0 / (1.0 + np.exp(-np.clip(total, -30, 30))))
 
 
 def threshold(
-    labels: np.ndarray, rows: list[set[str]], own: list[bool], asked: list[bool]
+    labels: np.ndarray, rows: Sequence[frozenset[str]], own: list[bool], asked: list[bool]
 ) -> float:
     """The lowest threshold whose out-of-fold false alarms stay within budget: at most
     MAX_FALSE_ALARMS of this language's harmless messages the rules leave to the model, and
