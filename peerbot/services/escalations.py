@@ -119,9 +119,12 @@ async def raise_late(ctx: ServiceContext, flags: list[LateFlag]) -> list[Escalat
     return raised
 
 
-def cause_of_words(chat_id: int, message_id: int, category: str) -> str:
-    """A message's words raise each category once, whether sent, edited or replayed."""
-    return f"words:{chat_id}:{message_id}:{category}"
+def cause_of_words(ctx: ServiceContext, chat_id: int, message_id: int, category: str) -> str:
+    """A message's words raise each category once, whether sent, edited or replayed.
+
+    The chat is kept only as a keyed digest: the key must not link a flag to a Telegram
+    account (an erased person's, or someone's who never consented)."""
+    return f"words:{ctx.cipher.blind(f'{chat_id}:{message_id}')}:{category}"
 
 
 def cause_of_answer(update_id: int, source: str, category: str) -> str:

@@ -67,7 +67,9 @@ async def raise_first(ctx: ServiceContext, who: Who, said: Said) -> Screened:
         if found.flagged and found.category is not None and found.severity is not None:
             cause = None
             if said.message_id is not None:
-                cause = escalations.cause_of_words(who.chat_id, said.message_id, found.category)
+                cause = escalations.cause_of_words(
+                    ctx, who.chat_id, said.message_id, found.category
+                )
             escalation = await escalations.raise_flag(
                 ctx,
                 who.person,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 KEY_VARIABLE = "PEERBOT_ENCRYPTION_KEY"
 # Kept apart from any other use of a hash of the key.
 _FINGERPRINT_DOMAIN = b"peerbot encryption key fingerprint\0"
+_BLIND_DOMAIN = b"peerbot blind digest\0"
 
 
 def key_fingerprint(key: str) -> str:
@@ -51,6 +53,13 @@ class FieldCipher:
         self._fernets = fernets
         self.fingerprints = tuple(key_fingerprint(part) for part in keys)
         """The keys' fingerprints, in order: the first is the one that encrypts."""
+        first = base64.urlsafe_b64decode(keys[0].encode("ascii"))
+        self._blind_key = hashlib.sha256(_BLIND_DOMAIN + first).digest()
+
+    def blind(self, text: str) -> str:
+        """A keyed digest: the same text always gives the same value, and without the key
+        nobody can tell which text it was (e.g. a Telegram chat id kept to de-duplicate)."""
+        return hmac.new(self._blind_key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
     @staticmethod
     def generate_key() -> str:

@@ -84,3 +84,13 @@ def test_malformed_key_file_names_the_file(tmp_path: Path) -> None:
     path.write_text("garbage\n")
     with pytest.raises(ValueError, match=str(path)):
         load_or_create_key_file(path)
+
+
+def test_blind_digest_is_stable_keyed_and_does_not_show_the_text():
+    key = FieldCipher.generate_key()
+    cipher = FieldCipher(key)
+    digest = cipher.blind("123456789:42")
+    assert digest == FieldCipher(key).blind("123456789:42"), "stable across restarts"
+    assert digest != cipher.blind("123456789:43")
+    assert digest != FieldCipher(FieldCipher.generate_key()).blind("123456789:42"), "keyed"
+    assert "123456789" not in digest
