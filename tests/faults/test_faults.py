@@ -71,7 +71,7 @@ class Trial:
         await self.person.expect("intake.topics")
 
     async def says_crisis(self) -> None:
-        await asyncio.sleep(1.1)  # as a person would: the chat's one-a-second window is free
+        await asyncio.sleep(0.3)  # as a person would: the chat's window is free
         self.mark = self.person.newest_id()
         self.sent_at = time.monotonic()
         await self.person.say(CRISIS)
