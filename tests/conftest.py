@@ -100,12 +100,6 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return make_session_factory(engine)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Hand out the long end-to-end tests first, so none is left running alone at the end
-    (pytest-xdist gives tests to its workers in this order)."""
-    items.sort(key=lambda item: 0 if {"e2e", "faults"} & set(item.path.parts) else 1)
-
-
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Under pytest-xdist a worker hands its figures to the controller, which prints them."""
     workeroutput = getattr(session.config, "workeroutput", None)
