@@ -67,9 +67,7 @@ async def reraise_due(
                 private_chats = await coordinators.coordinator_chats(ctx)
             await _send_privately(ctx, escalation, subject, private_chats)
             escalation.next_reminder_at = None
-        session.add(
-            EscalationEvent(escalation_id=escalation.id, kind=EscalationEventKind.REMINDED, at=now)
-        )
+        _note_reminded(session, escalation, now)
     await session.flush()
     return len(due)
 
@@ -106,9 +104,7 @@ async def remind_claimed_due(
             await _remind_group(ctx, escalation, subject, claimer, role)
         escalation.claimed_reminders_sent += 1
         escalation.claimed_reminded_at = now
-        session.add(
-            EscalationEvent(escalation_id=escalation.id, kind=EscalationEventKind.REMINDED, at=now)
-        )
+        _note_reminded(session, escalation, now)
     await session.flush()
     return len(due)
 
@@ -309,3 +305,10 @@ def _minutes_open(ctx: ServiceContext, escalation: Escalation) -> int:
 
 def _escape(text: str) -> str:
     return html.escape(text, quote=False)
+
+
+def _note_reminded(session: AsyncSession, escalation: Escalation, now: datetime) -> None:
+    """The escalation's history records each reminder."""
+    session.add(
+        EscalationEvent(escalation_id=escalation.id, kind=EscalationEventKind.REMINDED, at=now)
+    )

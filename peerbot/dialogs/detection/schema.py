@@ -75,10 +75,7 @@ class Qualifier(_Model):
     @field_validator("categories")
     @classmethod
     def _known_categories(cls, categories: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [name for name in categories if name not in RED_FLAG_CATEGORIES]
-        if unknown:
-            raise ValueError(f"must be among {', '.join(RED_FLAG_CATEGORIES)}")
-        return categories
+        return known_categories(categories)
 
 
 class Rule(_Model):
@@ -131,10 +128,7 @@ class ModelData(_Model):
     @field_validator("categories")
     @classmethod
     def _known_categories(cls, categories: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [name for name in categories if name not in RED_FLAG_CATEGORIES]
-        if unknown:
-            raise ValueError(f"must be among {', '.join(RED_FLAG_CATEGORIES)}")
-        return categories
+        return known_categories(categories)
 
     @model_validator(mode="after")
     def _categories_in_range(self) -> ModelData:
@@ -250,3 +244,10 @@ def _problem(error: Any) -> str:
     if isinstance(value, str | int | float) and kind != "value_error":
         message += f" (got {value!r})"
     return message
+
+
+def known_categories(categories: tuple[str, ...]) -> tuple[str, ...]:
+    """The categories, if every one is a red-flag category."""
+    if any(name not in RED_FLAG_CATEGORIES for name in categories):
+        raise ValueError(f"must be among {', '.join(RED_FLAG_CATEGORIES)}")
+    return categories
