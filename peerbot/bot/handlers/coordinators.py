@@ -20,7 +20,7 @@ from peerbot.bot.authorization import GATE_KEY, GONE_STATUSES, CoordinatorGate, 
 from peerbot.bot.context import PeerbotContext
 from peerbot.bot.deps import deps_from
 from peerbot.bot.group_watch import WATCH_KEY, GroupWatch, watch_from
-from peerbot.bot.replies import deliver, reply_text
+from peerbot.bot.replies import acknowledge, deliver, reply_text
 from peerbot.services import (
     audit,
     case_audit,
@@ -96,9 +96,9 @@ async def card_pressed(update: Update, context: PeerbotContext) -> None:
     ctx, coordinator, refusal = await _verified(update, context)
     if coordinator is None or not isinstance(action, CARD_ACTIONS):
         text = coordinators.text(ctx, refusal or NOT_ALLOWED)
-        context.application.create_task(query.answer(text, show_alert=True))
+        acknowledge(context, query, text, alert=True)
         return
-    context.application.create_task(query.answer())
+    acknowledge(context, query)
     match action:
         case TrainingConfirm():
             reply = await supporters.confirm_training(ctx, coordinator, action)

@@ -18,7 +18,7 @@ from telegram.ext import (
 from peerbot.bot.context import PeerbotContext
 from peerbot.bot.deps import Deps
 from peerbot.bot.processing import UpdateScope
-from peerbot.bot.replies import send
+from peerbot.bot.replies import acknowledge, send
 from peerbot.storage import outbox
 
 GROUP_TYPES = (ChatType.GROUP, ChatType.SUPERGROUP)
@@ -48,7 +48,7 @@ async def not_open_yet(update: Update, context: PeerbotContext) -> None:
     The person's language comes from Telegram, not from a record: none is made.
     """
     if update.callback_query is not None:
-        context.application.create_task(update.callback_query.answer())
+        acknowledge(context, update.callback_query)
     chat, user = update.effective_chat, update.effective_user
     if chat is None or chat.type != ChatType.PRIVATE:
         return
