@@ -13,7 +13,7 @@ from .fake_models import FakeMessage
 from .fake_users import FakeUser
 
 if TYPE_CHECKING:
-    from .fake_telegram import FakeBotApi
+    from .fake_api import EmulatedBotApi
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -27,7 +27,7 @@ def _message_json(message: FakeMessage) -> dict[str, Any]:
     }
 
 
-def add_control_routes(app: web.Application, api: FakeBotApi) -> None:
+def add_control_routes(app: web.Application, api: EmulatedBotApi) -> None:
     """Register the /_test/ endpoints (users act, chats are read, failures are switched)."""
 
     def user(request: web.Request, body: dict[str, Any]) -> FakeUser:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from .tg_entities import detect_entities
+
 if TYPE_CHECKING:
     from .fake_models import FakeMessage
-    from .fake_users import FakeUser
+    from .fake_updates import UpdateQueue
 
 # One example object per kind, shaped as the Bot API documents it.
 _FILE = {"file_id": "AwACAgQAAxkBAAI", "file_unique_id": "AgAD"}
@@ -35,44 +37,37 @@ MEDIA_KINDS: dict[str, Any] = {
 CAPTIONED = frozenset({"photo", "video", "document", "audio", "voice", "animation"})
 
 
-def send_media(user: FakeUser, kind: str, caption: str | None = None) -> FakeMessage:
-    """The user sends a voice note, a photo (with or without caption), a sticker, ..."""
+def media_attachment(kind: str, caption: str | None = None) -> dict[str, Any]:
+    """What a voice note, a photo (with or without caption), a sticker, ... carries."""
     if kind not in MEDIA_KINDS:
         raise AssertionError(f"unknown media kind {kind!r}; one of {sorted(MEDIA_KINDS)}")
     if caption is not None and kind not in CAPTIONED:
         raise AssertionError(f"a {kind} cannot carry a caption on Telegram")
-    from .fake_users import detect_entities  # fake_users imports this module
-
     attachment: dict[str, Any] = {kind: MEDIA_KINDS[kind]}
     if caption:
         attachment["caption"] = caption
         entities = detect_entities(caption)
         if entities:
             attachment["caption_entities"] = entities
-    return user.world.user_message(user, None, None, [], None, attachment=attachment)
+    return attachment
 
 
-def forward_text(user: FakeUser, text: str, *, origin_name: str = "Sam") -> FakeMessage:
-    """The user forwards someone else's text message into the chat with the bot."""
-    from .fake_users import detect_entities  # fake_users imports this module
-
+def forward_attachment(origin_name: str = "Sam") -> dict[str, Any]:
+    """What a text forwarded from someone else carries: where it came from."""
     origin = {"type": "hidden_user", "sender_user_name": origin_name, "date": int(time.time())}
-    attachment = {"forward_origin": origin}
-    return user.world.user_message(
-        user, None, text, detect_entities(text), None, attachment=attachment
-    )
+    return {"forward_origin": origin}
 
 
-def edit_text(user: FakeUser, message: FakeMessage, text: str) -> FakeMessage:
-    """The user edits a message they sent: an `edited_message` update with the new text."""
-    if message.from_bot or message.sender.get("id") != user.id:
+def edit_text(
+    message: FakeMessage, editor_id: int, text: str, updates: UpdateQueue
+) -> FakeMessage:
+    """A person edits a message they sent: an `edited_message` update with the new text."""
+    if message.from_bot or message.sender.get("id") != editor_id:
         raise AssertionError("a user can only edit their own messages")
-    from .fake_users import detect_entities  # fake_users imports this module
-
     message.edits.append(message.text)
     message.text = text
     message.entities = detect_entities(text)
     message.edit_date = int(time.time())
-    update = user.world.updates.enqueue("edited_message", message.to_dict())
+    update = updates.enqueue("edited_message", message.to_dict())
     message.update_id = update["update_id"]
     return message

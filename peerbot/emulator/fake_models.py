@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from .fake_users import FakeUser
+
+class Member(Protocol):
+    """Anyone a group can list (a FakeUser): only the id matters to the group."""
+
+    @property
+    def id(self) -> int: ...
 
 
 @dataclass
@@ -95,15 +99,15 @@ class FakeGroup(FakeChat):
         self.bot_status = bot_status
         self.members: dict[int, str] = {}
 
-    def add_member(self, user: FakeUser, status: str = "member") -> None:
+    def add_member(self, user: Member, status: str = "member") -> None:
         """Put a user in the group with the given status."""
         self.members[user.id] = status
 
-    def remove_member(self, user: FakeUser) -> None:
+    def remove_member(self, user: Member) -> None:
         """Mark a user as having left the group."""
         self.members[user.id] = "left"
 
-    def ban_member(self, user: FakeUser) -> None:
+    def ban_member(self, user: Member) -> None:
         """Mark a user as banned ("kicked") from the group."""
         self.members[user.id] = "kicked"
 

@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from .fake_api import EmulatedBotApi
+from .fake_control import add_control_routes
 from .fake_errors import ApiError
 from .fake_models import FakeChat, FakeGroup, FakeMessage, RequestRecord, StoredFile
 from .fake_params import read_params
@@ -43,8 +44,6 @@ class FakeBotApi(EmulatedBotApi):
 
     async def start(self) -> None:
         """Start serving (a restart after stop() reuses the same port)."""
-        from .fake_control import add_control_routes
-
         self._closing = asyncio.Event()
         self.updates.reopen()
         app = web.Application(client_max_size=50 * 1024 * 1024)

@@ -2,37 +2,51 @@
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import fake_media
-from .tg_entities import utf16_len
+from .tg_entities import detect_entities, utf16_len
 
 if TYPE_CHECKING:
     from .fake_models import FakeChat, FakeMessage
-    from .fake_world import FakeWorld
-
-_AUTO_ENTITIES = (
-    ("bot_command", re.compile(r"(?<![\w/])/[a-zA-Z0-9_]{1,32}(?:@[a-zA-Z0-9_]{3,32})?")),
-    ("mention", re.compile(r"(?<![\w@])@[a-zA-Z0-9_]{4,32}")),
-    ("url", re.compile(r"\bhttps?://[^\s]+")),
-    ("hashtag", re.compile(r"(?<![\w#])#[^\W\d]\w*")),
-)
+    from .fake_updates import UpdateQueue
 
 
-def detect_entities(text: str) -> list[dict]:
-    """Entities Telegram adds to a user's plain text (commands, mentions, URLs, hashtags)."""
-    found = []
-    for kind, pattern in _AUTO_ENTITIES:
-        for match in pattern.finditer(text):
-            found.append(
-                {
-                    "type": kind,
-                    "offset": utf16_len(text[: match.start()]),
-                    "length": utf16_len(match.group()),
-                }
-            )
-    return sorted(found, key=lambda e: e["offset"])
+class UserWorld(Protocol):
+    """What a person reaches of the fake Telegram (a FakeWorld), named here so users need
+    not import the world that creates them."""
+
+    @property
+    def bot_username(self) -> str: ...
+
+    @property
+    def chats(self) -> Mapping[int, FakeChat]: ...
+
+    @property
+    def reply_keyboards(self) -> Mapping[int, dict | None]: ...
+
+    @property
+    def updates(self) -> UpdateQueue: ...
+
+    def user_message(
+        self,
+        user: FakeUser,
+        chat: Any,
+        text: str | None,
+        entities: list[dict],
+        reply_to: FakeMessage | None,
+        *,
+        attachment: dict[str, Any] | None = None,
+    ) -> FakeMessage: ...
+
+    def user_press(
+        self, user: FakeUser, text: str, message: FakeMessage | None, chat: Any
+    ) -> str: ...
+
+    def messages(self, chat: Any, include_deleted: bool = False) -> list[FakeMessage]: ...
+
+    def resolve_chat(self, ref: Any) -> FakeChat: ...
 
 
 class FakeUser:
@@ -40,7 +54,7 @@ class FakeUser:
 
     def __init__(
         self,
-        world: FakeWorld,
+        world: UserWorld,
         user_id: int,
         first_name: str,
         *,
@@ -92,15 +106,19 @@ class FakeUser:
 
     async def send_media(self, kind: str, caption: str | None = None) -> FakeMessage:
         """Send a voice note, photo, sticker, location, contact, ... (see fake_media)."""
-        return fake_media.send_media(self, kind, caption)
+        attachment = fake_media.media_attachment(kind, caption)
+        return self.world.user_message(self, None, None, [], None, attachment=attachment)
 
     async def forward_text(self, text: str) -> FakeMessage:
         """Forward someone else's text message to the bot."""
-        return fake_media.forward_text(self, text)
+        attachment = fake_media.forward_attachment()
+        return self.world.user_message(
+            self, None, text, detect_entities(text), None, attachment=attachment
+        )
 
     async def edit_text(self, message: FakeMessage, text: str) -> FakeMessage:
         """Edit a message this user sent (an edited_message update)."""
-        return fake_media.edit_text(self, message, text)
+        return fake_media.edit_text(message, self.id, text, self.world.updates)
 
     async def press(
         self, button_text: str, message: FakeMessage | None = None, chat: Any = None

@@ -1,6 +1,9 @@
-"""Helpers shared by the fake's HTML/Markdown parsers: UTF-16 offsets and entity building."""
+"""Entities in the fake's texts: UTF-16 offsets, entity building for the HTML/Markdown parsers,
+and the entities Telegram finds by itself in what a person writes."""
 
 from __future__ import annotations
+
+import re
 
 from .fake_errors import ApiError, bad_request
 
@@ -8,6 +11,29 @@ from .fake_errors import ApiError, bad_request
 def utf16_len(text: str) -> int:
     """Length in UTF-16 code units, the unit Telegram uses for entity offsets."""
     return len(text.encode("utf-16-le")) // 2
+
+
+_AUTO_ENTITIES = (
+    ("bot_command", re.compile(r"(?<![\w/])/[a-zA-Z0-9_]{1,32}(?:@[a-zA-Z0-9_]{3,32})?")),
+    ("mention", re.compile(r"(?<![\w@])@[a-zA-Z0-9_]{4,32}")),
+    ("url", re.compile(r"\bhttps?://[^\s]+")),
+    ("hashtag", re.compile(r"(?<![\w#])#[^\W\d]\w*")),
+)
+
+
+def detect_entities(text: str) -> list[dict]:
+    """Entities Telegram adds to a user's plain text (commands, mentions, URLs, hashtags)."""
+    found = []
+    for kind, pattern in _AUTO_ENTITIES:
+        for match in pattern.finditer(text):
+            found.append(
+                {
+                    "type": kind,
+                    "offset": utf16_len(text[: match.start()]),
+                    "length": utf16_len(match.group()),
+                }
+            )
+    return sorted(found, key=lambda e: e["offset"])
 
 
 def byte_offset(text: str, index: int) -> int:
