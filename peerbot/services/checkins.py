@@ -214,18 +214,13 @@ async def _close_conversation(ctx: ServiceContext, row: Checkin) -> None:
 
 
 async def record_answers(
-    ctx: ServiceContext,
-    who: Who,
-    answers: dict[str, Any],
-    meta: dict[str, Any],
-    *,
-    conversation_id: int,
-) -> Notice:
+    ctx: ServiceContext, who: Who, turn: flows.FlowTurn, answers: dict[str, Any]
+) -> list[Notice]:
     """Score a finished check-in, keep it, and tell coordinators (privately) if it worries us."""
     assert who.person is not None, "check-ins go to supporters, who have a record"
-    row = await ctx.find(Checkin, meta.get("checkin"))
+    row = await ctx.find(Checkin, turn.meta.get("checkin"))
     if row is None or row.person_id != who.person.id:
-        return Notice("checkin.thanks")  # the schedule changed meanwhile; nothing to score
+        return [Notice("checkin.thanks")]  # the schedule changed meanwhile; nothing to score
     previous = await checkin_rows.previous_score(ctx.session, who.person.id, row.id)
     answers = {**answers, "burnout": _whole(answers.get("burnout"))}
     result = score(
@@ -242,7 +237,7 @@ async def record_answers(
         ctx.session.add(
             Answer(
                 person_id=who.person.id,
-                conversation_id=conversation_id,
+                conversation_id=turn.conversation.id,
                 flow=CHECKIN_FLOW,
                 question="note",
                 value_enc=ctx.cipher.encrypt(note),
@@ -250,7 +245,7 @@ async def record_answers(
             )
         )
     if result.severity is None:
-        return Notice("checkin.thanks")
+        return [Notice("checkin.thanks")]
     await escalations.raise_flag(
         ctx,
         who.person,
@@ -259,7 +254,7 @@ async def record_answers(
         source="checkin",
         matched=tuple(concern.reason for concern in result.concerns),
     )
-    return Notice("checkin.thanks.concern")
+    return [Notice("checkin.thanks.concern")]
 
 
 def last_band(ctx: ServiceContext, row: Checkin | None) -> str:

@@ -49,12 +49,12 @@ async def chosen(ctx: ServiceContext, who: Who, action: NoteFor) -> Reply:
 
 
 async def recorded(
-    ctx: ServiceContext, who: Who, answers: dict[str, Any], meta: dict[str, Any]
-) -> Notice:
+    ctx: ServiceContext, who: Who, turn: flows.FlowTurn, answers: dict[str, Any]
+) -> list[Notice]:
     """The debrief is kept; coordinators see it on a card, without the free text."""
-    match = await ctx.find(Match, meta.get("match"))
+    match = await ctx.find(Match, turn.meta.get("match"))
     if match is None or who.person is None:
-        return Notice("note.saved")
+        return [Notice("note.saved")]
     concerns = [c for c in answers.get("concerns") or () if c != "none"]
     topics = list(answers.get("topics") or ())
     details = answers.get("details")
@@ -90,7 +90,7 @@ async def recorded(
         or coordinators.text(ctx, "note.concerns.none"),
         details=coordinators.text(ctx, "card.note_has_details") if note.note_enc else "",
     )
-    return Notice("note.saved")
+    return [Notice("note.saved")]
 
 
 async def _begin(ctx: ServiceContext, who: Who, match: Match, reply: Reply) -> Reply:

@@ -77,10 +77,10 @@ async def introduce(
 
 
 async def contact_way_given(
-    ctx: ServiceContext, who: Who, answers: dict[str, Any], meta: dict[str, Any]
+    ctx: ServiceContext, who: Who, turn: flows.FlowTurn, answers: dict[str, Any]
 ) -> list[Notice]:
     """The participant said how to reach them: it goes to their supporter only."""
-    match = await ctx.find(Match, meta.get("match"))
+    match = await ctx.find(Match, turn.meta.get("match"))
     supporter = await ctx.session.get(Person, match.supporter_id) if match else None
     request = await ctx.session.get(SupportRequest, match.support_request_id) if match else None
     how = str(answers.get("how"))

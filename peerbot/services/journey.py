@@ -4,8 +4,11 @@ and check-ins; resumable at any point."""
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
+from peerbot.dialogs.conditions import Answer
 from peerbot.dialogs.events import Cancelled, Completed, ConsentDecided, Declined, RedFlag
 from peerbot.dialogs.inputs import Begin, Cancel, Input, Press, Text
 from peerbot.dialogs.outputs import Chosen, Toggle
@@ -136,7 +139,6 @@ async def _after(ctx: ServiceContext, who: Who, turn: FlowTurn, reply: Reply) ->
     """Act on the engine's events, then show its outputs with our notices in place."""
     notices: list[Notice] = []
     follow_up: Reply | None = None
-    kept = True  # False once the conversation row was deleted
     for event in turn.transition.events:
         if isinstance(event, RedFlag):
             notices += await _red_flag(ctx, who, turn, event)
@@ -145,26 +147,12 @@ async def _after(ctx: ServiceContext, who: Who, turn: FlowTurn, reply: Reply) ->
                 event.decision,
                 event.prompt_key,
             ]
-        elif isinstance(event, Completed) and turn.flow.flow == CONSENT_FLOW:
-            follow_up, kept = await _consented(ctx, who, turn), False
-        elif isinstance(event, Completed) and turn.flow.flow == INTAKE_FLOW:
-            notices += await _intake_confirmed(ctx, who, turn, event)
-        elif isinstance(event, Completed) and turn.flow.flow == SUPPORTER_FLOW:
-            notices += await supporters.profile_confirmed(ctx, who, turn, dict(event.answers))
-        elif isinstance(event, Completed) and turn.flow.flow in AFTER_MATCHING:
-            done = AFTER_MATCHING[turn.flow.flow]
-            notices += await done(ctx, who, dict(event.answers), turn.meta)
-        elif isinstance(event, Completed) and turn.flow.flow == CHECKIN_FLOW:
-            notices.append(await _checkin_answered(ctx, who, turn, event))
-        elif isinstance(event, Declined | Cancelled) and turn.flow.flow == SUPPORTER_FLOW:
-            left = await supporters.not_joined(ctx, who, turn)
-            notices, kept = notices + left, kept and not left
-        elif isinstance(event, Declined):
-            notices, kept = notices + await _declined(ctx, who, turn), False
-        elif isinstance(event, Cancelled) and turn.flow.flow == CONSENT_FLOW:
-            await conversations.forget_chat(ctx.session, who.chat_id)  # nothing was agreed
-            kept = False
-    if kept:
+        elif isinstance(event, Completed | Declined | Cancelled):
+            ending = ENDINGS.get(turn.flow.flow, Ending())
+            notices += await ending.take(ctx, who, turn, event)
+            if isinstance(event, Completed) and ending.then is not None:
+                follow_up = await ending.then(ctx, who, Reply(who.locale))
+    if turn.conversation in ctx.session:  # unless the ending deleted it (nothing is kept)
         await flows.save(ctx, turn)
     outputs = list(turn.transition.outputs)
     if _pauses(turn):
@@ -203,8 +191,10 @@ async def _red_flag(ctx: ServiceContext, who: Who, turn: FlowTurn, flag: RedFlag
     return _crisis_notices(screened)
 
 
-async def _consented(ctx: ServiceContext, who: Who, turn: FlowTurn) -> Reply:
-    """Participation granted: the person's record starts here, then the intake begins."""
+async def _consented(
+    ctx: ServiceContext, who: Who, turn: FlowTurn, answers: dict[str, Answer]
+) -> list[Notice]:
+    """Participation granted: the person's record starts here (the intake follows)."""
     person = who.person or await people.enroll_participant(
         ctx, who, referral_source=turn.meta.get("referral")
     )
@@ -217,7 +207,7 @@ async def _consented(ctx: ServiceContext, who: Who, turn: FlowTurn) -> Reply:
         now=ctx.now,
     )
     await conversations.forget_chat(ctx.session, who.chat_id)
-    return await _begin_intake(ctx, who, Reply(who.locale))
+    return []
 
 
 async def _declined(ctx: ServiceContext, who: Who, turn: FlowTurn) -> list[Notice]:
@@ -239,6 +229,12 @@ async def _declined(ctx: ServiceContext, who: Who, turn: FlowTurn) -> list[Notic
     return [Notice("consent.declined"), Notice("program.contact"), Notice("crisis.resources")]
 
 
+async def _consent_cancelled(ctx: ServiceContext, who: Who, turn: FlowTurn) -> list[Notice]:
+    """Nothing was agreed, so nothing of the conversation is kept."""
+    await conversations.forget_chat(ctx.session, who.chat_id)
+    return []
+
+
 async def _begin_intake(ctx: ServiceContext, who: Who, reply: Reply) -> Reply:
     reply.add(Notice("intake.start"))
     turn = await flows.begin(ctx, who, INTAKE_FLOW)
@@ -246,7 +242,7 @@ async def _begin_intake(ctx: ServiceContext, who: Who, reply: Reply) -> Reply:
 
 
 async def _intake_confirmed(
-    ctx: ServiceContext, who: Who, turn: FlowTurn, completed: Completed
+    ctx: ServiceContext, who: Who, turn: FlowTurn, answers: dict[str, Answer]
 ) -> list[Notice]:
     assert who.person is not None, "the intake runs only after consent"
     people.remember_names(ctx, who.person, who)  # as they are now, for an introduction
@@ -254,7 +250,7 @@ async def _intake_confirmed(
         ctx,
         who.person,
         turn.flow,
-        completed.answers,
+        answers,
         conversation_id=turn.conversation.id,
         escalation_ids=turn.meta.get("escalations", ()),
     )
@@ -262,36 +258,51 @@ async def _intake_confirmed(
     return [Notice("intake.received")]
 
 
-async def _checkin_answered(
-    ctx: ServiceContext, who: Who, turn: FlowTurn, completed: Completed
-) -> Notice:
-    return await checkins.record_answers(
-        ctx, who, dict(completed.answers), turn.meta, conversation_id=turn.conversation.id
-    )
+# A finished flow's answers go to one service; so does a refused consent or a /cancel.
+TakesAnswers = Callable[
+    [ServiceContext, Who, FlowTurn, dict[str, Answer]], Awaitable[list[Notice]]
+]
+Leaves = Callable[[ServiceContext, Who, FlowTurn], Awaitable[list[Notice]]]
+Follows = Callable[[ServiceContext, Who, Reply], Awaitable[Reply]]
 
 
-async def _connected(
-    ctx: ServiceContext, who: Who, answers: dict[str, Any], meta: dict[str, Any]
-) -> list[Notice]:
-    return [await relationships.connected_answered(ctx, who, answers, meta)]
+@dataclass(frozen=True)
+class Ending:
+    """What the end of a flow does: who takes its answers and what follows it; who takes a
+    refused consent (by default: the refusal is kept, anonymously) and a /cancel."""
+
+    completed: TakesAnswers | None = None
+    then: Follows | None = None
+    declined: Leaves | None = _declined
+    cancelled: Leaves | None = None
+
+    async def take(
+        self,
+        ctx: ServiceContext,
+        who: Who,
+        turn: FlowTurn,
+        ended: Completed | Declined | Cancelled,
+    ) -> list[Notice]:
+        """Hand the ending to its service; a flow kept as it stands says nothing more."""
+        if isinstance(ended, Completed):
+            done = self.completed
+            return await done(ctx, who, turn, dict(ended.answers)) if done else []
+        left = self.declined if isinstance(ended, Declined) else self.cancelled
+        return await left(ctx, who, turn) if left else []
 
 
-async def _feedback(
-    ctx: ServiceContext, who: Who, answers: dict[str, Any], meta: dict[str, Any]
-) -> list[Notice]:
-    return [await relationships.feedback_given(ctx, who, answers, meta)]
-
-
-async def _noted(
-    ctx: ServiceContext, who: Who, answers: dict[str, Any], meta: dict[str, Any]
-) -> list[Notice]:
-    return [await contact_notes.recorded(ctx, who, answers, meta)]
-
-
-# What a finished conversation of these flows does (each gets the answers and the meta).
-AFTER_MATCHING = {
-    "connected": _connected,
-    "feedback": _feedback,
-    "contact_note": _noted,
-    "contact_way": introductions.contact_way_given,
+# Every flow's ending, in one place; a flow whose end needs no service is listed as Ending().
+ENDINGS: dict[str, Ending] = {
+    CONSENT_FLOW: Ending(_consented, then=_begin_intake, cancelled=_consent_cancelled),
+    INTAKE_FLOW: Ending(_intake_confirmed),
+    SUPPORTER_FLOW: Ending(
+        supporters.profile_confirmed,
+        declined=supporters.not_joined,
+        cancelled=supporters.not_joined,
+    ),
+    CHECKIN_FLOW: Ending(checkins.record_answers),
+    "connected": Ending(relationships.connected_answered),
+    "feedback": Ending(relationships.feedback_given),
+    "contact_note": Ending(contact_notes.recorded),
+    "contact_way": Ending(introductions.contact_way_given),
 }

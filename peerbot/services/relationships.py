@@ -44,17 +44,17 @@ async def active_matches(ctx: ServiceContext, person: Person | None) -> list[Mat
 
 
 async def connected_answered(
-    ctx: ServiceContext, who: Who, answers: dict[str, Any], meta: dict[str, Any]
-) -> Notice:
+    ctx: ServiceContext, who: Who, turn: flows.FlowTurn, answers: dict[str, Any]
+) -> list[Notice]:
     """'Have you connected?': kept; a no tells the coordinators."""
-    checkin = await ctx.find(Checkin, meta.get("checkin"))
+    checkin = await ctx.find(Checkin, turn.meta.get("checkin"))
     said = str(answers.get("connected"))
     if checkin is not None:
         checkin.status = CheckinStatus.ANSWERED
         checkin.answered_at = ctx.now
         checkin.answers = {"connected": said}
     if said not in NOT_CONNECTED or checkin is None or checkin.match_id is None:
-        return Notice("connected.thanks")
+        return [Notice("connected.thanks")]
     match = await ctx.session.get(Match, checkin.match_id)
     request = await ctx.session.get(SupportRequest, match.support_request_id) if match else None
     if match is not None and request is not None and who.person is not None:
@@ -67,7 +67,7 @@ async def connected_answered(
             role=coordinators.text(ctx, f"role.{_role(who.person, match)}"),
             answer=coordinators.text(ctx, f"connected.{said}"),
         )
-    return Notice("connected.told")
+    return [Notice("connected.told")]
 
 
 async def end(ctx: ServiceContext, who: Who) -> Reply:
@@ -155,13 +155,13 @@ async def rematch(ctx: ServiceContext, coordinator: Person, action: RequestActio
 
 
 async def feedback_given(
-    ctx: ServiceContext, who: Who, answers: dict[str, Any], meta: dict[str, Any]
-) -> Notice:
+    ctx: ServiceContext, who: Who, turn: flows.FlowTurn, answers: dict[str, Any]
+) -> list[Notice]:
     """The survey's answers, kept with the request (the comment encrypted)."""
-    match = await ctx.find(Match, meta.get("match"))
+    match = await ctx.find(Match, turn.meta.get("match"))
     if who.person is None or match is None:
-        return Notice("feedback.thanks")
-    checkin = await ctx.find(Checkin, meta.get("checkin"))
+        return [Notice("feedback.thanks")]
+    checkin = await ctx.find(Checkin, turn.meta.get("checkin"))
     if checkin is not None:
         checkin.status = CheckinStatus.ANSWERED
         checkin.answered_at = ctx.now
@@ -178,7 +178,7 @@ async def feedback_given(
                 answered_at=ctx.now,
             )
         )
-    return Notice("feedback.thanks")
+    return [Notice("feedback.thanks")]
 
 
 async def _current(ctx: ServiceContext, who: Who) -> tuple[Match, SupportRequest] | None:
