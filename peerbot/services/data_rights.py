@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.services import audit
 from peerbot.services.flows import SEALED
+from peerbot.storage import personal_data
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import (
     CheckinStatus,
@@ -19,23 +20,9 @@ from peerbot.storage.enums import (
     SupporterStatus,
     SupportRequestStatus,
 )
-from peerbot.storage.models import (
-    Answer,
-    AuditEvent,
-    Checkin,
-    Consent,
-    ContactNote,
-    Conversation,
-    Escalation,
-    EscalationEvent,
-    Match,
-    OutboxMessage,
-    Person,
-    RoleAssignment,
-    SupporterProfile,
-    SupportRequest,
-)
+from peerbot.storage.models import Checkin, Conversation, Person, SupporterProfile, SupportRequest
 from peerbot.storage.people import unused_pseudonym
+from peerbot.storage.personal_data import Erasure
 
 OPEN_REQUEST_STATUSES = (
     SupportRequestStatus.NEW,
@@ -88,19 +75,14 @@ async def export(
 ) -> tuple[DataSummary, dict[str, Any]]:
     """Everything stored about the person, decrypted, as JSON-able data; the read is audited."""
     tables: dict[str, list[dict[str, Any]]] = {}
-    for name, model, column in _PERSONAL_ROWS:
-        rows = (await session.scalars(select(model).where(column == person.id))).all()
-        tables[name] = [_as_dict(row, cipher) for row in rows]
+    for table in personal_data.TABLES:
+        if table.export_as is None:
+            continue
+        rows = table.rows_of(person.id, person.telegram_user_id, chat_rows=False)
+        found = () if rows is None else (await session.scalars(select(table.model).where(rows)))
+        tables[table.export_as] = [_as_dict(row, cipher) for row in found]
     for conversation in tables["conversations"]:
         conversation["state"] = _unsealed(conversation.get("state") or {}, cipher)
-    tables["messages_to_you"] = [
-        _as_dict(row, cipher)
-        for row in (
-            await session.scalars(
-                select(OutboxMessage).where(OutboxMessage.chat_id == person.telegram_user_id)
-            )
-        ).all()
-    ]
     data = {"person": _as_dict(person, cipher), **tables, "exported_at": now.isoformat()}
     await audit.record(
         session, "person.exported", now=now, actor_id=person.id, subject_id=person.id
@@ -119,19 +101,32 @@ async def forget(session: AsyncSession, person: Person, *, now: datetime) -> Non
 
     The person row stays (with a new random pseudonym and no Telegram id) so that
     statistics still count one person, one request, their consents and escalations.
+    What goes and what stays is the inventory's (``storage.personal_data``).
     """
-    telegram_id = person.telegram_user_id
     person_id = person.id
-    await session.execute(delete(Answer).where(Answer.person_id == person_id))
-    await session.execute(delete(Conversation).where(Conversation.person_id == person_id))
-    if telegram_id is not None:
-        await session.execute(delete(Conversation).where(Conversation.chat_id == telegram_id))
-        await session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == telegram_id))
-    await session.execute(
-        update(SupportRequest)
-        .where(SupportRequest.person_id == person_id)
-        .values(summary_enc=None, referral_source=None)
-    )
+    for table in personal_data.TABLES:
+        rows = table.rows_of(person_id, person.telegram_user_id, chat_rows=True)
+        if rows is None or table is personal_data.PERSON:
+            continue
+        if table.rows_deleted:
+            await session.execute(delete(table.model).where(rows))
+        elif cleared := table.cleared():
+            await session.execute(update(table.model).where(rows).values(cleared))
+    await _end_what_was_ongoing(session, person_id, now=now)
+    for entry in personal_data.PERSON.columns:  # the loaded row, so it reads erased at once
+        if entry.erasure is Erasure.CLEARED:
+            setattr(person, entry.column.key, entry.cleared_to)
+        elif entry.erasure is Erasure.NEW_PSEUDONYM:
+            setattr(person, entry.column.key, await unused_pseudonym(session))
+    person.status = PersonStatus.ERASED
+    person.erased_at = now
+    person.stopped_at = None
+    await session.flush()
+    await audit.record(session, "person.erased", now=now, subject_id=person_id)
+
+
+async def _end_what_was_ongoing(session: AsyncSession, person_id: int, *, now: datetime) -> None:
+    """Close the person's open request, retire their supporter profile, cancel check-ins."""
     await session.execute(
         update(SupportRequest)
         .where(
@@ -143,61 +138,13 @@ async def forget(session: AsyncSession, person: Person, *, now: datetime) -> Non
     await session.execute(
         update(SupporterProfile)
         .where(SupporterProfile.person_id == person_id)
-        .values(
-            bio_enc=None,
-            region_enc=None,
-            lived_experience=[],
-            age_band=None,
-            gender=None,
-            status=SupporterStatus.INACTIVE,
-            break_until=None,
-            next_checkin_at=None,
-        )
-    )
-    await session.execute(
-        update(ContactNote).where(ContactNote.author_id == person_id).values(note_enc=None)
-    )
-    await session.execute(
-        update(Checkin).where(Checkin.person_id == person_id).values(answers=None)
+        .values(status=SupporterStatus.INACTIVE, break_until=None, next_checkin_at=None)
     )
     await session.execute(
         update(Checkin)
         .where(Checkin.person_id == person_id, Checkin.status == CheckinStatus.SCHEDULED)
         .values(status=CheckinStatus.CANCELLED)
     )
-    escalation_ids = select(Escalation.id).where(Escalation.person_id == person_id)
-    await session.execute(
-        update(EscalationEvent)
-        .where(EscalationEvent.escalation_id.in_(escalation_ids))
-        .values(note_enc=None)
-    )
-    person.telegram_user_id = None
-    person.display_name_enc = None
-    person.username_enc = None
-    person.referral_source = None
-    person.country = None
-    person.pseudonym = await unused_pseudonym(session)
-    person.status = PersonStatus.ERASED
-    person.erased_at = now
-    person.stopped_at = None
-    person.last_seen_at = None
-    await session.flush()
-    await audit.record(session, "person.erased", now=now, subject_id=person_id)
-
-
-_PERSONAL_ROWS: tuple[tuple[str, Any, Any], ...] = (
-    ("roles", RoleAssignment, RoleAssignment.person_id),
-    ("consents", Consent, Consent.person_id),
-    ("conversations", Conversation, Conversation.person_id),
-    ("answers", Answer, Answer.person_id),
-    ("support_requests", SupportRequest, SupportRequest.person_id),
-    ("supporter_profile", SupporterProfile, SupporterProfile.person_id),
-    ("matches_as_supporter", Match, Match.supporter_id),
-    ("contact_notes", ContactNote, ContactNote.author_id),
-    ("checkins", Checkin, Checkin.person_id),
-    ("escalations", Escalation, Escalation.person_id),
-    ("audit_events", AuditEvent, AuditEvent.subject_person_id),
-)
 
 
 def _unsealed(state: dict[str, Any], cipher: FieldCipher) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """Retention: erase the free text of cases closed long ago, pseudonymize people gone quiet.
 
-Every place free text is kept is listed once, below (``FREE_TEXT``, ``SEALED_STATES`` and
-``PERSON_COLUMNS``), so a new encrypted column is one line here; a test fails while an
-``*_enc`` column is in none of them. Counts survive: rows stay, only their text goes.
+Which columns go, and when, is the personal-data inventory's (``storage.personal_data``):
+columns that expire after their case closes are erased here (this module knows how to tell a
+closed case for each), sealed answers in a conversation's state once it is over, and people
+gone quiet are forgotten as /forget does. Counts survive: rows stay, only their text goes.
 What was sent (outbox payloads) is deleted by the outbox prune tick, not here.
 """
 
@@ -36,6 +37,7 @@ from peerbot.services import audit, data_rights
 from peerbot.services.data_rights import OPEN_REQUEST_STATUSES
 from peerbot.services.flows import SEALED
 from peerbot.services.match_features import HOLDING_A_PLACE
+from peerbot.storage import personal_data
 from peerbot.storage.dialect import skip_locked
 from peerbot.storage.enums import (
     ConversationStatus,
@@ -57,9 +59,9 @@ from peerbot.storage.models import (
     Person,
     ProcessedUpdate,
     RoleAssignment,
-    SupporterProfile,
     SupportRequest,
 )
+from peerbot.storage.personal_data import Expiry
 
 BATCH_SIZE = 200  # rows to a transaction: short, so the bot's own writes get their turn
 RAN = "retention.ran"  # the audit action of a finished run; the daily tick reads the last one
@@ -124,30 +126,27 @@ class FreeText:
         return f"{self.column.class_.__tablename__}.{self.column.key}"
 
 
+#: How to tell, for each column that expires after close, which of its rows belong to a case
+#: closed before a moment. A check-in's note is an ``answers`` row (flow "checkin");
+#: ``checkins.answers`` keeps only the scored items and the "have you connected?" choice.
+_CLOSED_BEFORE: dict[str, Closed] = {
+    "support_requests.summary_enc": _request_closed,
+    "answers.value_enc": _answer_closed,
+    "contact_notes.note_enc": _note_closed,
+    "escalation_events.note_enc": _escalation_note_closed,
+    "invites.note_enc": _invite_closed,
+    "processed_updates.payload_enc": _update_closed,
+}
+
 #: Free text of cases: erased once the case has been closed for ``free_text_days``.
-#: A check-in's note is an ``answers`` row (flow "checkin"); ``checkins.answers`` keeps only
-#: the scored items and the "have you connected?" choice, never text.
-FREE_TEXT: tuple[FreeText, ...] = (
-    FreeText(SupportRequest.summary_enc, _request_closed),
-    FreeText(Answer.value_enc, _answer_closed),
-    FreeText(ContactNote.note_enc, _note_closed),
-    FreeText(EscalationEvent.note_enc, _escalation_note_closed),
-    FreeText(Invite.note_enc, _invite_closed),
-    FreeText(ProcessedUpdate.payload_enc, _update_closed),
+FREE_TEXT: tuple[FreeText, ...] = tuple(
+    FreeText(entry.column, _CLOSED_BEFORE[entry.place])
+    for entry in personal_data.expiring(Expiry.AFTER_CLOSE)
 )
 
 #: Sealed (encrypted) answers inside a conversation's stored state: erased once the
 #: conversation has been over (completed, cancelled, expired) for ``free_text_days``.
 SEALED_STATES = "conversations.state"
-
-#: Encrypted columns about a person rather than a case: kept while the person takes part,
-#: erased by ``data_rights.forget`` (on /forget, or here after ``inactive_months``).
-PERSON_COLUMNS: tuple[InstrumentedAttribute[str | None], ...] = (
-    Person.display_name_enc,
-    Person.username_enc,
-    SupporterProfile.bio_enc,
-    SupporterProfile.region_enc,
-)
 
 
 @dataclass(frozen=True)

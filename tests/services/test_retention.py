@@ -21,6 +21,7 @@ from peerbot.scheduler import jobs
 from peerbot.services import retention
 from peerbot.services.flows import SEALED
 from peerbot.services.program import load_program
+from peerbot.storage import personal_data
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import (
     CheckinKind,
@@ -50,6 +51,7 @@ from peerbot.storage.models import (
     SupporterProfile,
     SupportRequest,
 )
+from peerbot.storage.personal_data import Expiry
 from tests.support.match_builders import (
     add_feedback,
     add_intake_answer,
@@ -325,17 +327,11 @@ async def seeded(session_factory: async_sessionmaker[AsyncSession]) -> Seeded:
         return await seed(session)
 
 
-def test_every_encrypted_column_is_listed_as_case_text_or_person_data():
-    listed = {free_text.place for free_text in retention.FREE_TEXT} | {
-        f"{column.class_.__tablename__}.{column.key}" for column in retention.PERSON_COLUMNS
-    }
-    encrypted = {
-        f"{table.name}.{column.name}"
-        for table in Base.metadata.sorted_tables
-        for column in table.columns
-        if column.name.endswith("_enc")
-    }
-    assert encrypted == listed
+def test_retention_erases_what_the_inventory_says_expires_and_nothing_else():
+    after_close = {entry.place for entry in personal_data.expiring(Expiry.AFTER_CLOSE)}
+    conversation_over = {entry.place for entry in personal_data.expiring(Expiry.CONVERSATION_OVER)}
+    assert {free_text.place for free_text in retention.FREE_TEXT} == after_close
+    assert conversation_over == {retention.SEALED_STATES}
 
 
 async def test_free_text_of_cases_closed_long_ago_is_erased_and_the_rest_kept(
