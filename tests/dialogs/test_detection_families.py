@@ -91,6 +91,12 @@ POSITIVES = [
      "critical"),
     ("en", "bought razors today. not for my legs", "self_harm", "high"),
     ("en", "my son ate one of the dishwasher tablets", "medical", "critical"),
+    ("en", "she mentioned she has been stockpiling her sleeping pills and is saving them",
+     "suicide", "high"),
+    ("en", "my partner took my phone and my car keys again, writing from my friend's phone",
+     "abuse", "high"),
+    ("en", "she keeps saying the baby is not her real baby and someone is poisoning his bottles",
+     "postpartum", "high"),
     # Spanish, written apart from the rules
     ("es", "si mañana no estoy, que sepan que los quise mucho", "suicide", "high"),
     ("es", "deje una nota en el cajon para que la lean cuando yo falte", "suicide", "high"),
@@ -107,6 +113,9 @@ POSITIVES = [
      "harm_to_others", "high"),
     ("es", "mi papa dijo que si lo dejamos solo se quita la vida", "suicide", "medium"),
     ("es", "la oscuridad me esta tragando", "acute_distress", "medium"),
+    ("es", "me conto que piensa en quitarse la vida cuando el bebe no duerme", "suicide", "high"),
+    ("es", "perdonadme por lo que voy a hacer, gracias por todo", "suicide", "high"),
+    ("es", "la participante me dijo que su marido la echo de casa con los niños", "abuse", "high"),
 ]
 
 # (lang, text): negation, a history that is over, someone else's death, idioms, lyrics and
@@ -143,6 +152,9 @@ NEGATIVES = [
     ("en", "i would murder someone for a full night's sleep"),
     ("en", "i used to burn myself at uni. now i call my sister instead"),
     ("en", "drowning in laundry and hand me downs this week"),
+    ("en", "asked if he'd had any thoughts of ending his life, he said no and seems brighter"),
+    ("en", "lived experience: self harm from 14 to 17, stopped at 18, now 39 and a mum of two"),
+    ("en", "i could kill him for eating the last yoghurt jk we're all good"),
     # Spanish, written apart from the rules
     ("es", "a la pregunta de si quiero morir: no, para nada"),
     ("es", "hace diez años pensaba en quitarme la vida, hoy estoy agradecida de seguir aqui"),
@@ -152,6 +164,9 @@ NEGATIVES = [
     ("es", "me voy a tirar de los pelos con el papeleo del seguro"),
     ("es", "esta noche es la noche: cena con las amigas 🎉"),
     ("es", "me despido por hoy, hablamos el martes"),
+    ("es", "me autolesionaba de adolescente, lo deje a los 19 y hoy tengo 41"),
+    ("es", "le pregunte si habia tenido pensamientos de suicidio y dijo que no"),
+    ("es", "superviviente de un intento de suicidio en 2009, recuperada del todo"),
 ]
 
 
