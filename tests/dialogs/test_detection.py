@@ -442,9 +442,9 @@ model:
   threshold: 0.5
   categories: [suicide, burnout]
   weights: |
-    w:vanish,3.0,0
-    w:shift,3.0,1
-    w:holiday,-4.0,0
+    w:vanish,3.0,1.0,0
+    w:shift,3.0,1.0,1
+    w:holiday,-4.0,1.0,0
 """
 
 
@@ -474,9 +474,9 @@ def test_a_program_file_may_stop_the_model():
 @pytest.mark.parametrize(
     ("weights", "problem"),
     [
-        ("    w:vanish,3.0\n", "line 1: expected feature, weight and category"),
-        ("    w:vanish,x,0\n", "line 1: weight and category must be numbers"),
-        ("    w:vanish,1.0,5\n", "names category 5, not listed"),
+        ("    w:vanish,3.0,1.0\n", "line 1: expected feature, weight, idf and category"),
+        ("    w:vanish,x,1.0,0\n", "line 1: weight, idf and category must be numbers"),
+        ("    w:vanish,1.0,1.0,5\n", "names category 5, not listed"),
     ],
 )
 def test_a_bad_model_file_is_named(weights, problem):

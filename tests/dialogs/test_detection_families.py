@@ -97,6 +97,12 @@ POSITIVES = [
      "abuse", "high"),
     ("en", "she keeps saying the baby is not her real baby and someone is poisoning his bottles",
      "postpartum", "high"),
+    ("en", "im on the top floor of the car park by the station. just wanted someone to know",
+     "suicide", "critical"),
+    ("en", "ive sorted the passwords and the kids routine for my sister, im just waiting till "
+     "after her birthday", "suicide", "high"),
+    ("en", "i keep seeing pictures of drowning him in the bath, i'd never but i'm terrified",
+     "harm_to_others", "high"),
     # Spanish, written apart from the rules
     ("es", "si mañana no estoy, que sepan que los quise mucho", "suicide", "high"),
     ("es", "deje una nota en el cajon para que la lean cuando yo falte", "suicide", "high"),
@@ -116,6 +122,9 @@ POSITIVES = [
     ("es", "me conto que piensa en quitarse la vida cuando el bebe no duerme", "suicide", "high"),
     ("es", "perdonadme por lo que voy a hacer, gracias por todo", "suicide", "high"),
     ("es", "la participante me dijo que su marido la echo de casa con los niños", "abuse", "high"),
+    ("es", "no creo que siga aqui para la revision del mes que viene", "suicide", "high"),
+    ("es", "me rasco los brazos hasta hacerme sangre cuando me agobio", "self_harm", "high"),
+    ("es", "mi pareja me quita el movil y lo revisa todo cada noche", "abuse", "high"),
 ]
 
 # (lang, text): negation, a history that is over, someone else's death, idioms, lyrics and
@@ -155,6 +164,10 @@ NEGATIVES = [
     ("en", "asked if he'd had any thoughts of ending his life, he said no and seems brighter"),
     ("en", "lived experience: self harm from 14 to 17, stopped at 18, now 39 and a mum of two"),
     ("en", "i could kill him for eating the last yoghurt jk we're all good"),
+    ("en", "wont be around this weekend, we're staying with my in-laws"),
+    ("en", "history: cut myself at uni, it's 12 years ago, good support network now and want "
+     "to help"),
+    ("en", "i can't do this anymore, the toddler has emptied the flour everywhere lol"),
     # Spanish, written apart from the rules
     ("es", "a la pregunta de si quiero morir: no, para nada"),
     ("es", "hace diez años pensaba en quitarme la vida, hoy estoy agradecida de seguir aqui"),
@@ -167,6 +180,9 @@ NEGATIVES = [
     ("es", "me autolesionaba de adolescente, lo deje a los 19 y hoy tengo 41"),
     ("es", "le pregunte si habia tenido pensamientos de suicidio y dijo que no"),
     ("es", "superviviente de un intento de suicidio en 2009, recuperada del todo"),
+    ("es", "desbordada con los dos peques pero mi madre nos ayuda mucho, cansada pero contenta"),
+    ("es", "ya no quiero seguir con el grupo de padres del cole, me salgo"),
+    ("es", "mañana es mi ultima noche de baja, toca volver al trabajo"),
 ]
 
 

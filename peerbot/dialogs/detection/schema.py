@@ -99,30 +99,32 @@ class Rule(_Model):
 class ModelData(_Model):
     """A statistical model's weights (``<locale>.model.yaml``, written by detection/train.py).
 
-    `weights` is one text block, a line per feature: ``feature,weight,category``
-    (the index in `categories` of the category it leans to); one block reads far faster
-    than thousands of YAML entries, and start-up counts.
+    `weights` is one text block, a line per feature: ``feature,weight,idf,category``
+    (category: the index in `categories` of the one it leans to); one block reads far
+    faster than thousands of YAML entries, and start-up counts.
     """
 
     bias: float
     threshold: float = Field(ge=0.0, le=1.0)
     categories: tuple[str, ...] = Field(min_length=1)
-    weights: dict[str, tuple[float, int]]
+    weights: dict[str, tuple[float, float, int]]
 
     @field_validator("weights", mode="before")
     @classmethod
     def _read_block(cls, block: object) -> object:
         if not isinstance(block, str):
             return block
-        table: dict[str, tuple[float, int]] = {}
+        table: dict[str, tuple[float, float, int]] = {}
         for number, line in enumerate(block.splitlines(), start=1):
-            parts = line.rsplit(",", 2)
-            if len(parts) != 3:
-                raise ValueError(f"line {number}: expected feature, weight and category")
+            parts = line.rsplit(",", 3)
+            if len(parts) != 4:
+                raise ValueError(f"line {number}: expected feature, weight, idf and category")
             try:
-                table[parts[0]] = (float(parts[1]), int(parts[2]))
+                table[parts[0]] = (float(parts[1]), float(parts[2]), int(parts[3]))
             except ValueError:
-                raise ValueError(f"line {number}: weight and category must be numbers") from None
+                raise ValueError(
+                    f"line {number}: weight, idf and category must be numbers"
+                ) from None
         return table
 
     @field_validator("categories")
@@ -132,7 +134,7 @@ class ModelData(_Model):
 
     @model_validator(mode="after")
     def _categories_in_range(self) -> ModelData:
-        for feature, (_, category) in self.weights.items():
+        for feature, (_, _, category) in self.weights.items():
             if not 0 <= category < len(self.categories):
                 raise ValueError(f"weights[{feature!r}] names category {category}, not listed")
         return self

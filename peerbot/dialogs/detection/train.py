@@ -2,7 +2,7 @@
 
 Reads labelled messages (tab-separated files or folders of them, see evaluate.py; only the
 ``tuned`` split is used, never ``heldout``), fits one logistic regression per language on
-words, word pairs and letter n-grams, picks the threshold on out-of-fold scores of the
+TF-IDF weighted words, word pairs and letter n-grams, picks the threshold on out-of-fold scores of the
 messages the rules leave to the model, and writes ``<locale>.model.yaml`` beside the rules.
 Deterministic: the same messages give the same file.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -19,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from scipy import sparse
+from scipy import optimize, sparse
+from scipy.special import expit
 
 from peerbot.dialogs.detection.detect import detect
 from peerbot.dialogs.detection.evaluate import Example, read_examples
@@ -29,12 +31,12 @@ from peerbot.dialogs.detection.schema import parse_rule_file
 from peerbot.dialogs.red_flags import RED_FLAG_CATEGORIES
 
 MIN_COUNT = 2
-MAX_FEATURES = 4000
-L2 = 1.0
-STEPS = 400
+MAX_FEATURES = 12000
+C = 10.0  # inverse strength of the L2 penalty, as scikit-learn names it
+MAX_ITERATIONS = 300
+RANKING_ITERATIONS = 100  # the first pass only ranks features
 FOLDS = 5
-POSITIVE_WEIGHT = 1.0
-MAX_FALSE_ALARMS = 0.2
+MAX_FALSE_ALARMS = 0.1
 MAX_OTHER = 0.02
 
 
@@ -59,45 +61,71 @@ def left_to_model(examples: Sequence[Example], rules: RuleSet) -> list[bool]:
     return [detect(item.text, probe).matched == ("model.suicide",) for item in examples]
 
 
-def fit(rows: Sequence[frozenset[str]], labels: np.ndarray) -> tuple[float, dict[str, float]]:
-    """Logistic regression (L2, positives weighted) by full-batch gradient descent (Adam)."""
+def fit(rows: Sequence[frozenset[str]], labels: np.ndarray) -> tuple[float, Weights]:
+    """Logistic regression on TF-IDF rows, in two passes: fit on every feature seen
+    MIN_COUNT times, keep the MAX_FEATURES with the largest weights, fit again on those.
+
+    Why two passes: a shipped model holds a bounded table, and a message's length is
+    measured over the features the table holds, so the second fit sees exactly what
+    scoring will see.
+    """
     counts = Counter(feature for row in rows for feature in row)
-    vocabulary = sorted(feature for feature, count in counts.items() if count >= MIN_COUNT)
+    seen = sorted(feature for feature, count in counts.items() if count >= MIN_COUNT)
+    idf = {f: math.log((1 + len(rows)) / (1 + counts[f])) + 1 for f in seen}
+    bias, weights = _fit_on(rows, labels, seen, idf, RANKING_ITERATIONS)
+    kept = sorted(seen, key=lambda feature: (-abs(weights[feature]), feature))[:MAX_FEATURES]
+    bias, weights = _fit_on(rows, labels, sorted(kept), idf, MAX_ITERATIONS)
+    return bias, {f: (weights[f], idf[f]) for f in kept if abs(weights[f]) > 1e-4}
+
+
+Weights = dict[str, tuple[float, float]]  # feature -> (weight, idf)
+
+
+def _fit_on(
+    rows: Sequence[frozenset[str]], labels: np.ndarray, vocabulary: list[str],
+    idf: dict[str, float], iterations: int,
+) -> tuple[float, dict[str, float]]:
+    """Minimise C * log loss + |w|^2 / 2 (as scikit-learn's LogisticRegression) by L-BFGS."""
+    matrix = _matrix(rows, vocabulary, idf)
+    signs = 2 * labels - 1
+
+    def loss(parameters: np.ndarray) -> tuple[float, np.ndarray]:
+        weights, bias = parameters[:-1], parameters[-1]
+        margins = signs * (matrix @ weights + bias)
+        losses = np.logaddexp(0, -margins)
+        pull = -signs * expit(-margins) * C
+        gradient = np.concatenate([matrix.T @ pull + weights, [pull.sum()]])
+        return float(C * losses.sum() + weights @ weights / 2), gradient
+
+    start = np.zeros(len(vocabulary) + 1)
+    found = optimize.minimize(loss, start, jac=True, method="L-BFGS-B",
+                              options={"maxiter": iterations})
+    weights = found.x[:-1]
+    return float(found.x[-1]), dict(zip(vocabulary, weights.tolist(), strict=True))
+
+
+def _matrix(
+    rows: Sequence[frozenset[str]], vocabulary: list[str], idf: dict[str, float]
+) -> sparse.csr_matrix:
+    """One row per message: the idf of each feature it has, scaled to length one."""
     index = {feature: number for number, feature in enumerate(vocabulary)}
-    matrix = _matrix(rows, index)
-    sample = np.where(labels > 0, POSITIVE_WEIGHT, 1.0)
-    sample /= sample.sum()
-    weights = np.zeros(len(vocabulary))
-    bias = 0.0
-    moments = [np.zeros(len(vocabulary) + 1), np.zeros(len(vocabulary) + 1)]
-    for step in range(1, STEPS + 1):
-        probability = 1.0 / (1.0 + np.exp(-(matrix @ weights + bias)))
-        error = (probability - labels) * sample
-        gradient = np.concatenate(
-            [matrix.T @ error + L2 * weights / len(labels), [error.sum()]]
-        )
-        moments[0] = 0.9 * moments[0] + 0.1 * gradient
-        moments[1] = 0.999 * moments[1] + 0.001 * gradient**2
-        step_size = 0.05 * np.sqrt(1 - 0.999**step) / (1 - 0.9**step)
-        update = step_size * moments[0] / (np.sqrt(moments[1]) + 1e-8)
-        weights -= update[:-1]
-        bias -= float(update[-1])
-    kept = np.argsort(-np.abs(weights))[:MAX_FEATURES]
-    return bias, {vocabulary[i]: float(weights[i]) for i in kept if abs(weights[i]) > 1e-3}
+    numbers, columns, values = [], [], []
+    for number, row in enumerate(rows):
+        present = [f for f in row if f in index]
+        length = math.sqrt(sum(idf[f] ** 2 for f in present)) or 1.0
+        for feature in present:
+            numbers.append(number)
+            columns.append(index[feature])
+            values.append(idf[feature] / length)
+    return sparse.csr_matrix((values, (numbers, columns)), shape=(len(rows), len(vocabulary)))
 
 
-def _matrix(rows: Sequence[frozenset[str]], index: dict[str, int]) -> sparse.csr_matrix:
-    cells = [(number, index[f]) for number, row in enumerate(rows) for f in row if f in index]
-    data = np.ones(len(cells))
-    if not cells:
-        return sparse.csr_matrix((len(rows), len(index)))
-    numbers, columns = zip(*cells, strict=True)
-    return sparse.csr_matrix((data, (numbers, columns)), shape=(len(rows), len(index)))
-
-
-def _score(bias: float, weights: dict[str, float], row: frozenset[str]) -> float:
-    total = bias + sum(weights.get(feature, 0.0) for feature in row)
-    return float(1.0 / (1.0 + np.exp(-np.clip(total, -30, 30))))
+def _score(bias: float, weights: Weights, row: frozenset[str]) -> float:
+    """The probability the shipped model gives row (as Model.score computes it)."""
+    present = [weights[f] for f in row if f in weights]
+    length = math.sqrt(sum(idf * idf for _, idf in present))
+    total = sum(weight * idf for weight, idf in present) / length if length else 0.0
+    return float(expit(bias + total))
 
 
 def threshold(
@@ -146,8 +174,8 @@ def train(locale: str, examples: Sequence[Example]) -> dict[str, object]:
             for feature in row:
                 leaning.setdefault(feature, Counter())[category] += 1
     table = "".join(
-        f"{feature},{round(weight, 4)},{_lean(leaning.get(feature))}\n"
-        for feature, weight in sorted(weights.items())
+        f"{feature},{round(weight, 4)},{round(idf, 4)},{_lean(leaning.get(feature))}\n"
+        for feature, (weight, idf) in sorted(weights.items())
     )
     return {
         "locale": locale,
