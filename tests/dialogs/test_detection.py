@@ -412,6 +412,15 @@ def test_builtin_rules_explain_which_rules_fired():
     assert "suicide.ideation" in result.matched
 
 
+def test_builtin_rules_have_the_same_families_in_english_and_spanish():
+    families = {
+        locale: {rule.id: (rule.category, rule.severity) for rule in builtin(locale).rules}
+        for locale in ("en", "es")
+    }
+    assert len(families["en"]) > 100
+    assert families["en"] == families["es"]
+
+
 def test_builtin_rules_cap_a_past_experience_at_medium():
     result = detect("years ago I felt suicidal", builtin("en"))
     assert (result.category, result.severity) == ("suicide", "medium")
