@@ -103,6 +103,11 @@ POSITIVES = [
      "after her birthday", "suicide", "high"),
     ("en", "i keep seeing pictures of drowning him in the bath, i'd never but i'm terrified",
      "harm_to_others", "high"),
+    ("en", "gave my bike to my nephew and found a new home for the dog, nice to have it all "
+     "sorted", "suicide", "high"),
+    ("en", "is the 6th floor of the car park high enough? asking for me", "suicide", "critical"),
+    ("en", "did the thing i swore i would never do again, the cuts are still raw", "self_harm",
+     "high"),
     # Spanish, written apart from the rules
     ("es", "si mañana no estoy, que sepan que los quise mucho", "suicide", "high"),
     ("es", "deje una nota en el cajon para que la lean cuando yo falte", "suicide", "high"),
@@ -125,6 +130,11 @@ POSITIVES = [
     ("es", "no creo que siga aqui para la revision del mes que viene", "suicide", "high"),
     ("es", "me rasco los brazos hasta hacerme sangre cuando me agobio", "self_harm", "high"),
     ("es", "mi pareja me quita el movil y lo revisa todo cada noche", "abuse", "high"),
+    ("es", "ya tengo todo regalado, mi sobrina se quedo con los libros", "suicide", "high"),
+    ("es", "cuantas pastillas de diazepam son demasiadas para alguien como yo?",
+     "suicide", "critical"),
+    ("es", "esa niña no es mi hija, es una muñeca que mandaron para espiarme",
+     "postpartum", "high"),
 ]
 
 # (lang, text): negation, a history that is over, someone else's death, idioms, lyrics and
@@ -168,6 +178,9 @@ NEGATIVES = [
     ("en", "history: cut myself at uni, it's 12 years ago, good support network now and want "
      "to help"),
     ("en", "i can't do this anymore, the toddler has emptied the flour everywhere lol"),
+    ("en", "the traffic on the ring road is going to kill me"),
+    ("en", "i was suicidal at 22, i'm 40 now and doing great"),
+    ("en", "my son pointed a stick at me and said bang you're dead, where does he get it"),
     # Spanish, written apart from the rules
     ("es", "a la pregunta de si quiero morir: no, para nada"),
     ("es", "hace diez años pensaba en quitarme la vida, hoy estoy agradecida de seguir aqui"),
@@ -183,6 +196,9 @@ NEGATIVES = [
     ("es", "desbordada con los dos peques pero mi madre nos ayuda mucho, cansada pero contenta"),
     ("es", "ya no quiero seguir con el grupo de padres del cole, me salgo"),
     ("es", "mañana es mi ultima noche de baja, toca volver al trabajo"),
+    ("es", "el calor de este verano me va a matar, me compro un ventilador ya"),
+    ("es", "mi ex me pegaba pero eso se termino hace diez años, hoy tengo una vida tranquila"),
+    ("es", "en el seminario de la asociacion hablamos del suicidio en adolescentes"),
 ]
 
 
