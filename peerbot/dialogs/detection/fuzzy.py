@@ -21,7 +21,7 @@ class FuzzyIndex:
     same_first_letter: bool
     known: frozenset[str]
     not_misspellings: frozenset[str]
-    by_deletion: Mapping[str, frozenset[str]]
+    by_deletion: Mapping[str, tuple[str, ...]]  # tuples: a third of a frozenset's memory
 
     def near(self, word: str) -> frozenset[str]:
         """Return the rule words one edit away from word (none for known or short words)."""
@@ -56,7 +56,7 @@ def build_fuzzy_index(
         same_first_letter=same_first_letter,
         known=rule_words | frozenset(known),
         not_misspellings=frozenset(not_misspellings),
-        by_deletion={key: frozenset(found) for key, found in by_deletion.items()},
+        by_deletion={key: tuple(sorted(found)) for key, found in by_deletion.items()},
     )
 
 

@@ -1,11 +1,12 @@
 """A small statistical model behind the rules: words, word pairs and letter n-grams, weighted.
 
 Why: rules explain themselves but only catch the phrasings someone wrote down; the model
-catches paraphrases of them (a logistic regression on TF-IDF weighted features, trained at build
-time from the labelled messages, see ``train.py``; no network, no library at run time). It is asked only when no
-rule matched at all: where a rule matched and a negation, a past that is over or a figure of
-speech dropped it, the rules' reading stands. A model flag is medium ("unsure: flag it") and
-names its category as ``model.<category>`` on the coordinators' card.
+catches paraphrases of them (a logistic regression on TF-IDF weighted features, trained at
+build time from the labelled messages, see ``train.py``; no network, no library at run
+time). It is asked only when no rule matched at all: where a rule matched and a negation, a
+past that is over or a figure of speech dropped it, the rules' reading stands. A model flag
+is medium ("unsure: flag it") and names its category as ``model.<category>`` on the
+coordinators' card.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ class PatternError(ValueError):
     """A pattern cannot be read; the message says which token and why."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Word:
     """One word position: any of `words` exactly, or any word starting with one of `prefixes`."""
 
@@ -37,14 +37,14 @@ class Word:
     prefixes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Gap:
     """Up to `most` words of anything."""
 
     most: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Choice:
     """Any of `phrases`, or any entry of the named lexicons (resolved when compiled)."""
 
@@ -146,10 +146,17 @@ def _phrase(token: str, alternative: str, slang: dict[str, tuple[str, ...]]) -> 
         if len(found) != 1:
             raise PatternError(f"{token!r}: {part!r} must be one word")
         if prefix:
-            phrase.append(Word(frozenset(), (found[0],)))
+            phrase.append(_word(frozenset(), (found[0],)))
         else:
-            phrase.extend(Word(frozenset({word})) for word in slang.get(found[0], found))
+            phrase.extend(_word(frozenset({word})) for word in slang.get(found[0], found))
     return tuple(phrase)
+
+
+@functools.cache
+def _word(words: frozenset[str], prefixes: tuple[str, ...] = ()) -> Word:
+    """One shared Word per spelling: rules files repeat the same positions thousands of times,
+    and compiled phrases hold them all (memory counts at start-up)."""
+    return Word(words, prefixes)
 
 
 @functools.lru_cache(maxsize=16_384)
@@ -160,7 +167,7 @@ def _normalised(part: str) -> tuple[str, ...]:
 
 def merge_words(pieces: list[Word]) -> Word:
     """One position allowing any of the given one-word pieces."""
-    return Word(
+    return _word(
         frozenset().union(*(piece.words for piece in pieces)),
         tuple(dict.fromkeys(prefix for piece in pieces for prefix in piece.prefixes)),
     )

@@ -2,9 +2,9 @@
 
 Reads labelled messages (tab-separated files or folders of them, see evaluate.py; only the
 ``tuned`` split is used, never ``heldout``), fits one logistic regression per language on
-TF-IDF weighted words, word pairs and letter n-grams, picks the threshold on out-of-fold scores of the
-messages the rules leave to the model, and writes ``<locale>.model.yaml`` beside the rules.
-Deterministic: the same messages give the same file.
+TF-IDF weighted words, word pairs and letter n-grams, picks the threshold on out-of-fold
+scores of the messages the rules leave to the model, and writes ``<locale>.model.yaml``
+beside the rules. Deterministic: the same messages give the same file.
 """
 
 from __future__ import annotations
