@@ -27,11 +27,11 @@ from peerbot.bot.cli_simulate import add_parser as add_simulate
 from peerbot.bot.cli_supporters import add_parsers as add_supporters
 from peerbot.bot.log_format import use_json_lines
 from peerbot.config import DEFAULT_DATABASE_URL, Settings, SettingsError, load_settings
-from peerbot.services.program import ProgramDataError
+from peerbot.program import ProgramDataError
 
 if TYPE_CHECKING:
     from peerbot.bot.deps import Deps
-    from peerbot.services.export import ExportSpec
+    from peerbot.services.program_view.export import ExportSpec
 
 EXIT_CONFIG = 2
 README_TOKEN_SECTION = 'README, section "Setting up the bot"'
@@ -259,7 +259,7 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from peerbot.bot.deps import build_deps
-    from peerbot.services import export
+    from peerbot.services.program_view import export
     from peerbot.storage.crypto import DecryptionError
 
     if args.include_free_text and args.kind not in ("requests", "notes", "feedback"):
@@ -319,7 +319,7 @@ def _export_to_file(deps: Deps, spec: ExportSpec, out: Path) -> int:
 
 
 async def _write_export(deps: Deps, spec: ExportSpec, stream: TextIO) -> int:
-    from peerbot.services import export
+    from peerbot.services.program_view import export
 
     try:
         async with deps.sessions() as session:

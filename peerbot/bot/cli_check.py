@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from telegram import Bot, ChatFullInfo, User
 
     from peerbot.config import Settings
-    from peerbot.services.program import ProgramData
+    from peerbot.program import ProgramData
 
 EXIT_OK = 0
 EXIT_UNREACHABLE = 1  # also: something online that would stop a card
@@ -123,7 +123,7 @@ def _print(report: Report, *, as_json: bool) -> None:
 def offline_report(settings: Settings) -> Report:
     """Settings and program data, without calling Telegram."""
     from peerbot.bot.deps import encryption_key
-    from peerbot.services.program import program_problems
+    from peerbot.program import program_problems
 
     problems = program_problems(settings.program_dir)
     report = Report()
@@ -152,7 +152,7 @@ def offline_report(settings: Settings) -> Report:
 
 def _missing_texts(program: ProgramData, report: Report) -> None:
     """Texts each locale lacks: one warning line per locale."""
-    from peerbot.services.program import missing_texts
+    from peerbot.program import missing_texts
 
     for locale, keys in sorted(missing_texts(program).items()):
         if keys:

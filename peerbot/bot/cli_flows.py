@@ -13,7 +13,7 @@ from peerbot.dialogs.flow_yaml import flow_file_schema
 
 if TYPE_CHECKING:
     from peerbot.config import Settings
-    from peerbot.services.program import ProgramData
+    from peerbot.program import ProgramData
 
 EXIT_USAGE = 2
 
@@ -52,7 +52,7 @@ def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
 
 
 def _graph(settings: Settings, args: argparse.Namespace) -> int:
-    from peerbot.services.program import load_program
+    from peerbot.program import load_program
 
     return print_graph(load_program(settings.program_dir), args, sys.stdout, sys.stderr)
 

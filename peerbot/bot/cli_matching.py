@@ -49,8 +49,8 @@ def _propose_all(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _run(deps: Deps) -> int:
-    from peerbot.services import batch_proposals
-    from peerbot.services.context import ServiceContext
+    from peerbot.services.common.context import ServiceContext
+    from peerbot.services.matching import batch_proposals
 
     try:
         async with deps.sessions() as session, session.begin():

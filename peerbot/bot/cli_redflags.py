@@ -25,7 +25,7 @@ from peerbot.dialogs.detection.evaluate import (
 
 if TYPE_CHECKING:
     from peerbot.config import Settings
-    from peerbot.services.program import ProgramData
+    from peerbot.program import ProgramData
 
 EXIT_USAGE = 2
 LANGUAGES = ("en", "es")
@@ -71,7 +71,7 @@ def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
 
 
 def _check(settings: Settings, args: argparse.Namespace) -> int:
-    from peerbot.services.program import load_program
+    from peerbot.program import load_program
 
     program = load_program(settings.program_dir)
     return run_check(args, program, sys.stdin.buffer, sys.stdout, sys.stderr)
@@ -116,7 +116,7 @@ def run_check(
 
 
 def _eval(settings: Settings, args: argparse.Namespace) -> int:
-    from peerbot.services.program import load_program
+    from peerbot.program import load_program
 
     program = load_program(settings.program_dir)
     return run_eval(args, program, sys.stdout, sys.stderr)
@@ -126,7 +126,7 @@ def run_eval(
     args: argparse.Namespace, program: ProgramData, stdout: TextIO, stderr: TextIO
 ) -> int:
     """Print the figures for the labelled files; exit 2 if one cannot be read."""
-    from peerbot.services.screening import screen
+    from peerbot.services.escalations.screening import screen
 
     try:
         examples = load_examples(args.paths)

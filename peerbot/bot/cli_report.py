@@ -58,7 +58,7 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from peerbot.bot.deps import build_deps
-    from peerbot.services.charts import ChartFailed
+    from peerbot.services.program_view.charts import ChartFailed
 
     if args.last < args.first:
         sys.stderr.write(f"peerbot report: --to {args.last} is before --from {args.first}\n")
@@ -86,7 +86,7 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _write(deps: Deps, first: date, last: date, out: Path) -> list[Path]:
-    from peerbot.services import report
+    from peerbot.services.program_view import report
 
     try:
         return await report.write_report(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from peerbot.bot.deps import Deps
     from peerbot.config import Settings
-    from peerbot.services.retention import RetentionReport
+    from peerbot.services.privacy.retention import RetentionReport
 
 
 def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
@@ -63,7 +63,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _apply(deps: Deps, *, dry_run: bool) -> RetentionReport:
-    from peerbot.services import retention
+    from peerbot.services.privacy import retention
 
     try:
         return await retention.run(

@@ -121,7 +121,7 @@ async def _bot_username(settings: Settings) -> str:
 
 
 async def _create_invite(deps: Deps, username: str, note: str | None, valid_for: timedelta) -> str:
-    from peerbot.services import invites
+    from peerbot.services.supporters import invites
 
     try:
         async with deps.sessions() as session, session.begin():

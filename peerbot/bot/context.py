@@ -11,8 +11,8 @@ from telegram.ext import CallbackContext, ExtBot
 
 from peerbot.bot.deps import Deps, deps_from
 from peerbot.bot.processing import SCREENED, UpdateScope, current_scope
-from peerbot.services.context import ServiceContext, Who
-from peerbot.services.screening import Screened
+from peerbot.services.common.context import ServiceContext, Who
+from peerbot.services.escalations.screening import Screened
 from peerbot.storage import conversations, people
 from peerbot.storage.enums import Role
 from peerbot.storage.models import Person

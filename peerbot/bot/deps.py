@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from peerbot.config import Settings, SettingsError
-from peerbot.services.program import ProgramData, load_program
+from peerbot.program import ProgramData, load_program
 from peerbot.storage.clock import utcnow
 from peerbot.storage.crypto import FieldCipher, load_or_create_key_file
 from peerbot.storage.db import create_engine, make_session_factory

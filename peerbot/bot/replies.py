@@ -13,7 +13,7 @@ from telegram.error import TelegramError
 from peerbot.bot.context import PeerbotContext
 from peerbot.bot.render import Renderer
 from peerbot.dialogs.texts import TextCatalog
-from peerbot.services.replies import Outgoing, Reply
+from peerbot.services.conversations.shown import Outgoing, Reply
 from peerbot.storage import outbox
 from peerbot.storage.outbox import Priority
 

@@ -26,7 +26,7 @@ from peerbot.bot.leadership import WEBHOOK_LOCK, Leadership
 from peerbot.bot.polling import ALLOWED_UPDATES, InboxPoller
 from peerbot.bot.sender import OutboxSender, SenderTuning
 from peerbot.scheduler import jobs
-from peerbot.services import audit
+from peerbot.services.common import audit
 from peerbot.storage.models import AuditEvent
 
 log = logging.getLogger(__name__)

@@ -19,11 +19,11 @@ from peerbot.bot.context import load_actor, service_args
 from peerbot.bot.deps import Deps
 from peerbot.bot.processing import RETRY_DELAYS, SCREENED, UpdateScope
 from peerbot.dialogs.inputs import Input, Press, Text
-from peerbot.services import escalations, safety
-from peerbot.services.callback_data import FlowPress, decode
-from peerbot.services.context import ServiceContext
-from peerbot.services.safety import Said
-from peerbot.services.screening import Screened
+from peerbot.services.common.context import ServiceContext
+from peerbot.services.conversations.callback_data import FlowPress, decode
+from peerbot.services.escalations import escalations, safety
+from peerbot.services.escalations.safety import Said
+from peerbot.services.escalations.screening import Screened
 from peerbot.storage import outbox
 from peerbot.storage.transient import is_transient
 

@@ -19,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.bot.deps import Deps
 from peerbot.bot.replies import queue_outgoing
-from peerbot.services import checkins, offer_answers, supporters
-from peerbot.services.checkins import BATCH_SIZE, PassReport
-from peerbot.services.context import ServiceContext
+from peerbot.services.common.context import ServiceContext
+from peerbot.services.matching import offer_answers
+from peerbot.services.supporters import checkins, supporters
+from peerbot.services.supporters.checkins import BATCH_SIZE, PassReport
 from peerbot.storage import outbox
 from peerbot.storage.outbox import Priority
 

@@ -11,8 +11,12 @@ from telegram.ext import CallbackContext, JobQueue
 from peerbot.bot.deps import deps_from
 from peerbot.dialogs.checkin_schedule import time_zone_of
 from peerbot.scheduler import checkin_pass
-from peerbot.services import batch_proposals, digest, escalation_timers, reminders, retention
-from peerbot.services.context import ServiceContext
+from peerbot.services.common.context import ServiceContext
+from peerbot.services.conversations import reminders
+from peerbot.services.escalations import escalation_timers
+from peerbot.services.matching import batch_proposals
+from peerbot.services.privacy import retention
+from peerbot.services.program_view import digest
 from peerbot.storage import outbox, processed_updates
 
 KEEP_PROCESSED_UPDATES = timedelta(days=7)

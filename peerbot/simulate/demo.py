@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from peerbot.services import checkins, consent
-from peerbot.services.context import ServiceContext
+from peerbot.services.common.context import ServiceContext
+from peerbot.services.participants import consent
+from peerbot.services.supporters import checkins
 from peerbot.simulate.session import Simulation
 from peerbot.storage.codes import new_pseudonym
 from peerbot.storage.enums import ConsentKind, PersonStatus, Role

@@ -20,8 +20,11 @@ from peerbot.emulator.fake_models import FakeGroup, FakeMessage
 from peerbot.emulator.fake_users import FakeUser
 from peerbot.emulator.request import EmulatorRequest
 from peerbot.scheduler.checkin_pass import run_pass
-from peerbot.services import batch_proposals, escalation_timers, invites, reminders
-from peerbot.services.context import ServiceContext
+from peerbot.services.common.context import ServiceContext
+from peerbot.services.conversations import reminders
+from peerbot.services.escalations import escalation_timers
+from peerbot.services.matching import batch_proposals
+from peerbot.services.supporters import invites
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import OutboxStatus
 from peerbot.storage.migrate import upgrade_to_head

@@ -10,7 +10,7 @@ from functools import cache
 import pytest
 
 from peerbot.bot.cli_redflags import add_parser, run_check
-from peerbot.services.program import ProgramData, load_program
+from peerbot.program import ProgramData, load_program
 
 
 @cache

@@ -15,7 +15,7 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peerbot.services.report import ESCALATION_COLUMNS, TOTALS_COLUMNS, WEEKLY_COLUMNS
+from peerbot.services.program_view.report import ESCALATION_COLUMNS, TOTALS_COLUMNS, WEEKLY_COLUMNS
 from peerbot.storage.models import AuditEvent
 from tests.support.cli import OPERATOR_CIPHER, operator_command
 from tests.support.weekly_world import PEOPLE, seed_three_weeks

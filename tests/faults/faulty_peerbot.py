@@ -17,7 +17,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from peerbot.bot import pacing, sender
-from peerbot.services import flows, screening
+from peerbot.services.conversations import flows
+from peerbot.services.escalations import screening
 
 FAULT = "PEERBOT_TEST_FAULT"
 MARK = "PEERBOT_TEST_FAULT_MARK"  # a file: the one-shot faults fire while it does not exist

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from peerbot.bot.app import build_application
 from peerbot.bot.deps import DEPS_KEY, Deps
 from peerbot.config import load_settings
+from peerbot.program import load_program
 from peerbot.scheduler import jobs
-from peerbot.services import escalations
-from peerbot.services.context import ServiceContext
-from peerbot.services.program import load_program
+from peerbot.services.common.context import ServiceContext
+from peerbot.services.escalations import escalations
 from peerbot.storage import conversations, outbox
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.models import OutboxMessage, Person

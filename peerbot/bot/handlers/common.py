@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from peerbot.bot.context import PeerbotContext
 from peerbot.bot.replies import acknowledge, deliver, reply_text
-from peerbot.services import safety
+from peerbot.services.escalations import safety
 from peerbot.storage.enums import Role
 
 PRIVATE = filters.ChatType.PRIVATE
