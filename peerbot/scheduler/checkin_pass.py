@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerbot.bot.deps import Deps
 from peerbot.bot.replies import queue_outgoing
 from peerbot.services.common.context import ServiceContext
-from peerbot.services.matching import offer_answers
+from peerbot.services.matching import offers
 from peerbot.services.supporters import checkins, supporters
 from peerbot.services.supporters.checkins import BATCH_SIZE, PassReport
 from peerbot.storage import outbox
@@ -46,7 +46,7 @@ async def run_pass(deps: Deps, *, now: datetime) -> PassReport:
     await _each(deps, now, total, supporters.ended_break_ids, _singly(supporters.end_break_of))
     await _each(deps, now, total, checkins.due_ids, checkins.send_due, together=SEND_TOGETHER)
     await _each(deps, now, total, checkins.unanswered_ids, _singly(checkins.close_one))
-    await _each(deps, now, total, offer_answers.expired_ids, _singly(_close_offer))
+    await _each(deps, now, total, offers.expired_ids, _singly(_close_offer))
     return total
 
 
@@ -61,7 +61,7 @@ def _singly(act: Act) -> ActOnMany:
 
 
 async def _close_offer(ctx: ServiceContext, match_id: int, report: PassReport) -> None:
-    await offer_answers.close_expired(ctx, match_id, report.outgoing)
+    await offers.close_expired(ctx, match_id, report.outgoing)
 
 
 async def _each(

@@ -22,7 +22,7 @@ from peerbot.services.conversations.actions import (
 )
 from peerbot.services.conversations.callback_data import FlowPress, decode
 from peerbot.services.conversations.shown import Notice, Reply
-from peerbot.services.matching import offer_answers, relationships
+from peerbot.services.matching import offers, relationships
 from peerbot.services.privacy import rights
 from peerbot.services.supporters import contact_notes
 
@@ -78,7 +78,7 @@ async def pressed(update: Update, context: PeerbotContext) -> None:
         case LanguageChoice(locale=locale):
             reply = await rights.choose_language(ctx, who, locale)
         case OfferAnswer():
-            reply = await offer_answers.answer(ctx, who, action)
+            reply = await offers.answer(ctx, who, action)
         case NoteFor():
             reply = await contact_notes.chosen(ctx, who, action)
         case _:

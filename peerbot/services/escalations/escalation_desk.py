@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from sqlalchemy import case, select
 
 from peerbot.services.common import audit
@@ -11,7 +9,7 @@ from peerbot.services.common.context import ServiceContext
 from peerbot.services.conversations.actions import EscalationAction
 from peerbot.services.conversations.shown import EditPressed, Notice, Prepared, Reply
 from peerbot.services.coordination import coordinators, group_delivery
-from peerbot.services.escalations import escalations
+from peerbot.services.escalations import card
 from peerbot.storage.enums import EscalationEventKind, EscalationSeverity, EscalationStatus
 from peerbot.storage.models import (
     Escalation,
@@ -20,7 +18,6 @@ from peerbot.storage.models import (
     Person,
 )
 
-OUTCOMES = ("contacted", "referred", "emergency_services", "no_action", "other")
 NOTE_PROMPT = "note_prompt"
 OPEN_STATUSES = (EscalationStatus.OPEN, EscalationStatus.CLAIMED)
 
@@ -35,15 +32,16 @@ async def act(ctx: ServiceContext, coordinator: Person, action: EscalationAction
     case_id = subject.pseudonym if subject else "—"
     if escalation.status == EscalationStatus.RESOLVED:
         return reply.add(
-            EditPressed(await _card(ctx, escalation, subject)),
+            EditPressed(await card.as_it_stands(ctx, escalation, subject)),
             Notice("card.already_resolved", {"case": case_id}),
         )
     if action.action == "claim":
         return await _claim(ctx, coordinator, escalation, subject, reply)
     if action.action == "resolve":
-        return reply.add(EditPressed(await _card(ctx, escalation, subject, outcomes=True)))
+        choosing = await card.as_it_stands(ctx, escalation, subject, outcomes=True)
+        return reply.add(EditPressed(choosing))
     outcome = action.action.removeprefix("outcome:")
-    if outcome in OUTCOMES and action.action.startswith("outcome:"):
+    if outcome in card.OUTCOMES and action.action.startswith("outcome:"):
         return await _resolve(ctx, coordinator, escalation, subject, outcome, reply)
     return reply.add(Notice("engine.stale_button"))
 
@@ -132,7 +130,7 @@ async def _claim(
     if escalation.status == EscalationStatus.CLAIMED:
         claimer = await ctx.session.get(Person, escalation.claimed_by_id or 0)
         return reply.add(
-            EditPressed(await _card(ctx, escalation, subject)),
+            EditPressed(await card.as_it_stands(ctx, escalation, subject)),
             Notice(
                 "card.already_claimed",
                 {
@@ -146,7 +144,7 @@ async def _claim(
     escalation.claimed_at = ctx.now
     escalation.next_reminder_at = None
     await _event(ctx, escalation, coordinator, EscalationEventKind.CLAIMED, "escalation.claimed")
-    return reply.add(EditPressed(await _card(ctx, escalation, subject)))
+    return reply.add(EditPressed(await card.as_it_stands(ctx, escalation, subject)))
 
 
 async def _resolve(
@@ -183,7 +181,7 @@ async def _resolve(
             priority=coordinators.Priority.COORDINATION,
             dedupe_key=f"escalation:{escalation.id}:{NOTE_PROMPT}",
         )
-    return reply.add(EditPressed(await _card(ctx, escalation, subject)))
+    return reply.add(EditPressed(await card.as_it_stands(ctx, escalation, subject)))
 
 
 async def _event(
@@ -208,54 +206,6 @@ async def _event(
         escalation_id=escalation.id,
         **details,
     )
-
-
-async def _card(
-    ctx: ServiceContext, escalation: Escalation, subject: Person | None, *, outcomes: bool = False
-) -> dict[str, object]:
-    """The card as it stands now: triage facts, who claimed or resolved it, the next buttons."""
-    role = await escalations.subject_role(ctx, subject)
-    text = escalations.card_text(ctx, escalation, subject, role=role)
-    status = await _status_line(ctx, escalation)
-    payload: dict[str, object] = {"text": f"{text}\n\n{status}" if status else text}
-    if outcomes:
-        rows = [
-            [(f"outcome.{o}", EscalationAction(escalation.id, f"outcome:{o}"))] for o in OUTCOMES
-        ]
-        payload["text"] = f"{payload['text']}\n\n" + coordinators.text(
-            ctx, "card.choose_outcome", case=subject.pseudonym if subject else "—"
-        )
-        payload["reply_markup"] = coordinators.keyboard(ctx, rows)
-    elif escalation.status == EscalationStatus.CLAIMED:
-        payload["reply_markup"] = coordinators.keyboard(
-            ctx, [[("card.resolve", EscalationAction(escalation.id, "resolve"))]]
-        )
-    elif escalation.status == EscalationStatus.OPEN:
-        payload["reply_markup"] = escalations.card_payload(ctx, escalation, subject, role=role)[
-            "reply_markup"
-        ]
-    return payload
-
-
-async def _status_line(ctx: ServiceContext, escalation: Escalation) -> str:
-    zone = ZoneInfo(ctx.settings.timezone)
-    who = coordinators.name_of(ctx, await ctx.session.get(Person, escalation.claimed_by_id or 0))
-    if escalation.status == EscalationStatus.RESOLVED and escalation.resolved_at:
-        return coordinators.text(
-            ctx,
-            "card.resolved",
-            name=who,
-            time=escalation.resolved_at.astimezone(zone).strftime("%H:%M"),
-            outcome=coordinators.text(ctx, f"outcome.{escalation.resolution}"),
-        )
-    if escalation.status == EscalationStatus.CLAIMED and escalation.claimed_at:
-        return coordinators.text(
-            ctx,
-            "card.claimed",
-            name=who,
-            time=escalation.claimed_at.astimezone(zone).strftime("%H:%M"),
-        )
-    return ""
 
 
 async def _state_line(ctx: ServiceContext, escalation: Escalation) -> str:

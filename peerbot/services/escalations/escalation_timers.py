@@ -8,10 +8,8 @@ second.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +20,7 @@ from peerbot.program import ProgramData
 from peerbot.services.common import audit
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.coordination import coordinators
-from peerbot.services.escalations import escalations
+from peerbot.services.escalations import card
 from peerbot.storage import outbox
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.dialect import skip_locked
@@ -99,7 +97,7 @@ async def remind_claimed_due(
     for escalation in due:
         subject = subjects.get(escalation.person_id) if escalation.person_id else None
         claimer = claimers.get(escalation.claimed_by_id) if escalation.claimed_by_id else None
-        role = await escalations.subject_role(ctx, subject)
+        role = await card.subject_role(ctx, subject)
         if escalation.claimed_reminders_sent == 0 and claimer and claimer.telegram_user_id:
             await _remind_claimer(ctx, escalation, subject, claimer.telegram_user_id, role)
         else:
@@ -144,7 +142,7 @@ async def _remind_claimer(
     await outbox.enqueue(
         ctx.session,
         chat_id=chat_id,
-        payload=_card(ctx, escalation, subject, heading, mentions=None, role=role),
+        payload=card.headed(ctx, escalation, subject, heading, mentions=None, role=role),
         now=ctx.now,
         priority=Priority.ESCALATION,
         dedupe_key=f"escalation:{escalation.id}:claimed-reminder:{_claim_mark(escalation)}:1",
@@ -167,7 +165,7 @@ async def _remind_group(
         elapsed=_elapsed_since_claim(ctx, escalation),
         count=count,
     )
-    payload = _card(ctx, escalation, subject, heading, mentions=None, role=role)
+    payload = card.headed(ctx, escalation, subject, heading, mentions=None, role=role)
     key = f"escalation:{escalation.id}:claimed-reminder:{_claim_mark(escalation)}:{count}"
     if not await coordinators.post(ctx, payload, priority=Priority.ESCALATION, dedupe_key=key):
         await coordinators.post_privately(
@@ -230,13 +228,13 @@ async def _raise_again(
     )
     return await coordinators.post(
         ctx,
-        _card(
+        card.headed(
             ctx,
             escalation,
             subject,
             heading,
-            mentions=_mentions(ctx),
-            role=await escalations.subject_role(ctx, subject),
+            mentions=card.on_call_mentions(ctx),
+            role=await card.subject_role(ctx, subject),
         ),
         priority=Priority.ESCALATION,
         dedupe_key=f"escalation:{escalation.id}:reraised:{escalation.reminders_sent + 1}",
@@ -250,13 +248,13 @@ async def _send_privately(
     heading = coordinators.text(
         ctx, "card.unclaimed_privately", minutes=_minutes_open(ctx, escalation)
     )
-    payload = _card(
+    payload = card.headed(
         ctx,
         escalation,
         subject,
         heading,
         mentions=None,
-        role=await escalations.subject_role(ctx, subject),
+        role=await card.subject_role(ctx, subject),
     )
     await coordinators.post_privately(
         ctx,
@@ -274,39 +272,8 @@ async def _send_privately(
     )
 
 
-def _card(
-    ctx: ServiceContext,
-    escalation: Escalation,
-    subject: Person | None,
-    heading: str,
-    *,
-    mentions: str | None,
-    role: Role,
-) -> dict[str, Any]:
-    """Heading, mentions, then the escalation's card with its buttons, as Telegram HTML."""
-    card = escalations.card_payload(ctx, escalation, subject, role=role)
-    lines = [_escape(heading)]
-    if mentions:
-        lines.append(mentions)
-    lines += ["", _escape(str(card["text"]))]
-    return {"text": "\n".join(lines), "parse_mode": "HTML", "reply_markup": card["reply_markup"]}
-
-
-def _mentions(ctx: ServiceContext) -> str:
-    """A mention of each on-call coordinator; the label is neutral, never a name."""
-    label = _escape(coordinators.text(ctx, "card.on_call_label"))
-    return " · ".join(
-        f'<a href="tg://user?id={user_id}">{label}</a>'
-        for user_id in sorted(ctx.settings.coordinator_ids)
-    )
-
-
 def _minutes_open(ctx: ServiceContext, escalation: Escalation) -> int:
     return max(0, int((ctx.now - escalation.created_at).total_seconds() // 60))
-
-
-def _escape(text: str) -> str:
-    return html.escape(text, quote=False)
 
 
 def _note_reminded(session: AsyncSession, escalation: Escalation, now: datetime) -> None:

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from peerbot.services.common import audit
 from peerbot.services.common.context import ServiceContext
-from peerbot.services.conversations.actions import EscalationAction
 from peerbot.services.coordination import coordinators
+from peerbot.services.escalations import card
 from peerbot.services.escalations.screening import LateFlag
 from peerbot.storage.enums import (
     EscalationCategory,
@@ -16,7 +16,7 @@ from peerbot.storage.enums import (
     EscalationStatus,
     Role,
 )
-from peerbot.storage.models import Escalation, EscalationEvent, Person, RoleAssignment
+from peerbot.storage.models import Escalation, EscalationEvent, Person
 from peerbot.storage.outbox import Priority
 
 URGENT_SEVERITIES = (EscalationSeverity.CRITICAL, EscalationSeverity.HIGH)
@@ -76,25 +76,21 @@ async def raise_flag(
         category=category,
         severity=severity,
     )
-    role = await subject_role(ctx, person)
-    card = card_payload(ctx, escalation, person, role=role, matched=matched)
-    if category == EscalationCategory.UNSCREENED:
-        card["text"] = f"{card['text']}\n" + coordinators.text(ctx, "card.unscreened")
-    if forwarded:
-        card["text"] = f"{card['text']}\n" + coordinators.text(ctx, "card.forwarded")
-    if words and ctx.program.policy.escalations.card_text == "full":
-        card["text"] = f"{card['text']}\n" + coordinators.text(ctx, "card.words", words=words)
+    role = await card.subject_role(ctx, person)
+    payload = card.raised(
+        ctx, escalation, person, role=role, matched=matched, words=words, forwarded=forwarded
+    )
     if role == Role.SUPPORTER:  # a supporter's own distress is not for the whole group
         await coordinators.post_privately(
             ctx,
-            card,
+            payload,
             priority=Priority.ESCALATION,
             dedupe_prefix=f"escalation:{escalation.id}:raised",
         )
     else:
         await coordinators.post(
             ctx,
-            card,
+            payload,
             priority=Priority.ESCALATION,
             dedupe_key=f"escalation:{escalation.id}:raised",
         )
@@ -135,58 +131,3 @@ def cause_of_answer(update_id: int, source: str, category: str) -> str:
 
 def is_urgent(severity: str) -> bool:
     return EscalationSeverity(severity) in URGENT_SEVERITIES
-
-
-def card_text(
-    ctx: ServiceContext,
-    escalation: Escalation,
-    person: Person | None,
-    *,
-    role: Role = Role.PARTICIPANT,
-    matched: tuple[str, ...] = (),
-) -> str:
-    """What coordinators need for triage, never the person's words (redacted by default)."""
-    return coordinators.text(
-        ctx,
-        "card.red_flag",
-        severity=coordinators.text(ctx, f"severity.{escalation.severity.value}"),
-        category=coordinators.text(ctx, f"category.{escalation.category.value}"),
-        case=person.pseudonym if person else "—",
-        role=coordinators.text(ctx, f"role.{role.value}"),
-        source=" · ".join((escalation.source, *matched)),
-    )
-
-
-def card_payload(
-    ctx: ServiceContext,
-    escalation: Escalation,
-    person: Person | None,
-    *,
-    role: Role = Role.PARTICIPANT,
-    matched: tuple[str, ...] = (),
-) -> dict[str, object]:
-    """The card with its Claim and Resolve buttons."""
-    return {
-        "text": card_text(ctx, escalation, person, role=role, matched=matched),
-        "reply_markup": coordinators.keyboard(
-            ctx,
-            [
-                [
-                    ("card.claim", EscalationAction(escalation.id, "claim")),
-                    ("card.resolve", EscalationAction(escalation.id, "resolve")),
-                ]
-            ],
-        ),
-    }
-
-
-async def subject_role(ctx: ServiceContext, subject: Person | None) -> Role:
-    """Supporter if the person holds that role, else participant."""
-    if subject is None:
-        return Role.PARTICIPANT
-    supporter = await ctx.session.scalar(
-        select(RoleAssignment.id).where(
-            RoleAssignment.person_id == subject.id, RoleAssignment.role == Role.SUPPORTER
-        )
-    )
-    return Role.SUPPORTER if supporter else Role.PARTICIPANT

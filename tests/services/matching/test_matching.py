@@ -11,7 +11,7 @@ from peerbot.scheduler.checkin_pass import run_pass
 from peerbot.services.conversations.actions import MatchApprove, OfferAnswer, RequestAction
 from peerbot.services.conversations.shown import EditPressed, Outgoing
 from peerbot.services.matching import batch_proposals, proposals, relationships
-from peerbot.services.matching.offer_answers import answer as answer_offer
+from peerbot.services.matching.offers import answer as answer_offer
 from peerbot.services.supporters import contact_notes
 from peerbot.storage.enums import CheckinKind, CheckinStatus, MatchStatus, SupportRequestStatus
 from peerbot.storage.models import (
