@@ -59,11 +59,11 @@ async def send(
 
 async def reply_text(context: PeerbotContext, update: Update, key: str, **values: object) -> None:
     """Answer in the update's chat with the text `key`, in the sender's language."""
-    actor = await context.actor(update)
+    who = await context.who(update)
     chat = update.effective_chat
     if chat is None:
         return
-    text = context.deps.program.texts.get(key, actor.locale, **values)
+    text = context.deps.program.texts.get(key, who.locale, **values)
     await send(context, chat.id, {"text": text})
 
 

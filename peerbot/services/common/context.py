@@ -12,6 +12,7 @@ from peerbot.config import Settings
 from peerbot.program import ProgramData
 from peerbot.services.escalations.screening import Screened
 from peerbot.storage.crypto import FieldCipher
+from peerbot.storage.enums import Role
 from peerbot.storage.models import Base, Person
 
 RowT = TypeVar("RowT", bound=Base)
@@ -36,7 +37,10 @@ class ServiceContext:
 
 @dataclass
 class Who:
-    """The person writing: their Telegram ids, record (if any) and language."""
+    """The person an update comes from: Telegram ids, record (if any), roles and language.
+
+    The bot looks it up once per update; each service call gets its own copy, which the
+    service may change (a person enrolled, a language chosen)."""
 
     telegram_user_id: int
     chat_id: int
@@ -44,3 +48,4 @@ class Who:
     person: Person | None = None
     first_name: str | None = None  # as Telegram shows it; kept (encrypted) only on joining
     username: str | None = None
+    roles: frozenset[Role] = frozenset()
