@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from benchmarks.report import figures, median, percentile, table
-from peerbot.bot.cli_redflags import load_examples
+from peerbot.cli.redflags import load_examples
 from peerbot.dialogs.detection import Detection
 from peerbot.dialogs.detection.evaluate import evaluate
 from peerbot.program import load_program

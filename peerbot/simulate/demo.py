@@ -43,8 +43,8 @@ DEMO_SUPPORTERS = (
 
 async def seed(simulation: Simulation) -> list[str]:
     """Add the demo supporters (trained, agreed, weekly check-in Monday 18:00 their time)."""
-    assert simulation.deps is not None
-    deps, now = simulation.deps, simulation.clock()
+    assert simulation.bot is not None
+    deps, now = simulation.bot, simulation.clock()
     async with deps.sessions() as session, session.begin():
         ctx = ServiceContext(session, deps.program, deps.cipher, deps.settings, now)
         for demo in DEMO_SUPPORTERS:

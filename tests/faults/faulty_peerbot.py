@@ -111,6 +111,6 @@ def _quick_chats() -> None:
 if __name__ == "__main__":
     _quick_chats()
     inject(os.environ.get(FAULT, ""))
-    from peerbot.bot.cli import main
+    from peerbot.cli.main import main
 
     sys.exit(main())

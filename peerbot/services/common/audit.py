@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.storage.models import AuditEvent
@@ -30,3 +31,14 @@ async def record(
         )
     )
     await session.flush()
+
+
+async def last_details(session: AsyncSession, action: str) -> dict[str, Any] | None:
+    """The details of the newest event of this kind, if there is one."""
+    details = await session.scalar(
+        select(AuditEvent.details)
+        .where(AuditEvent.action == action)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    return details

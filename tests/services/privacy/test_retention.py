@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peerbot.bot.deps import DEPS_KEY, Deps
+from peerbot.bot.deps import Deps
 from peerbot.config import load_settings
 from peerbot.dialogs.checkin_policy import CheckinPolicy
 from peerbot.dialogs.policy import PolicyError, RetentionPolicy, build_policy
@@ -479,7 +479,7 @@ async def test_the_daily_tick_runs_once_after_run_at_in_the_program_time_zone(
         cipher=CIPHER,
         clock=lambda: at(1, 30, days=1),
     )
-    await jobs.apply_retention(SimpleNamespace(bot_data={DEPS_KEY: deps}))  # type: ignore[arg-type]
+    await jobs.apply_retention(SimpleNamespace(job=SimpleNamespace(data=deps)))  # type: ignore[arg-type]
 
     async with session_factory() as session:
         runs = list(

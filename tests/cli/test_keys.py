@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from peerbot.bot.deps import encryption_key
 from peerbot.config import load_settings
+from peerbot.runtime.build import encryption_key
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.db import create_engine, make_session_factory
 from peerbot.storage.migrate import upgrade_to_head

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from peerbot.bot.cli import main
+from peerbot.cli.main import main
 
 MOOD = """\
 # yaml-language-server: $schema=../flow.schema.json

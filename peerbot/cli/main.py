@@ -1,5 +1,5 @@
-"""The `peerbot` command: run, simulate, migrate, check-config, export, report, invite, checkins,
-match, redflags."""
+"""The `peerbot` command: its parser, logging and error handling, and `run`, `migrate` and
+`check-config`; the other command groups have a module each beside this one."""
 
 from __future__ import annotations
 
@@ -8,30 +8,28 @@ import asyncio
 import contextlib
 import gc
 import logging
-import os
 import sys
 from collections.abc import Iterator, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn
 
 from peerbot import __version__
-from peerbot.bot.cli_check import add_arguments as add_check_arguments
-from peerbot.bot.cli_database import database_use, open_database
-from peerbot.bot.cli_flows import add_parser as add_flows
-from peerbot.bot.cli_keys import add_parser as add_keys
-from peerbot.bot.cli_matching import add_parser as add_matching
-from peerbot.bot.cli_redflags import add_parser as add_redflags
-from peerbot.bot.cli_report import add_parser as add_report
-from peerbot.bot.cli_retention import add_parser as add_retention
-from peerbot.bot.cli_simulate import add_parser as add_simulate
-from peerbot.bot.cli_supporters import add_parsers as add_supporters
 from peerbot.bot.log_format import use_json_lines
+from peerbot.cli.check import add_arguments as add_check_arguments
+from peerbot.cli.database import database_use, open_database
+from peerbot.cli.export import add_parser as add_export
+from peerbot.cli.flows import add_parser as add_flows
+from peerbot.cli.keys import add_parser as add_keys
+from peerbot.cli.matching import add_parser as add_matching
+from peerbot.cli.redflags import add_parser as add_redflags
+from peerbot.cli.report import add_parser as add_report
+from peerbot.cli.retention import add_parser as add_retention
+from peerbot.cli.simulate import add_parser as add_simulate
+from peerbot.cli.supporters import add_parsers as add_supporters
 from peerbot.config import DEFAULT_DATABASE_URL, Settings, SettingsError, load_settings
 from peerbot.program import ProgramDataError
 
 if TYPE_CHECKING:
-    from peerbot.bot.deps import Deps
-    from peerbot.services.program_view.export import ExportSpec
+    pass
 
 EXIT_CONFIG = 2
 README_TOKEN_SECTION = 'README, section "Setting up the bot"'
@@ -59,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"peerbot: {error}\n")
         return EXIT_CONFIG
     except Exception as error:
-        from peerbot.bot.cli_errors import explain
+        from peerbot.cli.errors import explain
 
         explained = explain(error, database_url)
         if explained is None:  # a fault in peerbot itself: its traceback helps to fix it
@@ -103,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_check_arguments(check)
     check.set_defaults(handler=_check_config)
-    _add_export(commands)
+    add_export(commands)
     add_redflags(commands)
     add_flows(commands)
     add_supporters(commands)
@@ -129,39 +127,6 @@ class _OneLineErrorParser(argparse.ArgumentParser):
         if extras:
             self.error(f"unrecognized arguments: {' '.join(extras)}")
         return parsed, extras
-
-
-def _add_export(commands: argparse._SubParsersAction[_OneLineErrorParser]) -> None:
-    export = commands.add_parser(
-        "export",
-        help="write de-identified program data for evaluation",
-        description="Write support requests, matches, contact notes, feedback or consent "
-        "decisions as CSV or JSON lines for program evaluation. People appear only by their "
-        "pseudonym (a random code): no names, no Telegram ids and, by default, no free text.",
-    )
-    export.add_argument(
-        "kind",
-        choices=["requests", "matches", "notes", "feedback", "consents"],
-        help="what to export",
-    )
-    export.add_argument(
-        "--format",
-        required=True,
-        choices=["csv", "jsonl"],
-        help="CSV with a header, or JSON lines",
-    )
-    export.add_argument(
-        "--out", type=Path, metavar="FILE", help="write to FILE (default: standard output)"
-    )
-    export.add_argument(
-        "--include-free-text",
-        action="store_true",
-        help="requests, notes and feedback: add the request summary and free-text "
-        "answers, the note's details or the feedback comments, decrypted, where the "
-        "participant's newest evaluation consent is granted and not withdrawn; these "
-        "fields stay empty for everyone else",
-    )
-    export.set_defaults(handler=_export)
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -198,8 +163,8 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         )
         return EXIT_CONFIG
     with _long_lived_objects():
-        from peerbot.bot.deps import build_deps
-        from peerbot.bot.runner import TokenRejected, serve
+        from peerbot.runtime.build import build_deps
+        from peerbot.runtime.runner import TokenRejected, serve
         from peerbot.storage.migrate import upgrade_if_behind
 
         deps = build_deps(settings)
@@ -250,79 +215,6 @@ def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _check_config(settings: Settings, args: argparse.Namespace) -> int:
-    from peerbot.bot.cli_check import check_config
+    from peerbot.cli.check import check_config
 
     return check_config(settings, args)
-
-
-def _export(settings: Settings, args: argparse.Namespace) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from peerbot.bot.deps import build_deps
-    from peerbot.services.program_view import export
-    from peerbot.storage.crypto import DecryptionError
-
-    if args.include_free_text and args.kind not in ("requests", "notes", "feedback"):
-        sys.stderr.write(
-            "peerbot export: --include-free-text applies to requests, notes and feedback only\n"
-        )
-        return EXIT_CONFIG
-    out: Path | None = args.out
-    if out is not None and not out.parent.is_dir():
-        sys.stderr.write(f"peerbot export: --out {out}: folder {out.parent} does not exist\n")
-        return EXIT_CONFIG
-    if out is not None and out.is_dir():
-        sys.stderr.write(f"peerbot export: --out {out}: is a folder; name a file\n")
-        return EXIT_CONFIG
-    deps = build_deps(settings)
-    spec = export.ExportSpec(
-        kind=export.ExportKind(args.kind),
-        format=export.ExportFormat(args.format),
-        include_free_text=args.include_free_text,
-        free_text_questions=export.free_text_questions(deps.program.flows.values()),
-    )
-    try:
-        if out is None:
-            rows = asyncio.run(_write_export(deps, spec, sys.stdout))
-        else:
-            rows = _export_to_file(deps, spec, out)
-    except SQLAlchemyError as error:
-        reason = str(error).splitlines()[0]
-        sys.stderr.write(f"peerbot export: {reason} (is the database migrated?)\n")
-        return 1
-    except DecryptionError as error:
-        sys.stderr.write(f"peerbot export: {error}\n")
-        return 1
-    except BrokenPipeError:
-        # The reader stopped early (`| head`): no traceback, and none at exit either.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
-    logging.getLogger(__name__).info("exported %s: %d rows", spec.kind.value, rows)
-    return 0
-
-
-def _export_to_file(deps: Deps, spec: ExportSpec, out: Path) -> int:
-    """Write next to ``out`` and rename at the end, so a failed export leaves no half file.
-
-    The file is created readable by its owner only: it is research data about people.
-    """
-    partial = out.with_name(f".{out.name}.partial")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as stream:
-            rows = asyncio.run(_write_export(deps, spec, stream))
-        partial.replace(out)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    return rows
-
-
-async def _write_export(deps: Deps, spec: ExportSpec, stream: TextIO) -> int:
-    from peerbot.services.program_view import export
-
-    try:
-        async with deps.sessions() as session:
-            return await export.write_export(session, deps.cipher, spec, stream, now=deps.clock())
-    finally:
-        await deps.engine.dispose()

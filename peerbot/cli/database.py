@@ -51,11 +51,11 @@ def open_database(settings: Settings, use: Use) -> None:
     """Reach the database and check the key is its own; raise what stops the command.
 
     Raises KeyMismatch, DatabaseNotMigrated, or the driver's error when the database cannot
-    be reached (peerbot.bot.cli_errors turns each into one line). Nothing is migrated here:
+    be reached (peerbot.cli.errors turns each into one line). Nothing is migrated here:
     a command checks its own arguments first, then migrates if it does; a schema that is
     behind is checked at the next start.
     """
-    from peerbot.bot.deps import encryption_key
+    from peerbot.runtime.build import encryption_key
 
     try:
         cipher = FieldCipher(encryption_key(settings))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from peerbot.bot.cli_database import DatabaseNotMigrated
+from peerbot.cli.database import DatabaseNotMigrated
 from peerbot.storage.crypto import KEY_VARIABLE, DecryptionError
 from peerbot.storage.keys import KeyMismatch
 

@@ -35,7 +35,7 @@ def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
 
 
 def _propose_all(settings: Settings, args: argparse.Namespace) -> int:
-    from peerbot.bot.deps import build_deps
+    from peerbot.runtime.build import build_deps
     from peerbot.storage.migrate import upgrade_if_behind
 
     deps = build_deps(settings)

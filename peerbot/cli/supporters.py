@@ -81,7 +81,7 @@ def moment(text: str) -> datetime:
 
 
 def _invite(settings: Settings, args: argparse.Namespace) -> int:
-    from peerbot.bot.deps import build_deps
+    from peerbot.runtime.build import build_deps
     from peerbot.storage.migrate import upgrade_if_behind
 
     if settings.bot_token is None:
@@ -135,7 +135,7 @@ async def _create_invite(deps: Deps, username: str, note: str | None, valid_for:
 
 
 def _run_due(settings: Settings, args: argparse.Namespace) -> int:
-    from peerbot.bot.deps import build_deps
+    from peerbot.runtime.build import build_deps
     from peerbot.storage.migrate import upgrade_if_behind
 
     deps = build_deps(settings)

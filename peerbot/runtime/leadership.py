@@ -13,9 +13,10 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from peerbot.storage import locks
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +76,7 @@ class Leadership:
     async def _try_to_lead(self) -> None:
         connection = await self._engine.connect()
         try:
-            acquired = await connection.scalar(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": self._lock_key}
-            )
-            await connection.commit()
-            if not acquired:
+            if not await locks.try_lock(connection, self._lock_key):
                 return
             log.info("this replica now runs the sender")
             await self._pause(self._settle_seconds)
@@ -96,8 +93,7 @@ class Leadership:
             while not self._stopping.is_set() and not running.done():
                 await self._pause(self._check_seconds)
                 if connection is not None and not self._stopping.is_set():
-                    await connection.scalar(text("SELECT 1"))  # raises once the lock is gone
-                    await connection.commit()
+                    await locks.confirm_held(connection)
         finally:
             self.leading = False
             await duty.stop()
@@ -109,8 +105,7 @@ class Leadership:
     async def _give_back(self, connection: AsyncConnection) -> None:
         """Unlock before the connection goes back to the pool; if that fails, drop it."""
         try:
-            await connection.execute(text("SELECT pg_advisory_unlock_all()"))
-            await connection.commit()
+            await locks.unlock_all(connection)
             await connection.close()
         except (SQLAlchemyError, OSError):
             with contextlib.suppress(Exception):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from peerbot.bot.cli_check import (
+from peerbot.cli.check import (
     EXIT_CONFIG,
     EXIT_OK,
     EXIT_UNREACHABLE,

@@ -13,21 +13,19 @@ import hashlib
 import logging
 import signal
 
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
-from peerbot.bot import heartbeat
 from peerbot.bot.app import PeerbotApplication, build_application, set_command_menu
 from peerbot.bot.deps import Deps
 from peerbot.bot.group_watch import WATCH_KEY, GroupWatch
 from peerbot.bot.inbox_worker import InboxWorker
-from peerbot.bot.leadership import WEBHOOK_LOCK, Leadership
 from peerbot.bot.polling import ALLOWED_UPDATES, InboxPoller
 from peerbot.bot.sender import OutboxSender, SenderTuning
+from peerbot.runtime import heartbeat
+from peerbot.runtime.leadership import WEBHOOK_LOCK, Leadership
 from peerbot.scheduler import jobs
 from peerbot.services.common import audit
-from peerbot.storage.models import AuditEvent
+from peerbot.storage.locks import lock_for_transaction
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +66,7 @@ async def serve(deps: Deps, stop: asyncio.Event | None = None, *, webhook: bool 
             update_queue=application.update_queue,
         )
         if application.job_queue is not None:
-            jobs.register(application.job_queue)
+            jobs.register(application.job_queue, deps)
         await application.start()
         menu = asyncio.create_task(set_command_menu(application, deps))
         sending = asyncio.create_task(sender.run(), name="outbox-sender")
@@ -121,7 +119,7 @@ async def _serve_webhook(application: PeerbotApplication, deps: Deps, stop: asyn
 
     server = webhook_server(deps, on_received=worker.wake)
     if application.job_queue is not None:
-        jobs.register(application.job_queue)
+        jobs.register(application.job_queue, deps)
     await application.start()
     menu = asyncio.create_task(set_command_menu(application, deps))
     serving = asyncio.create_task(server.serve(), name="webhook-server")
@@ -178,12 +176,10 @@ async def register_webhook(application: PeerbotApplication, deps: Deps) -> bool:
         "\n".join([url, secret.get_secret_value(), *ALLOWED_UPDATES]).encode()
     ).hexdigest()
     async with deps.sessions() as session, session.begin():
-        if not settings.is_sqlite:
-            await session.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": WEBHOOK_LOCK}
-            )
+        await lock_for_transaction(session, WEBHOOK_LOCK)
         info = await application.bot.get_webhook_info()
-        if info.url == url and await _registered(session) == fingerprint:
+        registered = await audit.last_details(session, WEBHOOK_REGISTERED) or {}
+        if info.url == url and registered.get("fingerprint") == fingerprint:
             return False
         await application.bot.set_webhook(
             url, secret_token=secret.get_secret_value(), allowed_updates=ALLOWED_UPDATES
@@ -191,17 +187,6 @@ async def register_webhook(application: PeerbotApplication, deps: Deps) -> bool:
         await audit.record(session, WEBHOOK_REGISTERED, now=deps.clock(), fingerprint=fingerprint)
     log.info("webhook registered")
     return True
-
-
-async def _registered(session: AsyncSession) -> str | None:
-    """The fingerprint of the newest webhook registration, if any."""
-    details = await session.scalar(
-        select(AuditEvent.details)
-        .where(AuditEvent.action == WEBHOOK_REGISTERED)
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    )
-    return None if details is None else details.get("fingerprint")
 
 
 async def _initialize(application: PeerbotApplication, stop: asyncio.Event) -> bool:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from peerbot.bot.leadership import Leadership
+from peerbot.runtime.leadership import Leadership
 from peerbot.storage.db import create_engine
 
 FAST = {"retry_seconds": 0.1, "check_seconds": 0.1, "settle_seconds": 0.0}

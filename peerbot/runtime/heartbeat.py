@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import make_url
 
 if TYPE_CHECKING:
-    from peerbot.bot.cli_check import Finding
     from peerbot.config import Settings
 
 log = logging.getLogger(__name__)
@@ -69,26 +68,9 @@ async def beat(
             os.remove(path)  # noqa: ASYNC240 - one small unlink as the bot stops
 
 
-def check(path: Path, *, stale_after: float = STALE_AFTER_SECONDS) -> Finding:
-    """Fresh (written in the last stale_after seconds) or not, as a check-config finding."""
-    from peerbot.bot.cli_check import Finding
-
+def age_of(path: Path) -> float | None:
+    """Seconds since the heartbeat was last written; None when there is none."""
     try:
-        age = time.time() - path.stat().st_mtime
+        return time.time() - path.stat().st_mtime
     except FileNotFoundError:
-        return Finding(
-            "heartbeat",
-            False,
-            f"no heartbeat at {path}: `peerbot run` (long polling) is not running here, or "
-            "PEERBOT_HEARTBEAT_FILE differs",
-            blocking=True,
-            facts={"path": str(path), "age_seconds": None},
-        )
-    fresh = age <= stale_after
-    line = f"heartbeat at {path} written {age:.0f} s ago"
-    if not fresh:
-        line += f" (more than {stale_after:.0f} s: the poller or the sender has stopped)"
-    return Finding(
-        "heartbeat", fresh, line, blocking=True,
-        facts={"path": str(path), "age_seconds": round(age, 1)},
-    )  # fmt: skip
+        return None

@@ -9,7 +9,7 @@ from functools import cache
 
 import pytest
 
-from peerbot.bot.cli_redflags import add_parser, run_check
+from peerbot.cli.redflags import add_parser, run_check
 from peerbot.program import ProgramData, load_program
 
 

@@ -57,7 +57,7 @@ def day(text: str) -> date:
 def _report(settings: Settings, args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from peerbot.bot.deps import build_deps
+    from peerbot.runtime.build import build_deps
     from peerbot.services.program_view.charts import ChartFailed
 
     if args.last < args.first:

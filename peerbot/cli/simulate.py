@@ -36,6 +36,7 @@ def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
 
 
 def _simulate(_settings: Settings, args: argparse.Namespace) -> int:
+    from peerbot.runtime.simulation import start_simulated
     from peerbot.simulate.runner import colour_wanted, simulate
 
     for name in ("", "telegram", "peerbot", "apscheduler"):  # the transcript is the output
@@ -53,6 +54,7 @@ def _simulate(_settings: Settings, args: argparse.Namespace) -> int:
                 script=stream,
                 out=sys.stdout,
                 color=script is None and colour_wanted(sys.stdout),
+                start_bot=start_simulated,
             )
         )
     except KeyboardInterrupt:

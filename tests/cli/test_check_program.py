@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from peerbot.bot.cli import main
+from peerbot.cli.main import main
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import asyncio
 import json
 import sys
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -93,12 +94,37 @@ def add_arguments(check: argparse.ArgumentParser) -> None:
     )
 
 
+def heartbeat_finding(path: Path) -> Finding:
+    """Fresh (written in the last 90 seconds) or not, as a check-config finding."""
+    from peerbot.runtime import heartbeat
+
+    stale_after = heartbeat.STALE_AFTER_SECONDS
+    age = heartbeat.age_of(path)
+    if age is None:
+        return Finding(
+            "heartbeat",
+            False,
+            f"no heartbeat at {path}: `peerbot run` (long polling) is not running here, or "
+            "PEERBOT_HEARTBEAT_FILE differs",
+            blocking=True,
+            facts={"path": str(path), "age_seconds": None},
+        )
+    fresh = age <= stale_after
+    line = f"heartbeat at {path} written {age:.0f} s ago"
+    if not fresh:
+        line += f" (more than {stale_after:.0f} s: the poller or the sender has stopped)"
+    return Finding(
+        "heartbeat", fresh, line, blocking=True,
+        facts={"path": str(path), "age_seconds": round(age, 1)},
+    )  # fmt: skip
+
+
 def check_config(settings: Settings, args: argparse.Namespace) -> int:
     """Run the checks asked for, print the report, return the exit status."""
     if args.heartbeat:
-        from peerbot.bot import heartbeat
+        from peerbot.runtime import heartbeat
 
-        finding = heartbeat.check(heartbeat.path_for(settings))
+        finding = heartbeat_finding(heartbeat.path_for(settings))
         report = Report()
         report.add(finding)
     else:
@@ -122,8 +148,8 @@ def _print(report: Report, *, as_json: bool) -> None:
 
 def offline_report(settings: Settings) -> Report:
     """Settings and program data, without calling Telegram."""
-    from peerbot.bot.deps import encryption_key
     from peerbot.program import program_problems
+    from peerbot.runtime.build import encryption_key
 
     problems = program_problems(settings.program_dir)
     report = Report()

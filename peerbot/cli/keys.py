@@ -51,7 +51,7 @@ def _generate(_settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _rotate(settings: Settings, _args: argparse.Namespace) -> int:
-    from peerbot.bot.deps import build_deps
+    from peerbot.runtime.build import build_deps
 
     deps = build_deps(settings)
     report = asyncio.run(_run(deps))

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from peerbot.bot.app import PeerbotApplication, build_application
 from peerbot.bot.deps import Deps
-from peerbot.bot.runner import WEBHOOK_REGISTERED, register_webhook
 from peerbot.emulator.fake_telegram import FakeBotApi
+from peerbot.runtime.runner import WEBHOOK_REGISTERED, register_webhook
 from peerbot.storage.models import AuditEvent
 from tests.support.supporter_steps import CIPHER, PROGRAM, settings
 

@@ -8,8 +8,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from peerbot.bot import heartbeat
+from peerbot.cli.check import heartbeat_finding
 from peerbot.config import load_settings
+from peerbot.runtime import heartbeat
 
 
 def test_the_file_goes_where_the_setting_says_else_beside_the_sqlite_file(tmp_path):
@@ -35,20 +36,20 @@ async def test_it_is_rewritten_while_alive_and_removed_when_the_loops_stop(tmp_p
     )
     await asyncio.sleep(0.1)
     assert path.exists() and len(writes) >= 3
-    assert heartbeat.check(path).ok
+    assert heartbeat_finding(path).ok
 
     alive = False  # the poller or the sender ended
     await asyncio.wait_for(beating, 1)
     assert not path.exists()
-    assert not heartbeat.check(path).ok
+    assert not heartbeat_finding(path).ok
 
 
 def test_a_heartbeat_older_than_90_seconds_fails(tmp_path):
     path = tmp_path / "peerbot.heartbeat"
     heartbeat.write(path, datetime.now(UTC))
-    assert heartbeat.check(path).ok
+    assert heartbeat_finding(path).ok
     old = time.time() - 91
     os.utime(path, (old, old))
-    stale = heartbeat.check(path)
+    stale = heartbeat_finding(path)
     assert (stale.ok, stale.blocking) == (False, True)
     assert "more than 90 s" in stale.line

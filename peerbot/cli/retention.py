@@ -46,7 +46,7 @@ def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
 def _run(settings: Settings, args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from peerbot.bot.deps import build_deps
+    from peerbot.runtime.build import build_deps
     from peerbot.storage.migrate import upgrade_if_behind
 
     deps = build_deps(settings)
