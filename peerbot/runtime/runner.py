@@ -50,14 +50,7 @@ async def serve(deps: Deps, stop: asyncio.Event | None = None, *, webhook: bool 
         if webhook:
             await _serve_webhook(application, deps, stop)
             return
-        sender = OutboxSender(
-            session_factory=deps.sessions,
-            bot=application.bot,
-            clock=deps.clock,
-            pacer=deps.pacer,
-            group=application.bot_data.get(WATCH_KEY),
-        )
-        deps.sender = sender
+        sender = _new_sender(application, deps)
         poller = InboxPoller(
             bot=application.bot,
             session_factory=deps.sessions,
@@ -149,6 +142,13 @@ def _leading_sender(application: PeerbotApplication, deps: Deps) -> OutboxSender
     """A fresh sender for a term as leader; on PostgreSQL it also looks for rows that other
     replicas queued (their commits cannot wake it) a few times a second."""
     tuning = SenderTuning(idle_poll_seconds=0.25) if not deps.settings.is_sqlite else None
+    return _new_sender(application, deps, tuning)
+
+
+def _new_sender(
+    application: PeerbotApplication, deps: Deps, tuning: SenderTuning | None = None
+) -> OutboxSender:
+    """The outbox's sender for this process; deps.wake_sender() wakes it from now on."""
     sender = OutboxSender(
         session_factory=deps.sessions,
         bot=application.bot,

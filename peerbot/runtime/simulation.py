@@ -8,14 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from peerbot.bot.deps import Deps
 from peerbot.bot.pacing import ChatPacer
 from peerbot.config import Settings
 from peerbot.emulator.fake_api import EmulatedBotApi
 from peerbot.emulator.request import EmulatorRequest
-from peerbot.program import ProgramData
 from peerbot.runtime.build import build_deps
 from peerbot.runtime.runner import serve
 from peerbot.scheduler.checkin_pass import run_pass
@@ -24,7 +21,6 @@ from peerbot.services.conversations import reminders
 from peerbot.services.escalations import escalation_timers
 from peerbot.services.matching import batch_proposals
 from peerbot.simulate.session import BOT_TOKEN
-from peerbot.storage.crypto import FieldCipher
 
 
 @dataclass
@@ -32,22 +28,6 @@ class SimulatedBot:
     """The bot a simulation drives (simulate.session.RunningBot)."""
 
     deps: Deps
-
-    @property
-    def settings(self) -> Settings:
-        return self.deps.settings
-
-    @property
-    def sessions(self) -> async_sessionmaker[AsyncSession]:
-        return self.deps.sessions
-
-    @property
-    def program(self) -> ProgramData:
-        return self.deps.program
-
-    @property
-    def cipher(self) -> FieldCipher:
-        return self.deps.cipher
 
     async def serve(self, stop: asyncio.Event) -> None:
         await serve(self.deps, stop)

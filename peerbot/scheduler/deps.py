@@ -8,29 +8,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from peerbot.services.common.context import ServiceDeps
+
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+    from sqlalchemy.ext.asyncio import AsyncSession
 
-    from peerbot.config import Settings
-    from peerbot.program import ProgramData
     from peerbot.services.conversations.shown import Outgoing
-    from peerbot.storage.crypto import FieldCipher
 
 
-class SchedulerDeps(Protocol):
-    """Settings, database, program data, clock, and the way out to the outbox."""
-
-    @property
-    def settings(self) -> Settings: ...
-
-    @property
-    def sessions(self) -> async_sessionmaker[AsyncSession]: ...
-
-    @property
-    def program(self) -> ProgramData: ...
-
-    @property
-    def cipher(self) -> FieldCipher: ...
+class SchedulerDeps(ServiceDeps, Protocol):
+    """Settings, database, program data, and besides: the clock and the way out to the outbox."""
 
     @property
     def sender(self) -> object | None:

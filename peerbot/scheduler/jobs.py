@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any, cast
 
@@ -24,6 +24,8 @@ KEEP_PRIVATE_MESSAGES = timedelta(hours=1)
 KEEP_GROUP_MESSAGES = timedelta(days=30)
 
 Tick = Callable[[CallbackContext], Coroutine[Any, Any, None]]  # type: ignore[type-arg]
+# An escalation timer's pass (escalation_timers): how many messages it queued.
+FollowUp = Callable[..., Awaitable[int]]
 
 
 async def nudge_idle_conversations(context: CallbackContext) -> None:  # type: ignore[type-arg]
@@ -38,20 +40,18 @@ async def nudge_idle_conversations(context: CallbackContext) -> None:  # type: i
 
 async def reraise_unclaimed_escalations(context: CallbackContext) -> None:  # type: ignore[type-arg]
     """Raise again the escalations nobody has claimed in time, then send them privately."""
-    deps = _deps(context)
-    async with deps.sessions() as session, session.begin():
-        queued = await escalation_timers.reraise_due(
-            session, deps.program, deps.settings, deps.cipher, now=deps.clock()
-        )
-    if queued:
-        deps.wake_sender()
+    await _follow_up_escalations(_deps(context), escalation_timers.reraise_due)
 
 
 async def remind_claimed_escalations(context: CallbackContext) -> None:  # type: ignore[type-arg]
     """Recall claimed escalations left unresolved: to the claimer, then to the group."""
-    deps = _deps(context)
+    await _follow_up_escalations(_deps(context), escalation_timers.remind_claimed_due)
+
+
+async def _follow_up_escalations(deps: SchedulerDeps, follow_up: FollowUp) -> None:
+    """One escalation timer's pass in one transaction; what it queued goes out at once."""
     async with deps.sessions() as session, session.begin():
-        queued = await escalation_timers.remind_claimed_due(
+        queued = await follow_up(
             session, deps.program, deps.settings, deps.cipher, now=deps.clock()
         )
     if queued:

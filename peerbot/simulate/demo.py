@@ -44,7 +44,7 @@ DEMO_SUPPORTERS = (
 async def seed(simulation: Simulation) -> list[str]:
     """Add the demo supporters (trained, agreed, weekly check-in Monday 18:00 their time)."""
     assert simulation.bot is not None
-    deps, now = simulation.bot, simulation.clock()
+    deps, now = simulation.bot.deps, simulation.clock()
     async with deps.sessions() as session, session.begin():
         ctx = ServiceContext(session, deps.program, deps.cipher, deps.settings, now)
         for demo in DEMO_SUPPORTERS:

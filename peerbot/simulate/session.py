@@ -12,13 +12,12 @@ from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peerbot.config import Settings, load_settings
 from peerbot.emulator.fake_api import EmulatedBotApi
 from peerbot.emulator.fake_models import FakeGroup, FakeMessage
 from peerbot.emulator.fake_users import FakeUser
-from peerbot.program import ProgramData
+from peerbot.services.common.context import ServiceDeps
 from peerbot.services.supporters import invites
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import OutboxStatus
@@ -63,16 +62,7 @@ class RunningBot(Protocol):
     """The real bot as a simulation drives it; peerbot.runtime builds it on the emulator."""
 
     @property
-    def settings(self) -> Settings: ...
-
-    @property
-    def sessions(self) -> async_sessionmaker[AsyncSession]: ...
-
-    @property
-    def program(self) -> ProgramData: ...
-
-    @property
-    def cipher(self) -> FieldCipher: ...
+    def deps(self) -> ServiceDeps: ...
 
     async def serve(self, stop: asyncio.Event) -> None:
         """Poll, process, send and tick until stop is set."""
@@ -149,8 +139,8 @@ class Simulation:
     async def open_invite(self) -> None:
         """A new supporter persona opens a fresh invite, as if a coordinator had sent one."""
         assert self.bot is not None
-        async with self.bot.sessions() as session, session.begin():
-            created = await invites.create(session, self.bot.cipher, now=self.clock())
+        async with self.bot.deps.sessions() as session, session.begin():
+            created = await invites.create(session, self.bot.deps.cipher, now=self.clock())
         await self.say(f"/start {invites.START_PREFIX}{created.code}")
 
     async def press(self, message: FakeMessage, label: str) -> None:
@@ -182,7 +172,7 @@ class Simulation:
 
     async def _unsent(self) -> bool:
         assert self.bot is not None
-        async with self.bot.sessions() as session:
+        async with self.bot.deps.sessions() as session:
             pending = await session.scalar(
                 select(func.count())
                 .select_from(OutboxMessage)

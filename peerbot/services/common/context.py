@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peerbot.config import Settings
 from peerbot.program import ProgramData
@@ -16,6 +16,22 @@ from peerbot.storage.enums import Role
 from peerbot.storage.models import Base, Person
 
 RowT = TypeVar("RowT", bound=Base)
+
+
+class ServiceDeps(Protocol):
+    """The long-lived objects a caller builds service contexts from (the bot's Deps has them)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]: ...
+
+    @property
+    def program(self) -> ProgramData: ...
+
+    @property
+    def cipher(self) -> FieldCipher: ...
 
 
 @dataclass(frozen=True)

@@ -41,27 +41,17 @@ def text(
     )
 
 
-def payload(
-    ctx: ServiceContext,
-    escalation: Escalation,
-    person: Person | None,
-    *,
-    role: Role = Role.PARTICIPANT,
-    matched: tuple[str, ...] = (),
-) -> dict[str, object]:
-    """The card with its Claim and Resolve buttons."""
-    return {
-        "text": text(ctx, escalation, person, role=role, matched=matched),
-        "reply_markup": coordinators.keyboard(
-            ctx,
+def buttons(ctx: ServiceContext, escalation: Escalation) -> dict[str, object]:
+    """An open card's Claim and Resolve buttons."""
+    return coordinators.keyboard(
+        ctx,
+        [
             [
-                [
-                    ("card.claim", EscalationAction(escalation.id, "claim")),
-                    ("card.resolve", EscalationAction(escalation.id, "resolve")),
-                ]
-            ],
-        ),
-    }
+                ("card.claim", EscalationAction(escalation.id, "claim")),
+                ("card.resolve", EscalationAction(escalation.id, "resolve")),
+            ]
+        ],
+    )
 
 
 def raised(
@@ -75,7 +65,10 @@ def raised(
     forwarded: bool,
 ) -> dict[str, object]:
     """The card as first posted: notes on an unread or forwarded message, the words if allowed."""
-    card = payload(ctx, escalation, person, role=role, matched=matched)
+    card: dict[str, object] = {
+        "text": text(ctx, escalation, person, role=role, matched=matched),
+        "reply_markup": buttons(ctx, escalation),
+    }
     if escalation.category == EscalationCategory.UNSCREENED:
         card["text"] = f"{card['text']}\n" + coordinators.text(ctx, "card.unscreened")
     if forwarded:
@@ -106,7 +99,7 @@ async def as_it_stands(
             ctx, [[("card.resolve", EscalationAction(escalation.id, "resolve"))]]
         )
     elif escalation.status == EscalationStatus.OPEN:
-        card["reply_markup"] = payload(ctx, escalation, subject, role=role)["reply_markup"]
+        card["reply_markup"] = buttons(ctx, escalation)
     return card
 
 
@@ -120,12 +113,12 @@ def headed(
     role: Role,
 ) -> dict[str, Any]:
     """Heading, mentions, then the escalation's card with its buttons, as Telegram HTML."""
-    card = payload(ctx, escalation, subject, role=role)
     lines = [_escape(heading)]
     if mentions:
         lines.append(mentions)
-    lines += ["", _escape(str(card["text"]))]
-    return {"text": "\n".join(lines), "parse_mode": "HTML", "reply_markup": card["reply_markup"]}
+    lines += ["", _escape(text(ctx, escalation, subject, role=role))]
+    markup = buttons(ctx, escalation)
+    return {"text": "\n".join(lines), "parse_mode": "HTML", "reply_markup": markup}
 
 
 def on_call_mentions(ctx: ServiceContext) -> str:
