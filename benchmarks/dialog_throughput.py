@@ -42,10 +42,10 @@ from telegram.request import BaseRequest, RequestData
 
 from benchmarks.report import figures, median, percentile, table
 from peerbot.bot.app import MAX_CONCURRENT_UPDATES, build_application
-from peerbot.bot.deps import build_deps
 from peerbot.bot.pacing import ChatPacer
 from peerbot.bot.sender import OutboxSender
 from peerbot.config import load_settings
+from peerbot.runtime.build import build_deps
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.migrate import upgrade_to_head
 from peerbot.storage.models import SupportRequest

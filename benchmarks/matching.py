@@ -21,7 +21,7 @@ from peerbot.dialogs.matching.batch import assign, greedy, plan
 from peerbot.dialogs.matching.model import AGE_BANDS, Candidate, Need
 from peerbot.dialogs.matching.policy import MatchingPolicy
 from peerbot.dialogs.matching.score import top_proposals
-from peerbot.services import batch_solver
+from peerbot.services.matching import batch_solver
 
 REQUESTS = 10_000
 SUPPORTERS = 2_000

@@ -12,10 +12,10 @@ import asyncio
 import logging
 import sys
 
-from peerbot.bot.deps import build_deps
 from peerbot.bot.pacing import ChatPacer
-from peerbot.bot.runner import serve
 from peerbot.config import Settings
+from peerbot.runtime.build import build_deps
+from peerbot.runtime.runner import serve
 from peerbot.storage.migrate import upgrade_if_behind
 
 

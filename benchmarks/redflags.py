@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 
 from benchmarks.report import figures, median, percentile, table
-from peerbot.bot.cli_redflags import load_examples
+from peerbot.cli.redflags import load_examples
 from peerbot.dialogs.detection import Detection
 from peerbot.dialogs.detection.evaluate import evaluate
-from peerbot.services.program import load_program
-from peerbot.services.screening import screen
+from peerbot.program import load_program
+from peerbot.services.escalations.screening import screen
 
 EVAL = Path(__file__).resolve().parent.parent / "tests" / "redflags" / "eval"
 ROUNDS = 5

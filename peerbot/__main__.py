@@ -2,6 +2,6 @@
 
 import sys
 
-from peerbot.bot.cli import main
+from peerbot.cli.main import main
 
 sys.exit(main())

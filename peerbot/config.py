@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     listen_port: int = Field(default=8080, ge=1, le=65535)
     log_format: Literal["text", "json"] = "text"
     replica_id: str = Field(default_factory=default_replica_id, min_length=1, max_length=64)
-    # Long polling's liveness file (bot/heartbeat.py); default beside the SQLite file.
+    # Long polling's liveness file (runtime/heartbeat.py); default beside the SQLite file.
     heartbeat_file: str | None = None
 
     @field_validator("bot_token")

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from peerbot.bot.cli import _parser
+from peerbot.cli.main import _parser
 from peerbot.emulator.fake_telegram import FakeBotApi
 from tests.support.bot_process import TEST_TOKEN
 

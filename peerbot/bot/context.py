@@ -1,8 +1,8 @@
-"""The callback context handlers receive: typed access to deps, the update's session and actor."""
+"""The callback context handlers receive: typed access to deps, the update's session and sender."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,21 +11,12 @@ from telegram.ext import CallbackContext, ExtBot
 
 from peerbot.bot.deps import Deps, deps_from
 from peerbot.bot.processing import SCREENED, UpdateScope, current_scope
-from peerbot.services.context import ServiceContext, Who
-from peerbot.services.screening import Screened
+from peerbot.services.common.context import ServiceContext, Who
+from peerbot.services.escalations.screening import Screened
 from peerbot.storage import conversations, people
 from peerbot.storage.enums import Role
-from peerbot.storage.models import Person
 
-
-@dataclass(frozen=True)
-class Actor:
-    """Who sent the update: their record (if any), roles and the locale to answer in."""
-
-    telegram_user_id: int
-    person: Person | None
-    roles: frozenset[Role]
-    locale: str
+WHO = "who"  # scope.cache: the sender, looked up once per update
 
 
 class PeerbotContext(
@@ -45,30 +36,35 @@ class PeerbotContext(
     def session(self) -> AsyncSession:
         return self.scope.session
 
-    async def actor(self, update: Update) -> Actor:
+    async def who(self, update: Update) -> Who:
         """Look the sender up once per update."""
-        cached = self.scope.cache.get("actor")
-        if isinstance(cached, Actor):
+        cached = self.scope.cache.get(WHO)
+        if isinstance(cached, Who):
             return cached
-        actor = await load_actor(self.session, self.deps, update)
-        self.scope.cache["actor"] = actor
-        self.scope.cache["locale"] = actor.locale
-        return actor
+        who = await load_who(self.session, self.deps, update)
+        remember(self.scope, who)
+        return who
 
     async def service(self, update: Update) -> tuple[ServiceContext, Who]:
         """The arguments of a service call for this update."""
-        actor = await self.actor(update)
+        who = await self.who(update)
         screened = self.scope.cache.get(SCREENED)
         return service_args(
             self.session,
             self.deps,
             update,
-            actor,
+            who,
             screened=screened if isinstance(screened, Screened) else None,
         )
 
 
-async def load_actor(session: AsyncSession, deps: Deps, update: Update) -> Actor:
+def remember(scope: UpdateScope, who: Who) -> None:
+    """Keep the sender for the rest of the update, and the language to answer in."""
+    scope.cache[WHO] = who
+    scope.cache["locale"] = who.locale
+
+
+async def load_who(session: AsyncSession, deps: Deps, update: Update) -> Who:
     """The sender's record, roles and language."""
     user = update.effective_user
     if user is None:
@@ -80,7 +76,16 @@ async def load_actor(session: AsyncSession, deps: Deps, update: Update) -> Actor
     catalog = deps.program.texts
     locale = person.language if person else await _chosen_locale(session, update)
     locale = locale or catalog.resolve_locale(user.language_code)
-    return Actor(user.id, person, frozenset(roles), catalog.resolve_locale(locale))
+    chat = update.effective_chat
+    return Who(
+        telegram_user_id=user.id,
+        chat_id=chat.id if chat else user.id,
+        locale=catalog.resolve_locale(locale),
+        person=person,
+        first_name=user.first_name,
+        username=user.username,
+        roles=frozenset(roles),
+    )
 
 
 async def _chosen_locale(session: AsyncSession, update: Update) -> str | None:
@@ -97,11 +102,11 @@ def service_args(
     session: AsyncSession,
     deps: Deps,
     update: Update,
-    actor: Actor,
+    who: Who,
     *,
     screened: Screened | None = None,
 ) -> tuple[ServiceContext, Who]:
-    """A service call's context and the person writing, for this update."""
+    """A service call's context and its own copy of the sender, for this update."""
     ctx = ServiceContext(
         session=session,
         program=deps.program,
@@ -111,14 +116,4 @@ def service_args(
         update_id=update.update_id,
         screened=screened,
     )
-    chat = update.effective_chat
-    user = update.effective_user
-    who = Who(
-        telegram_user_id=actor.telegram_user_id,
-        chat_id=chat.id if chat else actor.telegram_user_id,
-        locale=actor.locale,
-        person=actor.person,
-        first_name=user.first_name if user else None,
-        username=user.username if user else None,
-    )
-    return ctx, who
+    return ctx, replace(who)

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import filters
 
 from peerbot.bot.deps import Deps
-from peerbot.services import group_delivery, group_membership
-from peerbot.services.context import ServiceContext
+from peerbot.services.common.context import ServiceContext
+from peerbot.services.coordination import group_delivery, group_membership
 from peerbot.storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)

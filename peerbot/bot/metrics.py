@@ -33,7 +33,7 @@ DUPLICATE = "duplicate"  # already processed: skipped
 ABORTED = "aborted"  # interrupted (shutdown, database fault): nothing recorded, redone later
 OUTCOMES = (OK, ERROR, DUPLICATE, ABORTED)
 
-# The first message of a check-in prompt (services/checkins.py names its prompts
+# The first message of a check-in prompt (services/supporters/checkins.py names its prompts
 # "checkin:<id>:sent", bot/replies.py numbers the messages of a reply ":<index>").
 _CHECKIN_PROMPT = re.compile(r"checkin:\d+:sent:0")
 

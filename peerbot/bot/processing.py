@@ -32,7 +32,8 @@ from peerbot.storage.transient import is_transient
 
 log = logging.getLogger(__name__)
 
-SCREENED = "screened"  # scope.cache: what screening raised (services.screening.Screened)
+# scope.cache: what screening raised (services.escalations.screening.Screened)
+SCREENED = "screened"
 RETRY_DELAYS = (0.05, 0.2, 0.5)  # seconds before each further try after a passing fault
 
 

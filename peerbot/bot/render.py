@@ -8,8 +8,8 @@ from typing import Any
 
 from peerbot.dialogs.outputs import Ask, Button, Chosen, Rows, Say, Summary, Toggle
 from peerbot.dialogs.texts import TextCatalog
-from peerbot.services.callback_data import FlowPress, encode
-from peerbot.services.replies import (
+from peerbot.services.conversations.callback_data import FlowPress, encode
+from peerbot.services.conversations.shown import (
     CloseMenu,
     Document,
     EditPressed,

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 
 from peerbot.bot.context import PeerbotContext
+from peerbot.bot.queue import queue_outgoing
 from peerbot.bot.render import Renderer
-from peerbot.dialogs.texts import TextCatalog
-from peerbot.services.replies import Outgoing, Reply
+from peerbot.services.conversations.shown import Reply
 from peerbot.storage import outbox
 from peerbot.storage.outbox import Priority
 
@@ -59,11 +57,11 @@ async def send(
 
 async def reply_text(context: PeerbotContext, update: Update, key: str, **values: object) -> None:
     """Answer in the update's chat with the text `key`, in the sender's language."""
-    actor = await context.actor(update)
+    who = await context.who(update)
     chat = update.effective_chat
     if chat is None:
         return
-    text = context.deps.program.texts.get(key, actor.locale, **values)
+    text = context.deps.program.texts.get(key, who.locale, **values)
     await send(context, chat.id, {"text": text})
 
 
@@ -84,26 +82,4 @@ async def deliver(context: PeerbotContext, update: Update, reply: Reply) -> None
             outgoing,
             now=context.deps.clock(),
             priority=Priority.REPLY,
-        )
-
-
-async def queue_outgoing(
-    session: AsyncSession,
-    texts: TextCatalog,
-    outgoing: Outgoing,
-    *,
-    now: datetime,
-    priority: int = Priority.SCHEDULED,
-) -> None:
-    """Render a reply for a chat that did not write (a scheduled prompt) and queue it."""
-    renderer = Renderer(texts, outgoing.reply.locale)
-    for index, delivery in enumerate(renderer.render(outgoing.reply)):
-        await outbox.enqueue(
-            session,
-            chat_id=outgoing.chat_id,
-            payload=delivery.payload,
-            method=delivery.method,
-            priority=priority,
-            now=now,
-            dedupe_key=f"{outgoing.dedupe_key}:{index}" if outgoing.dedupe_key else None,
         )

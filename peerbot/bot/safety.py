@@ -15,15 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatType
 
-from peerbot.bot.context import load_actor, service_args
+from peerbot.bot.context import load_who, remember, service_args
 from peerbot.bot.deps import Deps
 from peerbot.bot.processing import RETRY_DELAYS, SCREENED, UpdateScope
 from peerbot.dialogs.inputs import Input, Press, Text
-from peerbot.services import escalations, safety
-from peerbot.services.callback_data import FlowPress, decode
-from peerbot.services.context import ServiceContext
-from peerbot.services.safety import Said
-from peerbot.services.screening import Screened
+from peerbot.services.common.context import ServiceContext
+from peerbot.services.conversations.callback_data import FlowPress, decode
+from peerbot.services.escalations import escalations, safety
+from peerbot.services.escalations.safety import Said
+from peerbot.services.escalations.screening import Screened
 from peerbot.storage import outbox
 from peerbot.storage.transient import is_transient
 
@@ -47,10 +47,10 @@ class SafetyNet:
         for delay in (*RETRY_DELAYS, None):
             try:
                 async with session.begin():
-                    actor = await load_actor(session, self._deps, update)
-                    ctx, who = service_args(session, self._deps, update, actor)
+                    sender = await load_who(session, self._deps, update)
+                    ctx, who = service_args(session, self._deps, update, sender)
                     scope.cache[SCREENED] = await safety.raise_first(ctx, who, said)
-                scope.cache["actor"], scope.cache["locale"] = actor, actor.locale
+                remember(scope, sender)
                 return
             except Exception as error:  # the flag could not be stored: fail safe
                 if delay is not None and is_transient(error):

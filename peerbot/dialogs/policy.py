@@ -1,6 +1,6 @@
 """Program-wide settings that are data (``program.yaml``): how escalations are chased, and so on.
 
-Pure pydantic: the file is read and merged by ``services/program.py``.
+Pure pydantic: the file is read and merged by ``peerbot/program.py``.
 """
 
 from __future__ import annotations

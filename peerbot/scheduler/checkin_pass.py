@@ -17,11 +17,11 @@ from datetime import datetime
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerbot.bot.deps import Deps
-from peerbot.bot.replies import queue_outgoing
-from peerbot.services import checkins, offer_answers, supporters
-from peerbot.services.checkins import BATCH_SIZE, PassReport
-from peerbot.services.context import ServiceContext
+from peerbot.scheduler.deps import SchedulerDeps
+from peerbot.services.common.context import ServiceContext
+from peerbot.services.matching import offers
+from peerbot.services.supporters import checkins, supporters
+from peerbot.services.supporters.checkins import BATCH_SIZE, PassReport
 from peerbot.storage import outbox
 from peerbot.storage.outbox import Priority
 
@@ -39,13 +39,13 @@ Act = Callable[[ServiceContext, int, PassReport], Awaitable[None]]
 ActOnMany = Callable[[ServiceContext, Sequence[int], PassReport], Awaitable[None]]
 
 
-async def run_pass(deps: Deps, *, now: datetime) -> PassReport:
+async def run_pass(deps: SchedulerDeps, *, now: datetime) -> PassReport:
     """Run every step of the pass as of `now`; return what was done."""
     total = PassReport()
     await _each(deps, now, total, supporters.ended_break_ids, _singly(supporters.end_break_of))
     await _each(deps, now, total, checkins.due_ids, checkins.send_due, together=SEND_TOGETHER)
     await _each(deps, now, total, checkins.unanswered_ids, _singly(checkins.close_one))
-    await _each(deps, now, total, offer_answers.expired_ids, _singly(_close_offer))
+    await _each(deps, now, total, offers.expired_ids, _singly(_close_offer))
     return total
 
 
@@ -60,11 +60,11 @@ def _singly(act: Act) -> ActOnMany:
 
 
 async def _close_offer(ctx: ServiceContext, match_id: int, report: PassReport) -> None:
-    await offer_answers.close_expired(ctx, match_id, report.outgoing)
+    await offers.close_expired(ctx, match_id, report.outgoing)
 
 
 async def _each(
-    deps: Deps,
+    deps: SchedulerDeps,
     now: datetime,
     total: PassReport,
     find: Find,
@@ -93,7 +93,7 @@ async def _each(
             return
 
 
-async def _keep_pace_with_sender(deps: Deps) -> None:
+async def _keep_pace_with_sender(deps: SchedulerDeps) -> None:
     """Wait while plenty of prompts are queued for this process's sender (none: don't wait)."""
     while deps.sender is not None:
         async with deps.sessions() as session:
@@ -102,12 +102,12 @@ async def _keep_pace_with_sender(deps: Deps) -> None:
         await asyncio.sleep(1.0)
 
 
-def _context(deps: Deps, session: AsyncSession, now: datetime) -> ServiceContext:
+def _context(deps: SchedulerDeps, session: AsyncSession, now: datetime) -> ServiceContext:
     return ServiceContext(session, deps.program, deps.cipher, deps.settings, now)
 
 
 async def _transaction(
-    deps: Deps, now: datetime, row_ids: Sequence[int], act: ActOnMany
+    deps: SchedulerDeps, now: datetime, row_ids: Sequence[int], act: ActOnMany
 ) -> PassReport:
     """One transaction; on SQLite, tried again while another process holds the file."""
     for attempt in range(1, LOCKED_RETRIES + 1):
@@ -116,7 +116,7 @@ async def _transaction(
             async with deps.sessions() as session, session.begin():
                 await act(_context(deps, session, now), row_ids, report)
                 for outgoing in report.outgoing:
-                    await queue_outgoing(session, deps.program.texts, outgoing, now=now)
+                    await deps.queue_outgoing(session, outgoing, now=now)
             return report
         except OperationalError as error:
             if "database is locked" not in str(error) or attempt == LOCKED_RETRIES:

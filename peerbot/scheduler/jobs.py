@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from telegram.ext import CallbackContext, JobQueue
 
-from peerbot.bot.deps import deps_from
 from peerbot.dialogs.checkin_schedule import time_zone_of
 from peerbot.scheduler import checkin_pass
-from peerbot.services import batch_proposals, digest, escalation_timers, reminders, retention
-from peerbot.services.context import ServiceContext
+from peerbot.scheduler.deps import SchedulerDeps
+from peerbot.services.common.context import ServiceContext
+from peerbot.services.conversations import reminders
+from peerbot.services.escalations import escalation_timers
+from peerbot.services.matching import batch_proposals
+from peerbot.services.privacy import retention
+from peerbot.services.program_view import digest
 from peerbot.storage import outbox, processed_updates
 
 KEEP_PROCESSED_UPDATES = timedelta(days=7)
@@ -20,11 +24,13 @@ KEEP_PRIVATE_MESSAGES = timedelta(hours=1)
 KEEP_GROUP_MESSAGES = timedelta(days=30)
 
 Tick = Callable[[CallbackContext], Coroutine[Any, Any, None]]  # type: ignore[type-arg]
+# An escalation timer's pass (escalation_timers): how many messages it queued.
+FollowUp = Callable[..., Awaitable[int]]
 
 
 async def nudge_idle_conversations(context: CallbackContext) -> None:  # type: ignore[type-arg]
     """One reminder for a conversation left idle, then expiry; the rows say which are due."""
-    deps = deps_from(context.bot_data)
+    deps = _deps(context)
     async with deps.sessions() as session, session.begin():
         queued = await reminders.remind_idle(session, deps.program, now=deps.clock())
         queued += await reminders.expire_idle(session, deps.program, now=deps.clock())
@@ -34,20 +40,18 @@ async def nudge_idle_conversations(context: CallbackContext) -> None:  # type: i
 
 async def reraise_unclaimed_escalations(context: CallbackContext) -> None:  # type: ignore[type-arg]
     """Raise again the escalations nobody has claimed in time, then send them privately."""
-    deps = deps_from(context.bot_data)
-    async with deps.sessions() as session, session.begin():
-        queued = await escalation_timers.reraise_due(
-            session, deps.program, deps.settings, deps.cipher, now=deps.clock()
-        )
-    if queued:
-        deps.wake_sender()
+    await _follow_up_escalations(_deps(context), escalation_timers.reraise_due)
 
 
 async def remind_claimed_escalations(context: CallbackContext) -> None:  # type: ignore[type-arg]
     """Recall claimed escalations left unresolved: to the claimer, then to the group."""
-    deps = deps_from(context.bot_data)
+    await _follow_up_escalations(_deps(context), escalation_timers.remind_claimed_due)
+
+
+async def _follow_up_escalations(deps: SchedulerDeps, follow_up: FollowUp) -> None:
+    """One escalation timer's pass in one transaction; what it queued goes out at once."""
     async with deps.sessions() as session, session.begin():
-        queued = await escalation_timers.remind_claimed_due(
+        queued = await follow_up(
             session, deps.program, deps.settings, deps.cipher, now=deps.clock()
         )
     if queued:
@@ -56,7 +60,7 @@ async def remind_claimed_escalations(context: CallbackContext) -> None:  # type:
 
 async def run_checkins(context: CallbackContext) -> None:  # type: ignore[type-arg]
     """Send supporters' due check-ins, end breaks that are over, count missed check-ins."""
-    deps = deps_from(context.bot_data)
+    deps = _deps(context)
     report = await checkin_pass.run_pass(deps, now=deps.clock())
     if report.outgoing or report.escalated:
         deps.wake_sender()
@@ -64,7 +68,7 @@ async def run_checkins(context: CallbackContext) -> None:  # type: ignore[type-a
 
 async def propose_waiting_requests(context: CallbackContext) -> None:  # type: ignore[type-arg]
     """Proposals for requests still waiting, with supporters' places shared out optimally."""
-    deps = deps_from(context.bot_data)
+    deps = _deps(context)
     async with deps.sessions() as session, session.begin():
         ctx = ServiceContext(session, deps.program, deps.cipher, deps.settings, deps.clock())
         proposed = await batch_proposals.propose_all(ctx)
@@ -74,7 +78,7 @@ async def propose_waiting_requests(context: CallbackContext) -> None:  # type: i
 
 async def post_weekly_digest(context: CallbackContext) -> None:  # type: ignore[type-arg]
     """Post the weekly digest to the coordinators' group when it is due and not yet posted."""
-    deps = deps_from(context.bot_data)
+    deps = _deps(context)
     if await digest.post_due(
         deps.sessions, deps.program, deps.settings, deps.cipher, now=deps.clock()
     ):
@@ -83,7 +87,7 @@ async def post_weekly_digest(context: CallbackContext) -> None:  # type: ignore[
 
 async def apply_retention(context: CallbackContext) -> None:  # type: ignore[type-arg]
     """Once a day (program.yaml retention.run_at): erase old free text, pseudonymize the quiet."""
-    deps = deps_from(context.bot_data)
+    deps = _deps(context)
     await retention.run_if_due(
         deps.sessions,
         deps.program.policy.retention,
@@ -94,7 +98,7 @@ async def apply_retention(context: CallbackContext) -> None:  # type: ignore[typ
 
 async def prune_processed_updates(context: CallbackContext) -> None:  # type: ignore[type-arg]
     """Forget update ids old enough that Telegram will never redeliver them."""
-    deps = deps_from(context.bot_data)
+    deps = _deps(context)
     async with deps.sessions() as session, session.begin():
         await processed_updates.prune(
             session, processed_before=deps.clock() - KEEP_PROCESSED_UPDATES
@@ -103,7 +107,7 @@ async def prune_processed_updates(context: CallbackContext) -> None:  # type: ig
 
 async def prune_outbox(context: CallbackContext) -> None:  # type: ignore[type-arg]
     """Delivered messages to people are deleted within the hour; group cards after a month."""
-    deps = deps_from(context.bot_data)
+    deps = _deps(context)
     now = deps.clock()
     async with deps.sessions() as session, session.begin():
         await outbox.prune_finished(
@@ -111,6 +115,12 @@ async def prune_outbox(context: CallbackContext) -> None:  # type: ignore[type-a
             private_before=now - KEEP_PRIVATE_MESSAGES,
             group_before=now - KEEP_GROUP_MESSAGES,
         )
+
+
+def _deps(context: CallbackContext) -> SchedulerDeps:  # type: ignore[type-arg]
+    """What register() gave every tick."""
+    assert context.job is not None
+    return cast("SchedulerDeps", context.job.data)
 
 
 TICKS: tuple[tuple[Tick, timedelta, timedelta], ...] = (
@@ -126,7 +136,7 @@ TICKS: tuple[tuple[Tick, timedelta, timedelta], ...] = (
 )
 
 
-def register(job_queue: JobQueue) -> None:  # type: ignore[type-arg]
+def register(job_queue: JobQueue, deps: SchedulerDeps) -> None:  # type: ignore[type-arg]
     """Add every tick with a fixed id, so a restart replaces rather than duplicates it."""
     for callback, interval, first in TICKS:
         name = callback.__name__
@@ -134,6 +144,7 @@ def register(job_queue: JobQueue) -> None:  # type: ignore[type-arg]
             callback,
             interval=interval,
             first=first,
+            data=deps,
             name=name,
             job_kwargs={
                 "id": name,

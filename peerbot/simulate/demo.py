@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from peerbot.services import checkins, consent
-from peerbot.services.context import ServiceContext
+from peerbot.services.common.context import ServiceContext
+from peerbot.services.participants import consent
+from peerbot.services.supporters import checkins
 from peerbot.simulate.session import Simulation
 from peerbot.storage.codes import new_pseudonym
 from peerbot.storage.enums import ConsentKind, PersonStatus, Role
@@ -42,8 +43,8 @@ DEMO_SUPPORTERS = (
 
 async def seed(simulation: Simulation) -> list[str]:
     """Add the demo supporters (trained, agreed, weekly check-in Monday 18:00 their time)."""
-    assert simulation.deps is not None
-    deps, now = simulation.deps, simulation.clock()
+    assert simulation.bot is not None
+    deps, now = simulation.bot.deps, simulation.clock()
     async with deps.sessions() as session, session.begin():
         ctx = ServiceContext(session, deps.program, deps.cipher, deps.settings, now)
         for demo in DEMO_SUPPORTERS:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from peerbot.simulate import demo
-from peerbot.simulate.session import Simulation, simulation_settings
+from peerbot.simulate.session import Simulation, StartBot, simulation_settings
 from peerbot.simulate.terminal import Screen, handle
 
 WELCOME = """\
@@ -23,10 +23,11 @@ async def simulate(
     script: TextIO | None,
     out: TextIO,
     color: bool,
+    start_bot: StartBot,
 ) -> int:
     """Play until /quit or the end of the script."""
     with tempfile.TemporaryDirectory(prefix="peerbot-simulate-") as folder:
-        simulation = Simulation(simulation_settings(Path(folder), database_url))
+        simulation = Simulation(simulation_settings(Path(folder), database_url), start_bot)
         screen = Screen(simulation, out=out, color=color)
         await simulation.start()
         try:

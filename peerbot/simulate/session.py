@@ -5,23 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import func, select
 
-from peerbot.bot.deps import Deps, build_deps
-from peerbot.bot.pacing import ChatPacer
-from peerbot.bot.runner import serve
 from peerbot.config import Settings, load_settings
 from peerbot.emulator.fake_api import EmulatedBotApi
 from peerbot.emulator.fake_models import FakeGroup, FakeMessage
 from peerbot.emulator.fake_users import FakeUser
-from peerbot.emulator.request import EmulatorRequest
-from peerbot.scheduler.checkin_pass import run_pass
-from peerbot.services import batch_proposals, escalation_timers, invites, reminders
-from peerbot.services.context import ServiceContext
+from peerbot.services.common.context import ServiceDeps
+from peerbot.services.supporters import invites
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import OutboxStatus
 from peerbot.storage.migrate import upgrade_to_head
@@ -61,16 +58,34 @@ class Persona:
         return f"{self.name} ({self.role})"
 
 
+class RunningBot(Protocol):
+    """The real bot as a simulation drives it; peerbot.runtime builds it on the emulator."""
+
+    @property
+    def deps(self) -> ServiceDeps: ...
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """Poll, process, send and tick until stop is set."""
+
+    async def run_due(self, now: datetime) -> None:
+        """Run everything that falls due at `now`, as the scheduler would."""
+
+
+# Build the bot for these settings, on this clock, against this emulated Bot API.
+StartBot = Callable[[Settings, Callable[[], datetime], EmulatedBotApi], RunningBot]
+
+
 @dataclass
 class Simulation:
     """The running bot, the emulated Telegram, the clock and the people."""
 
     settings: Settings
+    start_bot: StartBot
     api: EmulatedBotApi = field(default_factory=EmulatedBotApi)
     clock: VirtualClock = field(default_factory=VirtualClock)
     personas: dict[str, Persona] = field(default_factory=dict)
     current: Persona | None = None
-    deps: Deps | None = None
+    bot: RunningBot | None = None
     group: FakeGroup | None = None
     created: bool = False  # the last persona() call made someone new
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -79,15 +94,9 @@ class Simulation:
     async def start(self) -> None:
         """Migrate, start the bot against the emulator, and make the coordinators' group."""
         await asyncio.to_thread(upgrade_to_head, self.settings.database_url)
-        deps = build_deps(self.settings)
-        deps.clock = self.clock
-        bot_id = int(BOT_TOKEN.split(":", 1)[0])
-        deps.request_for = lambda: EmulatorRequest(self.api, bot_id=bot_id)
-        # Telegram's pacing would only slow the transcript down; nothing is sent to Telegram.
-        deps.pacer = ChatPacer(rate_per_second=1000, burst=1000, overall_per_second=10_000)
-        self.deps = deps
+        self.bot = self.start_bot(self.settings, self.clock, self.api)
         self.group = self.api.group(chat_id=GROUP_ID, title="Coordinators")
-        self._task = asyncio.create_task(serve(deps, self._stop), name="peerbot")
+        self._task = asyncio.create_task(self.bot.serve(self._stop), name="peerbot")
         await self.api.wait_until(lambda: self.api.calls("getUpdates"), timeout=30)
 
     async def stop(self) -> None:
@@ -129,9 +138,9 @@ class Simulation:
 
     async def open_invite(self) -> None:
         """A new supporter persona opens a fresh invite, as if a coordinator had sent one."""
-        assert self.deps is not None
-        async with self.deps.sessions() as session, session.begin():
-            created = await invites.create(session, self.deps.cipher, now=self.clock())
+        assert self.bot is not None
+        async with self.bot.deps.sessions() as session, session.begin():
+            created = await invites.create(session, self.bot.deps.cipher, now=self.clock())
         await self.say(f"/start {invites.START_PREFIX}{created.code}")
 
     async def press(self, message: FakeMessage, label: str) -> None:
@@ -141,19 +150,9 @@ class Simulation:
 
     async def advance(self, by: timedelta) -> None:
         """Move the clock on, then run everything that falls due, as the scheduler would."""
-        assert self.deps is not None
+        assert self.bot is not None
         self.clock.advance(by)
-        deps, now = self.deps, self.clock()
-        await run_pass(deps, now=now)
-        async with deps.sessions() as session, session.begin():
-            await reminders.remind_idle(session, deps.program, now=now)
-            await reminders.expire_idle(session, deps.program, now=now)
-            await escalation_timers.reraise_due(
-                session, deps.program, deps.settings, deps.cipher, now=now
-            )
-            ctx = ServiceContext(session, deps.program, deps.cipher, deps.settings, now)
-            await batch_proposals.propose_all(ctx)
-        deps.wake_sender()
+        await self.bot.run_due(self.clock())
         await self.settle()
 
     async def settle(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
@@ -172,8 +171,8 @@ class Simulation:
             await asyncio.sleep(0.02)
 
     async def _unsent(self) -> bool:
-        assert self.deps is not None
-        async with self.deps.sessions() as session:
+        assert self.bot is not None
+        async with self.bot.deps.sessions() as session:
             pending = await session.scalar(
                 select(func.count())
                 .select_from(OutboxMessage)

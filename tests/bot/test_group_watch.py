@@ -11,7 +11,7 @@ from peerbot.bot.deps import Deps
 from peerbot.bot.group_watch import GroupWatch
 from peerbot.bot.sender import OutboxSender
 from peerbot.config import load_settings
-from peerbot.services.program import load_program
+from peerbot.program import load_program
 from peerbot.storage import outbox
 from peerbot.storage.clock import utcnow
 from peerbot.storage.crypto import FieldCipher

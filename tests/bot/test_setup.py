@@ -11,7 +11,7 @@ from peerbot.bot.deps import Deps
 from peerbot.bot.handlers.setup import SetupGuard
 from peerbot.bot.processing import UpdateScope
 from peerbot.config import load_settings
-from peerbot.services.program import load_program
+from peerbot.program import load_program
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.models import OutboxMessage
 

@@ -5,7 +5,7 @@ import pytest
 from pydantic import ValidationError
 
 from peerbot.dialogs.policy import CrisisPolicy, PolicyError, check_crisis_texts
-from peerbot.services.program import ProgramDataError, load_program
+from peerbot.program import ProgramDataError, load_program
 
 POLICY = CrisisPolicy(
     countries={

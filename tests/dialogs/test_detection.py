@@ -18,7 +18,7 @@ from peerbot.dialogs.detection import (
 from peerbot.dialogs.detection.fuzzy import one_edit_apart
 from peerbot.dialogs.detection.normalise import tokenise
 from peerbot.dialogs.detection.patterns import Gap, PatternError, Word, parse_pattern
-from peerbot.services.program import load_program
+from peerbot.program import load_program
 
 
 def rules_from(*documents: str, source: str = "redflags/en.yaml") -> RuleSet:

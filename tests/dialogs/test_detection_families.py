@@ -7,8 +7,8 @@ from functools import cache
 import pytest
 
 from peerbot.dialogs.detection import SEVERITIES, Detection
-from peerbot.services.program import ProgramData, load_program
-from peerbot.services.screening import screen
+from peerbot.program import ProgramData, load_program
+from peerbot.services.escalations.screening import screen
 
 
 @cache

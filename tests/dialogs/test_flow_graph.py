@@ -8,7 +8,7 @@ import pytest
 
 from peerbot.dialogs.flow_graph import describe, draw, flow_graph
 from peerbot.dialogs.flow_yaml import parse_flow
-from peerbot.services.program import load_program
+from peerbot.program import load_program
 
 BRANCHING = """
 flow: mood

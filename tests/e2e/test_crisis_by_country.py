@@ -8,9 +8,10 @@ import pytest
 
 from tests.support.journeys import Person
 
-# Replies and /help take the person's block from services/crisis.py through the screening
-# service (services/safety.py); until that lands they give the time zone's or the general one.
-pytest.importorskip("peerbot.services.safety")
+# Replies and /help take the person's block from services/escalations/crisis.py through the
+# screening service (services/escalations/safety.py); until that lands they give the time
+# zone's or the general one.
+pytest.importorskip("peerbot.services.escalations.safety")
 
 GROUP = -1001234567890
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from peerbot.bot.deps import build_deps
-from peerbot.bot.runner import serve
 from peerbot.config import load_settings
+from peerbot.runtime.build import build_deps
+from peerbot.runtime.runner import serve
 from peerbot.storage.clock import utcnow
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.migrate import upgrade_to_head

@@ -17,7 +17,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from peerbot.bot import pacing, sender
-from peerbot.services import flows, screening
+from peerbot.services.conversations import flows
+from peerbot.services.escalations import screening
 
 FAULT = "PEERBOT_TEST_FAULT"
 MARK = "PEERBOT_TEST_FAULT_MARK"  # a file: the one-shot faults fire while it does not exist
@@ -110,6 +111,6 @@ def _quick_chats() -> None:
 if __name__ == "__main__":
     _quick_chats()
     inject(os.environ.get(FAULT, ""))
-    from peerbot.bot.cli import main
+    from peerbot.cli.main import main
 
     sys.exit(main())

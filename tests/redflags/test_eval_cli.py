@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from peerbot.bot.cli_redflags import add_parser, run_eval
+from peerbot.cli.redflags import add_parser, run_eval
 from peerbot.dialogs.detection import NOTHING, Detection
 from peerbot.dialogs.detection.evaluate import LabelledFileError, evaluate, read_examples
-from peerbot.services.program import ProgramData, load_program
+from peerbot.program import ProgramData, load_program
 
 HEADER = "split\tlang\tcategory\tseverity\ttext\n"
 TINY = HEADER + (

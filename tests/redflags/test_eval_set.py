@@ -4,7 +4,7 @@ from collections import Counter
 from functools import cache
 from pathlib import Path
 
-from peerbot.bot.cli_redflags import load_examples
+from peerbot.cli.redflags import load_examples
 from peerbot.dialogs.detection.evaluate import Example
 from peerbot.dialogs.red_flags import RED_FLAG_CATEGORIES
 

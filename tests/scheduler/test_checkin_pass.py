@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from peerbot.dialogs.inputs import Press
 from peerbot.scheduler.checkin_pass import run_pass
-from peerbot.services import reminders, supporters
+from peerbot.services.conversations import reminders
+from peerbot.services.supporters import supporters
 from peerbot.storage.enums import CheckinStatus, ConversationStatus, SupporterStatus
 from peerbot.storage.models import (
     Checkin,

@@ -8,12 +8,12 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from peerbot.bot.app import build_application
-from peerbot.bot.deps import DEPS_KEY, Deps
+from peerbot.bot.deps import Deps
 from peerbot.config import load_settings
+from peerbot.program import load_program
 from peerbot.scheduler import jobs
-from peerbot.services import escalations
-from peerbot.services.context import ServiceContext
-from peerbot.services.program import load_program
+from peerbot.services.common.context import ServiceContext
+from peerbot.services.escalations import escalations
 from peerbot.storage import conversations, outbox
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.models import OutboxMessage, Person
@@ -36,14 +36,15 @@ def make_deps(engine, session_factory, now: datetime, **settings_overrides: obje
 
 
 def tick_context(deps: Deps) -> SimpleNamespace:
-    return SimpleNamespace(bot_data={DEPS_KEY: deps})
+    return SimpleNamespace(job=SimpleNamespace(data=deps))
 
 
 async def test_every_tick_is_registered_once_with_a_fixed_id(engine, session_factory):
-    application = build_application(make_deps(engine, session_factory, T0))
+    deps = make_deps(engine, session_factory, T0)
+    application = build_application(deps)
     assert application.job_queue is not None
-    jobs.register(application.job_queue)
-    jobs.register(application.job_queue)  # a second registration replaces, never duplicates
+    jobs.register(application.job_queue, deps)
+    jobs.register(application.job_queue, deps)  # a second registration replaces, never duplicates
     await application.job_queue.start()
     try:
         ids = sorted(job.id for job in application.job_queue.scheduler.get_jobs())

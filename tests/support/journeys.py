@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from peerbot.dialogs.texts import TextCatalog
-from peerbot.services.program import load_program
+from peerbot.program import load_program
 
 
 @cache

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerbot.services import consent
-from peerbot.services.relationships import FEEDBACK_FLOW
+from peerbot.services.matching.relationships import FEEDBACK_FLOW
+from peerbot.services.participants import consent
 from peerbot.storage.codes import new_pseudonym, new_request_code
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import CheckinKind, CheckinStatus, ConsentKind, MatchStatus

@@ -13,11 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from peerbot.bot.deps import Deps
 from peerbot.config import load_settings
 from peerbot.dialogs.inputs import Input, Press, Text
-from peerbot.services import coordinators, invites, journey, supporters
-from peerbot.services.actions import TrainingConfirm
-from peerbot.services.context import ServiceContext, Who
-from peerbot.services.program import load_program
-from peerbot.services.replies import Reply
+from peerbot.program import load_program
+from peerbot.services.common.context import ServiceContext, Who
+from peerbot.services.conversations import journey
+from peerbot.services.conversations.actions import TrainingConfirm
+from peerbot.services.conversations.shown import Reply
+from peerbot.services.coordination import coordinators
+from peerbot.services.supporters import invites, supporters
 from peerbot.storage import people
 from peerbot.storage.crypto import FieldCipher
 

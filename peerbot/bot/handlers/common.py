@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from peerbot.bot.context import PeerbotContext
 from peerbot.bot.replies import acknowledge, deliver, reply_text
-from peerbot.services import safety
+from peerbot.services.escalations import safety
 from peerbot.storage.enums import Role
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -19,10 +19,9 @@ PRIVATE = filters.ChatType.PRIVATE
 
 async def help_command(update: Update, context: PeerbotContext) -> None:
     """Help for the person's role, and their own crisis resources, in every chat."""
-    actor = await context.actor(update)
     private = update.effective_chat is not None and update.effective_chat.type == "private"
     ctx, who = await context.service(update)
-    reply = safety.help_reply(ctx, who, supporter=private and Role.SUPPORTER in actor.roles)
+    reply = safety.help_reply(ctx, who, supporter=private and Role.SUPPORTER in who.roles)
     await deliver(context, update, reply)
 
 

@@ -21,27 +21,20 @@ from peerbot.bot.context import PeerbotContext
 from peerbot.bot.deps import deps_from
 from peerbot.bot.group_watch import WATCH_KEY, GroupWatch, watch_from
 from peerbot.bot.replies import acknowledge, deliver, reply_text
-from peerbot.services import (
-    audit,
-    case_audit,
-    coordinators,
-    escalation_desk,
-    group_delivery,
-    group_membership,
-    invites,
-    proposals,
-    relationships,
-    stats_text,
-    supporter_roster,
-    supporters,
-)
-from peerbot.services.actions import (
+from peerbot.services.common import audit
+from peerbot.services.conversations.actions import (
     EscalationAction,
     MatchApprove,
     RequestAction,
     TrainingConfirm,
 )
-from peerbot.services.callback_data import decode
+from peerbot.services.conversations.callback_data import decode
+from peerbot.services.coordination import coordinators, group_delivery, group_membership
+from peerbot.services.escalations import escalation_desk
+from peerbot.services.matching import proposals, relationships
+from peerbot.services.privacy import case_audit
+from peerbot.services.program_view import stats_text
+from peerbot.services.supporters import invites, supporter_roster, supporters
 
 CARD_ACTIONS = (EscalationAction, TrainingConfirm, MatchApprove, RequestAction)
 CARD_BUTTONS = re.compile(rf"^({'|'.join(action.prefix for action in CARD_ACTIONS)}):")

@@ -11,17 +11,20 @@ from peerbot.bot.context import PeerbotContext
 from peerbot.bot.replies import acknowledge, deliver
 from peerbot.bot.safety import press_choice
 from peerbot.dialogs.inputs import Back, Cancel, Input, Press, Skip, Text
-from peerbot.services import contact_notes, journey, offer_answers, relationships, rights
-from peerbot.services.actions import (
+from peerbot.services.common.context import ServiceContext, Who
+from peerbot.services.conversations import journey
+from peerbot.services.conversations.actions import (
     ConsentWithdraw,
     ForgetAnswer,
     LanguageChoice,
     NoteFor,
     OfferAnswer,
 )
-from peerbot.services.callback_data import FlowPress, decode
-from peerbot.services.context import ServiceContext, Who
-from peerbot.services.replies import Notice, Reply
+from peerbot.services.conversations.callback_data import FlowPress, decode
+from peerbot.services.conversations.shown import Notice, Reply
+from peerbot.services.matching import offers, relationships
+from peerbot.services.privacy import rights
+from peerbot.services.supporters import contact_notes
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -75,7 +78,7 @@ async def pressed(update: Update, context: PeerbotContext) -> None:
         case LanguageChoice(locale=locale):
             reply = await rights.choose_language(ctx, who, locale)
         case OfferAnswer():
-            reply = await offer_answers.answer(ctx, who, action)
+            reply = await offers.answer(ctx, who, action)
         case NoteFor():
             reply = await contact_notes.chosen(ctx, who, action)
         case _:

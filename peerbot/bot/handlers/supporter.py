@@ -11,7 +11,7 @@ from telegram.ext import Application, CommandHandler, filters
 
 from peerbot.bot.context import PeerbotContext
 from peerbot.bot.replies import deliver
-from peerbot.services import contact_notes, supporters
+from peerbot.services.supporters import contact_notes, supporters
 
 PRIVATE = filters.ChatType.PRIVATE
 

@@ -1,0 +1,124 @@
+"""`peerbot export`: de-identified program data for evaluation, as CSV or JSON lines."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from peerbot.bot.deps import Deps
+    from peerbot.config import Settings
+    from peerbot.services.program_view.export import ExportSpec
+
+
+def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
+    """Register `export KIND --format F [--out FILE] [--include-free-text]`."""
+    export = commands.add_parser(
+        "export",
+        help="write de-identified program data for evaluation",
+        description="Write support requests, matches, contact notes, feedback or consent "
+        "decisions as CSV or JSON lines for program evaluation. People appear only by their "
+        "pseudonym (a random code): no names, no Telegram ids and, by default, no free text.",
+    )
+    export.add_argument(
+        "kind",
+        choices=["requests", "matches", "notes", "feedback", "consents"],
+        help="what to export",
+    )
+    export.add_argument(
+        "--format",
+        required=True,
+        choices=["csv", "jsonl"],
+        help="CSV with a header, or JSON lines",
+    )
+    export.add_argument(
+        "--out", type=Path, metavar="FILE", help="write to FILE (default: standard output)"
+    )
+    export.add_argument(
+        "--include-free-text",
+        action="store_true",
+        help="requests, notes and feedback: add the request summary and free-text "
+        "answers, the note's details or the feedback comments, decrypted, where the "
+        "participant's newest evaluation consent is granted and not withdrawn; these "
+        "fields stay empty for everyone else",
+    )
+    export.set_defaults(handler=_export)
+
+
+def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from peerbot.cli.errors import EXIT_CONFIG
+    from peerbot.runtime.build import build_deps
+    from peerbot.services.program_view import export
+    from peerbot.storage.crypto import DecryptionError
+
+    if args.include_free_text and args.kind not in ("requests", "notes", "feedback"):
+        sys.stderr.write(
+            "peerbot export: --include-free-text applies to requests, notes and feedback only\n"
+        )
+        return EXIT_CONFIG
+    out: Path | None = args.out
+    if out is not None and not out.parent.is_dir():
+        sys.stderr.write(f"peerbot export: --out {out}: folder {out.parent} does not exist\n")
+        return EXIT_CONFIG
+    if out is not None and out.is_dir():
+        sys.stderr.write(f"peerbot export: --out {out}: is a folder; name a file\n")
+        return EXIT_CONFIG
+    deps = build_deps(settings)
+    spec = export.ExportSpec(
+        kind=export.ExportKind(args.kind),
+        format=export.ExportFormat(args.format),
+        include_free_text=args.include_free_text,
+        free_text_questions=export.free_text_questions(deps.program.flows.values()),
+    )
+    try:
+        if out is None:
+            rows = asyncio.run(_write_export(deps, spec, sys.stdout))
+        else:
+            rows = _export_to_file(deps, spec, out)
+    except SQLAlchemyError as error:
+        reason = str(error).splitlines()[0]
+        sys.stderr.write(f"peerbot export: {reason} (is the database migrated?)\n")
+        return 1
+    except DecryptionError as error:
+        sys.stderr.write(f"peerbot export: {error}\n")
+        return 1
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): no traceback, and none at exit either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    logging.getLogger(__name__).info("exported %s: %d rows", spec.kind.value, rows)
+    return 0
+
+
+def _export_to_file(deps: Deps, spec: ExportSpec, out: Path) -> int:
+    """Write next to ``out`` and rename at the end, so a failed export leaves no half file.
+
+    The file is created readable by its owner only: it is research data about people.
+    """
+    partial = out.with_name(f".{out.name}.partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as stream:
+            rows = asyncio.run(_write_export(deps, spec, stream))
+        partial.replace(out)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return rows
+
+
+async def _write_export(deps: Deps, spec: ExportSpec, stream: TextIO) -> int:
+    from peerbot.services.program_view import export
+
+    try:
+        async with deps.sessions() as session:
+            return await export.write_export(session, deps.cipher, spec, stream, now=deps.clock())
+    finally:
+        await deps.engine.dispose()

@@ -1,0 +1,81 @@
+"""`peerbot keys generate` and `peerbot keys rotate`: make an encryption key, and move every
+encrypted value onto the first key so an old one can be retired."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from peerbot.bot.deps import Deps
+    from peerbot.config import Settings
+    from peerbot.storage.key_rotation import RotationReport
+
+
+def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
+    """Register `keys generate` and `keys rotate` on the `peerbot` sub-commands."""
+    keys = subcommands.add_parser(
+        "keys",
+        help="encryption keys: make one, or re-encrypt everything with a new one",
+        description="PEERBOT_ENCRYPTION_KEY holds one key or several separated by commas: "
+        "the first encrypts, all decrypt.",
+    )
+    actions = keys.add_subparsers(
+        dest="keys_command", metavar="ACTION", required=True, parser_class=type(keys)
+    )
+    generate = actions.add_parser(
+        "generate",
+        help="print a new key",
+        description="Print a new random key, alone on standard output, for "
+        "PEERBOT_ENCRYPTION_KEY.",
+    )
+    generate.set_defaults(handler=_generate)
+    rotate = actions.add_parser(
+        "rotate",
+        help="re-encrypt every encrypted value with the first key",
+        description="Re-encrypt every encrypted value with the first key of "
+        "PEERBOT_ENCRYPTION_KEY, in batches, printing progress. Safe to stop and run again: "
+        "it goes on where it stopped. When it reports done, the keys after the first may be "
+        "removed. Put the new key first on every running bot (and restart it) before.",
+    )
+    rotate.set_defaults(handler=_rotate)
+
+
+def _generate(_settings: Settings, _args: argparse.Namespace) -> int:
+    from peerbot.storage.crypto import FieldCipher
+
+    sys.stdout.write(FieldCipher.generate_key() + "\n")
+    return 0
+
+
+def _rotate(settings: Settings, _args: argparse.Namespace) -> int:
+    from peerbot.runtime.build import build_deps
+
+    deps = build_deps(settings)
+    report = asyncio.run(_run(deps))
+    if not report.finished:
+        sys.stdout.write(
+            f"re-encrypted {report.rotated} values; {report.changed_meanwhile} rows changed "
+            "while being read: run `peerbot keys rotate` again\n"
+        )
+        return 1
+    sys.stdout.write(
+        f"done: re-encrypted {report.rotated} values; everything is encrypted with the first "
+        "key, so the keys after it can be removed from PEERBOT_ENCRYPTION_KEY\n"
+    )
+    return 0
+
+
+async def _run(deps: Deps) -> RotationReport:
+    from peerbot.storage.key_rotation import rotate_keys
+
+    def progress(table: str, seen: int, total: int) -> None:
+        sys.stdout.write(f"{table}: {seen}/{total} rows\n")
+        sys.stdout.flush()
+
+    try:
+        return await rotate_keys(deps.sessions, deps.cipher, progress=progress)
+    finally:
+        await deps.engine.dispose()

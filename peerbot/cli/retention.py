@@ -1,0 +1,100 @@
+"""`peerbot retention run [--dry-run]`: apply the retention policy now, or see what it would do."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from peerbot.bot.deps import Deps
+    from peerbot.config import Settings
+    from peerbot.services.privacy.retention import RetentionReport
+
+
+def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
+    """Register `retention run` on the `peerbot` sub-commands."""
+    retention = subcommands.add_parser(
+        "retention",
+        help="erase old free text and pseudonymize inactive people",
+        description="What program.yaml's retention section says may no longer be kept.",
+    )
+    actions = retention.add_subparsers(
+        dest="retention_command", metavar="ACTION", required=True, parser_class=type(retention)
+    )
+    run = actions.add_parser(
+        "run",
+        help="apply the retention policy now",
+        description="Erase the free text of cases closed more than retention.free_text_days "
+        "ago and pseudonymize people inactive for retention.inactive_months (as /forget "
+        "does), then print how many values and people per table. The bot does the same "
+        "once a day at retention.run_at.",
+    )
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="only count what would be erased; change nothing",
+    )
+    run.add_argument(
+        "--json", action="store_true", help="print one JSON object with the same counts"
+    )
+    run.set_defaults(handler=_run)
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from peerbot.runtime.build import build_deps
+    from peerbot.storage.migrate import upgrade_if_behind
+
+    deps = build_deps(settings)
+    if not args.dry_run:  # a dry run changes nothing, not even the schema
+        upgrade_if_behind(settings.database_url)
+    try:
+        report = asyncio.run(_apply(deps, dry_run=args.dry_run))
+    except SQLAlchemyError as error:
+        reason = str(error).splitlines()[0]
+        sys.stderr.write(f"peerbot retention: {reason} (is the database migrated?)\n")
+        return 1
+    sys.stdout.write(report_json(report) if args.json else report_text(report))
+    return 0
+
+
+async def _apply(deps: Deps, *, dry_run: bool) -> RetentionReport:
+    from peerbot.services.privacy import retention
+
+    try:
+        return await retention.run(
+            deps.sessions, deps.program.policy.retention, now=deps.clock(), dry_run=dry_run
+        )
+    finally:
+        await deps.engine.dispose()
+
+
+def report_text(report: RetentionReport) -> str:
+    """The report as the command prints it: one line per table and column, then people."""
+    erased = "would erase" if report.dry_run else "erased"
+    forgotten = "would pseudonymize" if report.dry_run else "pseudonymized"
+    lines = [
+        "Dry run: nothing was changed." if report.dry_run else "Retention applied.",
+        f"Free text of cases closed before {report.free_text_before:%Y-%m-%d %H:%M} UTC:",
+        *(f"  {place:<30} {erased} {count}" for place, count in report.erased.items()),
+        f"People inactive since {report.inactive_before:%Y-%m-%d %H:%M} UTC:",
+        f"  {'people':<30} {forgotten} {report.pseudonymized}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def report_json(report: RetentionReport) -> str:
+    """The same report as one JSON object (times in UTC, ISO 8601)."""
+    facts = {
+        "dry_run": report.dry_run,
+        "free_text_before": report.free_text_before.isoformat(),
+        "erased": dict(report.erased),
+        "values_erased": report.values_erased,
+        "inactive_before": report.inactive_before.isoformat(),
+        "pseudonymized": report.pseudonymized,
+    }
+    return json.dumps(facts) + "\n"

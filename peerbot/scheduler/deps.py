@@ -1,0 +1,34 @@
+"""What the scheduler's passes need from the running process; peerbot.runtime hands it in.
+
+A protocol, so the scheduler depends on no adapter: the bot's Deps has this shape.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from peerbot.services.common.context import ServiceDeps
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from peerbot.services.conversations.shown import Outgoing
+
+
+class SchedulerDeps(ServiceDeps, Protocol):
+    """Settings, database, program data, and besides: the clock and the way out to the outbox."""
+
+    @property
+    def sender(self) -> object | None:
+        """This process's outbox sender, if it runs one."""
+
+    def clock(self) -> datetime: ...
+
+    def wake_sender(self) -> None:
+        """Deliver what was just queued."""
+
+    async def queue_outgoing(
+        self, session: AsyncSession, outgoing: Outgoing, *, now: datetime
+    ) -> None:
+        """Queue a prompt for a chat that did not write, in the update's transaction."""

@@ -1,0 +1,298 @@
+"""A private chat's journey: a participant's consent and intake, a supporter's invite, profile
+and check-ins; resumable at any point."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from peerbot.dialogs.conditions import Answer
+from peerbot.dialogs.events import Cancelled, Completed, ConsentDecided, Declined, RedFlag
+from peerbot.dialogs.inputs import Begin, Cancel, Input, Press, Text
+from peerbot.dialogs.outputs import Chosen, Toggle
+from peerbot.services.common.context import ServiceContext, Who
+from peerbot.services.conversations import flows
+from peerbot.services.conversations.flows import FlowTurn
+from peerbot.services.conversations.shown import Notice, Reply
+from peerbot.services.escalations import escalations, safety
+from peerbot.services.escalations.screening import Screened
+from peerbot.services.matching import introductions, proposals, relationships
+from peerbot.services.participants import consent, enrolment, intake
+from peerbot.services.privacy import data_rights
+from peerbot.services.supporters import checkins, contact_notes, invites, supporters
+from peerbot.services.supporters.checkins import CHECKIN_FLOW
+from peerbot.services.supporters.supporters import SUPPORTER_FLOW
+from peerbot.storage import conversations
+from peerbot.storage.enums import ConsentKind
+from peerbot.storage.models import Conversation
+
+CONSENT_FLOW = "consent"
+INTAKE_FLOW = "intake"
+REFERRAL = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+async def start(ctx: ServiceContext, who: Who, payload: str | None) -> Reply:
+    """/start: resume what is in progress, else consent (first contact) or a new intake."""
+    reply = Reply(who.locale)
+    await _resume_if_stopped(ctx, who, reply)
+    invite_code = invites.code_in(payload)
+    if invite_code is not None:
+        return reply.add(*(await supporters.open_invite(ctx, who, invite_code)).items)
+    conversation = await flows.active(ctx, who)
+    if conversation is not None:
+        reply.add(Notice("resume.continue"))
+        turn = await flows.advance(ctx, who, conversation, Begin())
+        return await _after(ctx, who, turn, reply)
+    if await supporters.profile_of(ctx, who.person) is not None:
+        return reply.add(Notice("supporter.welcome_back"))
+    referral = payload if payload and REFERRAL.match(payload) else None
+    if who.person is None or not await consent.is_granted(
+        ctx.session, who.person.id, ConsentKind.PARTICIPATION
+    ):
+        reply.add(Notice("welcome"))
+        turn = await flows.begin(ctx, who, CONSENT_FLOW, {"referral": referral})
+        return await _after(ctx, who, turn, reply)
+    if await safety.has_open_request(ctx, who.person.id):
+        return reply.add(Notice("welcome_back"))
+    return await _begin_intake(ctx, who, reply)
+
+
+async def flow_input(ctx: ServiceContext, who: Who, received: Input) -> Reply:
+    """A message, a button press, /back, /skip or /cancel in the chat's conversation."""
+    reply = Reply(who.locale)
+    resumed = await _resume_if_stopped(ctx, who, reply)
+    conversation = await flows.active(ctx, who)
+    flagged = isinstance(received, Text) and await _screen(
+        ctx, who, received.text, conversation, reply
+    )
+    if conversation is None:
+        if flagged:
+            return reply
+        if resumed:
+            return reply.add(Notice("nothing_in_progress"))
+        if isinstance(received, Cancel):
+            return reply.add(Notice("nothing_to_cancel"))
+        if isinstance(received, Press):
+            return reply.add(Notice("engine.stale_button"), Notice("nothing_in_progress"))
+        return reply.add(Notice("not_understood"))
+    turn = await flows.advance(ctx, who, conversation, received)
+    return await _after(ctx, who, turn, reply)
+
+
+async def _screen(
+    ctx: ServiceContext, who: Who, text: str, conversation: Conversation | None, reply: Reply
+) -> bool:
+    """Every typed message is screened (before this update's work: see safety.raise_first);
+    a flag answers with the crisis resources."""
+    screened = ctx.screened
+    if screened is None:  # called outside a Telegram update: screen and raise here
+        screened = await safety.raise_first(ctx, who, safety.Said(None, text))
+    if not screened.flagged:
+        return False
+    if conversation is not None:
+        meta = dict((conversation.state or {}).get("meta", {}))
+        known = meta.get("escalations", [])
+        meta["escalations"] = [*known, *(i for i in screened.escalation_ids if i not in known)]
+        conversation.state = {**conversation.state, "meta": meta}
+    reply.add(*_crisis_notices(screened))
+    return True
+
+
+def _crisis_notices(screened: Screened) -> list[Notice]:
+    """The crisis resources, and that a coordinator was told, unless the reply has them."""
+    notices = []
+    if not screened.resources_given:
+        notices.append(Notice(screened.crisis_key))
+        screened.resources_given = True
+    if screened.urgent and not screened.coordinator_told:
+        notices.append(Notice("redflag.coordinator_told"))
+        screened.coordinator_told = True
+    return notices
+
+
+async def _resume_if_stopped(ctx: ServiceContext, who: Who, reply: Reply) -> bool:
+    """After /stop, writing again (anything at all) turns messages back on, as /stop said."""
+    if who.person is None or not await data_rights.resume_if_stopped(
+        ctx.session, who.person, now=ctx.now
+    ):
+        return False
+    reply.add(Notice("stop.resumed"))
+    profile = await supporters.profile_of(ctx, who.person)
+    if profile is not None:  # a supporter's check-ins stopped with their messages
+        await checkins.schedule_next(ctx, who.person, profile, after=ctx.now)
+    return True
+
+
+async def _after(ctx: ServiceContext, who: Who, turn: FlowTurn, reply: Reply) -> Reply:
+    """Act on the engine's events, then show its outputs with our notices in place."""
+    notices: list[Notice] = []
+    follow_up: Reply | None = None
+    for event in turn.transition.events:
+        if isinstance(event, RedFlag):
+            notices += await _red_flag(ctx, who, turn, event)
+        elif isinstance(event, ConsentDecided):
+            turn.meta.setdefault("consents", {})[event.consent_kind] = [
+                event.decision,
+                event.prompt_key,
+            ]
+        elif isinstance(event, Completed | Declined | Cancelled):
+            ending = ENDINGS.get(turn.flow.flow, Ending())
+            notices += await ending.take(ctx, who, turn, event)
+            if isinstance(event, Completed) and ending.then is not None:
+                follow_up = await ending.then(ctx, who, Reply(who.locale))
+    if turn.conversation in ctx.session:  # unless the ending deleted it (nothing is kept)
+        await flows.save(ctx, turn)
+    outputs = list(turn.transition.outputs)
+    if _pauses(turn):
+        outputs = [o for o in outputs if isinstance(o, Chosen | Toggle)]
+        notices.append(Notice("redflag.paused"))
+    _place(reply, outputs, notices)
+    if follow_up is not None:
+        reply.add(*follow_up.items)
+    return reply
+
+
+def _pauses(turn: FlowTurn) -> bool:
+    """The flow asks to pause its questions after an urgent red flag."""
+    return turn.flow.on_red_flag == "pause" and any(
+        isinstance(e, RedFlag) and escalations.is_urgent(e.severity)
+        for e in turn.transition.events
+    )
+
+
+def _place(reply: Reply, outputs: list[Any], notices: list[Notice]) -> None:
+    """Notices go right after the answer is shown, before the next question."""
+    shown = 0
+    while shown < len(outputs) and isinstance(outputs[shown], Chosen | Toggle):
+        shown += 1
+    reply.add(*outputs[:shown], *notices, *outputs[shown:])
+
+
+async def _red_flag(ctx: ServiceContext, who: Who, turn: FlowTurn, flag: RedFlag) -> list[Notice]:
+    escalation = await safety.raise_answer_flag(ctx, who, turn.flow.flow, turn.meta, flag)
+    if escalation.id not in turn.meta.setdefault("escalations", []):
+        turn.meta["escalations"].append(escalation.id)
+    answers = turn.transition.state.answers if turn.transition.state else {}
+    screened = ctx.screened if ctx.screened is not None else Screened()
+    screened.crisis_key = safety.crisis_key(ctx, who, answers)
+    screened.add(escalation.id, flag.severity)
+    return _crisis_notices(screened)
+
+
+async def _consented(
+    ctx: ServiceContext, who: Who, turn: FlowTurn, answers: dict[str, Answer]
+) -> list[Notice]:
+    """Participation granted: the person's record starts here (the intake follows)."""
+    person = who.person or await enrolment.enroll_participant(
+        ctx, who, referral_source=turn.meta.get("referral")
+    )
+    await consent.record_decisions(
+        ctx.session,
+        ctx.program.texts,
+        person_id=person.id,
+        decisions=turn.meta.get("consents", {}),
+        locale=who.locale,
+        now=ctx.now,
+    )
+    await conversations.forget_chat(ctx.session, who.chat_id)
+    return []
+
+
+async def _declined(ctx: ServiceContext, who: Who, turn: FlowTurn) -> list[Notice]:
+    """Only the refusal is kept, with no link to the person's Telegram account."""
+    decision = turn.meta.get("consents", {}).get(ConsentKind.PARTICIPATION)
+    if who.person is None and decision is not None:
+        anonymous = await enrolment.record_refusal(
+            ctx, who, referral_source=turn.meta.get("referral")
+        )
+        await consent.record(
+            ctx.session,
+            person_id=anonymous.id,
+            kind=ConsentKind.PARTICIPATION,
+            granted=False,
+            text_shown=ctx.program.texts.get(decision[1], who.locale),
+            now=ctx.now,
+        )
+    await conversations.forget_chat(ctx.session, who.chat_id)
+    return [Notice("consent.declined"), Notice("program.contact"), Notice("crisis.resources")]
+
+
+async def _consent_cancelled(ctx: ServiceContext, who: Who, turn: FlowTurn) -> list[Notice]:
+    """Nothing was agreed, so nothing of the conversation is kept."""
+    await conversations.forget_chat(ctx.session, who.chat_id)
+    return []
+
+
+async def _begin_intake(ctx: ServiceContext, who: Who, reply: Reply) -> Reply:
+    reply.add(Notice("intake.start"))
+    turn = await flows.begin(ctx, who, INTAKE_FLOW)
+    return reply.add(*turn.transition.outputs)
+
+
+async def _intake_confirmed(
+    ctx: ServiceContext, who: Who, turn: FlowTurn, answers: dict[str, Answer]
+) -> list[Notice]:
+    assert who.person is not None, "the intake runs only after consent"
+    enrolment.remember_names(ctx, who.person, who)  # as they are now, for an introduction
+    request = await intake.record_request(
+        ctx,
+        who.person,
+        turn.flow,
+        answers,
+        conversation_id=turn.conversation.id,
+        escalation_ids=turn.meta.get("escalations", ()),
+    )
+    await proposals.propose(ctx, request)
+    return [Notice("intake.received")]
+
+
+# A finished flow's answers go to one service; so does a refused consent or a /cancel.
+TakesAnswers = Callable[
+    [ServiceContext, Who, FlowTurn, dict[str, Answer]], Awaitable[list[Notice]]
+]
+Leaves = Callable[[ServiceContext, Who, FlowTurn], Awaitable[list[Notice]]]
+Follows = Callable[[ServiceContext, Who, Reply], Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class Ending:
+    """What the end of a flow does: who takes its answers and what follows it; who takes a
+    refused consent (by default: the refusal is kept, anonymously) and a /cancel."""
+
+    completed: TakesAnswers | None = None
+    then: Follows | None = None
+    declined: Leaves | None = _declined
+    cancelled: Leaves | None = None
+
+    async def take(
+        self,
+        ctx: ServiceContext,
+        who: Who,
+        turn: FlowTurn,
+        ended: Completed | Declined | Cancelled,
+    ) -> list[Notice]:
+        """Hand the ending to its service; a flow kept as it stands says nothing more."""
+        if isinstance(ended, Completed):
+            done = self.completed
+            return await done(ctx, who, turn, dict(ended.answers)) if done else []
+        left = self.declined if isinstance(ended, Declined) else self.cancelled
+        return await left(ctx, who, turn) if left else []
+
+
+# Every flow's ending, in one place; a flow whose end needs no service is listed as Ending().
+ENDINGS: dict[str, Ending] = {
+    CONSENT_FLOW: Ending(_consented, then=_begin_intake, cancelled=_consent_cancelled),
+    INTAKE_FLOW: Ending(_intake_confirmed),
+    SUPPORTER_FLOW: Ending(
+        supporters.profile_confirmed,
+        declined=supporters.not_joined,
+        cancelled=supporters.not_joined,
+    ),
+    CHECKIN_FLOW: Ending(checkins.record_answers),
+    "connected": Ending(relationships.connected_answered),
+    "feedback": Ending(relationships.feedback_given),
+    "contact_note": Ending(contact_notes.recorded),
+    "contact_way": Ending(introductions.contact_way_given),
+}

@@ -1,0 +1,167 @@
+"""The escalation card coordinators triage from, built here only: as first posted, as it
+stands after a claim or a resolution, and headed when raised again or sent privately.
+
+It shows what triage needs and never the person's words, unless the program asks for them.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from peerbot.services.common.context import ServiceContext
+from peerbot.services.conversations.actions import EscalationAction
+from peerbot.services.coordination import coordinators
+from peerbot.storage.enums import EscalationCategory, EscalationStatus, Role
+from peerbot.storage.models import Escalation, Person, RoleAssignment
+
+OUTCOMES = ("contacted", "referred", "emergency_services", "no_action", "other")
+
+
+def text(
+    ctx: ServiceContext,
+    escalation: Escalation,
+    person: Person | None,
+    *,
+    role: Role = Role.PARTICIPANT,
+    matched: tuple[str, ...] = (),
+) -> str:
+    """What coordinators need for triage, never the person's words (redacted by default)."""
+    return coordinators.text(
+        ctx,
+        "card.red_flag",
+        severity=coordinators.text(ctx, f"severity.{escalation.severity.value}"),
+        category=coordinators.text(ctx, f"category.{escalation.category.value}"),
+        case=person.pseudonym if person else "—",
+        role=coordinators.text(ctx, f"role.{role.value}"),
+        source=" · ".join((escalation.source, *matched)),
+    )
+
+
+def buttons(ctx: ServiceContext, escalation: Escalation) -> dict[str, object]:
+    """An open card's Claim and Resolve buttons."""
+    return coordinators.keyboard(
+        ctx,
+        [
+            [
+                ("card.claim", EscalationAction(escalation.id, "claim")),
+                ("card.resolve", EscalationAction(escalation.id, "resolve")),
+            ]
+        ],
+    )
+
+
+def raised(
+    ctx: ServiceContext,
+    escalation: Escalation,
+    person: Person | None,
+    *,
+    role: Role,
+    matched: tuple[str, ...],
+    words: str | None,
+    forwarded: bool,
+) -> dict[str, object]:
+    """The card as first posted: notes on an unread or forwarded message, the words if allowed."""
+    card: dict[str, object] = {
+        "text": text(ctx, escalation, person, role=role, matched=matched),
+        "reply_markup": buttons(ctx, escalation),
+    }
+    if escalation.category == EscalationCategory.UNSCREENED:
+        card["text"] = f"{card['text']}\n" + coordinators.text(ctx, "card.unscreened")
+    if forwarded:
+        card["text"] = f"{card['text']}\n" + coordinators.text(ctx, "card.forwarded")
+    if words and ctx.program.policy.escalations.card_text == "full":
+        card["text"] = f"{card['text']}\n" + coordinators.text(ctx, "card.words", words=words)
+    return card
+
+
+async def as_it_stands(
+    ctx: ServiceContext, escalation: Escalation, subject: Person | None, *, outcomes: bool = False
+) -> dict[str, object]:
+    """The card as it stands now: triage facts, who claimed or resolved it, the next buttons."""
+    role = await subject_role(ctx, subject)
+    facts = text(ctx, escalation, subject, role=role)
+    status = await _status_line(ctx, escalation)
+    card: dict[str, object] = {"text": f"{facts}\n\n{status}" if status else facts}
+    if outcomes:
+        rows = [
+            [(f"outcome.{o}", EscalationAction(escalation.id, f"outcome:{o}"))] for o in OUTCOMES
+        ]
+        card["text"] = f"{card['text']}\n\n" + coordinators.text(
+            ctx, "card.choose_outcome", case=subject.pseudonym if subject else "—"
+        )
+        card["reply_markup"] = coordinators.keyboard(ctx, rows)
+    elif escalation.status == EscalationStatus.CLAIMED:
+        card["reply_markup"] = coordinators.keyboard(
+            ctx, [[("card.resolve", EscalationAction(escalation.id, "resolve"))]]
+        )
+    elif escalation.status == EscalationStatus.OPEN:
+        card["reply_markup"] = buttons(ctx, escalation)
+    return card
+
+
+def headed(
+    ctx: ServiceContext,
+    escalation: Escalation,
+    subject: Person | None,
+    heading: str,
+    *,
+    mentions: str | None,
+    role: Role,
+) -> dict[str, Any]:
+    """Heading, mentions, then the escalation's card with its buttons, as Telegram HTML."""
+    lines = [_escape(heading)]
+    if mentions:
+        lines.append(mentions)
+    lines += ["", _escape(text(ctx, escalation, subject, role=role))]
+    markup = buttons(ctx, escalation)
+    return {"text": "\n".join(lines), "parse_mode": "HTML", "reply_markup": markup}
+
+
+def on_call_mentions(ctx: ServiceContext) -> str:
+    """A mention of each on-call coordinator; the label is neutral, never a name."""
+    label = _escape(coordinators.text(ctx, "card.on_call_label"))
+    return " · ".join(
+        f'<a href="tg://user?id={user_id}">{label}</a>'
+        for user_id in sorted(ctx.settings.coordinator_ids)
+    )
+
+
+async def subject_role(ctx: ServiceContext, subject: Person | None) -> Role:
+    """Supporter if the person holds that role, else participant."""
+    if subject is None:
+        return Role.PARTICIPANT
+    supporter = await ctx.session.scalar(
+        select(RoleAssignment.id).where(
+            RoleAssignment.person_id == subject.id, RoleAssignment.role == Role.SUPPORTER
+        )
+    )
+    return Role.SUPPORTER if supporter else Role.PARTICIPANT
+
+
+async def _status_line(ctx: ServiceContext, escalation: Escalation) -> str:
+    zone = ZoneInfo(ctx.settings.timezone)
+    who = coordinators.name_of(ctx, await ctx.session.get(Person, escalation.claimed_by_id or 0))
+    if escalation.status == EscalationStatus.RESOLVED and escalation.resolved_at:
+        return coordinators.text(
+            ctx,
+            "card.resolved",
+            name=who,
+            time=escalation.resolved_at.astimezone(zone).strftime("%H:%M"),
+            outcome=coordinators.text(ctx, f"outcome.{escalation.resolution}"),
+        )
+    if escalation.status == EscalationStatus.CLAIMED and escalation.claimed_at:
+        return coordinators.text(
+            ctx,
+            "card.claimed",
+            name=who,
+            time=escalation.claimed_at.astimezone(zone).strftime("%H:%M"),
+        )
+    return ""
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)

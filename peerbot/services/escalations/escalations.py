@@ -1,0 +1,133 @@
+"""Red flags become escalations: recorded, and a card for the coordinators in the same commit."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from peerbot.services.common import audit
+from peerbot.services.common.context import ServiceContext
+from peerbot.services.coordination import coordinators
+from peerbot.services.escalations import card
+from peerbot.services.escalations.screening import LateFlag
+from peerbot.storage.enums import (
+    EscalationCategory,
+    EscalationEventKind,
+    EscalationSeverity,
+    EscalationStatus,
+    Role,
+)
+from peerbot.storage.models import Escalation, EscalationEvent, Person
+from peerbot.storage.outbox import Priority
+
+URGENT_SEVERITIES = (EscalationSeverity.CRITICAL, EscalationSeverity.HIGH)
+
+
+async def raise_flag(
+    ctx: ServiceContext,
+    person: Person | None,
+    *,
+    category: str,
+    severity: str,
+    source: str,
+    matched: tuple[str, ...] = (),
+    words: str | None = None,
+    cause_key: str | None = None,
+    forwarded: bool = False,
+) -> Escalation:
+    """Record an escalation and queue its card for the coordinators' group.
+
+    cause_key names what raised it (see cause_of_words, cause_of_answer; by default the
+    update being answered): a cause already recorded returns its escalation, so a retried or
+    replayed update raises nothing twice.
+    """
+    if cause_key is None and ctx.update_id is not None:
+        cause_key = cause_of_answer(ctx.update_id, source, category)
+    if cause_key is not None:
+        known = await ctx.session.scalar(
+            select(Escalation).where(Escalation.cause_key == cause_key)
+        )
+        if known is not None:
+            return known
+    escalation = Escalation(
+        person_id=person.id if person else None,
+        category=EscalationCategory(category),
+        severity=EscalationSeverity(severity),
+        status=EscalationStatus.OPEN,
+        source=source[:64],
+        created_at=ctx.now,
+        next_reminder_at=ctx.program.policy.escalations.reraise_at(severity, ctx.now),
+        cause_key=cause_key,
+    )
+    ctx.session.add(escalation)
+    await ctx.session.flush()
+    if ctx.screened is not None and cause_key is not None:  # inside an update's own work
+        person_id = person.id if person else None
+        flag = LateFlag(person_id, category, severity, source, matched, cause_key)
+        ctx.screened.late.append(flag)
+    ctx.session.add(
+        EscalationEvent(escalation_id=escalation.id, kind=EscalationEventKind.RAISED, at=ctx.now)
+    )
+    await audit.record(
+        ctx.session,
+        "escalation.raised",
+        now=ctx.now,
+        subject_id=person.id if person else None,
+        escalation_id=escalation.id,
+        category=category,
+        severity=severity,
+    )
+    role = await card.subject_role(ctx, person)
+    payload = card.raised(
+        ctx, escalation, person, role=role, matched=matched, words=words, forwarded=forwarded
+    )
+    if role == Role.SUPPORTER:  # a supporter's own distress is not for the whole group
+        await coordinators.post_privately(
+            ctx,
+            payload,
+            priority=Priority.ESCALATION,
+            dedupe_prefix=f"escalation:{escalation.id}:raised",
+        )
+    else:
+        await coordinators.post(
+            ctx,
+            payload,
+            priority=Priority.ESCALATION,
+            dedupe_key=f"escalation:{escalation.id}:raised",
+        )
+    return escalation
+
+
+async def raise_late(ctx: ServiceContext, flags: list[LateFlag]) -> list[Escalation]:
+    """Raise again the flags of an update whose own transaction failed for good."""
+    raised = []
+    for flag in flags:
+        person = await ctx.find(Person, flag.person_id)
+        raised.append(
+            await raise_flag(
+                ctx,
+                person,
+                category=flag.category,
+                severity=flag.severity,
+                source=flag.source,
+                matched=flag.matched,
+                cause_key=flag.cause_key,
+            )
+        )
+    return raised
+
+
+def cause_of_words(ctx: ServiceContext, chat_id: int, message_id: int, category: str) -> str:
+    """A message's words raise each category once, whether sent, edited or replayed.
+
+    The chat is kept only as a keyed digest: the key must not link a flag to a Telegram
+    account (an erased person's, or someone's who never consented)."""
+    return f"words:{ctx.cipher.blind(f'{chat_id}:{message_id}')}:{category}"
+
+
+def cause_of_answer(update_id: int, source: str, category: str) -> str:
+    """An answer (a press or a typed answer) raises each flag of its step once per update."""
+    return f"answer:{update_id}:{source}:{category}"[:96]
+
+
+def is_urgent(severity: str) -> bool:
+    return EscalationSeverity(severity) in URGENT_SEVERITIES

@@ -1,0 +1,195 @@
+"""Offers to supporters: what they are told about a request, with Accept and Decline, and
+their answer or its silence.
+
+The offer shows the participant's own words only if they allowed it (release of
+information); otherwise just what the supporter needs to decide. Accepting introduces the
+two people; declining, or no answer in time, proposes the request again to the
+coordinators, without that supporter.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, cast
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
+
+from peerbot.services.common.context import ServiceContext, Who
+from peerbot.services.conversations.actions import OfferAnswer
+from peerbot.services.conversations.callback_data import encode
+from peerbot.services.conversations.shown import EditPressed, Notice, Outgoing, Reply
+from peerbot.services.coordination import coordinators
+from peerbot.services.matching import introductions, match_features, match_words, proposals
+from peerbot.services.participants import consent
+from peerbot.storage import outbox
+from peerbot.storage.enums import ConsentKind, MatchStatus, SupportRequestStatus
+from peerbot.storage.models import Match, Person, SupportRequest
+from peerbot.storage.outbox import Priority
+
+DECLINE_REASONS = ("no_time", "not_a_fit", "too_close", "other")
+
+
+async def offer(
+    ctx: ServiceContext, match: Match, request: SupportRequest, *, approved_by: Person
+) -> None:
+    """Send the approved supporter the offer, with Accept and Decline."""
+    hours = ctx.program.policy.introductions.offer_hours
+    match.status = MatchStatus.OFFERED
+    match.approved_by_id = approved_by.id
+    match.approved_at = match.offered_at = ctx.now
+    match.offer_expires_at = ctx.now + timedelta(hours=hours)
+    request.status = SupportRequestStatus.PROPOSED
+    request.updated_at = ctx.now
+    supporter = await ctx.session.get(Person, match.supporter_id)
+    if supporter is None or supporter.telegram_user_id is None:
+        return
+    locale = supporter.language
+    text = ctx.program.texts.get(
+        "offer.text", locale, summary=await _summary(ctx, request, locale), hours=hours
+    )
+    buttons = [
+        [
+            _button(ctx, locale, "offer.accept", OfferAnswer(match.id, "accept")),
+            _button(ctx, locale, "offer.decline", OfferAnswer(match.id, "decline")),
+        ]
+    ]
+    await outbox.enqueue(
+        ctx.session,
+        chat_id=supporter.telegram_user_id,
+        payload={"text": text, "reply_markup": {"inline_keyboard": buttons}},
+        now=ctx.now,
+        priority=Priority.MATCH_OFFER,
+        dedupe_key=f"match:{match.id}:offer",
+    )
+
+
+async def settle(
+    ctx: ServiceContext, match: Match, to_status: MatchStatus, **values: object
+) -> bool:
+    """Close an open offer, unless an answer or the expiry got there first (False then)."""
+    result = await ctx.session.execute(
+        update(Match)
+        .where(Match.id == match.id, Match.status == MatchStatus.OFFERED)
+        .values(status=to_status, decided_at=ctx.now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if cast(CursorResult[Any], result).rowcount != 1:
+        return False
+    match.status = to_status
+    match.decided_at = ctx.now
+    for name, value in values.items():
+        setattr(match, name, value)
+    return True
+
+
+async def _summary(ctx: ServiceContext, request: SupportRequest, locale: str) -> str:
+    """What the supporter may know: always the practical needs; more only with consent."""
+    answers = await match_features.request_answers(ctx, request.id)
+    texts = ctx.program.texts
+    lines = [
+        texts.get(
+            "offer.practical",
+            locale,
+            languages=match_words.labels(ctx, "languages", answers.get("languages", []), locale),
+            formats=match_words.labels(ctx, "formats", answers.get("channels", []), locale),
+            times=match_words.labels(ctx, "times", answers.get("availability", []), locale),
+        )
+    ]
+    shares = await consent.is_granted(
+        ctx.session, request.person_id, ConsentKind.SHARE_WITH_SUPPORTER
+    )
+    if shares:
+        topics = match_words.labels(ctx, "topics", request.topics, locale)
+        lines.append(texts.get("offer.topics", locale, topics=topics))
+        words = ctx.cipher.decrypt(request.summary_enc) if request.summary_enc else None
+        if words:
+            lines.append(texts.get("offer.words", locale, words=words))
+    else:
+        lines.append(texts.get("offer.no_details", locale))
+    return "\n".join(lines)
+
+
+def why_decline(ctx: ServiceContext, locale: str, match: Match) -> EditPressed:
+    rows = [
+        [
+            _button(
+                ctx, locale, f"offer.reason.{reason}", OfferAnswer(match.id, f"decline:{reason}")
+            )
+        ]
+        for reason in DECLINE_REASONS
+    ]
+    text = ctx.program.texts.get("offer.decline_why", locale)
+    return EditPressed({"text": text, "reply_markup": {"inline_keyboard": rows}})
+
+
+def _button(ctx: ServiceContext, locale: str, key: str, action: object) -> dict[str, str]:
+    return {"text": ctx.program.texts.get(key, locale), "callback_data": encode(action)}
+
+
+async def answer(ctx: ServiceContext, who: Who, action: OfferAnswer) -> Reply:
+    """The supporter pressed Accept, Decline or a reason for declining."""
+    reply = Reply(who.locale)
+    match = await ctx.session.get(Match, action.match_id)
+    if (
+        match is None
+        or who.person is None
+        or match.supporter_id != who.person.id
+        or match.status != MatchStatus.OFFERED
+    ):
+        return reply.add(EditPressed({"text": ctx.program.texts.get("offer.gone", who.locale)}))
+    request = await ctx.session.get(SupportRequest, match.support_request_id)
+    assert request is not None
+    if action.answer == "accept":
+        if not await settle(ctx, match, MatchStatus.ACCEPTED):
+            return reply.add(
+                EditPressed({"text": ctx.program.texts.get("offer.gone", who.locale)})
+            )
+        request.status = SupportRequestStatus.MATCHED
+        request.updated_at = ctx.now
+        await coordinators.post_match_card(ctx, "card.match_accepted", match, request)
+        reply.add(EditPressed({"text": ctx.program.texts.get("offer.accepted", who.locale)}))
+        await introductions.introduce(ctx, match, request, reply)
+        return reply
+    reason = action.answer.removeprefix("decline:")
+    if reason not in DECLINE_REASONS:
+        return reply.add(why_decline(ctx, who.locale, match))
+    if not await settle(ctx, match, MatchStatus.DECLINED, decline_reason=reason):
+        return reply.add(EditPressed({"text": ctx.program.texts.get("offer.gone", who.locale)}))
+    await coordinators.post_match_card(
+        ctx,
+        "card.offer_declined",
+        match,
+        request,
+        reason=coordinators.text(ctx, f"offer.reason.{reason}"),
+    )
+    await proposals.propose(ctx, request)
+    return reply.add(EditPressed({"text": ctx.program.texts.get("offer.declined", who.locale)}))
+
+
+async def expired_ids(ctx: ServiceContext, limit: int) -> list[int]:
+    rows = await ctx.session.scalars(
+        select(Match.id)
+        .where(Match.status == MatchStatus.OFFERED, Match.offer_expires_at <= ctx.now)
+        .order_by(Match.offer_expires_at)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def close_expired(ctx: ServiceContext, match_id: int, outgoing: list[Outgoing]) -> bool:
+    """An offer left unanswered: closed, the supporter told, the request proposed again."""
+    match = await ctx.session.get(Match, match_id, populate_existing=True)
+    if match is None or not await settle(
+        ctx, match, MatchStatus.DECLINED, decline_reason="no_answer"
+    ):
+        return False
+    request = await ctx.session.get(SupportRequest, match.support_request_id)
+    supporter = await ctx.session.get(Person, match.supporter_id)
+    assert request is not None
+    await coordinators.post_match_card(ctx, "card.offer_expired", match, request)
+    if supporter is not None and supporter.telegram_user_id is not None:
+        note = Reply(supporter.language).add(Notice("offer.expired"))
+        outgoing.append(Outgoing(supporter.telegram_user_id, note, f"match:{match.id}:expired"))
+    await proposals.propose(ctx, request)
+    return True

@@ -1,0 +1,243 @@
+"""A match after the introduction: have they connected, /end, /change, and the feedback survey.
+
+Either person may end the support or ask for someone else at any time; a change is approved
+by a coordinator, who then gets new proposals without the current supporter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import or_, select, update
+
+from peerbot.services.common.context import ServiceContext, Who
+from peerbot.services.conversations import flows
+from peerbot.services.conversations.actions import RequestAction
+from peerbot.services.conversations.shown import EditPressed, Notice, Outgoing, Reply
+from peerbot.services.coordination import coordinators
+from peerbot.services.matching import proposals
+from peerbot.storage.enums import (
+    CheckinKind,
+    CheckinStatus,
+    MatchStatus,
+    SupportRequestStatus,
+)
+from peerbot.storage.models import Answer, Checkin, Match, Person, SupportRequest
+from peerbot.storage.outbox import Priority
+
+FEEDBACK_FLOW = "feedback"
+NOT_CONNECTED = ("not_yet", "need_help")
+
+
+async def active_matches(ctx: ServiceContext, person: Person | None) -> list[Match]:
+    """The person's accepted matches, as participant or as supporter, newest first."""
+    if person is None:
+        return []
+    rows = await ctx.session.scalars(
+        select(Match)
+        .join(SupportRequest, SupportRequest.id == Match.support_request_id)
+        .where(
+            Match.status == MatchStatus.ACCEPTED,
+            or_(Match.supporter_id == person.id, SupportRequest.person_id == person.id),
+        )
+        .order_by(Match.decided_at.desc(), Match.id.desc())
+    )
+    return list(rows)
+
+
+async def connected_answered(
+    ctx: ServiceContext, who: Who, turn: flows.FlowTurn, answers: dict[str, Any]
+) -> list[Notice]:
+    """'Have you connected?': kept; a no tells the coordinators."""
+    checkin = await ctx.find(Checkin, turn.meta.get("checkin"))
+    said = str(answers.get("connected"))
+    if checkin is not None:
+        checkin.status = CheckinStatus.ANSWERED
+        checkin.answered_at = ctx.now
+        checkin.answers = {"connected": said}
+    if said not in NOT_CONNECTED or checkin is None or checkin.match_id is None:
+        return [Notice("connected.thanks")]
+    match = await ctx.session.get(Match, checkin.match_id)
+    request = await ctx.session.get(SupportRequest, match.support_request_id) if match else None
+    if match is not None and request is not None and who.person is not None:
+        await coordinators.post_card(
+            ctx,
+            "card.not_connected",
+            priority=Priority.COORDINATION,
+            dedupe_key=f"checkin:{checkin.id}:not_connected",
+            code=request.code,
+            role=coordinators.text(ctx, f"role.{_role(who.person, match)}"),
+            answer=coordinators.text(ctx, f"connected.{said}"),
+        )
+    return [Notice("connected.told")]
+
+
+async def end(ctx: ServiceContext, who: Who) -> Reply:
+    """/end: the support ends now; the other side is told; the participant gets the survey."""
+    reply = Reply(who.locale)
+    current = await _current(ctx, who)
+    if current is None or who.person is None:
+        return reply.add(Notice("end.nothing"))
+    match, request = current
+    role = _role(who.person, match)
+    await _close(ctx, match, request, reason=f"ended_by_{role}", by=who.person)
+    other = await ctx.session.get(
+        Person, match.supporter_id if role == "participant" else request.person_id
+    )
+    if other is not None and other.telegram_user_id is not None:
+        told = Notice(f"end.told_{'supporter' if role == 'participant' else 'participant'}")
+        reply.elsewhere.append(
+            Outgoing(
+                other.telegram_user_id, Reply(other.language).add(told), f"match:{match.id}:end"
+            )
+        )
+    if role == "supporter":
+        _survey_later(ctx, match, request)
+        return reply.add(Notice("end.done_supporter"))
+    return reply.add(Notice("end.done_participant"), *await _survey_now(ctx, who, match))
+
+
+async def change(ctx: ServiceContext, who: Who) -> Reply:
+    """/change: ask the coordinators for a different supporter (this one stays meanwhile)."""
+    reply = Reply(who.locale)
+    current = await _current(ctx, who)
+    if current is None or who.person is None:
+        return reply.add(Notice("end.nothing"))
+    match, request = current
+    text = coordinators.text(
+        ctx,
+        "card.change_asked",
+        code=request.code,
+        role=coordinators.text(ctx, f"role.{_role(who.person, match)}"),
+    )
+    keyboard = coordinators.keyboard(
+        ctx, [[("card.rematch", RequestAction(request.id, "rematch"))]]
+    )
+    await coordinators.post(
+        ctx,
+        {"text": text, "reply_markup": keyboard},
+        priority=Priority.COORDINATION,
+        dedupe_key=f"match:{match.id}:change:{ctx.now.isoformat()}",
+    )
+    return reply.add(Notice("change.asked"))
+
+
+async def rematch(ctx: ServiceContext, coordinator: Person, action: RequestAction) -> Reply:
+    """A coordinator approved a change: the match ends and new proposals are made."""
+    reply = Reply(coordinators.coordinator_locale(ctx))
+    request = await ctx.session.get(SupportRequest, action.request_id)
+    matches = (
+        await ctx.session.scalars(
+            select(Match).where(
+                Match.support_request_id == action.request_id,
+                Match.status == MatchStatus.ACCEPTED,
+            )
+        )
+    ).all()
+    if request is None or not matches:
+        return reply.add(EditPressed({"text": coordinators.text(ctx, "card.proposal_stale")}))
+    for match in matches:
+        await _close(ctx, match, request, reason="change", by=coordinator)
+        for person_id in (match.supporter_id, request.person_id):
+            person = await ctx.session.get(Person, person_id)
+            if person is not None and person.telegram_user_id is not None:
+                note = Reply(person.language).add(Notice("change.approved"))
+                reply.elsewhere.append(
+                    Outgoing(
+                        person.telegram_user_id, note, f"match:{match.id}:changed:{person.id}"
+                    )
+                )
+    request.status = SupportRequestStatus.MATCHING
+    request.closed_at = request.closed_reason = None
+    await proposals.propose(ctx, request)
+    stamp = coordinators.text(
+        ctx, "card.rematch_started", code=request.code, name=coordinators.name_of(ctx, coordinator)
+    )
+    return reply.add(EditPressed({"text": stamp}))
+
+
+async def feedback_given(
+    ctx: ServiceContext, who: Who, turn: flows.FlowTurn, answers: dict[str, Any]
+) -> list[Notice]:
+    """The survey's answers, kept with the request (the comment encrypted)."""
+    match = await ctx.find(Match, turn.meta.get("match"))
+    if who.person is None or match is None:
+        return [Notice("feedback.thanks")]
+    checkin = await ctx.find(Checkin, turn.meta.get("checkin"))
+    if checkin is not None:
+        checkin.status = CheckinStatus.ANSWERED
+        checkin.answered_at = ctx.now
+    for question, value in answers.items():
+        secret = question == "comments"
+        ctx.session.add(
+            Answer(
+                person_id=who.person.id,
+                support_request_id=match.support_request_id,
+                flow=FEEDBACK_FLOW,
+                question=question,
+                value=None if secret else value,
+                value_enc=ctx.cipher.encrypt(str(value)) if secret and value else None,
+                answered_at=ctx.now,
+            )
+        )
+    return [Notice("feedback.thanks")]
+
+
+async def _current(ctx: ServiceContext, who: Who) -> tuple[Match, SupportRequest] | None:
+    """The person's newest support in progress, with its request."""
+    matches = await active_matches(ctx, who.person)
+    request = (
+        await ctx.session.get(SupportRequest, matches[0].support_request_id) if matches else None
+    )
+    return (matches[0], request) if request is not None else None
+
+
+async def _close(
+    ctx: ServiceContext, match: Match, request: SupportRequest, *, reason: str, by: Person
+) -> None:
+    match.status = MatchStatus.ENDED
+    match.ended_at = ctx.now
+    match.end_reason = reason
+    match.ended_by_id = by.id
+    request.status = SupportRequestStatus.CLOSED
+    request.closed_at = ctx.now
+    request.closed_reason = reason
+    await ctx.session.execute(
+        update(Checkin)
+        .where(
+            Checkin.match_id == match.id,
+            Checkin.kind == CheckinKind.MATCH_FOLLOWUP,
+            Checkin.status == CheckinStatus.SCHEDULED,
+        )
+        .values(status=CheckinStatus.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    await coordinators.post_match_card(
+        ctx,
+        "card.match_ended",
+        match,
+        request,
+        reason=coordinators.text(ctx, f"end_reason.{reason}"),
+    )
+
+
+async def _survey_now(ctx: ServiceContext, who: Who, match: Match) -> list[Any]:
+    turn = await flows.begin(ctx, who, FEEDBACK_FLOW, {"match": match.id})
+    return list(turn.transition.outputs)
+
+
+def _survey_later(ctx: ServiceContext, match: Match, request: SupportRequest) -> None:
+    """The participant gets the survey as a scheduled prompt (it waits if they are busy)."""
+    ctx.session.add(
+        Checkin(
+            person_id=request.person_id,
+            kind=CheckinKind.FEEDBACK,
+            match_id=match.id,
+            due_at=ctx.now,
+            status=CheckinStatus.SCHEDULED,
+        )
+    )
+
+
+def _role(person: Person, match: Match) -> str:
+    return "supporter" if match.supporter_id == person.id else "participant"

@@ -1,0 +1,42 @@
+"""A person's export: everything stored about them, readable, including unfinished answers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from peerbot.services.conversations.flows import SEALED
+from peerbot.services.privacy import data_rights
+from peerbot.storage import conversations
+from peerbot.storage.codes import new_pseudonym
+from peerbot.storage.crypto import FieldCipher
+from peerbot.storage.models import Person
+
+NOW = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
+
+
+async def test_export_opens_sealed_answers_of_an_unfinished_conversation(session_factory):
+    cipher = FieldCipher(FieldCipher.generate_key())
+    secret = "my neighbourhood is Lavapiés"
+    async with session_factory() as session, session.begin():
+        person = Person(telegram_user_id=777, pseudonym=new_pseudonym())
+        session.add(person)
+        await session.flush()
+        state = {
+            "engine": {"answers": {"region": {SEALED: cipher.encrypt(secret)}, "who_for": "self"}},
+            "meta": {},
+        }
+        await conversations.begin(
+            session,
+            chat_id=777,
+            person_id=person.id,
+            flow="intake",
+            step="timezone",
+            state=state,
+            now=NOW,
+            remind_after=timedelta(days=1),
+            expire_after=None,
+        )
+        summary, data = await data_rights.export(session, person, cipher, now=NOW)
+    answers = data["conversations"][0]["state"]["engine"]["answers"]
+    assert answers == {"region": secret, "who_for": "self"}
+    assert summary.answers == 0  # nothing confirmed yet

@@ -1,0 +1,382 @@
+"""The evaluation export: de-identified by default, free text only with evaluation consent."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from peerbot.program import load_program
+from peerbot.services.program_view import export
+from peerbot.services.program_view.export import ExportFormat, ExportKind, ExportSpec
+from peerbot.storage.codes import new_pseudonym, new_request_code
+from peerbot.storage.crypto import FieldCipher
+from peerbot.storage.enums import (
+    ConsentDecision,
+    ConsentKind,
+    PersonStatus,
+    SupportRequestStatus,
+    Urgency,
+)
+from peerbot.storage.models import Answer, AuditEvent, Consent, Person, SupportRequest
+
+T0 = datetime(2026, 3, 2, 23, 30, tzinfo=UTC)
+CIPHER = FieldCipher(FieldCipher.generate_key())
+TEXT_STEPS = export.free_text_questions(load_program().flows.values())
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """What the test world holds: Telegram ids, codes per person, secret texts per person."""
+
+    telegram_ids: dict[str, int]
+    pseudonyms: dict[str, str]
+    codes: dict[str, str]
+    secrets: dict[str, list[str]]
+
+
+async def seed(sessions: Sessions) -> Seeded:
+    """Five people: consenting, withdrawn, re-declined, never asked, and erased."""
+    telegram_ids = {
+        "granted": 7_310_000_001,
+        "withdrawn": 7_310_000_002,
+        "redeclined": 7_310_000_003,
+        "never_asked": 7_310_000_004,
+    }
+    evaluation: dict[str, list[tuple[ConsentDecision, datetime | None]]] = {
+        "granted": [(ConsentDecision.GRANTED, None)],
+        "withdrawn": [(ConsentDecision.GRANTED, T0 + timedelta(days=1))],
+        "redeclined": [(ConsentDecision.GRANTED, None), (ConsentDecision.DECLINED, None)],
+        "never_asked": [],
+        "erased": [],
+    }
+    pseudonyms: dict[str, str] = {}
+    codes: dict[str, str] = {}
+    secrets: dict[str, list[str]] = {}
+    async with sessions() as session, session.begin():
+        for position, name in enumerate(evaluation):
+            person = Person(
+                telegram_user_id=telegram_ids.get(name),
+                pseudonym=new_pseudonym(),
+                display_name_enc=CIPHER.encrypt(f"Name of {name}"),
+                referral_source="clinic" if name != "erased" else None,
+                status=PersonStatus.ERASED if name == "erased" else PersonStatus.ACTIVE,
+            )
+            session.add(person)
+            await session.flush()
+            pseudonyms[name] = person.pseudonym
+            at = T0 + timedelta(minutes=position)
+            session.add(
+                Consent(
+                    person_id=person.id,
+                    kind=ConsentKind.PARTICIPATION,
+                    version="participation-v1",
+                    text_hash="a" * 64,
+                    decision=ConsentDecision.GRANTED,
+                    decided_at=at,
+                )
+            )
+            for decision, withdrawn_at in evaluation[name]:
+                session.add(
+                    Consent(
+                        person_id=person.id,
+                        kind=ConsentKind.EVALUATION,
+                        version="evaluation-v2",
+                        text_hash="b" * 64,
+                        decision=decision,
+                        decided_at=at,
+                        withdrawn_at=withdrawn_at,
+                    )
+                )
+                await session.flush()  # ids give the order of decisions
+            erased = name == "erased"
+            summary = None if erased else f"summary secret of {name}"
+            request = SupportRequest(
+                person_id=person.id,
+                code=new_request_code(),
+                status=SupportRequestStatus.CLOSED if erased else SupportRequestStatus.NEW,
+                referral_source=person.referral_source,
+                topics=["anxiety", "sleep"],
+                language="es",
+                support_format=["one_to_one", "chat"],
+                urgency=Urgency.SOON,
+                summary_enc=CIPHER.encrypt(summary),
+                created_at=at,
+                updated_at=at,
+                closed_at=at if erased else None,
+                closed_reason="erased" if erased else None,
+            )
+            session.add(request)
+            await session.flush()
+            codes[name] = request.code
+            if erased:
+                continue  # forget() deleted the answers
+            other = f"topics_other secret of {name}"
+            region = f"region secret of {name}"  # a text step a program made not sensitive
+            secrets[name] = [summary or "", other, region]
+            for question, value, value_enc in (
+                ("topics", ["anxiety", "sleep"], None),
+                ("who_for", "myself", None),
+                ("channels", ["chat", "voice"], None),
+                ("age_band", "25_34", None),
+                ("supporter_similar_age", True, None),
+                ("topics_other", None, CIPHER.encrypt(other)),
+                ("region", region, None),
+            ):
+                session.add(
+                    Answer(
+                        person_id=person.id,
+                        support_request_id=request.id,
+                        flow="intake",
+                        question=question,
+                        value=value,
+                        value_enc=value_enc,
+                        answered_at=at,
+                    )
+                )
+    return Seeded(telegram_ids, pseudonyms, codes, secrets)
+
+
+async def run(sessions: Sessions, spec: ExportSpec) -> str:
+    out = io.StringIO()
+    async with sessions() as session:
+        await export.write_export(session, CIPHER, spec, out, now=T0 + timedelta(days=3))
+    return out.getvalue()
+
+
+def requests_spec(fmt: ExportFormat, *, include_free_text: bool = False) -> ExportSpec:
+    return ExportSpec(
+        kind=ExportKind.REQUESTS,
+        format=fmt,
+        include_free_text=include_free_text,
+        free_text_questions=TEXT_STEPS,
+    )
+
+
+def jsonl(text: str) -> list[dict[str, Any]]:
+    assert text.endswith("\n")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def assert_no_identifiers(text: str, world: Seeded) -> None:
+    for telegram_id in world.telegram_ids.values():
+        assert str(telegram_id) not in text
+    assert "Name of" not in text
+
+
+def assert_no_free_text(text: str, world: Seeded) -> None:
+    for secret in (s for texts in world.secrets.values() for s in texts):
+        assert secret not in text
+
+
+async def test_default_jsonl_lists_every_request_without_identifiers_or_free_text(
+    session_factory: Sessions,
+) -> None:
+    world = await seed(session_factory)
+
+    text = await run(session_factory, requests_spec(ExportFormat.JSONL))
+
+    rows = jsonl(text)
+    assert [row["request"] for row in rows] == list(world.codes.values())
+    assert_no_identifiers(text, world)
+    assert_no_free_text(text, world)
+    assert all("summary" not in row and "free_text" not in row for row in rows)
+    first = rows[0]
+    assert first["person"] == world.pseudonyms["granted"]
+    assert first["created_date"] == "2026-03-02"
+    assert first["created_at"] == "2026-03-02T23:30:00+00:00"
+    assert (first["status"], first["urgency"], first["language"]) == ("new", "soon", "es")
+    assert first["topics"] == ["anxiety", "sleep"]
+    assert first["support_format"] == ["one_to_one", "chat"]
+    assert first["referral_source"] == "clinic"
+    assert first["answers"] == {
+        "topics": ["anxiety", "sleep"],
+        "who_for": "myself",
+        "channels": ["chat", "voice"],
+        "age_band": "25_34",
+        "supporter_similar_age": True,
+    }
+    erased = rows[-1]
+    assert (erased["status"], erased["answers"], erased["referral_source"]) == ("closed", {}, None)
+
+
+async def test_default_csv_has_a_header_and_one_row_per_request(
+    session_factory: Sessions,
+) -> None:
+    world = await seed(session_factory)
+
+    text = await run(session_factory, requests_spec(ExportFormat.CSV))
+
+    assert_no_identifiers(text, world)
+    assert_no_free_text(text, world)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows = list(reader)
+    assert reader.fieldnames == [
+        *export.REQUEST_COLUMNS,
+        "answer.topics",
+        "answer.who_for",
+        "answer.channels",
+        "answer.age_band",
+        "answer.supporter_similar_age",
+    ]
+    assert [row["request"] for row in rows] == list(world.codes.values())
+    assert rows[0]["topics"] == "anxiety;sleep"
+    assert rows[0]["answer.channels"] == "chat;voice"
+    assert rows[0]["answer.supporter_similar_age"] == "true"
+    assert rows[-1]["answer.who_for"] == ""
+
+
+async def test_free_text_only_for_people_whose_evaluation_consent_stands(
+    session_factory: Sessions,
+) -> None:
+    world = await seed(session_factory)
+
+    text = await run(session_factory, requests_spec(ExportFormat.JSONL, include_free_text=True))
+
+    assert_no_identifiers(text, world)
+    by_code = {row["request"]: row for row in jsonl(text)}
+    granted = by_code[world.codes["granted"]]
+    assert granted["summary"] == "summary secret of granted"
+    assert granted["free_text"] == {
+        "topics_other": "topics_other secret of granted",
+        "region": "region secret of granted",
+    }
+    assert "region" not in granted["answers"]
+    for name in ("withdrawn", "redeclined", "never_asked", "erased"):
+        row = by_code[world.codes[name]]
+        assert (row["summary"], row["free_text"]) == (None, None), name
+    for name in ("withdrawn", "redeclined", "never_asked"):
+        for secret in world.secrets[name]:
+            assert secret not in text
+
+
+async def test_free_text_in_csv_stays_empty_without_consent(session_factory: Sessions) -> None:
+    world = await seed(session_factory)
+
+    text = await run(session_factory, requests_spec(ExportFormat.CSV, include_free_text=True))
+
+    rows = {row["request"]: row for row in csv.DictReader(io.StringIO(text, newline=""))}
+    granted = rows[world.codes["granted"]]
+    assert granted["summary"] == "summary secret of granted"
+    assert granted["free_text.topics_other"] == "topics_other secret of granted"
+    withdrawn = rows[world.codes["withdrawn"]]
+    assert (withdrawn["summary"], withdrawn["free_text.topics_other"]) == ("", "")
+    assert "summary secret of withdrawn" not in text
+
+
+async def test_consents_export_lists_decisions_with_versions(session_factory: Sessions) -> None:
+    world = await seed(session_factory)
+    spec = ExportSpec(kind=ExportKind.CONSENTS, format=ExportFormat.JSONL)
+
+    text = await run(session_factory, spec)
+
+    assert_no_identifiers(text, world)
+    rows = jsonl(text)
+    assert len(rows) == 5 + 4  # one participation each, four evaluation decisions
+    evaluation = [
+        (row["person"], row["decision"], row["withdrawn_at"])
+        for row in rows
+        if row["kind"] == "evaluation"
+    ]
+    assert evaluation == [
+        (world.pseudonyms["granted"], "granted", None),
+        (world.pseudonyms["withdrawn"], "granted", "2026-03-03T23:30:00+00:00"),
+        (world.pseudonyms["redeclined"], "granted", None),
+        (world.pseudonyms["redeclined"], "declined", None),
+    ]
+    assert {row["version"] for row in rows} == {"participation-v1", "evaluation-v2"}
+    assert rows[0] == {
+        "person": world.pseudonyms["granted"],
+        "kind": "participation",
+        "version": "participation-v1",
+        "decision": "granted",
+        "decided_at": "2026-03-02T23:30:00+00:00",
+        "withdrawn_at": None,
+        "channel": "telegram",
+    }
+
+    text = await run(session_factory, ExportSpec(ExportKind.CONSENTS, ExportFormat.CSV))
+    rows_csv = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert [row["decision"] for row in rows_csv] == [row["decision"] for row in rows]
+    assert list(rows_csv[0]) == list(export.CONSENT_COLUMNS)
+
+
+@pytest.mark.parametrize("include_free_text", [False, True])
+async def test_each_export_is_audited(session_factory: Sessions, include_free_text: bool) -> None:
+    await seed(session_factory)
+
+    await run(
+        session_factory, requests_spec(ExportFormat.CSV, include_free_text=include_free_text)
+    )
+
+    async with session_factory() as session:
+        events = (await session.scalars(select(AuditEvent))).all()
+    assert [(e.action, e.details) for e in events] == [
+        (
+            "data.exported",
+            {
+                "kind": "requests",
+                "format": "csv",
+                "rows": 5,
+                "free_text": include_free_text,
+                "complete": True,
+            },
+        )
+    ]
+
+
+async def test_an_export_that_fails_midway_is_still_audited(session_factory: Sessions) -> None:
+    await seed(session_factory)
+
+    class FullDisk(io.StringIO):
+        def write(self, text: str) -> int:
+            if self.tell() > 0:
+                raise OSError("no space left on device")
+            return super().write(text)
+
+    async with session_factory() as session:
+        with pytest.raises(OSError, match="no space"):
+            await export.write_export(
+                session, CIPHER, requests_spec(ExportFormat.JSONL), FullDisk(), now=T0
+            )
+    async with session_factory() as session:
+        event = (await session.scalars(select(AuditEvent))).one()
+    assert (event.details["rows"], event.details["complete"]) == (1, False)
+
+
+async def test_requests_are_read_in_batches(session_factory: Sessions) -> None:
+    world = await seed(session_factory)
+
+    async with session_factory() as session, session.begin():
+        rows = [
+            row
+            async for row in export.request_rows(
+                session, CIPHER, include_free_text=True, batch_size=2
+            )
+        ]
+
+    assert [row["request"] for row in rows] == list(world.codes.values())
+    assert rows[0]["summary"] == "summary secret of granted"
+
+
+async def test_empty_database_gives_a_header_only_csv(session_factory: Sessions) -> None:
+    text = await run(session_factory, requests_spec(ExportFormat.CSV))
+
+    assert text == ",".join(export.REQUEST_COLUMNS) + "\r\n"
+    assert await run(session_factory, requests_spec(ExportFormat.JSONL)) == ""
+    async with session_factory() as session:
+        counted = (
+            await session.scalars(
+                select(AuditEvent.details).where(AuditEvent.action == "data.exported")
+            )
+        ).all()
+    assert [details["rows"] for details in counted] == [0, 0], "a lone header is no row"

@@ -1,0 +1,446 @@
+"""The evaluation export of matches, contact notes and feedback: pseudonyms only, free text
+only with the participant's evaluation consent."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import timedelta, timezone
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from peerbot.services.participants import consent
+from peerbot.services.program_view import export
+from peerbot.services.program_view.export import ExportFormat, ExportKind, ExportSpec
+from peerbot.storage.crypto import FieldCipher
+from peerbot.storage.enums import CheckinKind, ConsentKind, MatchStatus
+from peerbot.storage.models import AuditEvent
+from tests.support.match_builders import (
+    T0,
+    add_consent,
+    add_feedback,
+    add_followup,
+    add_intake_answer,
+    add_match,
+    add_note,
+    add_person,
+    add_request,
+)
+
+CIPHER = FieldCipher(FieldCipher.generate_key())
+NAMES = {
+    "ann": "Ann Ashdown",
+    "ben": "Ben Birch",
+    "cat": "Cat Carlow",
+    "sam": "Sam Sutton",
+    "sue": "Sue Selby",
+}
+SECRETS = {
+    "note_ann": "note secret about ann",
+    "note_ben": "note secret about ben",
+    "first_comment_ann": "first comment secret of ann",
+    "comment_ann": "comment secret of ann",
+    "comment_ben": "comment secret of ben",
+}
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+@dataclass(frozen=True)
+class World:
+    """Who is who: pseudonyms and Telegram ids per name, request codes per participant."""
+
+    pseudonyms: dict[str, str]
+    telegram_ids: list[int]
+    codes: dict[str, str]
+
+
+async def seed(sessions: Sessions) -> World:
+    """Participants ann (evaluation consent), ben (withdrawn) and cat (declined); supporters.
+
+    Supporter sam consented too, which must not open notes about his participants.
+    """
+    async with sessions() as session, session.begin():
+        people = {key: await add_person(session, CIPHER, name) for key, name in NAMES.items()}
+        ann, ben, cat, sam, sue = people.values()
+        await add_consent(session, ann)
+        await add_consent(session, ben)
+        await consent.withdraw(
+            session, person_id=ben.id, kind=ConsentKind.EVALUATION, now=T0 + timedelta(days=1)
+        )
+        await add_consent(session, cat, granted=False)
+        await add_consent(session, sam)
+        requests = {key: await add_request(session, people[key]) for key in ("ann", "ben", "cat")}
+        await add_intake_answer(session, requests["ann"], "who_for", "myself")
+
+        ended = await add_match(
+            session,
+            requests["ann"],
+            sam,
+            status=MatchStatus.ENDED,
+            score=0.82,
+            reasons=[
+                {"code": "shared_experience", "topics": ["loss"]},
+                {"code": "similar_age", "age_band": "age_25_34"},
+            ],
+            approved_at=T0 + timedelta(hours=1),
+            offered_at=T0 + timedelta(hours=2),
+            decided_at=T0 + timedelta(days=1),
+            ended_at=T0 + timedelta(days=20),
+            end_reason="ended_by_participant",
+        )
+        # the supporter answers first: the side comes from the person, not the order
+        await add_followup(session, ended, sam, "not_yet")
+        await add_followup(session, ended, ann, "yes")
+        await add_followup(session, ended, ann, "need_help", kind=CheckinKind.FEEDBACK)
+        accepted = await add_match(
+            session,
+            requests["ben"],
+            sue,
+            status=MatchStatus.ACCEPTED,
+            decided_at=T0 + timedelta(days=2),
+        )
+        await add_followup(session, accepted, ben, None)
+        await add_followup(session, accepted, sue, "need_help")
+        await add_match(
+            session,
+            requests["cat"],
+            sam,
+            status=MatchStatus.DECLINED,
+            decided_at=T0 + timedelta(days=3),
+            decline_reason="no_time",
+        )
+        await add_match(session, requests["cat"], None, status=MatchStatus.WITHDRAWN, rank=2)
+
+        # 01:30 at UTC+2 is still 2 March in UTC
+        late_evening = T0.replace(day=3, hour=1, minute=30, tzinfo=timezone(timedelta(hours=2)))
+        await add_note(
+            session,
+            CIPHER,
+            ended,
+            sam,
+            SECRETS["note_ann"],
+            contact_at=late_evening,
+            minutes=45,
+            format="voice",
+            topics=["grief", "sleep"],
+            concerns=["self_care"],
+        )
+        await add_note(session, CIPHER, accepted, sue, SECRETS["note_ben"])
+        await add_note(session, CIPHER, ended, sam, None, minutes=None, format=None)
+
+        # ann was surveyed twice (after a change of supporter): the newest answers count
+        await add_feedback(
+            session,
+            CIPHER,
+            requests["ann"],
+            at=T0 + timedelta(days=10),
+            satisfaction=2,
+            recommend="no",
+            comments=SECRETS["first_comment_ann"],
+        )
+        await add_feedback(
+            session,
+            CIPHER,
+            requests["ann"],
+            at=T0 + timedelta(days=20),
+            satisfaction=5,
+            recommend="yes",
+            comments=SECRETS["comment_ann"],
+        )
+        await add_feedback(
+            session,
+            CIPHER,
+            requests["ben"],
+            at=T0 + timedelta(days=21),
+            satisfaction=3,
+            understood="partly",
+            comments=SECRETS["comment_ben"],
+        )
+    return World(
+        pseudonyms={key: person.pseudonym for key, person in people.items()},
+        telegram_ids=[
+            person.telegram_user_id
+            for person in people.values()
+            if person.telegram_user_id is not None
+        ],
+        codes={key: request.code for key, request in requests.items()},
+    )
+
+
+async def run(sessions: Sessions, spec: ExportSpec) -> str:
+    out = io.StringIO()
+    async with sessions() as session:
+        await export.write_export(session, CIPHER, spec, out, now=T0 + timedelta(days=30))
+    return out.getvalue()
+
+
+def spec(kind: ExportKind, fmt: ExportFormat, *, include_free_text: bool = False) -> ExportSpec:
+    return ExportSpec(kind=kind, format=fmt, include_free_text=include_free_text)
+
+
+def jsonl(text: str) -> list[dict[str, Any]]:
+    assert text.endswith("\n")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def csv_rows(text: str) -> tuple[list[str], list[dict[str, str]]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows = list(reader)
+    assert reader.fieldnames is not None
+    return list(reader.fieldnames), rows
+
+
+def assert_no_secrets(text: str, *keys: str) -> None:
+    for key in keys or SECRETS:
+        assert SECRETS[key] not in text, key
+
+
+async def test_matches_list_each_pairing_with_both_sides_connected_answers(
+    session_factory: Sessions,
+) -> None:
+    world = await seed(session_factory)
+    p = world.pseudonyms
+
+    rows = jsonl(await run(session_factory, spec(ExportKind.MATCHES, ExportFormat.JSONL)))
+
+    assert rows[0] == {
+        "request": world.codes["ann"],
+        "participant": p["ann"],
+        "supporter": p["sam"],
+        "status": "ended",
+        "rank": 1,
+        "score": 0.82,
+        "reasons": ["shared_experience", "similar_age"],
+        "proposed_at": "2026-03-02T09:00:00+00:00",
+        "approved_at": "2026-03-02T10:00:00+00:00",
+        "offered_at": "2026-03-02T11:00:00+00:00",
+        "decided_at": "2026-03-03T09:00:00+00:00",
+        "decline_reason": None,
+        "ended_at": "2026-03-22T09:00:00+00:00",
+        "end_reason": "ended_by_participant",
+        "participant_connected": "yes",
+        "supporter_connected": "not_yet",
+    }
+    assert [
+        (
+            row["participant"],
+            row["supporter"],
+            row["status"],
+            row["decline_reason"],
+            row["participant_connected"],
+            row["supporter_connected"],
+        )
+        for row in rows[1:]
+    ] == [
+        (p["ben"], p["sue"], "accepted", None, None, "need_help"),
+        (p["cat"], p["sam"], "declined", "no_time", None, None),
+        (p["cat"], None, "withdrawn", None, None, None),
+    ]
+
+
+async def test_matches_csv_has_the_fixed_columns_and_reason_codes_only(
+    session_factory: Sessions,
+) -> None:
+    world = await seed(session_factory)
+
+    text = await run(session_factory, spec(ExportKind.MATCHES, ExportFormat.CSV))
+
+    header, rows = csv_rows(text)
+    assert header == list(export.MATCH_COLUMNS)
+    assert [row["request"] for row in rows] == [
+        world.codes["ann"],
+        world.codes["ben"],
+        world.codes["cat"],
+        world.codes["cat"],
+    ]
+    assert rows[0]["reasons"] == "shared_experience;similar_age"
+    assert (rows[0]["score"], rows[0]["participant_connected"]) == ("0.82", "yes")
+    assert (rows[1]["participant_connected"], rows[1]["supporter_connected"]) == ("", "need_help")
+    assert rows[3]["supporter"] == ""
+    # the values kept with a reason describe the people matched: left out
+    assert "loss" not in text
+    assert "age_25_34" not in text
+
+
+async def test_notes_without_free_text_by_default(session_factory: Sessions) -> None:
+    world = await seed(session_factory)
+    p = world.pseudonyms
+
+    rows = jsonl(await run(session_factory, spec(ExportKind.NOTES, ExportFormat.JSONL)))
+    text = await run(session_factory, spec(ExportKind.NOTES, ExportFormat.CSV))
+
+    assert rows[0] == {
+        "request": world.codes["ann"],
+        "supporter": p["sam"],
+        "contact_date": "2026-03-02",
+        "minutes": 45,
+        "format": "voice",
+        "topics": ["grief", "sleep"],
+        "concerns": ["self_care"],
+        "created_at": "2026-03-02T09:00:00+00:00",
+    }
+    assert [(row["request"], row["supporter"]) for row in rows[1:]] == [
+        (world.codes["ben"], p["sue"]),
+        (world.codes["ann"], p["sam"]),
+    ]
+    assert (rows[2]["minutes"], rows[2]["format"]) == (None, None)
+    header, csv_notes = csv_rows(text)
+    assert header == list(export.NOTE_COLUMNS)
+    assert (csv_notes[0]["topics"], csv_notes[0]["concerns"]) == ("grief;sleep", "self_care")
+    assert_no_secrets(text)
+
+
+async def test_note_details_only_with_the_participants_evaluation_consent(
+    session_factory: Sessions,
+) -> None:
+    await seed(session_factory)
+    with_text = spec(ExportKind.NOTES, ExportFormat.JSONL, include_free_text=True)
+
+    rows = jsonl(await run(session_factory, with_text))
+    text = await run(
+        session_factory, spec(ExportKind.NOTES, ExportFormat.CSV, include_free_text=True)
+    )
+
+    # ben withdrew; sue, who wrote the note about him, never consented either
+    assert [row["details"] for row in rows] == [SECRETS["note_ann"], None, None]
+    header, csv_notes = csv_rows(text)
+    assert header == [*export.NOTE_COLUMNS, "details"]
+    assert [row["details"] for row in csv_notes] == [SECRETS["note_ann"], "", ""]
+    assert_no_secrets(text, "note_ben")
+
+
+async def test_feedback_gives_one_row_per_surveyed_request_with_the_newest_answers(
+    session_factory: Sessions,
+) -> None:
+    world = await seed(session_factory)
+
+    rows = jsonl(await run(session_factory, spec(ExportKind.FEEDBACK, ExportFormat.JSONL)))
+    text = await run(session_factory, spec(ExportKind.FEEDBACK, ExportFormat.CSV))
+
+    assert rows == [
+        {
+            "request": world.codes["ann"],
+            "participant": world.pseudonyms["ann"],
+            "answered_at": "2026-03-22",
+            "satisfaction": 5,
+            "understood": "yes",
+            "recommend": "yes",
+        },
+        {
+            "request": world.codes["ben"],
+            "participant": world.pseudonyms["ben"],
+            "answered_at": "2026-03-23",
+            "satisfaction": 3,
+            "understood": "partly",
+            "recommend": "maybe",
+        },
+    ]
+    header, csv_feedback = csv_rows(text)
+    assert header == list(export.FEEDBACK_COLUMNS)
+    assert [row["satisfaction"] for row in csv_feedback] == ["5", "3"]
+    assert_no_secrets(text)
+
+
+async def test_feedback_comments_only_with_the_participants_evaluation_consent(
+    session_factory: Sessions,
+) -> None:
+    await seed(session_factory)
+
+    rows = jsonl(
+        await run(
+            session_factory, spec(ExportKind.FEEDBACK, ExportFormat.JSONL, include_free_text=True)
+        )
+    )
+    text = await run(
+        session_factory, spec(ExportKind.FEEDBACK, ExportFormat.CSV, include_free_text=True)
+    )
+
+    assert [row["comments"] for row in rows] == [SECRETS["comment_ann"], None]
+    header, csv_feedback = csv_rows(text)
+    assert header == [*export.FEEDBACK_COLUMNS, "comments"]
+    assert [row["comments"] for row in csv_feedback] == [SECRETS["comment_ann"], ""]
+    assert_no_secrets(text, "comment_ben", "first_comment_ann")
+
+
+@pytest.mark.parametrize("fmt", list(ExportFormat))
+async def test_requests_leave_feedback_answers_to_the_feedback_export(
+    session_factory: Sessions, fmt: ExportFormat
+) -> None:
+    world = await seed(session_factory)
+
+    text = await run(session_factory, spec(ExportKind.REQUESTS, fmt, include_free_text=True))
+
+    assert_no_secrets(text)
+    if fmt == ExportFormat.JSONL:
+        ann = jsonl(text)[0]
+        assert ann["request"] == world.codes["ann"]
+        assert (ann["answers"], ann["free_text"]) == ({"who_for": "myself"}, {})
+    else:
+        header, rows = csv_rows(text)
+        assert header == [*export.REQUEST_COLUMNS, "answer.who_for", "summary"]
+        assert rows[0]["answer.who_for"] == "myself"
+
+
+@pytest.mark.parametrize("kind", [ExportKind.MATCHES, ExportKind.NOTES, ExportKind.FEEDBACK])
+@pytest.mark.parametrize("fmt", list(ExportFormat))
+async def test_people_appear_only_by_pseudonym(
+    session_factory: Sessions, kind: ExportKind, fmt: ExportFormat
+) -> None:
+    world = await seed(session_factory)
+    include_free_text = kind != ExportKind.MATCHES
+
+    text = await run(session_factory, spec(kind, fmt, include_free_text=include_free_text))
+
+    for telegram_id in world.telegram_ids:
+        assert str(telegram_id) not in text
+    for name in NAMES.values():
+        assert name not in text
+        assert name.replace(" ", "_") not in text
+    # notes name their author, the other kinds the participant
+    assert world.pseudonyms["sam" if kind == ExportKind.NOTES else "ann"] in text
+
+
+async def test_the_new_kinds_are_read_in_batches(session_factory: Sessions) -> None:
+    await seed(session_factory)
+
+    async with session_factory() as session, session.begin():
+        matches = [row async for row in export.match_rows(session, batch_size=1)]
+        notes = [
+            row
+            async for row in export.note_rows(
+                session, CIPHER, include_free_text=True, batch_size=1
+            )
+        ]
+        feedback = [row async for row in export.feedback_rows(session, CIPHER, batch_size=1)]
+
+    assert [row["supporter_connected"] for row in matches] == ["not_yet", "need_help", None, None]
+    assert [row["details"] for row in notes] == [SECRETS["note_ann"], None, None]
+    assert [row["satisfaction"] for row in feedback] == [5, 3]
+
+
+async def test_a_notes_export_is_audited_with_its_kind(session_factory: Sessions) -> None:
+    await seed(session_factory)
+
+    await run(session_factory, spec(ExportKind.NOTES, ExportFormat.CSV, include_free_text=True))
+
+    async with session_factory() as session:
+        event = (await session.scalars(select(AuditEvent))).one()
+    assert (event.action, event.details) == (
+        "data.exported",
+        {"kind": "notes", "format": "csv", "rows": 3, "free_text": True, "complete": True},
+    )
+
+
+@pytest.mark.parametrize("kind", [ExportKind.MATCHES, ExportKind.NOTES, ExportKind.FEEDBACK])
+async def test_an_empty_database_gives_a_header_only_csv(
+    session_factory: Sessions, kind: ExportKind
+) -> None:
+    text = await run(session_factory, spec(kind, ExportFormat.CSV))
+
+    assert text == ",".join(export.FIXED_COLUMNS[kind][0]) + "\r\n"
