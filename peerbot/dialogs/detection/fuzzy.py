@@ -6,6 +6,9 @@ thousands of comparisons per message; one dictionary look-up per deletion costs 
 
 from __future__ import annotations
 
+import bisect
+import zlib
+from array import array
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -21,7 +24,7 @@ class FuzzyIndex:
     same_first_letter: bool
     known: frozenset[str]
     not_misspellings: frozenset[str]
-    by_deletion: Mapping[str, tuple[str, ...]]  # tuples: a third of a frozenset's memory
+    by_deletion: DeletionIndex
 
     def near(self, word: str) -> frozenset[str]:
         """Return the rule words one edit away from word (none for known or short words)."""
@@ -29,7 +32,7 @@ class FuzzyIndex:
             return frozenset()
         found: set[str] = set()
         for key in (word, *_deletions(word)):
-            for candidate in self.by_deletion.get(key, ()):
+            for candidate in self.by_deletion.get(key):
                 if self.same_first_letter and candidate[0] != word[0]:
                     continue
                 if one_edit_apart(word, candidate):
@@ -46,18 +49,52 @@ def build_fuzzy_index(
 ) -> FuzzyIndex:
     """Index the rule words long enough to be matched with one edit."""
     rule_words = frozenset(rule_words)
-    by_deletion: dict[str, set[str]] = {}
+    by_deletion: dict[int, set[str]] = {}
     for word in rule_words:
         if len(word) >= min_length and not word.isdigit():
             for key in (word, *_deletions(word)):
-                by_deletion.setdefault(key, set()).add(word)
+                by_deletion.setdefault(_digest(key), set()).add(word)
     return FuzzyIndex(
         min_length=min_length,
         same_first_letter=same_first_letter,
         known=rule_words | frozenset(known),
         not_misspellings=frozenset(not_misspellings),
-        by_deletion={key: tuple(sorted(found)) for key, found in by_deletion.items()},
+        by_deletion=DeletionIndex.of(by_deletion),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DeletionIndex:
+    """Rule words by the digest of each of their one-letter deletions, in flat arrays.
+
+    Why digests: tens of thousands of deletion strings would stay in memory for the life of
+    the process; a digest that collides only adds a candidate that one_edit_apart refuses.
+    """
+
+    keys: array[int]  # sorted digests
+    starts: array[int]  # where each key's words start in `words` (one more entry at the end)
+    words: tuple[str, ...]
+
+    @classmethod
+    def of(cls, found: Mapping[int, set[str]]) -> DeletionIndex:
+        keys = sorted(found)
+        starts, words = array("l", [0]), []
+        for key in keys:
+            words.extend(sorted(found[key]))
+            starts.append(len(words))
+        return cls(array("L", keys), starts, tuple(words))
+
+    def get(self, key: str) -> tuple[str, ...]:
+        """The rule words that have key as themselves or as a one-letter deletion."""
+        wanted = _digest(key)
+        at = bisect.bisect_left(self.keys, wanted)
+        if at == len(self.keys) or self.keys[at] != wanted:
+            return ()
+        return self.words[self.starts[at] : self.starts[at + 1]]
+
+
+def _digest(key: str) -> int:
+    return zlib.crc32(key.encode("utf-8"))
 
 
 def _deletions(word: str) -> set[str]:

@@ -14,10 +14,11 @@ from pydantic import (
     StrictBool,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     field_validator,
-    model_validator,
 )
 
+from peerbot.dialogs.detection.model import Weights
 from peerbot.dialogs.detection.patterns import PatternError, check_pattern
 from peerbot.dialogs.red_flags import RED_FLAG_CATEGORIES, Severity
 
@@ -104,40 +105,24 @@ class ModelData(_Model):
     faster than thousands of YAML entries, and start-up counts.
     """
 
+    model_config = ConfigDict(arbitrary_types_allowed=True)  # Weights is read, not copied
+
     bias: float
     threshold: float = Field(ge=0.0, le=1.0)
     categories: tuple[str, ...] = Field(min_length=1)
-    weights: dict[str, tuple[float, float, int]]
+    weights: Weights
 
     @field_validator("weights", mode="before")
     @classmethod
-    def _read_block(cls, block: object) -> object:
+    def _read_block(cls, block: object, info: ValidationInfo) -> object:
         if not isinstance(block, str):
-            return block
-        table: dict[str, tuple[float, float, int]] = {}
-        for number, line in enumerate(block.splitlines(), start=1):
-            parts = line.rsplit(",", 3)
-            if len(parts) != 4:
-                raise ValueError(f"line {number}: expected feature, weight, idf and category")
-            try:
-                table[parts[0]] = (float(parts[1]), float(parts[2]), int(parts[3]))
-            except ValueError:
-                raise ValueError(
-                    f"line {number}: weight, idf and category must be numbers"
-                ) from None
-        return table
+            raise ValueError("must be a text block of feature,weight,idf,category lines")
+        return Weights.parse(block, len(info.data.get("categories", RED_FLAG_CATEGORIES)))
 
     @field_validator("categories")
     @classmethod
     def _known_categories(cls, categories: tuple[str, ...]) -> tuple[str, ...]:
         return known_categories(categories)
-
-    @model_validator(mode="after")
-    def _categories_in_range(self) -> ModelData:
-        for feature, (_, _, category) in self.weights.items():
-            if not 0 <= category < len(self.categories):
-                raise ValueError(f"weights[{feature!r}] names category {category}, not listed")
-        return self
 
 
 class RuleFile(_Model):

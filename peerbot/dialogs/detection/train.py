@@ -25,7 +25,7 @@ from scipy.special import expit
 
 from peerbot.dialogs.detection.detect import detect
 from peerbot.dialogs.detection.evaluate import Example, read_examples
-from peerbot.dialogs.detection.model import Model, features
+from peerbot.dialogs.detection.model import Model, Weights, digest, features
 from peerbot.dialogs.detection.ruleset import RuleSet, build_rule_sets
 from peerbot.dialogs.detection.schema import parse_rule_file
 from peerbot.dialogs.red_flags import RED_FLAG_CATEGORIES
@@ -57,11 +57,11 @@ def builtin_rules(locale: str) -> RuleSet:
 
 def left_to_model(examples: Sequence[Example], rules: RuleSet) -> list[bool]:
     """For each example: True if no rule flags it and none was dropped (the model is asked)."""
-    probe = dataclasses.replace(rules, model=_Probe(0.0, 0.0, ("suicide",), {}))
+    probe = dataclasses.replace(rules, model=_Probe(0.0, 0.0, ("suicide",), Weights.parse("", 1)))
     return [detect(item.text, probe).matched == ("model.suicide",) for item in examples]
 
 
-def fit(rows: Sequence[frozenset[str]], labels: np.ndarray) -> tuple[float, Weights]:
+def fit(rows: Sequence[frozenset[str]], labels: np.ndarray) -> tuple[float, Fitted]:
     """Logistic regression on TF-IDF rows, in two passes: fit on every feature seen
     MIN_COUNT times, keep the MAX_FEATURES with the largest weights, fit again on those.
 
@@ -78,7 +78,7 @@ def fit(rows: Sequence[frozenset[str]], labels: np.ndarray) -> tuple[float, Weig
     return bias, {f: (weights[f], idf[f]) for f in kept if abs(weights[f]) > 1e-4}
 
 
-Weights = dict[str, tuple[float, float]]  # feature -> (weight, idf)
+Fitted = dict[str, tuple[float, float]]  # feature -> (weight, idf)
 
 
 def _fit_on(
@@ -120,7 +120,7 @@ def _matrix(
     return sparse.csr_matrix((values, (numbers, columns)), shape=(len(rows), len(vocabulary)))
 
 
-def _score(bias: float, weights: Weights, row: frozenset[str]) -> float:
+def _score(bias: float, weights: Fitted, row: frozenset[str]) -> float:
     """The probability the shipped model gives row (as Model.score computes it)."""
     present = [weights[f] for f in row if f in weights]
     length = math.sqrt(sum(idf * idf for _, idf in present))
@@ -173,6 +173,9 @@ def train(locale: str, examples: Sequence[Example]) -> dict[str, object]:
             category = categories.index(item.category)
             for feature in row:
                 leaning.setdefault(feature, Counter())[category] += 1
+    digests = Counter(digest(feature) for feature in weights)
+    if len(digests) != len(weights):  # the shipped model finds features by digest
+        raise SystemExit(f"{locale}: two features share a digest; change MAX_FEATURES")
     table = "".join(
         f"{feature},{round(weight, 4)},{round(idf, 4)},{_lean(leaning.get(feature))}\n"
         for feature, (weight, idf) in sorted(weights.items())
