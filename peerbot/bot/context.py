@@ -11,7 +11,7 @@ from telegram.ext import CallbackContext, ExtBot
 
 from peerbot.bot.deps import Deps, deps_from
 from peerbot.bot.processing import SCREENED, UpdateScope, current_scope
-from peerbot.services.common.context import ServiceContext, Who
+from peerbot.services.common.context import ServiceContext, Who, context_for
 from peerbot.services.escalations.screening import Screened
 from peerbot.storage import conversations, people
 from peerbot.storage.enums import Role
@@ -107,13 +107,5 @@ def service_args(
     screened: Screened | None = None,
 ) -> tuple[ServiceContext, Who]:
     """A service call's context and its own copy of the sender, for this update."""
-    ctx = ServiceContext(
-        session=session,
-        program=deps.program,
-        cipher=deps.cipher,
-        settings=deps.settings,
-        now=deps.clock(),
-        update_id=update.update_id,
-        screened=screened,
-    )
+    ctx = context_for(deps, session, deps.clock(), update_id=update.update_id, screened=screened)
     return ctx, replace(who)

@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from peerbot.bot.queue import queue_outgoing
+from peerbot.bot.queue import RenderingOutbox
 from peerbot.config import Settings
 from peerbot.program import ProgramData
-from peerbot.services.conversations.shown import Outgoing
 from peerbot.storage.clock import utcnow
 from peerbot.storage.crypto import FieldCipher
 
@@ -49,11 +48,9 @@ class Deps:
         if self.inbox_wake is not None:
             self.inbox_wake()
 
-    async def queue_outgoing(
-        self, session: AsyncSession, outgoing: Outgoing, *, now: datetime
-    ) -> None:
-        """Render a prompt for a chat that did not write, in the program's texts, and queue it."""
-        await queue_outgoing(session, self.program.texts, outgoing, now=now)
+    def outbox_for(self, session: AsyncSession, now: datetime) -> RenderingOutbox:
+        """Services' way out: views rendered in the program's texts, queued in `session`."""
+        return RenderingOutbox(session, self.program.texts, now)
 
 
 DEPS_KEY = "peerbot.deps"

@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import filters
 
+from peerbot.bot import private_copies
 from peerbot.bot.deps import Deps
-from peerbot.services.common.context import ServiceContext
-from peerbot.services.coordination import group_delivery, group_membership
+from peerbot.services.common.context import ServiceContext, context_for
+from peerbot.services.coordination import group_membership
 from peerbot.storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -42,14 +43,7 @@ class GroupWatch:
         return chat_id == self.chat_id or chat_id in self._earlier
 
     def context(self, session: AsyncSession) -> ServiceContext:
-        deps = self._deps
-        return ServiceContext(
-            session=session,
-            program=deps.program,
-            cipher=deps.cipher,
-            settings=deps.settings,
-            now=deps.clock(),
-        )
+        return context_for(self._deps, session, self._deps.clock())
 
     async def load(self) -> None:
         """At start: follow the migrations recorded by an earlier run."""
@@ -72,7 +66,7 @@ class GroupWatch:
         it privately; True when it was an escalation card."""
         if not self.is_group(row.chat_id):
             return False
-        escalation = await group_delivery.card_not_delivered(self.context(session), row, error)
+        escalation = await private_copies.card_not_delivered(self.context(session), row, error)
         log.warning(
             "outbox row %s could not reach the coordinators' group (%s); sent privately",
             row.id,
@@ -99,4 +93,3 @@ def watch_from(bot_data: dict[str, Any]) -> GroupWatch:
     watch = bot_data[WATCH_KEY]
     assert isinstance(watch, GroupWatch)
     return watch
-

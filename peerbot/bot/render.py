@@ -10,14 +10,16 @@ from peerbot.dialogs.outputs import Ask, Button, Chosen, Rows, Say, Summary, Tog
 from peerbot.dialogs.texts import TextCatalog
 from peerbot.services.conversations.callback_data import FlowPress, encode
 from peerbot.services.conversations.shown import (
+    Buttons,
     CloseMenu,
+    CommandMenu,
     Document,
     EditPressed,
     Menu,
-    MenuButton,
     Notice,
-    Prepared,
+    Photo,
     Reply,
+    Text,
 )
 
 SELECTED_MARK = "engine.selected_mark"
@@ -73,10 +75,10 @@ class Renderer:
                         "editMessageText", {"message_id": self.pressed_message_id, "text": text}
                     )
                 ]
-            case Prepared():
-                return [Delivery("sendMessage", dict(item.payload))]
+            case Text():
+                return [Delivery("sendMessage", self._text(item))]
             case EditPressed() if self.pressed_message_id is not None:
-                payload = {**item.payload, "message_id": self.pressed_message_id}
+                payload = {**self._text(item.view), "message_id": self.pressed_message_id}
                 return [Delivery("editMessageText", payload)]
             case Say() | Notice():
                 return [self._send(self._t(item.key, **dict(item.values)))]
@@ -93,17 +95,40 @@ class Renderer:
                     )
                 ]
             case Document():
-                content = base64.b64encode(item.content).decode("ascii")
-                return [
-                    Delivery(
-                        "sendDocument",
-                        {
-                            "document": {"filename": item.filename, "content_b64": content},
-                            "caption": self._t(item.caption_key),
-                        },
-                    )
+                return [self._file("sendDocument", "document", item, self._t(item.caption_key))]
+            case Photo():
+                return [self._file("sendPhoto", "photo", item, item.caption)]
+            case CommandMenu():
+                commands = [
+                    {"command": name, "description": self._t(f"command_{name}")}
+                    for name in item.names
                 ]
-        return []  # an edit with no message to edit (the answer was typed): nothing to change
+                return [Delivery("setMyCommands", {"commands": commands})]
+            case Toggle() | Chosen() | CloseMenu() | EditPressed():
+                return []  # an edit with no message to edit (the answer was typed): no change
+        raise TypeError(f"nothing renders a {type(item).__name__}")
+
+    def _text(self, view: Text) -> dict[str, Any]:
+        """A Text's sendMessage parameters (also those of an edit)."""
+        text = view.text if view.text is not None else self._t(view.key or "", **view.values)
+        payload: dict[str, Any] = {"text": text}
+        if view.html:
+            payload["parse_mode"] = "HTML"
+        if not view.link_preview:
+            payload["link_preview_options"] = {"is_disabled": True}
+        if view.force_reply:
+            payload["reply_markup"] = {"force_reply": True, "selective": True}
+        elif view.buttons:
+            payload["reply_markup"] = self._menu_keyboard(view.buttons)
+        return payload
+
+    @staticmethod
+    def _file(method: str, field: str, item: Photo | Document, caption: str) -> Delivery:
+        content = base64.b64encode(item.content).decode("ascii")
+        return Delivery(
+            method,
+            {field: {"filename": item.filename, "content_b64": content}, "caption": caption},
+        )
 
     def _t(self, key: str, **values: object) -> str:
         return self.texts.get(key, self.locale, **values)
@@ -152,7 +177,7 @@ class Renderer:
             ]
         }
 
-    def _menu_keyboard(self, rows: tuple[tuple[MenuButton, ...], ...]) -> dict[str, Any] | None:
+    def _menu_keyboard(self, rows: Buttons) -> dict[str, Any] | None:
         if not rows:
             return None
         return {

@@ -9,7 +9,7 @@ from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 
 from peerbot.bot.context import PeerbotContext
-from peerbot.bot.queue import queue_outgoing
+from peerbot.bot.queue import queue_outgoing, queue_reply
 from peerbot.bot.render import Renderer
 from peerbot.services.conversations.shown import Reply
 from peerbot.storage import outbox
@@ -73,8 +73,14 @@ async def deliver(context: PeerbotContext, update: Update, reply: Reply) -> None
     query = update.callback_query
     pressed = query.message.message_id if query is not None and query.message else None
     renderer = Renderer(context.deps.program.texts, reply.locale, pressed)
-    for delivery in renderer.render(reply):
-        await send(context, chat.id, delivery.payload, method=delivery.method)
+    await queue_reply(
+        context.session,
+        renderer,
+        chat.id,
+        reply,
+        now=context.deps.clock(),
+        priority=Priority.REPLY,
+    )
     for outgoing in reply.elsewhere:
         await queue_outgoing(
             context.session,

@@ -19,7 +19,7 @@ from peerbot.bot.context import load_who, remember, service_args
 from peerbot.bot.deps import Deps
 from peerbot.bot.processing import RETRY_DELAYS, SCREENED, UpdateScope
 from peerbot.dialogs.inputs import Input, Press, Text
-from peerbot.services.common.context import ServiceContext
+from peerbot.services.common.context import context_for
 from peerbot.services.conversations.callback_data import FlowPress, decode
 from peerbot.services.escalations import escalations, safety
 from peerbot.services.escalations.safety import Said
@@ -80,7 +80,7 @@ class SafetyNet:
         deps = self._deps
         screened = scope.cache.get(SCREENED)
         if isinstance(screened, Screened) and screened.late:  # undone with the update: again
-            ctx = ServiceContext(session, deps.program, deps.cipher, deps.settings, deps.clock())
+            ctx = context_for(deps, session, deps.clock())
             for escalation in await escalations.raise_late(ctx, screened.late):
                 screened.add(escalation.id, escalation.severity)
         if isinstance(screened, Screened) and screened.needs_resources:

@@ -49,12 +49,11 @@ def _propose_all(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _run(deps: Deps) -> int:
-    from peerbot.services.common.context import ServiceContext
+    from peerbot.services.common.context import unit_of_work
     from peerbot.services.matching import batch_proposals
 
     try:
-        async with deps.sessions() as session, session.begin():
-            ctx = ServiceContext(session, deps.program, deps.cipher, deps.settings, deps.clock())
+        async with unit_of_work(deps, now=deps.clock()) as ctx:
             return await batch_proposals.propose_all(ctx)
     finally:
         await deps.engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from datetime import date
@@ -86,18 +87,26 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _write(deps: Deps, first: date, last: date, out: Path) -> list[Path]:
+    """Read, write the files, then audit in a transaction of its own, so a report that fails
+    midway is still recorded, with complete=False (as exports are)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from peerbot.services.common.context import unit_of_work
     from peerbot.services.program_view import report
 
+    now, written = deps.clock(), list[Path]()
     try:
-        return await report.write_report(
-            deps.sessions,
-            deps.program,
-            deps.settings,
-            deps.cipher,
-            first=first,
-            last=last,
-            out_dir=out,
-            now=deps.clock(),
-        )
+        try:
+            async with unit_of_work(deps, now=now) as ctx:
+                reading = await report.read(ctx, first, last)
+            await report.write_files(reading, out, written)
+        except Exception:
+            with contextlib.suppress(SQLAlchemyError):
+                async with unit_of_work(deps, now=now) as ctx:
+                    await report.record(ctx, first, last, written, complete=False)
+            raise
+        async with unit_of_work(deps, now=now) as ctx:
+            await report.record(ctx, first, last, written, complete=True)
+        return written
     finally:
         await deps.engine.dispose()

@@ -16,7 +16,7 @@ from peerbot.emulator.request import EmulatorRequest
 from peerbot.runtime.build import build_deps
 from peerbot.runtime.runner import serve
 from peerbot.scheduler.checkin_pass import run_pass
-from peerbot.services.common.context import ServiceContext
+from peerbot.services.common.context import unit_of_work
 from peerbot.services.conversations import reminders
 from peerbot.services.escalations import escalation_timers
 from peerbot.services.matching import batch_proposals
@@ -36,13 +36,10 @@ class SimulatedBot:
         """What the scheduler's ticks would do at `now`, at once."""
         deps = self.deps
         await run_pass(deps, now=now)
-        async with deps.sessions() as session, session.begin():
-            await reminders.remind_idle(session, deps.program, now=now)
-            await reminders.expire_idle(session, deps.program, now=now)
-            await escalation_timers.reraise_due(
-                session, deps.program, deps.settings, deps.cipher, now=now
-            )
-            ctx = ServiceContext(session, deps.program, deps.cipher, deps.settings, now)
+        async with unit_of_work(deps, now=now) as ctx:
+            await reminders.remind_idle(ctx)
+            await reminders.expire_idle(ctx)
+            await escalation_timers.reraise_due(ctx)
             await batch_proposals.propose_all(ctx)
         deps.wake_sender()
 

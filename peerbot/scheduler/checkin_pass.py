@@ -15,10 +15,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.scheduler.deps import SchedulerDeps
-from peerbot.services.common.context import ServiceContext
+from peerbot.services.common.context import ServiceContext, context_for, unit_of_work
 from peerbot.services.matching import offers
 from peerbot.services.supporters import checkins, supporters
 from peerbot.services.supporters.checkins import BATCH_SIZE, PassReport
@@ -80,7 +79,7 @@ async def _each(
     seen: set[int] = set()
     while True:
         async with deps.sessions() as session:
-            found = await find(_context(deps, session, now), BATCH_SIZE)
+            found = await find(context_for(deps, session, now), BATCH_SIZE)
         fresh = [row_id for row_id in found if row_id not in seen]
         for start in range(0, len(fresh), together):
             report = await _transaction(deps, now, fresh[start : start + together], act)
@@ -102,10 +101,6 @@ async def _keep_pace_with_sender(deps: SchedulerDeps) -> None:
         await asyncio.sleep(1.0)
 
 
-def _context(deps: SchedulerDeps, session: AsyncSession, now: datetime) -> ServiceContext:
-    return ServiceContext(session, deps.program, deps.cipher, deps.settings, now)
-
-
 async def _transaction(
     deps: SchedulerDeps, now: datetime, row_ids: Sequence[int], act: ActOnMany
 ) -> PassReport:
@@ -113,10 +108,10 @@ async def _transaction(
     for attempt in range(1, LOCKED_RETRIES + 1):
         report = PassReport()
         try:
-            async with deps.sessions() as session, session.begin():
-                await act(_context(deps, session, now), row_ids, report)
+            async with unit_of_work(deps, now=now) as ctx:
+                await act(ctx, row_ids, report)
                 for outgoing in report.outgoing:
-                    await deps.queue_outgoing(session, outgoing, now=now)
+                    await ctx.outbox.post_reply(outgoing, priority=Priority.SCHEDULED)
             return report
         except OperationalError as error:
             if "database is locked" not in str(error) or attempt == LOCKED_RETRIES:

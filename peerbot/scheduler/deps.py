@@ -6,14 +6,9 @@ A protocol, so the scheduler depends on no adapter: the bot's Deps has this shap
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from peerbot.services.common.context import ServiceDeps
-
-if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-    from peerbot.services.conversations.shown import Outgoing
 
 
 class SchedulerDeps(ServiceDeps, Protocol):
@@ -27,8 +22,3 @@ class SchedulerDeps(ServiceDeps, Protocol):
 
     def wake_sender(self) -> None:
         """Deliver what was just queued."""
-
-    async def queue_outgoing(
-        self, session: AsyncSession, outgoing: Outgoing, *, now: datetime
-    ) -> None:
-        """Queue a prompt for a chat that did not write, in the update's transaction."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from telegram.ext import CallbackContext, JobQueue
@@ -11,7 +11,7 @@ from telegram.ext import CallbackContext, JobQueue
 from peerbot.dialogs.checkin_schedule import time_zone_of
 from peerbot.scheduler import checkin_pass
 from peerbot.scheduler.deps import SchedulerDeps
-from peerbot.services.common.context import ServiceContext
+from peerbot.services.common.context import ServiceContext, ServiceDeps, unit_of_work
 from peerbot.services.conversations import reminders
 from peerbot.services.escalations import escalation_timers
 from peerbot.services.matching import batch_proposals
@@ -25,15 +25,15 @@ KEEP_GROUP_MESSAGES = timedelta(days=30)
 
 Tick = Callable[[CallbackContext], Coroutine[Any, Any, None]]  # type: ignore[type-arg]
 # An escalation timer's pass (escalation_timers): how many messages it queued.
-FollowUp = Callable[..., Awaitable[int]]
+FollowUp = Callable[[ServiceContext], Awaitable[int]]
 
 
 async def nudge_idle_conversations(context: CallbackContext) -> None:  # type: ignore[type-arg]
     """One reminder for a conversation left idle, then expiry; the rows say which are due."""
     deps = _deps(context)
-    async with deps.sessions() as session, session.begin():
-        queued = await reminders.remind_idle(session, deps.program, now=deps.clock())
-        queued += await reminders.expire_idle(session, deps.program, now=deps.clock())
+    async with unit_of_work(deps, now=deps.clock()) as ctx:
+        queued = await reminders.remind_idle(ctx)
+        queued += await reminders.expire_idle(ctx)
     if queued:
         deps.wake_sender()
 
@@ -50,10 +50,8 @@ async def remind_claimed_escalations(context: CallbackContext) -> None:  # type:
 
 async def _follow_up_escalations(deps: SchedulerDeps, follow_up: FollowUp) -> None:
     """One escalation timer's pass in one transaction; what it queued goes out at once."""
-    async with deps.sessions() as session, session.begin():
-        queued = await follow_up(
-            session, deps.program, deps.settings, deps.cipher, now=deps.clock()
-        )
+    async with unit_of_work(deps, now=deps.clock()) as ctx:
+        queued = await follow_up(ctx)
     if queued:
         deps.wake_sender()
 
@@ -69,8 +67,7 @@ async def run_checkins(context: CallbackContext) -> None:  # type: ignore[type-a
 async def propose_waiting_requests(context: CallbackContext) -> None:  # type: ignore[type-arg]
     """Proposals for requests still waiting, with supporters' places shared out optimally."""
     deps = _deps(context)
-    async with deps.sessions() as session, session.begin():
-        ctx = ServiceContext(session, deps.program, deps.cipher, deps.settings, deps.clock())
+    async with unit_of_work(deps, now=deps.clock()) as ctx:
         proposed = await batch_proposals.propose_all(ctx)
     if proposed:
         deps.wake_sender()
@@ -79,10 +76,23 @@ async def propose_waiting_requests(context: CallbackContext) -> None:  # type: i
 async def post_weekly_digest(context: CallbackContext) -> None:  # type: ignore[type-arg]
     """Post the weekly digest to the coordinators' group when it is due and not yet posted."""
     deps = _deps(context)
-    if await digest.post_due(
-        deps.sessions, deps.program, deps.settings, deps.cipher, now=deps.clock()
-    ):
+    if await post_digest_due(deps, now=deps.clock()):
         deps.wake_sender()
+
+
+async def post_digest_due(deps: ServiceDeps, *, now: datetime) -> bool:
+    """Post the digest if one is due; True when it was queued.
+
+    Read, draw, write: the chart is drawn in a child process between two short
+    transactions, so no transaction stays open while it is drawn.
+    """
+    async with unit_of_work(deps, now=now) as ctx:
+        draft = await digest.draft_due(ctx)
+    if draft is None:
+        return False
+    picture = await digest.picture_of(draft)
+    async with unit_of_work(deps, now=now) as ctx:
+        return await digest.post(ctx, draft, picture)
 
 
 async def apply_retention(context: CallbackContext) -> None:  # type: ignore[type-arg]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from peerbot.services.common.context import ServiceContext
+from peerbot.services.common.context import unit_of_work
 from peerbot.services.participants import consent
 from peerbot.services.supporters import checkins
 from peerbot.simulate.session import Simulation
@@ -45,8 +45,8 @@ async def seed(simulation: Simulation) -> list[str]:
     """Add the demo supporters (trained, agreed, weekly check-in Monday 18:00 their time)."""
     assert simulation.bot is not None
     deps, now = simulation.bot.deps, simulation.clock()
-    async with deps.sessions() as session, session.begin():
-        ctx = ServiceContext(session, deps.program, deps.cipher, deps.settings, now)
+    async with unit_of_work(deps, now=now) as ctx:
+        session = ctx.session
         for demo in DEMO_SUPPORTERS:
             persona = simulation.persona("supporter", demo.name)
             person = Person(

@@ -20,8 +20,8 @@ from peerbot.storage.models import (
 )
 from tests.support.supporter_steps import (
     COORDINATORS,
-    PROGRAM,
     Chat,
+    context,
     deps_for,
     join,
     new_invite,
@@ -202,10 +202,8 @@ async def test_one_reminder_a_day_after_an_unanswered_prompt(engine, session_fac
     await run_pass(deps, now=FIRST_DUE)
 
     async with session_factory() as session, session.begin():
-        early = await reminders.remind_idle(session, PROGRAM, now=FIRST_DUE + timedelta(hours=23))
-        on_time = await reminders.remind_idle(
-            session, PROGRAM, now=FIRST_DUE + timedelta(hours=24)
-        )
+        early = await reminders.remind_idle(context(session, FIRST_DUE + timedelta(hours=23)))
+        on_time = await reminders.remind_idle(context(session, FIRST_DUE + timedelta(hours=24)))
 
     assert (early, on_time) == (0, 1)
     [reminder] = await rows(

@@ -12,11 +12,11 @@ from peerbot.bot.deps import Deps
 from peerbot.config import load_settings
 from peerbot.program import load_program
 from peerbot.scheduler import jobs
-from peerbot.services.common.context import ServiceContext
 from peerbot.services.escalations import escalations
 from peerbot.storage import conversations, outbox
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.models import OutboxMessage, Person
+from tests.support.contexts import service_context
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
@@ -89,7 +89,7 @@ async def test_escalation_tick_raises_an_unclaimed_card_again_and_wakes_the_send
 ):
     raised = make_deps(engine, session_factory, T0, coordinator_chat_id=-1009)
     async with session_factory() as session, session.begin():
-        ctx = ServiceContext(session, raised.program, raised.cipher, raised.settings, T0)
+        ctx = service_context(session, raised.program, raised.cipher, raised.settings, T0)
         person = Person(pseudonym="P-TICK", created_at=T0)
         session.add(person)
         await session.flush()

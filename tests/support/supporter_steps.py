@@ -22,6 +22,7 @@ from peerbot.services.coordination import coordinators
 from peerbot.services.supporters import invites, supporters
 from peerbot.storage import people
 from peerbot.storage.crypto import FieldCipher
+from tests.support.contexts import service_context
 
 PROGRAM = load_program()
 CIPHER = FieldCipher(FieldCipher.generate_key())
@@ -67,7 +68,7 @@ def deps_for(engine: Any, sessions: async_sessionmaker[AsyncSession]) -> Deps:
 
 
 def context(session: AsyncSession, now: datetime, **overrides: Any) -> ServiceContext:
-    return ServiceContext(
+    return service_context(
         session=session, program=PROGRAM, cipher=CIPHER, settings=settings(**overrides), now=now
     )
 

@@ -25,13 +25,46 @@ class MenuButton:
     label_text: str | None = None
 
 
+Buttons = tuple[tuple[MenuButton, ...], ...]  # rows of buttons under a message
+
+
 @dataclass(frozen=True)
 class Menu:
     """A message with buttons that are not part of a flow (e.g. /consent, /forget)."""
 
     key: str
-    buttons: tuple[tuple[MenuButton, ...], ...]
+    buttons: Buttons
     values: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message: a text key and its values, or text already written (e.g. a card in the
+    coordinators' language); how Telegram shows it is the renderer's business."""
+
+    key: str | None = None
+    values: Mapping[str, object] = field(default_factory=dict)
+    text: str | None = None
+    html: bool = False  # the text is Telegram HTML (its own parts escaped by the service)
+    buttons: Buttons = ()
+    link_preview: bool = True
+    force_reply: bool = False  # ask the reader to answer this message (e.g. a note)
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A picture with a caption already written (e.g. the digest's chart)."""
+
+    filename: str
+    content: bytes
+    caption: str
+
+
+@dataclass(frozen=True)
+class CommandMenu:
+    """The commands offered in a person's chat menu, each described by `command_<name>`."""
+
+    names: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -44,17 +77,10 @@ class Document:
 
 
 @dataclass(frozen=True)
-class Prepared:
-    """A message already written (e.g. a card in the coordinators' language): a Bot API payload."""
-
-    payload: Mapping[str, object]
-
-
-@dataclass(frozen=True)
 class EditPressed:
-    """Replace the pressed message's text and buttons with this payload."""
+    """Replace the pressed message's text and buttons with this one's."""
 
-    payload: Mapping[str, object]
+    view: Text
 
 
 @dataclass(frozen=True)
@@ -62,7 +88,7 @@ class CloseMenu:
     """Remove the buttons of the message whose button was pressed."""
 
 
-Shown = Output | Notice | Menu | Document | CloseMenu | Prepared | EditPressed
+Shown = Output | Notice | Menu | Text | Photo | Document | CommandMenu | CloseMenu | EditPressed
 
 
 @dataclass

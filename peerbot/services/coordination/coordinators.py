@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from peerbot.services.common.context import ServiceContext
-from peerbot.services.conversations.callback_data import encode
-from peerbot.storage import outbox
+from peerbot.services.conversations.shown import Buttons, MenuButton, Text
 from peerbot.storage.enums import PersonStatus, Role
 from peerbot.storage.models import Match, Person, RoleAssignment, SupportRequest
 from peerbot.storage.outbox import Priority
@@ -26,35 +24,24 @@ def text(ctx: ServiceContext, key: str, **values: object) -> str:
     return ctx.program.texts.get(key, coordinator_locale(ctx), **values)
 
 
-def keyboard(ctx: ServiceContext, rows: Sequence[Sequence[tuple[str, object]]]) -> dict[str, Any]:
-    """An inline keyboard of (label key, action) pairs."""
-    return {
-        "inline_keyboard": [
-            [{"text": text(ctx, label), "callback_data": encode(action)} for label, action in row]
-            for row in rows
-        ]
-    }
+def buttons(ctx: ServiceContext, rows: Sequence[Sequence[tuple[str, object]]]) -> Buttons:
+    """Rows of buttons from (label key, action) pairs, labelled in the coordinators' language."""
+    return tuple(
+        tuple(MenuButton(action, label_text=text(ctx, label)) for label, action in row)
+        for row in rows
+    )
 
 
-async def post(
-    ctx: ServiceContext, payload: dict[str, Any], *, priority: int, dedupe_key: str
-) -> bool:
+async def post(ctx: ServiceContext, view: Text, *, priority: int, dedupe_key: str) -> bool:
     """Queue a message for the coordinators' group, or (PEERBOT_NO_COORDINATOR_GROUP) for each
     coordinator privately; False only when it reached no one (set-up mode)."""
     chat_id = ctx.settings.coordinator_chat_id
     if chat_id is None:
         if not ctx.settings.no_coordinator_group:
             return False
-        queued = await post_privately(ctx, payload, priority=priority, dedupe_prefix=dedupe_key)
+        queued = await post_privately(ctx, view, priority=priority, dedupe_prefix=dedupe_key)
         return queued > 0
-    await outbox.enqueue(
-        ctx.session,
-        chat_id=chat_id,
-        payload=payload,
-        now=ctx.now,
-        priority=priority,
-        dedupe_key=dedupe_key,
-    )
+    await ctx.outbox.post(chat_id, view, priority=priority, dedupe_key=dedupe_key)
     return True
 
 
@@ -70,18 +57,13 @@ async def coordinator_chats(ctx: ServiceContext) -> list[int]:
 
 
 async def post_privately(
-    ctx: ServiceContext, payload: dict[str, Any], *, priority: int, dedupe_prefix: str
+    ctx: ServiceContext, view: Text, *, priority: int, dedupe_prefix: str
 ) -> int:
     """Queue a message for each coordinator's private chat; return how many were queued."""
     chats = await coordinator_chats(ctx)
     for chat_id in chats:
-        await outbox.enqueue(
-            ctx.session,
-            chat_id=chat_id,
-            payload=payload,
-            now=ctx.now,
-            priority=priority,
-            dedupe_key=f"{dedupe_prefix}:{chat_id}",
+        await ctx.outbox.post(
+            chat_id, view, priority=priority, dedupe_key=f"{dedupe_prefix}:{chat_id}"
         )
     return len(chats)
 
@@ -91,7 +73,7 @@ async def post_card(
 ) -> bool:
     """Queue a plain text card for the coordinators' group."""
     return await post(
-        ctx, {"text": text(ctx, key, **values)}, priority=priority, dedupe_key=dedupe_key
+        ctx, Text(text=text(ctx, key, **values)), priority=priority, dedupe_key=dedupe_key
     )
 
 
@@ -148,4 +130,4 @@ def name_of(ctx: ServiceContext, person: Person | None) -> str:
     return ctx.cipher.decrypt(person.display_name_enc) or person.pseudonym
 
 
-__all__ = ["Priority", "coordinator_locale", "enroll", "keyboard", "post", "post_card", "text"]
+__all__ = ["Priority", "buttons", "coordinator_locale", "enroll", "post", "post_card", "text"]

@@ -7,13 +7,14 @@ It shows what triage needs and never the person's words, unless the program asks
 from __future__ import annotations
 
 import html
-from typing import Any
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.conversations.actions import EscalationAction
+from peerbot.services.conversations.shown import Buttons, Text
 from peerbot.services.coordination import coordinators
 from peerbot.storage.enums import EscalationCategory, EscalationStatus, Role
 from peerbot.storage.models import Escalation, Person, RoleAssignment
@@ -41,9 +42,9 @@ def text(
     )
 
 
-def buttons(ctx: ServiceContext, escalation: Escalation) -> dict[str, object]:
+def buttons(ctx: ServiceContext, escalation: Escalation) -> Buttons:
     """An open card's Claim and Resolve buttons."""
-    return coordinators.keyboard(
+    return coordinators.buttons(
         ctx,
         [
             [
@@ -63,43 +64,39 @@ def raised(
     matched: tuple[str, ...],
     words: str | None,
     forwarded: bool,
-) -> dict[str, object]:
+) -> Text:
     """The card as first posted: notes on an unread or forwarded message, the words if allowed."""
-    card: dict[str, object] = {
-        "text": text(ctx, escalation, person, role=role, matched=matched),
-        "reply_markup": buttons(ctx, escalation),
-    }
+    lines = [text(ctx, escalation, person, role=role, matched=matched)]
     if escalation.category == EscalationCategory.UNSCREENED:
-        card["text"] = f"{card['text']}\n" + coordinators.text(ctx, "card.unscreened")
+        lines.append(coordinators.text(ctx, "card.unscreened"))
     if forwarded:
-        card["text"] = f"{card['text']}\n" + coordinators.text(ctx, "card.forwarded")
+        lines.append(coordinators.text(ctx, "card.forwarded"))
     if words and ctx.program.policy.escalations.card_text == "full":
-        card["text"] = f"{card['text']}\n" + coordinators.text(ctx, "card.words", words=words)
-    return card
+        lines.append(coordinators.text(ctx, "card.words", words=words))
+    return Text(text="\n".join(lines), buttons=buttons(ctx, escalation))
 
 
 async def as_it_stands(
     ctx: ServiceContext, escalation: Escalation, subject: Person | None, *, outcomes: bool = False
-) -> dict[str, object]:
+) -> Text:
     """The card as it stands now: triage facts, who claimed or resolved it, the next buttons."""
     role = await subject_role(ctx, subject)
     facts = text(ctx, escalation, subject, role=role)
     status = await _status_line(ctx, escalation)
-    card: dict[str, object] = {"text": f"{facts}\n\n{status}" if status else facts}
+    card = Text(text=f"{facts}\n\n{status}" if status else facts)
     if outcomes:
         rows = [
             [(f"outcome.{o}", EscalationAction(escalation.id, f"outcome:{o}"))] for o in OUTCOMES
         ]
-        card["text"] = f"{card['text']}\n\n" + coordinators.text(
+        choose = coordinators.text(
             ctx, "card.choose_outcome", case=subject.pseudonym if subject else "—"
         )
-        card["reply_markup"] = coordinators.keyboard(ctx, rows)
-    elif escalation.status == EscalationStatus.CLAIMED:
-        card["reply_markup"] = coordinators.keyboard(
-            ctx, [[("card.resolve", EscalationAction(escalation.id, "resolve"))]]
-        )
-    elif escalation.status == EscalationStatus.OPEN:
-        card["reply_markup"] = buttons(ctx, escalation)
+        return Text(text=f"{card.text}\n\n{choose}", buttons=coordinators.buttons(ctx, rows))
+    if escalation.status == EscalationStatus.CLAIMED:
+        resolve = [[("card.resolve", EscalationAction(escalation.id, "resolve"))]]
+        return replace(card, buttons=coordinators.buttons(ctx, resolve))
+    if escalation.status == EscalationStatus.OPEN:
+        return replace(card, buttons=buttons(ctx, escalation))
     return card
 
 
@@ -111,14 +108,13 @@ def headed(
     *,
     mentions: str | None,
     role: Role,
-) -> dict[str, Any]:
+) -> Text:
     """Heading, mentions, then the escalation's card with its buttons, as Telegram HTML."""
     lines = [_escape(heading)]
     if mentions:
         lines.append(mentions)
     lines += ["", _escape(text(ctx, escalation, subject, role=role))]
-    markup = buttons(ctx, escalation)
-    return {"text": "\n".join(lines), "parse_mode": "HTML", "reply_markup": markup}
+    return Text(text="\n".join(lines), html=True, buttons=buttons(ctx, escalation))
 
 
 def on_call_mentions(ctx: ServiceContext) -> str:

@@ -7,7 +7,7 @@ from sqlalchemy import case, select
 from peerbot.services.common import audit
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.conversations.actions import EscalationAction
-from peerbot.services.conversations.shown import EditPressed, Notice, Prepared, Reply
+from peerbot.services.conversations.shown import EditPressed, Notice, Reply, Text
 from peerbot.services.coordination import coordinators, group_delivery
 from peerbot.services.escalations import card
 from peerbot.storage.enums import EscalationEventKind, EscalationSeverity, EscalationStatus
@@ -117,7 +117,7 @@ async def open_list(ctx: ServiceContext) -> Reply:
             )
         )
     await audit.record(ctx.session, "escalation.listed", now=ctx.now, count=len(rows))
-    return reply.add(Prepared({"text": "\n".join(lines)}))
+    return reply.add(Text(text="\n".join(lines)))
 
 
 async def _claim(
@@ -172,12 +172,12 @@ async def _resolve(
     if ctx.settings.coordinator_chat_id is not None:  # notes are replies in the group only
         await coordinators.post(
             ctx,
-            {
-                "text": coordinators.text(
+            Text(
+                text=coordinators.text(
                     ctx, "card.note_prompt", case=subject.pseudonym if subject else "—"
                 ),
-                "reply_markup": {"force_reply": True, "selective": True},
-            },
+                force_reply=True,
+            ),
             priority=coordinators.Priority.COORDINATION,
             dedupe_key=f"escalation:{escalation.id}:{NOTE_PROMPT}",
         )

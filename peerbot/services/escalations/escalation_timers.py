@@ -14,15 +14,11 @@ from datetime import datetime
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerbot.config import Settings
 from peerbot.dialogs.policy import EscalationPolicy
-from peerbot.program import ProgramData
 from peerbot.services.common import audit
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.coordination import coordinators
 from peerbot.services.escalations import card
-from peerbot.storage import outbox
-from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.dialect import skip_locked
 from peerbot.storage.enums import (
     EscalationEventKind,
@@ -36,23 +32,14 @@ from peerbot.storage.outbox import Priority
 BATCH = 50  # escalations chased per tick; the rest are due again on the next one
 
 
-async def reraise_due(
-    session: AsyncSession,
-    program: ProgramData,
-    settings: Settings,
-    cipher: FieldCipher,
-    *,
-    now: datetime,
-) -> int:
+async def reraise_due(ctx: ServiceContext) -> int:
     """Chase every open escalation whose reminder is due; return how many were chased."""
-    ctx = ServiceContext(
-        session=session, program=program, cipher=cipher, settings=settings, now=now
-    )
+    session, now = ctx.session, ctx.now
     due = await _claim_due(session, now=now)
     if not due:
         return 0
     subjects = await _subjects(session, due)
-    policy = program.policy.escalations
+    policy = ctx.program.policy.escalations
     private_chats: list[int] | None = None
     for escalation in due:
         subject = subjects.get(escalation.person_id) if escalation.person_id else None
@@ -72,23 +59,14 @@ async def reraise_due(
     return len(due)
 
 
-async def remind_claimed_due(
-    session: AsyncSession,
-    program: ProgramData,
-    settings: Settings,
-    cipher: FieldCipher,
-    *,
-    now: datetime,
-) -> int:
+async def remind_claimed_due(ctx: ServiceContext) -> int:
     """Remind about every claimed escalation left unresolved too long; return how many.
 
     The first reminder goes privately to the coordinator who claimed it; each later one (as
     long again after the previous) to the coordinators' group, up to max_claimed_reminders.
     """
-    ctx = ServiceContext(
-        session=session, program=program, cipher=cipher, settings=settings, now=now
-    )
-    policy = program.policy.escalations
+    session, now = ctx.session, ctx.now
+    policy = ctx.program.policy.escalations
     due = await _claimed_due(session, policy, now=now)
     if not due:
         return 0
@@ -139,11 +117,9 @@ async def _remind_claimer(
     heading = coordinators.text(
         ctx, "card.claimed_reminder_private", elapsed=_elapsed_since_claim(ctx, escalation)
     )
-    await outbox.enqueue(
-        ctx.session,
-        chat_id=chat_id,
-        payload=card.headed(ctx, escalation, subject, heading, mentions=None, role=role),
-        now=ctx.now,
+    await ctx.outbox.post(
+        chat_id,
+        card.headed(ctx, escalation, subject, heading, mentions=None, role=role),
         priority=Priority.ESCALATION,
         dedupe_key=f"escalation:{escalation.id}:claimed-reminder:{_claim_mark(escalation)}:1",
     )
@@ -165,11 +141,11 @@ async def _remind_group(
         elapsed=_elapsed_since_claim(ctx, escalation),
         count=count,
     )
-    payload = card.headed(ctx, escalation, subject, heading, mentions=None, role=role)
+    view = card.headed(ctx, escalation, subject, heading, mentions=None, role=role)
     key = f"escalation:{escalation.id}:claimed-reminder:{_claim_mark(escalation)}:{count}"
-    if not await coordinators.post(ctx, payload, priority=Priority.ESCALATION, dedupe_key=key):
+    if not await coordinators.post(ctx, view, priority=Priority.ESCALATION, dedupe_key=key):
         await coordinators.post_privately(
-            ctx, payload, priority=Priority.ESCALATION, dedupe_prefix=key
+            ctx, view, priority=Priority.ESCALATION, dedupe_prefix=key
         )
 
 
@@ -248,7 +224,7 @@ async def _send_privately(
     heading = coordinators.text(
         ctx, "card.unclaimed_privately", minutes=_minutes_open(ctx, escalation)
     )
-    payload = card.headed(
+    view = card.headed(
         ctx,
         escalation,
         subject,
@@ -258,7 +234,7 @@ async def _send_privately(
     )
     await coordinators.post_privately(
         ctx,
-        payload,
+        view,
         priority=Priority.ESCALATION,
         dedupe_prefix=f"escalation:{escalation.id}:private",
     )

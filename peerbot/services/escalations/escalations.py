@@ -77,20 +77,20 @@ async def raise_flag(
         severity=severity,
     )
     role = await card.subject_role(ctx, person)
-    payload = card.raised(
+    view = card.raised(
         ctx, escalation, person, role=role, matched=matched, words=words, forwarded=forwarded
     )
     if role == Role.SUPPORTER:  # a supporter's own distress is not for the whole group
         await coordinators.post_privately(
             ctx,
-            payload,
+            view,
             priority=Priority.ESCALATION,
             dedupe_prefix=f"escalation:{escalation.id}:raised",
         )
     else:
         await coordinators.post(
             ctx,
-            payload,
+            view,
             priority=Priority.ESCALATION,
             dedupe_key=f"escalation:{escalation.id}:raised",
         )

@@ -18,7 +18,7 @@ from peerbot.services.conversations.shown import Notice, Outgoing, Reply
 from peerbot.services.coordination import coordinators
 from peerbot.services.matching import match_features, match_words
 from peerbot.services.participants import consent
-from peerbot.storage import conversations, outbox
+from peerbot.storage import conversations
 from peerbot.storage.enums import CheckinKind, CheckinStatus, ConsentKind
 from peerbot.storage.models import Checkin, Match, Person, SupporterProfile, SupportRequest
 from peerbot.storage.outbox import Priority
@@ -147,12 +147,10 @@ def _ask_later_if_connected(
 
 async def _send_now(ctx: ServiceContext, person: Person, note: Notice, key: str) -> None:
     assert person.telegram_user_id is not None
-    text = ctx.program.texts.get(note.key, person.language, **note.values)
-    await outbox.enqueue(
-        ctx.session,
-        chat_id=person.telegram_user_id,
-        payload={"text": text},
-        now=ctx.now,
+    await ctx.outbox.post(
+        person.telegram_user_id,
+        note,
+        locale=person.language,
         priority=Priority.REPLY,
         dedupe_key=key,
     )

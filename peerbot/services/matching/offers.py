@@ -17,12 +17,17 @@ from sqlalchemy.engine import CursorResult
 
 from peerbot.services.common.context import ServiceContext, Who
 from peerbot.services.conversations.actions import OfferAnswer
-from peerbot.services.conversations.callback_data import encode
-from peerbot.services.conversations.shown import EditPressed, Notice, Outgoing, Reply
+from peerbot.services.conversations.shown import (
+    EditPressed,
+    MenuButton,
+    Notice,
+    Outgoing,
+    Reply,
+    Text,
+)
 from peerbot.services.coordination import coordinators
 from peerbot.services.matching import introductions, match_features, match_words, proposals
 from peerbot.services.participants import consent
-from peerbot.storage import outbox
 from peerbot.storage.enums import ConsentKind, MatchStatus, SupportRequestStatus
 from peerbot.storage.models import Match, Person, SupportRequest
 from peerbot.storage.outbox import Priority
@@ -48,17 +53,15 @@ async def offer(
     text = ctx.program.texts.get(
         "offer.text", locale, summary=await _summary(ctx, request, locale), hours=hours
     )
-    buttons = [
-        [
+    buttons = (
+        (
             _button(ctx, locale, "offer.accept", OfferAnswer(match.id, "accept")),
             _button(ctx, locale, "offer.decline", OfferAnswer(match.id, "decline")),
-        ]
-    ]
-    await outbox.enqueue(
-        ctx.session,
-        chat_id=supporter.telegram_user_id,
-        payload={"text": text, "reply_markup": {"inline_keyboard": buttons}},
-        now=ctx.now,
+        ),
+    )
+    await ctx.outbox.post(
+        supporter.telegram_user_id,
+        Text(text=text, buttons=buttons),
         priority=Priority.MATCH_OFFER,
         dedupe_key=f"match:{match.id}:offer",
     )
@@ -111,20 +114,20 @@ async def _summary(ctx: ServiceContext, request: SupportRequest, locale: str) ->
 
 
 def why_decline(ctx: ServiceContext, locale: str, match: Match) -> EditPressed:
-    rows = [
-        [
+    rows = tuple(
+        (
             _button(
                 ctx, locale, f"offer.reason.{reason}", OfferAnswer(match.id, f"decline:{reason}")
-            )
-        ]
+            ),
+        )
         for reason in DECLINE_REASONS
-    ]
+    )
     text = ctx.program.texts.get("offer.decline_why", locale)
-    return EditPressed({"text": text, "reply_markup": {"inline_keyboard": rows}})
+    return EditPressed(Text(text=text, buttons=rows))
 
 
-def _button(ctx: ServiceContext, locale: str, key: str, action: object) -> dict[str, str]:
-    return {"text": ctx.program.texts.get(key, locale), "callback_data": encode(action)}
+def _button(ctx: ServiceContext, locale: str, key: str, action: object) -> MenuButton:
+    return MenuButton(action, label_text=ctx.program.texts.get(key, locale))
 
 
 async def answer(ctx: ServiceContext, who: Who, action: OfferAnswer) -> Reply:
@@ -137,25 +140,23 @@ async def answer(ctx: ServiceContext, who: Who, action: OfferAnswer) -> Reply:
         or match.supporter_id != who.person.id
         or match.status != MatchStatus.OFFERED
     ):
-        return reply.add(EditPressed({"text": ctx.program.texts.get("offer.gone", who.locale)}))
+        return reply.add(EditPressed(Text(key="offer.gone")))
     request = await ctx.session.get(SupportRequest, match.support_request_id)
     assert request is not None
     if action.answer == "accept":
         if not await settle(ctx, match, MatchStatus.ACCEPTED):
-            return reply.add(
-                EditPressed({"text": ctx.program.texts.get("offer.gone", who.locale)})
-            )
+            return reply.add(EditPressed(Text(key="offer.gone")))
         request.status = SupportRequestStatus.MATCHED
         request.updated_at = ctx.now
         await coordinators.post_match_card(ctx, "card.match_accepted", match, request)
-        reply.add(EditPressed({"text": ctx.program.texts.get("offer.accepted", who.locale)}))
+        reply.add(EditPressed(Text(key="offer.accepted")))
         await introductions.introduce(ctx, match, request, reply)
         return reply
     reason = action.answer.removeprefix("decline:")
     if reason not in DECLINE_REASONS:
         return reply.add(why_decline(ctx, who.locale, match))
     if not await settle(ctx, match, MatchStatus.DECLINED, decline_reason=reason):
-        return reply.add(EditPressed({"text": ctx.program.texts.get("offer.gone", who.locale)}))
+        return reply.add(EditPressed(Text(key="offer.gone")))
     await coordinators.post_match_card(
         ctx,
         "card.offer_declined",
@@ -164,7 +165,7 @@ async def answer(ctx: ServiceContext, who: Who, action: OfferAnswer) -> Reply:
         reason=coordinators.text(ctx, f"offer.reason.{reason}"),
     )
     await proposals.propose(ctx, request)
-    return reply.add(EditPressed({"text": ctx.program.texts.get("offer.declined", who.locale)}))
+    return reply.add(EditPressed(Text(key="offer.declined")))
 
 
 async def expired_ids(ctx: ServiceContext, limit: int) -> list[int]:

@@ -18,8 +18,7 @@ from peerbot.dialogs.matching.score import score, top_proposals, violations
 from peerbot.services.common import audit
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.conversations.actions import MatchApprove, RequestAction
-from peerbot.services.conversations.callback_data import encode
-from peerbot.services.conversations.shown import EditPressed, Prepared, Reply
+from peerbot.services.conversations.shown import Buttons, EditPressed, MenuButton, Reply, Text
 from peerbot.services.coordination import coordinators
 from peerbot.services.matching import match_features, match_words, offers
 from peerbot.storage.enums import MatchStatus, SupportRequestStatus
@@ -134,7 +133,7 @@ async def approve(ctx: ServiceContext, coordinator: Person, action: MatchApprove
         case=supporter.pseudonym if supporter else "—",
         code=request.code,
     )
-    return reply.add(EditPressed({"text": stamp}))
+    return reply.add(EditPressed(Text(text=stamp)))
 
 
 async def request_action(ctx: ServiceContext, coordinator: Person, action: RequestAction) -> Reply:
@@ -283,32 +282,29 @@ async def _post_card(
                 (coordinators.text(ctx, "card.manual"), RequestAction(request.id, "manual")),
             ]
         )
-        payload: dict[str, Any] = {"text": "\n".join(lines), "reply_markup": _keyboard(rows)}
+        view = Text(text="\n".join(lines), buttons=_buttons(rows))
     else:
         why = match_words.shortfall(ctx, need, pool)
-        payload = {
-            "text": coordinators.text(ctx, "card.proposal_none", code=request.code, why=why),
-            "reply_markup": _keyboard(
+        view = Text(
+            text=coordinators.text(ctx, "card.proposal_none", code=request.code, why=why),
+            buttons=_buttons(
                 [[(coordinators.text(ctx, "card.manual"), RequestAction(request.id, "manual"))]]
             ),
-        }
+        )
     round_key = max((m.id for m in matches), default=0)
     await coordinators.post(
         ctx,
-        payload,
+        view,
         priority=Priority.COORDINATION,
         dedupe_key=f"request:{request.id}:proposal:{round_key}:{ctx.now.isoformat()}",
     )
 
 
-def _keyboard(rows: Sequence[Sequence[tuple[str, Any]]]) -> dict[str, Any]:
+def _buttons(rows: Sequence[Sequence[tuple[str, Any]]]) -> Buttons:
     """Buttons whose labels are already written (they carry numbers)."""
-    return {
-        "inline_keyboard": [
-            [{"text": label, "callback_data": encode(action)} for label, action in row]
-            for row in rows
-        ]
-    }
+    return tuple(
+        tuple(MenuButton(action, label_text=label) for label, action in row) for row in rows
+    )
 
 
 async def _pseudonyms(ctx: ServiceContext, ids: Sequence[int]) -> dict[int, str]:
@@ -316,5 +312,5 @@ async def _pseudonyms(ctx: ServiceContext, ids: Sequence[int]) -> dict[int, str]
     return {person_id: pseudonym for person_id, pseudonym in rows.all()}
 
 
-def _note(ctx: ServiceContext, key: str, **values: object) -> Prepared:
-    return Prepared({"text": coordinators.text(ctx, key, **values)})
+def _note(ctx: ServiceContext, key: str, **values: object) -> Text:
+    return Text(text=coordinators.text(ctx, key, **values))

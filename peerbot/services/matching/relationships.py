@@ -13,7 +13,7 @@ from sqlalchemy import or_, select, update
 from peerbot.services.common.context import ServiceContext, Who
 from peerbot.services.conversations import flows
 from peerbot.services.conversations.actions import RequestAction
-from peerbot.services.conversations.shown import EditPressed, Notice, Outgoing, Reply
+from peerbot.services.conversations.shown import EditPressed, Notice, Outgoing, Reply, Text
 from peerbot.services.coordination import coordinators
 from peerbot.services.matching import proposals
 from peerbot.storage.enums import (
@@ -110,12 +110,10 @@ async def change(ctx: ServiceContext, who: Who) -> Reply:
         code=request.code,
         role=coordinators.text(ctx, f"role.{_role(who.person, match)}"),
     )
-    keyboard = coordinators.keyboard(
-        ctx, [[("card.rematch", RequestAction(request.id, "rematch"))]]
-    )
+    buttons = coordinators.buttons(ctx, [[("card.rematch", RequestAction(request.id, "rematch"))]])
     await coordinators.post(
         ctx,
-        {"text": text, "reply_markup": keyboard},
+        Text(text=text, buttons=buttons),
         priority=Priority.COORDINATION,
         dedupe_key=f"match:{match.id}:change:{ctx.now.isoformat()}",
     )
@@ -135,7 +133,7 @@ async def rematch(ctx: ServiceContext, coordinator: Person, action: RequestActio
         )
     ).all()
     if request is None or not matches:
-        return reply.add(EditPressed({"text": coordinators.text(ctx, "card.proposal_stale")}))
+        return reply.add(EditPressed(Text(text=coordinators.text(ctx, "card.proposal_stale"))))
     for match in matches:
         await _close(ctx, match, request, reason="change", by=coordinator)
         for person_id in (match.supporter_id, request.person_id):
@@ -153,7 +151,7 @@ async def rematch(ctx: ServiceContext, coordinator: Person, action: RequestActio
     stamp = coordinators.text(
         ctx, "card.rematch_started", code=request.code, name=coordinators.name_of(ctx, coordinator)
     )
-    return reply.add(EditPressed({"text": stamp}))
+    return reply.add(EditPressed(Text(text=stamp)))
 
 
 async def feedback_given(

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, or_, select
 
 from peerbot.services.common import audit
 from peerbot.services.common.context import ServiceContext
-from peerbot.services.conversations.shown import Prepared, Reply
+from peerbot.services.conversations.shown import Reply, Text
 from peerbot.services.coordination import coordinators
 from peerbot.storage.enums import Role
 from peerbot.storage.models import (
@@ -63,7 +63,7 @@ async def case_trail(ctx: ServiceContext, coordinator: Person, args: Sequence[st
         return reply.add(_text(ctx, "audit.none", case=label))
     lines = [coordinators.text(ctx, "audit.heading", case=label, count=len(events))]
     lines += await _lines(ctx, events)
-    return reply.add(Prepared({"text": "\n".join(lines)}))
+    return reply.add(Text(text="\n".join(lines)))
 
 
 async def find_case(ctx: ServiceContext, label: str) -> Case | None:
@@ -157,5 +157,5 @@ async def _actors(ctx: ServiceContext, ids: set[int]) -> dict[int, str]:
     return found
 
 
-def _text(ctx: ServiceContext, key: str, **values: object) -> Prepared:
-    return Prepared({"text": coordinators.text(ctx, key, **values)})
+def _text(ctx: ServiceContext, key: str, **values: object) -> Text:
+    return Text(text=coordinators.text(ctx, key, **values))

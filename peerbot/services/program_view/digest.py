@@ -10,7 +10,6 @@ a week the program did not run.
 
 from __future__ import annotations
 
-import base64
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,18 +18,15 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerbot.config import Settings
 from peerbot.dialogs.checkin_schedule import parse_hhmm
 from peerbot.dialogs.policy import DigestPolicy
-from peerbot.program import ProgramData
 from peerbot.services.common.context import ServiceContext
+from peerbot.services.conversations.shown import Photo, Text
 from peerbot.services.coordination import coordinators
 from peerbot.services.program_view import charts, stats_text
 from peerbot.services.program_view.weekly import WeekFigures, weekly_figures, weeks_until
-from peerbot.storage import outbox
-from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.dialect import insert_ignore
 from peerbot.storage.models import Digest
 from peerbot.storage.outbox import Priority
@@ -114,28 +110,17 @@ async def post(ctx: ServiceContext, draft: Draft, picture: bytes | None) -> bool
         key = f"digest:{draft.due_at.isoformat()}"
         if chat_id != ctx.settings.coordinator_chat_id:
             key = f"{key}:{chat_id}"
-        await outbox.enqueue(
-            ctx.session,
-            chat_id=chat_id,
-            payload={"text": draft.text, "parse_mode": "HTML"},
-            now=ctx.now,
+        await ctx.outbox.post(
+            chat_id,
+            Text(text=draft.text, html=True),
             priority=Priority.SCHEDULED,
             dedupe_key=f"{key}:summary",
         )
         if picture is None:
             continue
-        await outbox.enqueue(
-            ctx.session,
-            chat_id=chat_id,
-            method="sendPhoto",
-            payload={
-                "photo": {
-                    "filename": CHART_FILENAME,
-                    "content_b64": base64.b64encode(picture).decode("ascii"),
-                },
-                "caption": draft.caption,
-            },
-            now=ctx.now,
+        await ctx.outbox.post(
+            chat_id,
+            Photo(CHART_FILENAME, picture, draft.caption),
             priority=Priority.SCHEDULED,
             dedupe_key=f"{key}:chart",
         )
@@ -152,31 +137,14 @@ async def _digest_chats(ctx: ServiceContext) -> list[int]:
     return []
 
 
-async def post_due(
-    sessions: async_sessionmaker[AsyncSession],
-    program: ProgramData,
-    settings: Settings,
-    cipher: FieldCipher,
-    *,
-    now: datetime,
-) -> bool:
-    """Post the digest if one is due; True when it was queued.
-
-    Read, draw, write: the chart is drawn in a child process between two short
-    transactions, so no transaction stays open while it is drawn.
-    """
-    async with sessions() as session, session.begin():
-        draft = await draft_due(ServiceContext(session, program, cipher, settings, now))
-    if draft is None:
-        return False
+async def picture_of(draft: Draft) -> bytes | None:
+    """The draft's chart, drawn in a child process (outside any transaction); None if it
+    could not be drawn: the figures still matter more than their picture."""
     try:
-        picture: bytes | None = await charts.draw_one(draft.chart)
+        return await charts.draw_one(draft.chart)
     except charts.ChartFailed as error:
-        # The figures still matter more than their picture: post the summary alone.
         logger.warning("digest chart not drawn: %s", type(error).__name__)
-        picture = None
-    async with sessions() as session, session.begin():
-        return await post(ServiceContext(session, program, cipher, settings, now), draft, picture)
+        return None
 
 
 def activity_chart(

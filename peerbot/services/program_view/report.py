@@ -8,19 +8,17 @@ counts only people whose newest evaluation consent is granted and not withdrawn.
 from __future__ import annotations
 
 import base64
-import contextlib
 import csv
 import html
 import io
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.config import Settings
 from peerbot.program import ProgramData
@@ -29,7 +27,6 @@ from peerbot.services.common.context import ServiceContext
 from peerbot.services.program_view import charts
 from peerbot.services.program_view.digest import activity_chart, day_label
 from peerbot.services.program_view.weekly import WeekFigures, iso_weeks, weekly_figures
-from peerbot.storage.crypto import FieldCipher
 
 LOCALE = "en"  # the report is written for a funder or a board, in English
 TOTALS_FILE = "totals.csv"
@@ -100,61 +97,47 @@ async def read_figures(
     )
 
 
-async def write_report(
-    sessions: async_sessionmaker[AsyncSession],
-    program: ProgramData,
-    settings: Settings,
-    cipher: FieldCipher,
-    *,
-    first: date,
-    last: date,
-    out_dir: Path,
-    now: datetime,
-) -> list[Path]:
-    """Write the report's files into `out_dir` and audit it; return the files written.
+@dataclass(frozen=True)
+class Reading:
+    """What the report is written from: the figures and the charts to draw of them."""
 
-    As with exports, the audit event has its own transaction after the read, so a report
-    that fails midway is still recorded, with ``complete=False``.
-    """
-    written: list[Path] = []
-    try:
-        async with sessions() as session, session.begin():
-            figures = await read_figures(session, settings, program, first, last)
-            ctx = ServiceContext(session, program, cipher, settings, now)
-            pictures = _charts(ctx, figures, first, last)
-        drawn = await charts.draw(pictures)
-        tables = _tables(figures)
-        for name, rows in tables.items():
-            written.append(_write(out_dir / name, _csv(rows, COLUMNS[name])))
-        page = _html(first, last, tables, list(zip(pictures, drawn, strict=True)))
-        written.append(_write(out_dir / HTML_FILE, page))
-    except Exception:
-        with contextlib.suppress(SQLAlchemyError):
-            await _audit(sessions, first, last, written, complete=False, now=now)
-        raise
-    await _audit(sessions, first, last, written, complete=True, now=now)
-    return written
+    first: date
+    last: date
+    figures: ReportFigures
+    pictures: list[charts.Chart]
 
 
-async def _audit(
-    sessions: async_sessionmaker[AsyncSession],
-    first: date,
-    last: date,
-    written: Sequence[Path],
-    *,
-    complete: bool,
-    now: datetime,
+async def read(ctx: ServiceContext, first: date, last: date) -> Reading:
+    """Read the figures of the weeks from `first` to `last` (the caller's transaction)."""
+    figures = await read_figures(ctx.session, ctx.settings, ctx.program, first, last)
+    return Reading(first, last, figures, _charts(ctx, figures, first, last))
+
+
+async def write_files(reading: Reading, out_dir: Path, written: list[Path]) -> None:
+    """Draw the charts and write the report's files into `out_dir`, adding each to `written`
+    as it lands (so a report that fails midway is audited with what it wrote)."""
+    drawn = await charts.draw(reading.pictures)
+    tables = _tables(reading.figures)
+    for name, rows in tables.items():
+        written.append(_write(out_dir / name, _csv(rows, COLUMNS[name])))
+    pictures = list(zip(reading.pictures, drawn, strict=True))
+    page = _html(reading.first, reading.last, tables, pictures)
+    written.append(_write(out_dir / HTML_FILE, page))
+
+
+async def record(
+    ctx: ServiceContext, first: date, last: date, written: Sequence[Path], *, complete: bool
 ) -> None:
-    async with sessions() as session, session.begin():
-        await audit.record(
-            session,
-            "data.reported",
-            now=now,
-            first=first.isoformat(),
-            last=last.isoformat(),
-            files=[path.name for path in written],
-            complete=complete,
-        )
+    """Audit the report: which weeks, which files, and whether it was finished."""
+    await audit.record(
+        ctx.session,
+        "data.reported",
+        now=ctx.now,
+        first=first.isoformat(),
+        last=last.isoformat(),
+        files=[path.name for path in written],
+        complete=complete,
+    )
 
 
 def _tables(figures: ReportFigures) -> dict[str, list[dict[str, Any]]]:

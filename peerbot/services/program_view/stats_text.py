@@ -12,13 +12,12 @@ from typing import Any
 
 from peerbot.services.common import audit
 from peerbot.services.common.context import ServiceContext
-from peerbot.services.conversations.shown import Prepared, Reply
+from peerbot.services.conversations.shown import Reply, Text
 from peerbot.services.coordination import coordinators
 from peerbot.services.program_view.statistics import ProgramStats, WindowStats, program_stats
 from peerbot.storage.enums import EscalationCategory, EscalationSeverity
 from peerbot.storage.models import Person
 
-PARSE_MODE = "HTML"
 SEVERITY_ORDER = tuple(EscalationSeverity)
 CATEGORY_ORDER = tuple(EscalationCategory)
 
@@ -84,7 +83,7 @@ async def stats_reply(ctx: ServiceContext, coordinator: Person) -> Reply:
     text = await summary_for(ctx)
     await audit.record(ctx.session, "stats.viewed", now=ctx.now, actor_id=coordinator.id)
     reply = Reply(coordinators.coordinator_locale(ctx))
-    return reply.add(Prepared({"text": text, "parse_mode": PARSE_MODE}))
+    return reply.add(Text(text=text, html=True))
 
 
 def _row(label: str, values: Iterable[object]) -> str:

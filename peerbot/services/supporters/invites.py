@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.services.common.context import ServiceContext
-from peerbot.services.conversations.shown import Prepared, Reply
+from peerbot.services.conversations.shown import Reply, Text
 from peerbot.services.coordination import coordinators
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import Role
@@ -126,7 +126,7 @@ async def invite_for_coordinators(
     """/invite in the coordinators' group: a new link, shown once, to pass on to one person."""
     reply = Reply(coordinators.coordinator_locale(ctx))
     if not bot_username:
-        return reply.add(Prepared({"text": coordinators.text(ctx, "invite.no_username")}))
+        return reply.add(Text(text=coordinators.text(ctx, "invite.no_username")))
     created = await create(ctx.session, ctx.cipher, now=ctx.now, created_by_id=coordinator.id)
     text = coordinators.text(
         ctx,
@@ -134,4 +134,4 @@ async def invite_for_coordinators(
         link=link(bot_username, created.code),
         expires=created.expires_at.isoformat(timespec="minutes"),
     )
-    return reply.add(Prepared({"text": text, "link_preview_options": {"is_disabled": True}}))
+    return reply.add(Text(text=text, link_preview=False))

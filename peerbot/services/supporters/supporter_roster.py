@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from peerbot.dialogs.checkin_schedule import time_zone_of
 from peerbot.services.common import audit
 from peerbot.services.common.context import ServiceContext
-from peerbot.services.conversations.shown import Prepared, Reply
+from peerbot.services.conversations.shown import Reply, Text
 from peerbot.services.coordination import coordinators
 from peerbot.services.supporters import checkins
 from peerbot.storage import checkins as checkin_rows
@@ -34,12 +34,12 @@ async def roster(ctx: ServiceContext, coordinator: Person) -> Reply:
     )
     reply = Reply(coordinators.coordinator_locale(ctx))
     if not profiles:
-        return reply.add(Prepared({"text": coordinators.text(ctx, "card.supporters_none")}))
+        return reply.add(Text(text=coordinators.text(ctx, "card.supporters_none")))
     load = await _matches_per_supporter(ctx)
     lines = [coordinators.text(ctx, "card.supporters_heading", count=len(profiles))]
     for profile in profiles:
         lines.append(await _line(ctx, profile, load.get(profile.person_id, 0)))
-    return reply.add(Prepared({"text": "\n".join(lines)}))
+    return reply.add(Text(text="\n".join(lines)))
 
 
 async def _line(ctx: ServiceContext, profile: SupporterProfile, used: int) -> str:

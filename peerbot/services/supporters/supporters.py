@@ -19,11 +19,18 @@ from peerbot.services.common.context import ServiceContext, Who
 from peerbot.services.conversations import flows
 from peerbot.services.conversations.actions import TrainingConfirm
 from peerbot.services.conversations.flows import FlowTurn
-from peerbot.services.conversations.shown import EditPressed, Notice, Outgoing, Reply
+from peerbot.services.conversations.shown import (
+    CommandMenu,
+    EditPressed,
+    Notice,
+    Outgoing,
+    Reply,
+    Text,
+)
 from peerbot.services.coordination import coordinators
 from peerbot.services.participants import consent, enrolment
 from peerbot.services.supporters import checkins, invites
-from peerbot.storage import conversations, outbox
+from peerbot.storage import conversations
 from peerbot.storage.enums import PersonStatus, Role, SupporterStatus
 from peerbot.storage.models import Person, SupporterProfile
 from peerbot.storage.outbox import Priority
@@ -217,7 +224,7 @@ async def confirm_training(
         name=coordinators.name_of(ctx, by),
         time=_local_time(ctx, profile.training_confirmed_at),
     )
-    return reply.add(EditPressed({"text": f"{card}\n\n{stamp}"}))
+    return reply.add(EditPressed(Text(text=f"{card}\n\n{stamp}")))
 
 
 async def _still_on_break(ctx: ServiceContext, person_id: int) -> bool:
@@ -251,13 +258,14 @@ async def _end_break(
 
 async def _announce(ctx: ServiceContext, person: Person, profile: SupporterProfile) -> None:
     """Tell the coordinators a supporter joined, with a button to confirm their training."""
-    payload: dict[str, Any] = {"text": _joined_card(ctx, person, profile)}
-    if profile.training_confirmed_at is None:
-        payload["reply_markup"] = coordinators.keyboard(
-            ctx, [[("card.confirm_training", TrainingConfirm(person.id))]]
-        )
+    confirm = [[("card.confirm_training", TrainingConfirm(person.id))]]
+    unconfirmed = profile.training_confirmed_at is None
+    view = Text(
+        text=_joined_card(ctx, person, profile),
+        buttons=coordinators.buttons(ctx, confirm) if unconfirmed else (),
+    )
     await coordinators.post(
-        ctx, payload, priority=Priority.COORDINATION, dedupe_key=f"supporter:{person.id}:joined"
+        ctx, view, priority=Priority.COORDINATION, dedupe_key=f"supporter:{person.id}:joined"
     )
 
 
@@ -265,17 +273,10 @@ async def _supporter_menu(ctx: ServiceContext, person: Person) -> None:
     """The supporter's own command menu in their chat (the default one is a participant's)."""
     if person.telegram_user_id is None:
         return
-    texts = ctx.program.texts
-    commands = [
-        {"command": name, "description": texts.get(f"command_{name}", person.language)}
-        for name in SUPPORTER_MENU
-    ]
-    await outbox.enqueue(
-        ctx.session,
-        chat_id=person.telegram_user_id,
-        method="setMyCommands",
-        payload={"commands": commands},
-        now=ctx.now,
+    await ctx.outbox.post(
+        person.telegram_user_id,
+        CommandMenu(tuple(SUPPORTER_MENU)),
+        locale=person.language,
         priority=Priority.REPLY,
         dedupe_key=f"supporter:{person.id}:menu",
     )

@@ -12,6 +12,7 @@ from peerbot.storage import conversations
 from peerbot.storage.codes import new_pseudonym
 from peerbot.storage.enums import ConversationStatus, PersonStatus
 from peerbot.storage.models import Conversation, OutboxMessage, Person
+from tests.support.supporter_steps import context
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 PROGRAM = load_program()
@@ -53,8 +54,9 @@ async def make_conversation(
 
 async def tick(session_factory, now: datetime) -> None:
     async with session_factory() as session, session.begin():
-        await reminders.remind_idle(session, PROGRAM, now=now)
-        await reminders.expire_idle(session, PROGRAM, now=now)
+        ctx = context(session, now)
+        await reminders.remind_idle(ctx)
+        await reminders.expire_idle(ctx)
 
 
 async def texts_sent(session_factory, chat_id: int) -> list[str]:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from peerbot.config import load_settings
 from peerbot.program import load_program
 from peerbot.services.common.context import ServiceContext
+from peerbot.services.conversations.shown import Text
 from peerbot.services.coordination import coordinators
 from peerbot.services.escalations import escalations
 from peerbot.storage.codes import new_pseudonym
@@ -16,6 +17,7 @@ from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import Role
 from peerbot.storage.models import OutboxMessage, Person, RoleAssignment
 from peerbot.storage.outbox import Priority
+from tests.support.contexts import service_context
 
 GROUP = -1002222
 LISTED = frozenset({901, 902})
@@ -24,7 +26,7 @@ PROGRAM = load_program()
 
 
 def context(session, **settings: object) -> ServiceContext:
-    return ServiceContext(
+    return service_context(
         session=session,
         program=PROGRAM,
         cipher=FieldCipher(FieldCipher.generate_key()),
@@ -56,7 +58,7 @@ async def test_a_card_goes_to_the_group_when_there_is_one(session_factory):
     async with session_factory() as session, session.begin():
         ctx = context(session, coordinator_chat_id=GROUP, coordinator_ids=LISTED)
         assert await coordinators.post(
-            ctx, {"text": "card"}, priority=Priority.ESCALATION, dedupe_key="k"
+            ctx, Text(text="card"), priority=Priority.ESCALATION, dedupe_key="k"
         )
     assert await queued(session_factory) == [(GROUP, "card")]
 
@@ -83,7 +85,7 @@ async def test_a_card_posted_twice_without_a_group_is_queued_once_per_coordinato
     for _ in range(2):
         async with session_factory() as session, session.begin():
             await coordinators.post(
-                privately(session), {"text": "card"}, priority=Priority.ESCALATION, dedupe_key="k"
+                privately(session), Text(text="card"), priority=Priority.ESCALATION, dedupe_key="k"
             )
     assert [chat for chat, _ in await queued(session_factory)] == [901, 902]
 
@@ -91,7 +93,7 @@ async def test_a_card_posted_twice_without_a_group_is_queued_once_per_coordinato
 async def test_in_setup_mode_a_card_reaches_no_one_and_says_so(session_factory):
     async with session_factory() as session, session.begin():
         posted = await coordinators.post(
-            context(session), {"text": "card"}, priority=Priority.ESCALATION, dedupe_key="k"
+            context(session), Text(text="card"), priority=Priority.ESCALATION, dedupe_key="k"
         )
     assert posted is False
     assert await queued(session_factory) == []

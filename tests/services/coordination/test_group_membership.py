@@ -14,6 +14,7 @@ from peerbot.storage.codes import new_pseudonym
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import Role
 from peerbot.storage.models import AuditEvent, Person, RoleAssignment
+from tests.support.contexts import service_context
 
 GROUP = -4001
 SUPERGROUP = -1002002
@@ -25,7 +26,7 @@ PROGRAM = load_program()
 
 def context(session, group: int | None = GROUP) -> ServiceContext:
     settings = load_settings(coordinator_chat_id=group, coordinator_ids=frozenset({LISTED}))
-    return ServiceContext(
+    return service_context(
         session=session,
         program=PROGRAM,
         cipher=FieldCipher(FieldCipher.generate_key()),

@@ -10,13 +10,13 @@ from sqlalchemy import select
 
 from peerbot.config import load_settings
 from peerbot.program import ProgramData, ProgramDataError, load_program
-from peerbot.services.common.context import ServiceContext
 from peerbot.services.coordination import coordinators
 from peerbot.services.escalations import escalation_timers, escalations
 from peerbot.storage.codes import new_pseudonym
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import EscalationEventKind, EscalationStatus, PersonStatus
 from peerbot.storage.models import AuditEvent, Escalation, EscalationEvent, OutboxMessage, Person
+from tests.support import contexts
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 GROUP = -1001234
@@ -30,7 +30,7 @@ def settings(*, group: int | None = GROUP):
 
 
 def service_context(session, now: datetime, program: ProgramData = PROGRAM, **options):
-    return ServiceContext(
+    return contexts.service_context(
         session=session, program=program, cipher=CIPHER, settings=settings(**options), now=now
     )
 
@@ -55,7 +55,7 @@ async def tick(
 ) -> int:
     async with session_factory() as session, session.begin():
         return await escalation_timers.reraise_due(
-            session, program, settings(**options), CIPHER, now=now
+            service_context(session, now, program, **options)
         )
 
 
@@ -247,7 +247,7 @@ async def remind(
 ) -> int:
     async with session_factory() as session, session.begin():
         return await escalation_timers.remind_claimed_due(
-            session, program, settings(**options), CIPHER, now=now
+            service_context(session, now, program, **options)
         )
 
 

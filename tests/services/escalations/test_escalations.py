@@ -16,6 +16,7 @@ from peerbot.storage.codes import new_pseudonym
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import EscalationStatus, Role
 from peerbot.storage.models import Escalation, OutboxMessage, Person, RoleAssignment
+from tests.support.contexts import service_context
 
 GROUP = -1001111
 COORDINATORS = frozenset({901, 902})
@@ -25,7 +26,7 @@ PROGRAM = load_program()
 
 def context(session) -> ServiceContext:
     settings = load_settings(coordinator_chat_id=GROUP, coordinator_ids=COORDINATORS)
-    return ServiceContext(
+    return service_context(
         session=session,
         program=PROGRAM,
         cipher=FieldCipher(FieldCipher.generate_key()),

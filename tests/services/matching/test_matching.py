@@ -9,7 +9,7 @@ from sqlalchemy import select
 from peerbot.dialogs.inputs import Press, Text
 from peerbot.scheduler.checkin_pass import run_pass
 from peerbot.services.conversations.actions import MatchApprove, OfferAnswer, RequestAction
-from peerbot.services.conversations.shown import EditPressed, Outgoing
+from peerbot.services.conversations.shown import EditPressed, Outgoing, Reply
 from peerbot.services.matching import batch_proposals, proposals, relationships
 from peerbot.services.matching.offers import answer as answer_offer
 from peerbot.services.supporters import contact_notes
@@ -24,9 +24,11 @@ from peerbot.storage.models import (
     Person,
     SupportRequest,
 )
+from tests.support.contexts import rendered_texts
 from tests.support.supporter_steps import (
     CIPHER,
     GROUP,
+    PROGRAM,
     Chat,
     as_coordinator,
     context,
@@ -39,6 +41,10 @@ from tests.support.supporter_steps import (
 
 NOW = datetime(2027, 3, 3, 15, 0, tzinfo=UTC)
 PARTICIPANT = 7001
+
+
+def shown(reply: Reply) -> list[str]:
+    return rendered_texts(PROGRAM.texts, reply)
 
 
 async def group_cards(sessions) -> list[str]:
@@ -154,8 +160,8 @@ async def test_declining_with_a_reason_proposes_again_without_that_supporter(ses
     why = await robin.call(NOW, answer_offer, OfferAnswer(offer.id, "decline"))
     done = await robin.call(NOW, answer_offer, OfferAnswer(offer.id, "decline:no_time"))
 
-    assert isinstance(why.items[0], EditPressed) and "Why not" in why.items[0].payload["text"]
-    assert "nothing more" in done.items[0].payload["text"]
+    assert isinstance(why.items[0], EditPressed) and "Why not" in shown(why)[0]
+    assert "nothing more" in shown(done)[0]
     [declined] = await rows(session_factory, Match, Match.status == MatchStatus.DECLINED)
     assert declined.decline_reason == "no_time"
     [next_one] = await proposed(session_factory)
@@ -277,11 +283,11 @@ async def test_a_coordinator_can_match_by_hand_but_not_against_hard_limits(sessi
     done = await as_coordinator(
         session_factory, NOW, proposals.match_by_hand, [request.code, sam_person.pseudonym]
     )
-    assert "has been offered" in done.items[0].payload["text"]
+    assert "has been offered" in shown(done)[0]
     [offer] = await rows(session_factory, Match, Match.status == MatchStatus.OFFERED)
     assert offer.supporter_id == sam_person.id
     bad = await as_coordinator(session_factory, NOW, proposals.match_by_hand, ["R-NOPE"])
-    assert "Send /match" in bad.items[0].payload["text"]
+    assert "Send /match" in shown(bad)[0]
 
 
 async def test_the_batch_proposes_for_requests_left_waiting(session_factory):
@@ -311,5 +317,5 @@ async def test_other_candidates_when_there_are_none_keeps_the_proposal(session_f
         session_factory, NOW, proposals.request_action, RequestAction(request.id, "more")
     )
 
-    assert "no other candidates" in reply.items[0].payload["text"]
+    assert "no other candidates" in shown(reply)[0]
     assert [m.id for m in await proposed(session_factory)] == before

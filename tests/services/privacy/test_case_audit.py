@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peerbot.services.common import audit
-from peerbot.services.conversations.shown import Prepared, Reply
+from peerbot.services.conversations.shown import Reply, Text
 from peerbot.services.privacy import case_audit
 from peerbot.storage.enums import EscalationCategory, EscalationSeverity, Role
 from peerbot.storage.models import AuditEvent, Escalation, Person, RoleAssignment
@@ -84,7 +84,7 @@ async def look(
 
 
 def _texts(reply: Reply) -> list[str]:
-    return [str(item.payload["text"]) for item in reply.items if isinstance(item, Prepared)]
+    return [item.text or "" for item in reply.items if isinstance(item, Text)]
 
 
 def t(key: str, **values: object) -> str:

@@ -15,13 +15,15 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from peerbot.bot.deps import Deps
 from peerbot.config import Settings, load_settings
 from peerbot.dialogs.policy import DigestPolicy
 from peerbot.program import ProgramData, load_program
-from peerbot.services.common.context import ServiceContext
+from peerbot.scheduler.jobs import post_digest_due
 from peerbot.services.program_view import digest
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.models import Digest, OutboxMessage
+from tests.support.contexts import service_context
 from tests.support.weekly_world import PEOPLE, seed_three_weeks
 
 GROUP = -1002000000001
@@ -52,9 +54,14 @@ def program(**digest_policy: object) -> ProgramData:
 async def post_due(
     sessions: Sessions, now: datetime, *, config: Settings | None = None, **policy: object
 ) -> bool:
-    return await digest.post_due(
-        sessions, program(**policy), config or settings(), CIPHER, now=now
+    deps = Deps(
+        settings=config or settings(),
+        engine=sessions.kw["bind"],
+        sessions=sessions,
+        program=program(**policy),
+        cipher=CIPHER,
     )
+    return await post_digest_due(deps, now=now)
 
 
 async def outbox_rows(sessions: Sessions) -> list[OutboxMessage]:
@@ -100,7 +107,7 @@ async def test_the_digest_is_drafted_from_the_weeks_before_its_due_time(
     await seed_three_weeks(session_factory, CIPHER)
     await program_began(session_factory, DUE - timedelta(days=1))
     async with session_factory() as session, session.begin():
-        ctx = ServiceContext(session, program(), CIPHER, settings(), DUE + timedelta(minutes=5))
+        ctx = service_context(session, program(), CIPHER, settings(), DUE + timedelta(minutes=5))
         draft = await digest.draft_due(ctx)
 
     assert draft is not None and draft.due_at == DUE
@@ -220,12 +227,12 @@ async def test_without_a_group_each_coordinator_gets_the_digest_privately(
     await program_began(session_factory, DUE - timedelta(days=1))
     now = DUE + timedelta(minutes=5)
     async with session_factory() as session, session.begin():
-        ctx = ServiceContext(session, program(), CIPHER, private, now)
+        ctx = service_context(session, program(), CIPHER, private, now)
         draft = await digest.draft_due(ctx)
         assert draft is not None
         assert await digest.post(ctx, draft, b"picture") is True
     async with session_factory() as session, session.begin():
-        ctx = ServiceContext(session, program(), CIPHER, private, now)
+        ctx = service_context(session, program(), CIPHER, private, now)
         assert await digest.post(ctx, draft, b"picture") is False  # once per due time
 
     rows = await outbox_rows(session_factory)

@@ -30,8 +30,8 @@ from peerbot.storage.models import (
 from tests.support.supporter_steps import (
     CIPHER,
     GROUP,
-    PROGRAM,
     Chat,
+    context,
     deps_for,
     join,
     new_invite,
@@ -274,7 +274,7 @@ async def test_an_abandoned_profile_expires_and_the_link_works_again(session_fac
     await chat.send(NOW, Press("agreement", "yes"))
 
     async with session_factory() as session, session.begin():
-        closed = await reminders.expire_idle(session, PROGRAM, now=NOW + timedelta(days=8))
+        closed = await reminders.expire_idle(context(session, NOW + timedelta(days=8)))
 
     assert closed == 1
     assert await rows(session_factory, Conversation) == []
