@@ -8,6 +8,8 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING, Any
 
+from peerbot.cli.groups import action_group
+
 if TYPE_CHECKING:
     from peerbot.bot.deps import Deps
     from peerbot.config import Settings
@@ -16,14 +18,12 @@ if TYPE_CHECKING:
 
 def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
     """Register `keys generate` and `keys rotate` on the `peerbot` sub-commands."""
-    keys = subcommands.add_parser(
+    actions = action_group(
+        subcommands,
         "keys",
         help="encryption keys: make one, or re-encrypt everything with a new one",
         description="PEERBOT_ENCRYPTION_KEY holds one key or several separated by commas: "
         "the first encrypts, all decrypt.",
-    )
-    actions = keys.add_subparsers(
-        dest="keys_command", metavar="ACTION", required=True, parser_class=type(keys)
     )
     generate = actions.add_parser(
         "generate",

@@ -8,6 +8,8 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from peerbot.cli.groups import action_group
+
 if TYPE_CHECKING:
     from peerbot.bot.deps import Deps
     from peerbot.config import Settings
@@ -15,11 +17,11 @@ if TYPE_CHECKING:
 
 def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
     """Register `match propose-all` on the `peerbot` sub-commands."""
-    match = subcommands.add_parser(
-        "match", help="matching chores", description="Matching participants with supporters."
-    )
-    actions = match.add_subparsers(
-        dest="match_command", metavar="ACTION", required=True, parser_class=type(match)
+    actions = action_group(
+        subcommands,
+        "match",
+        help="matching chores",
+        description="Matching participants with supporters.",
     )
     propose_all = actions.add_parser(
         "propose-all",

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
+from peerbot.cli.groups import action_group
 from peerbot.dialogs.detection import detect
 from peerbot.dialogs.detection.evaluate import (
     SPLITS,
@@ -33,13 +34,11 @@ LANGUAGES = ("en", "es")
 
 def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
     """Register `redflags check [--lang en|es]` on the `peerbot` sub-commands."""
-    redflags = subcommands.add_parser(
+    actions = action_group(
+        subcommands,
         "redflags",
         help="try the red-flag detector on text",
         description="Tools for the red-flag rules (built-in and the program folder's).",
-    )
-    actions = redflags.add_subparsers(
-        dest="redflags_command", metavar="ACTION", required=True, parser_class=type(redflags)
     )
     check = actions.add_parser(
         "check",

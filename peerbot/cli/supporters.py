@@ -10,6 +10,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from peerbot.cli.groups import action_group
+
 if TYPE_CHECKING:
     from peerbot.bot.deps import Deps
     from peerbot.config import Settings
@@ -36,11 +38,11 @@ def add_parsers(subcommands: argparse._SubParsersAction[Any]) -> None:
         help="how long the link works, e.g. 7d, 48h, 2w (default 7d)",
     )
     invite.set_defaults(handler=_invite)
-    checkins = subcommands.add_parser(
-        "checkins", help="supporters' well-being check-ins", description="Check-in chores."
-    )
-    actions = checkins.add_subparsers(
-        dest="checkins_command", metavar="ACTION", required=True, parser_class=type(checkins)
+    actions = action_group(
+        subcommands,
+        "checkins",
+        help="supporters' well-being check-ins",
+        description="Check-in chores.",
     )
     run_due = actions.add_parser(
         "run-due",
