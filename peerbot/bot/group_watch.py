@@ -11,7 +11,7 @@ from telegram.ext import filters
 
 from peerbot.bot import private_copies
 from peerbot.bot.deps import Deps
-from peerbot.services.common.context import ServiceContext, context_for
+from peerbot.services.common.context import ServiceContext, context_for, unit_of_work
 from peerbot.services.coordination import group_membership
 from peerbot.storage.models import OutboxMessage
 
@@ -48,8 +48,8 @@ class GroupWatch:
     async def load(self) -> None:
         """At start: follow the migrations recorded by an earlier run."""
         configured = self.chat_id
-        async with self._deps.sessions() as session:
-            now = await group_membership.group_in_use(session, configured)
+        async with unit_of_work(self._deps, now=self._deps.clock()) as ctx:
+            now = await group_membership.group_in_use(ctx)
         if now is not None and now != configured:
             self._follow(now)
 

@@ -123,13 +123,12 @@ async def _bot_username(settings: Settings) -> str:
 
 
 async def _create_invite(deps: Deps, username: str, note: str | None, valid_for: timedelta) -> str:
+    from peerbot.services.common.context import unit_of_work
     from peerbot.services.supporters import invites
 
     try:
-        async with deps.sessions() as session, session.begin():
-            created = await invites.create(
-                session, deps.cipher, now=deps.clock(), valid_for=valid_for, note=note
-            )
+        async with unit_of_work(deps, now=deps.clock()) as ctx:
+            created = await invites.create(ctx, valid_for=valid_for, note=note)
     finally:
         await deps.engine.dispose()
     sys.stdout.write(f"Valid until {created.expires_at.isoformat(timespec='minutes')}.\n")

@@ -17,7 +17,7 @@ from peerbot.config import Settings, load_settings
 from peerbot.emulator.fake_api import EmulatedBotApi
 from peerbot.emulator.fake_models import FakeGroup, FakeMessage
 from peerbot.emulator.fake_users import FakeUser
-from peerbot.services.common.context import ServiceDeps
+from peerbot.services.common.context import ServiceDeps, unit_of_work
 from peerbot.services.supporters import invites
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import OutboxStatus
@@ -139,8 +139,8 @@ class Simulation:
     async def open_invite(self) -> None:
         """A new supporter persona opens a fresh invite, as if a coordinator had sent one."""
         assert self.bot is not None
-        async with self.bot.deps.sessions() as session, session.begin():
-            created = await invites.create(session, self.bot.deps.cipher, now=self.clock())
+        async with unit_of_work(self.bot.deps, now=self.clock()) as ctx:
+            created = await invites.create(ctx)
         await self.say(f"/start {invites.START_PREFIX}{created.code}")
 
     async def press(self, message: FakeMessage, label: str) -> None:

@@ -132,7 +132,7 @@ async def new_invite(
     sessions: async_sessionmaker[AsyncSession], now: datetime, **options: Any
 ) -> str:
     async with sessions() as session, session.begin():
-        created = await invites.create(session, CIPHER, now=now, **options)
+        created = await invites.create(context(session, now), **options)
     return created.code
 
 

@@ -114,9 +114,7 @@ def _crisis_notices(screened: Screened) -> list[Notice]:
 
 async def _resume_if_stopped(ctx: ServiceContext, who: Who, reply: Reply) -> bool:
     """After /stop, writing again (anything at all) turns messages back on, as /stop said."""
-    if who.person is None or not await data_rights.resume_if_stopped(
-        ctx.session, who.person, now=ctx.now
-    ):
+    if who.person is None or not await data_rights.resume_if_stopped(ctx, who.person):
         return False
     reply.add(Notice("stop.resumed"))
     profile = await supporters.profile_of(ctx, who.person)

@@ -35,7 +35,7 @@ async def expire_idle(ctx: ServiceContext) -> int:
         if conversation.person_id is None:  # nothing agreed yet: nothing of it is kept
             invite_id = (conversation.state or {}).get("meta", {}).get("invite")
             if invite_id is not None:  # an unfinished supporter's invite works again
-                await invites.release(ctx.session, int(invite_id))
+                await invites.release(ctx, int(invite_id))
             await ctx.session.delete(conversation)
         else:
             conversation.status = ConversationStatus.EXPIRED

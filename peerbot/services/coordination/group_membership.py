@@ -8,7 +8,6 @@ coordinator role (unless the operator lists them), and with it the private cards
 from __future__ import annotations
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.services.common import audit
 from peerbot.services.common.context import ServiceContext
@@ -20,9 +19,9 @@ ROLE_REMOVED = "coordinator.role_removed"
 LONGEST_CHAIN = 16  # a group can move more than once; a loop in bad data must still end
 
 
-async def moves(session: AsyncSession) -> dict[int, int]:
+async def moves(ctx: ServiceContext) -> dict[int, int]:
     """Every recorded move of a group: old chat id -> new chat id."""
-    rows = await session.scalars(
+    rows = await ctx.session.scalars(
         select(AuditEvent.details).where(AuditEvent.action == MIGRATED).order_by(AuditEvent.id)
     )
     found: dict[int, int] = {}
@@ -44,17 +43,18 @@ def follow(configured: int | None, recorded: dict[int, int]) -> int | None:
     return current
 
 
-async def group_in_use(session: AsyncSession, configured: int | None) -> int | None:
+async def group_in_use(ctx: ServiceContext) -> int | None:
     """The coordinators' group's chat id now: the setting, followed through any migration."""
+    configured = ctx.settings.coordinator_chat_id
     if configured is None:
         return None
-    return follow(configured, await moves(session))
+    return follow(configured, await moves(ctx))
 
 
 async def record_move(ctx: ServiceContext, old_chat_id: int, new_chat_id: int) -> bool:
     """Keep Telegram's move of the coordinators' group; False if it is not our group's move or
     is already known (both sides of a migration say so, and the sender may see it too)."""
-    recorded = await moves(ctx.session)
+    recorded = await moves(ctx)
     if old_chat_id in recorded or old_chat_id == new_chat_id:
         return False
     configured = ctx.settings.coordinator_chat_id

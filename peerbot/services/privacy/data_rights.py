@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.services.common import audit
+from peerbot.services.common.context import ServiceContext
 from peerbot.services.conversations.flows import SEALED
 from peerbot.storage import personal_data
 from peerbot.storage.crypto import FieldCipher
@@ -32,8 +33,9 @@ OPEN_REQUEST_STATUSES = (
 )
 
 
-async def stop(session: AsyncSession, person: Person, *, now: datetime) -> None:
+async def stop(ctx: ServiceContext, person: Person) -> None:
     """No more messages from the program until the person writes again."""
+    session, now = ctx.session, ctx.now
     person.status = PersonStatus.STOPPED
     person.stopped_at = now
     await session.execute(
@@ -48,14 +50,14 @@ async def stop(session: AsyncSession, person: Person, *, now: datetime) -> None:
     )
 
 
-async def resume_if_stopped(session: AsyncSession, person: Person, *, now: datetime) -> bool:
+async def resume_if_stopped(ctx: ServiceContext, person: Person) -> bool:
     """Writing again after /stop turns messages back on; True if it did."""
     if person.status != PersonStatus.STOPPED:
         return False
     person.status = PersonStatus.ACTIVE
     person.stopped_at = None
     await audit.record(
-        session, "person.resumed", now=now, actor_id=person.id, subject_id=person.id
+        ctx.session, "person.resumed", now=ctx.now, actor_id=person.id, subject_id=person.id
     )
     return True
 
@@ -70,10 +72,9 @@ class DataSummary:
     answers: int
 
 
-async def export(
-    session: AsyncSession, person: Person, cipher: FieldCipher, *, now: datetime
-) -> tuple[DataSummary, dict[str, Any]]:
+async def export(ctx: ServiceContext, person: Person) -> tuple[DataSummary, dict[str, Any]]:
     """Everything stored about the person, decrypted, as JSON-able data; the read is audited."""
+    session, cipher, now = ctx.session, ctx.cipher, ctx.now
     tables: dict[str, list[dict[str, Any]]] = {}
     for table in personal_data.TABLES:
         if table.export_as is None:

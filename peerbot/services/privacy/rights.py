@@ -51,7 +51,7 @@ async def withdraw_consent(ctx: ServiceContext, who: Who, kind: str) -> Reply:
         ctx.session, person_id=who.person.id, kind=ConsentKind(kind), now=ctx.now
     )
     if withdrawn and kind == ConsentKind.PARTICIPATION:
-        await data_rights.stop(ctx.session, who.person, now=ctx.now)
+        await data_rights.stop(ctx, who.person)
         return reply.add(
             Notice("consent.withdrawn"), Notice("consent.withdraw_participation_note")
         )
@@ -61,7 +61,7 @@ async def withdraw_consent(ctx: ServiceContext, who: Who, kind: str) -> Reply:
 async def stop(ctx: ServiceContext, who: Who) -> Reply:
     """/stop: no more messages from the program until the person writes again."""
     if who.person is not None:
-        await data_rights.stop(ctx.session, who.person, now=ctx.now)
+        await data_rights.stop(ctx, who.person)
     return Reply(who.locale).add(Notice("stop.done"))
 
 
@@ -70,7 +70,7 @@ async def my_data(ctx: ServiceContext, who: Who) -> Reply:
     reply = Reply(who.locale)
     if who.person is None:
         return reply.add(Notice("mydata.nothing"))
-    summary, data = await data_rights.export(ctx.session, who.person, ctx.cipher, now=ctx.now)
+    summary, data = await data_rights.export(ctx, who.person)
     states = await consent.current_states(ctx.session, who.person.id)
     texts = ctx.program.texts
     granted = (

@@ -13,12 +13,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.conversations.shown import Reply, Text
 from peerbot.services.coordination import coordinators
-from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import Role
 from peerbot.storage.models import Invite, Person
 
@@ -58,10 +56,8 @@ def code_in(payload: str | None) -> str | None:
 
 
 async def create(
-    session: AsyncSession,
-    cipher: FieldCipher,
+    ctx: ServiceContext,
     *,
-    now: datetime,
     valid_for: timedelta = DEFAULT_VALID_FOR,
     note: str | None = None,
     created_by_id: int | None = None,
@@ -72,20 +68,21 @@ async def create(
         code_hash=hash_code(code),
         role=Role.SUPPORTER,
         created_by_id=created_by_id,
-        created_at=now,
-        expires_at=now + valid_for,
-        note_enc=cipher.encrypt(note) if note else None,
+        created_at=ctx.now,
+        expires_at=ctx.now + valid_for,
+        note_enc=ctx.cipher.encrypt(note) if note else None,
     )
-    session.add(invite)
-    await session.flush()
+    ctx.session.add(invite)
+    await ctx.session.flush()
     return NewInvite(code, invite.expires_at)
 
 
-async def claim(session: AsyncSession, code: str, *, now: datetime) -> Invite | Refusal:
+async def claim(ctx: ServiceContext, code: str) -> Invite | Refusal:
     """Take the invite for the person opening it, or say why it cannot be taken.
 
     The conditional update makes two people opening one link at once end with one winner.
     """
+    session, now = ctx.session, ctx.now
     invite = await session.scalar(select(Invite).where(Invite.code_hash == hash_code(code)))
     if invite is None or invite.revoked_at is not None:
         return Refusal.UNKNOWN
@@ -105,17 +102,18 @@ async def claim(session: AsyncSession, code: str, *, now: datetime) -> Invite | 
     return invite
 
 
-async def release(session: AsyncSession, invite_id: int) -> None:
+async def release(ctx: ServiceContext, invite_id: int) -> None:
     """Give a claimed invite back (the person stopped before joining)."""
-    await session.execute(
+    await ctx.session.execute(
         update(Invite)
         .where(Invite.id == invite_id, Invite.used_by_id.is_(None))
         .values(used_at=None)
     )
 
 
-async def mark_joined(session: AsyncSession, invite_id: int, person_id: int) -> None:
-    await session.execute(
+async def mark_joined(ctx: ServiceContext, invite_id: int, person_id: int) -> None:
+    """Record who joined with a claimed invite."""
+    await ctx.session.execute(
         update(Invite).where(Invite.id == invite_id).values(used_by_id=person_id)
     )
 
@@ -127,7 +125,7 @@ async def invite_for_coordinators(
     reply = Reply(coordinators.coordinator_locale(ctx))
     if not bot_username:
         return reply.add(Text(text=coordinators.text(ctx, "invite.no_username")))
-    created = await create(ctx.session, ctx.cipher, now=ctx.now, created_by_id=coordinator.id)
+    created = await create(ctx, created_by_id=coordinator.id)
     text = coordinators.text(
         ctx,
         "invite.created",

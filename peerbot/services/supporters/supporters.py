@@ -54,7 +54,7 @@ async def open_invite(ctx: ServiceContext, who: Who, code: str) -> Reply:
     reply = Reply(who.locale)
     if await profile_of(ctx, who.person) is not None:
         return reply.add(Notice("invite.already_supporter"))
-    claimed = await invites.claim(ctx.session, code, now=ctx.now)
+    claimed = await invites.claim(ctx, code)
     if isinstance(claimed, invites.Refusal):
         return reply.add(Notice(f"invite.{claimed.value}"))
     reply.add(Notice("invite.welcome"))
@@ -107,7 +107,7 @@ async def profile_confirmed(
     when = _when(ctx, who.locale, person, due)
     if invite_id is None:
         return [Notice("supporter.profile_saved", {"when": when})]
-    await invites.mark_joined(ctx.session, int(invite_id), person.id)
+    await invites.mark_joined(ctx, int(invite_id), person.id)
     await _announce(ctx, person, profile)
     await _supporter_menu(ctx, person)
     return [Notice("supporter.joined", {"when": when})]
@@ -118,7 +118,7 @@ async def not_joined(ctx: ServiceContext, who: Who, turn: FlowTurn) -> list[Noti
     invite_id = turn.meta.get("invite")
     if invite_id is None:
         return []
-    await invites.release(ctx.session, int(invite_id))
+    await invites.release(ctx, int(invite_id))
     await conversations.forget_chat(ctx.session, who.chat_id)  # nothing of theirs is kept
     return [Notice("invite.declined")]
 

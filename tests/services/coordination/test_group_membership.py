@@ -43,9 +43,9 @@ async def test_the_group_in_use_follows_every_recorded_move_and_only_ours(sessio
         assert not await group_membership.record_move(ctx, -777, -1007777)  # not our group
         assert await group_membership.record_move(ctx, SUPERGROUP, LATER)
     async with session_factory() as session:
-        assert await group_membership.group_in_use(session, GROUP) == LATER
-        assert await group_membership.group_in_use(session, -777) == -777
-        assert await group_membership.group_in_use(session, None) is None
+        assert await group_membership.group_in_use(context(session)) == LATER
+        assert await group_membership.group_in_use(context(session, -777)) == -777
+        assert await group_membership.group_in_use(context(session, None)) is None
 
 
 async def coordinator(session, telegram_user_id: int) -> Person:

@@ -8,16 +8,17 @@ from peerbot.services.conversations.flows import SEALED
 from peerbot.services.privacy import data_rights
 from peerbot.storage import conversations
 from peerbot.storage.codes import new_pseudonym
-from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.models import Person
+from tests.support.supporter_steps import context
 
 NOW = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
 
 
 async def test_export_opens_sealed_answers_of_an_unfinished_conversation(session_factory):
-    cipher = FieldCipher(FieldCipher.generate_key())
     secret = "my neighbourhood is Lavapiés"
     async with session_factory() as session, session.begin():
+        ctx = context(session, NOW)
+        cipher = ctx.cipher
         person = Person(telegram_user_id=777, pseudonym=new_pseudonym())
         session.add(person)
         await session.flush()
@@ -36,7 +37,7 @@ async def test_export_opens_sealed_answers_of_an_unfinished_conversation(session
             remind_after=timedelta(days=1),
             expire_after=None,
         )
-        summary, data = await data_rights.export(session, person, cipher, now=NOW)
+        summary, data = await data_rights.export(ctx, person)
     answers = data["conversations"][0]["state"]["engine"]["answers"]
     assert answers == {"region": secret, "who_for": "self"}
     assert summary.answers == 0  # nothing confirmed yet
