@@ -12,10 +12,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from peerbot.services.common import audit
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.coordination import coordinators, group_delivery
-from peerbot.storage import outbox
+from peerbot.storage import audit, outbox
 from peerbot.storage.models import OutboxMessage
 from peerbot.storage.outbox import Priority
 

@@ -24,7 +24,7 @@ from peerbot.bot.sender import OutboxSender, SenderTuning
 from peerbot.runtime import heartbeat
 from peerbot.runtime.leadership import WEBHOOK_LOCK, Leadership
 from peerbot.scheduler import jobs
-from peerbot.services.common import audit
+from peerbot.storage import audit
 from peerbot.storage.locks import lock_for_transaction
 
 log = logging.getLogger(__name__)

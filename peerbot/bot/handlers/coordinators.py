@@ -21,7 +21,6 @@ from peerbot.bot.context import PeerbotContext
 from peerbot.bot.deps import deps_from
 from peerbot.bot.group_watch import WATCH_KEY, GroupWatch, watch_from
 from peerbot.bot.replies import acknowledge, deliver, reply_text
-from peerbot.services.common import audit
 from peerbot.services.conversations.actions import (
     EscalationAction,
     MatchApprove,
@@ -35,6 +34,7 @@ from peerbot.services.matching import proposals, relationships
 from peerbot.services.privacy import case_audit
 from peerbot.services.program_view import stats_text
 from peerbot.services.supporters import invites, supporter_roster, supporters
+from peerbot.storage import audit
 
 CARD_ACTIONS = (EscalationAction, TrainingConfirm, MatchApprove, RequestAction)
 CARD_BUTTONS = re.compile(rf"^({'|'.join(action.prefix for action in CARD_ACTIONS)}):")

@@ -11,10 +11,10 @@ from collections.abc import Iterable
 
 from sqlalchemy import func, select
 
-from peerbot.services.common import audit
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.conversations.shown import Text
 from peerbot.services.coordination import coordinators
+from peerbot.storage import audit
 from peerbot.storage.models import AuditEvent, Person
 from peerbot.storage.outbox import Priority
 

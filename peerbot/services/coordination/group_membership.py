@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 
-from peerbot.services.common import audit
 from peerbot.services.common.context import ServiceContext
+from peerbot.storage import audit
 from peerbot.storage.enums import Role
 from peerbot.storage.models import AuditEvent, Person, RoleAssignment
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import case, select
 
-from peerbot.services.common import audit
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.conversations.actions import EscalationAction
 from peerbot.services.conversations.shown import EditPressed, Notice, Reply, Text
 from peerbot.services.coordination import coordinators, group_delivery
 from peerbot.services.escalations import card
+from peerbot.storage import audit
 from peerbot.storage.enums import EscalationEventKind, EscalationSeverity, EscalationStatus
 from peerbot.storage.models import (
     Escalation,

@@ -15,10 +15,10 @@ from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.dialogs.policy import EscalationPolicy
-from peerbot.services.common import audit
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.coordination import coordinators
 from peerbot.services.escalations import card
+from peerbot.storage import audit
 from peerbot.storage.dialect import skip_locked
 from peerbot.storage.enums import (
     EscalationEventKind,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from peerbot.services.common import audit
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.coordination import coordinators
 from peerbot.services.escalations import card
 from peerbot.services.escalations.screening import LateFlag
+from peerbot.storage import audit
 from peerbot.storage.enums import (
     EscalationCategory,
     EscalationEventKind,

@@ -15,12 +15,12 @@ from sqlalchemy import select, update
 
 from peerbot.dialogs.matching.model import Candidate, Need, Proposal
 from peerbot.dialogs.matching.score import score, top_proposals, violations
-from peerbot.services.common import audit
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.conversations.actions import MatchApprove, RequestAction
 from peerbot.services.conversations.shown import Buttons, EditPressed, MenuButton, Reply, Text
 from peerbot.services.coordination import coordinators
 from peerbot.services.matching import match_features, match_words, offers
+from peerbot.storage import audit
 from peerbot.storage.enums import MatchStatus, SupportRequestStatus
 from peerbot.storage.models import Match, Person, SupporterProfile, SupportRequest
 from peerbot.storage.outbox import Priority

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, or_, select
 
-from peerbot.services.common import audit
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.conversations.shown import Reply, Text
 from peerbot.services.coordination import coordinators
+from peerbot.storage import audit
 from peerbot.storage.enums import Role
 from peerbot.storage.models import (
     AuditEvent,

@@ -9,10 +9,9 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerbot.services.common import audit
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.conversations.flows import SEALED
-from peerbot.storage import personal_data
+from peerbot.storage import audit, personal_data
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import (
     CheckinStatus,

@@ -33,12 +33,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
 
 from peerbot.dialogs.policy import RetentionPolicy
-from peerbot.services.common import audit
 from peerbot.services.conversations.flows import SEALED
 from peerbot.services.matching.match_features import HOLDING_A_PLACE
 from peerbot.services.privacy import data_rights
 from peerbot.services.privacy.data_rights import OPEN_REQUEST_STATUSES
-from peerbot.storage import personal_data
+from peerbot.storage import audit, personal_data
 from peerbot.storage.dialect import skip_locked
 from peerbot.storage.enums import (
     ConversationStatus,

@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from peerbot.dialogs.flow_schema import Flow, TextStep
-from peerbot.services.common import audit
 from peerbot.services.matching.relationships import FEEDBACK_FLOW
 from peerbot.services.participants.consent import evaluation_consenting
+from peerbot.storage import audit
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import CheckinKind
 from peerbot.storage.models import (

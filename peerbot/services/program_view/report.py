@@ -22,11 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.config import Settings
 from peerbot.program import ProgramData
-from peerbot.services.common import audit
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.program_view import charts
 from peerbot.services.program_view.digest import activity_chart, day_label
 from peerbot.services.program_view.weekly import WeekFigures, iso_weeks, weekly_figures
+from peerbot.storage import audit
 
 LOCALE = "en"  # the report is written for a funder or a board, in English
 TOTALS_FILE = "totals.csv"

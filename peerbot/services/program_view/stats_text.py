@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
-from peerbot.services.common import audit
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.conversations.shown import Reply, Text
 from peerbot.services.coordination import coordinators
 from peerbot.services.program_view.statistics import ProgramStats, WindowStats, program_stats
+from peerbot.storage import audit
 from peerbot.storage.enums import EscalationCategory, EscalationSeverity
 from peerbot.storage.models import Person
 

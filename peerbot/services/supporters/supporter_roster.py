@@ -6,11 +6,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from peerbot.dialogs.checkin_schedule import time_zone_of
-from peerbot.services.common import audit
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.conversations.shown import Reply, Text
 from peerbot.services.coordination import coordinators
 from peerbot.services.supporters import checkins
+from peerbot.storage import audit
 from peerbot.storage import checkins as checkin_rows
 from peerbot.storage.enums import MatchStatus, PersonStatus, SupporterStatus
 from peerbot.storage.models import Match, Person, SupporterProfile

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peerbot.services.common import audit
 from peerbot.services.conversations.shown import Reply, Text
 from peerbot.services.privacy import case_audit
+from peerbot.storage import audit
 from peerbot.storage.enums import EscalationCategory, EscalationSeverity, Role
 from peerbot.storage.models import AuditEvent, Escalation, Person, RoleAssignment
 from tests.support import match_builders as build
