@@ -78,12 +78,11 @@ async def seed(simulation: Simulation) -> list[str]:
             )
             session.add(profile)
             await consent.record(
-                session,
+                ctx,
                 person_id=person.id,
                 kind=ConsentKind.SUPPORTER_AGREEMENT,
                 granted=True,
                 text_shown=deps.program.texts.get("supporter.agreement", "en"),
-                now=now,
             )
             await checkins.schedule_next(ctx, person, profile, after=now)
     simulation.current = None

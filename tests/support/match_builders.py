@@ -23,6 +23,7 @@ from peerbot.storage.models import (
     Person,
     SupportRequest,
 )
+from tests.support.supporter_steps import context
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -201,10 +202,9 @@ async def add_consent(
 ) -> Consent:
     """A decision on the evaluation consent text, recorded by the consent service."""
     return await consent.record(
-        session,
+        context(session, now),
         person_id=person.id,
         kind=kind,
         granted=granted,
         text_shown=f"{kind.value} consent text",
-        now=now,
     )

@@ -49,7 +49,7 @@ async def start(ctx: ServiceContext, who: Who, payload: str | None) -> Reply:
         return reply.add(Notice("supporter.welcome_back"))
     referral = payload if payload and REFERRAL.match(payload) else None
     if who.person is None or not await consent.is_granted(
-        ctx.session, who.person.id, ConsentKind.PARTICIPATION
+        ctx, who.person.id, ConsentKind.PARTICIPATION
     ):
         reply.add(Notice("welcome"))
         turn = await flows.begin(ctx, who, CONSENT_FLOW, {"referral": referral})
@@ -187,12 +187,7 @@ async def _consented(
         ctx, who, referral_source=turn.meta.get("referral")
     )
     await consent.record_decisions(
-        ctx.session,
-        ctx.program.texts,
-        person_id=person.id,
-        decisions=turn.meta.get("consents", {}),
-        locale=who.locale,
-        now=ctx.now,
+        ctx, person_id=person.id, decisions=turn.meta.get("consents", {}), locale=who.locale
     )
     await conversations.forget_chat(ctx.session, who.chat_id)
     return []
@@ -206,12 +201,11 @@ async def _declined(ctx: ServiceContext, who: Who, turn: FlowTurn) -> list[Notic
             ctx, who, referral_source=turn.meta.get("referral")
         )
         await consent.record(
-            ctx.session,
+            ctx,
             person_id=anonymous.id,
             kind=ConsentKind.PARTICIPATION,
             granted=False,
             text_shown=ctx.program.texts.get(decision[1], who.locale),
-            now=ctx.now,
         )
     await conversations.forget_chat(ctx.session, who.chat_id)
     return [Notice("consent.declined"), Notice("program.contact"), Notice("crisis.resources")]

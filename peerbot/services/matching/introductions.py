@@ -107,9 +107,7 @@ async def _how_to_reach_participant(
     to_participant: Reply,
 ) -> Notice:
     """A link when they allowed it, else ask them (unless they are busy in another flow)."""
-    shares = await consent.is_granted(
-        ctx.session, participant.id, ConsentKind.SHARE_WITH_SUPPORTER
-    )
+    shares = await consent.is_granted(ctx, participant.id, ConsentKind.SHARE_WITH_SUPPORTER)
     link = _link(ctx, participant)
     if shares and link:
         return Notice("intro.write_to", {"link": link})

@@ -99,9 +99,7 @@ async def _summary(ctx: ServiceContext, request: SupportRequest, locale: str) ->
             times=match_words.labels(ctx, "times", answers.get("availability", []), locale),
         )
     ]
-    shares = await consent.is_granted(
-        ctx.session, request.person_id, ConsentKind.SHARE_WITH_SUPPORTER
-    )
+    shares = await consent.is_granted(ctx, request.person_id, ConsentKind.SHARE_WITH_SUPPORTER)
     if shares:
         topics = match_words.labels(ctx, "topics", request.topics, locale)
         lines.append(texts.get("offer.topics", locale, topics=topics))

@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerbot.dialogs.texts import TextCatalog
+from peerbot.services.common.context import ServiceContext
 from peerbot.storage.enums import ConsentDecision, ConsentKind
 from peerbot.storage.models import Consent
 
@@ -44,13 +43,12 @@ def text_version(text: str) -> TextVersion:
 
 
 async def record(
-    session: AsyncSession,
+    ctx: ServiceContext,
     *,
     person_id: int,
     kind: ConsentKind,
     granted: bool,
     text_shown: str,
-    now: datetime,
     channel: str = "telegram",
 ) -> Consent:
     """Record one decision on the text the person saw."""
@@ -62,16 +60,16 @@ async def record(
         text_hash=shown.text_hash,
         decision=ConsentDecision.GRANTED if granted else ConsentDecision.DECLINED,
         channel=channel,
-        decided_at=now,
+        decided_at=ctx.now,
     )
-    session.add(consent)
-    await session.flush()
+    ctx.session.add(consent)
+    await ctx.session.flush()
     return consent
 
 
-async def latest(session: AsyncSession, person_id: int) -> dict[ConsentKind, Consent]:
+async def latest(ctx: ServiceContext, person_id: int) -> dict[ConsentKind, Consent]:
     """The newest decision per kind."""
-    rows = await session.scalars(
+    rows = await ctx.session.scalars(
         select(Consent).where(Consent.person_id == person_id).order_by(Consent.id)
     )
     return {row.kind: row for row in rows}
@@ -87,14 +85,14 @@ def state_of(consent: Consent | None) -> ConsentState:
     return ConsentState.DECLINED
 
 
-async def current_states(session: AsyncSession, person_id: int) -> dict[ConsentKind, ConsentState]:
+async def current_states(ctx: ServiceContext, person_id: int) -> dict[ConsentKind, ConsentState]:
     """Where each participant consent stands now."""
-    newest = await latest(session, person_id)
+    newest = await latest(ctx, person_id)
     return {kind: state_of(newest.get(kind)) for kind in PARTICIPANT_CONSENTS}
 
 
-async def is_granted(session: AsyncSession, person_id: int, kind: ConsentKind) -> bool:
-    return state_of((await latest(session, person_id)).get(kind)) == ConsentState.GRANTED
+async def is_granted(ctx: ServiceContext, person_id: int, kind: ConsentKind) -> bool:
+    return state_of((await latest(ctx, person_id)).get(kind)) == ConsentState.GRANTED
 
 
 def evaluation_consenting_ids() -> Select[int]:
@@ -123,35 +121,30 @@ async def evaluation_consenting(session: AsyncSession, person_ids: Collection[in
     return set(rows)
 
 
-async def withdraw(
-    session: AsyncSession, *, person_id: int, kind: ConsentKind, now: datetime
-) -> bool:
+async def withdraw(ctx: ServiceContext, *, person_id: int, kind: ConsentKind) -> bool:
     """Withdraw a granted consent; False if there was nothing granted to withdraw."""
-    current = (await latest(session, person_id)).get(kind)
+    current = (await latest(ctx, person_id)).get(kind)
     if state_of(current) != ConsentState.GRANTED or current is None:
         return False
-    current.withdrawn_at = now
-    await session.flush()
+    current.withdrawn_at = ctx.now
+    await ctx.session.flush()
     return True
 
 
 async def record_decisions(
-    session: AsyncSession,
-    texts: TextCatalog,
+    ctx: ServiceContext,
     *,
     person_id: int,
     decisions: Mapping[str, Sequence[str]],
     locale: str,
-    now: datetime,
 ) -> None:
     """Record the decisions a flow collected ({kind: [decision, prompt key]}) with the
     text the person saw for each."""
     for kind, (decision, prompt_key) in decisions.items():
         await record(
-            session,
+            ctx,
             person_id=person_id,
             kind=ConsentKind(kind),
             granted=decision == "granted",
-            text_shown=texts.get(prompt_key, locale),
-            now=now,
+            text_shown=ctx.program.texts.get(prompt_key, locale),
         )

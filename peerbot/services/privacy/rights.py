@@ -29,7 +29,7 @@ async def consent_overview(ctx: ServiceContext, who: Who) -> Reply:
     reply = Reply(who.locale)
     if who.person is None:
         return reply.add(Notice("consent.none"))
-    states = await consent.current_states(ctx.session, who.person.id)
+    states = await consent.current_states(ctx, who.person.id)
     texts = ctx.program.texts
     values = {
         kind.value: texts.get(STATE_KEYS[state], who.locale) for kind, state in states.items()
@@ -47,9 +47,7 @@ async def withdraw_consent(ctx: ServiceContext, who: Who, kind: str) -> Reply:
     reply = Reply(who.locale).add(CloseMenu())
     if who.person is None or kind not in {k.value for k in consent.PARTICIPANT_CONSENTS}:
         return reply.add(Notice("consent.none"))
-    withdrawn = await consent.withdraw(
-        ctx.session, person_id=who.person.id, kind=ConsentKind(kind), now=ctx.now
-    )
+    withdrawn = await consent.withdraw(ctx, person_id=who.person.id, kind=ConsentKind(kind))
     if withdrawn and kind == ConsentKind.PARTICIPATION:
         await data_rights.stop(ctx, who.person)
         return reply.add(
@@ -71,7 +69,7 @@ async def my_data(ctx: ServiceContext, who: Who) -> Reply:
     if who.person is None:
         return reply.add(Notice("mydata.nothing"))
     summary, data = await data_rights.export(ctx, who.person)
-    states = await consent.current_states(ctx.session, who.person.id)
+    states = await consent.current_states(ctx, who.person.id)
     texts = ctx.program.texts
     granted = (
         ", ".join(

@@ -93,12 +93,7 @@ async def profile_confirmed(
     timing = _timing(person, profile)
     _apply(ctx, person, profile, answers)
     await consent.record_decisions(
-        ctx.session,
-        ctx.program.texts,
-        person_id=person.id,
-        decisions=turn.meta.get("consents", {}),
-        locale=who.locale,
-        now=ctx.now,
+        ctx, person_id=person.id, decisions=turn.meta.get("consents", {}), locale=who.locale
     )
     await ctx.session.flush()
     due = profile.next_checkin_at

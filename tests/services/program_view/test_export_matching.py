@@ -31,6 +31,7 @@ from tests.support.match_builders import (
     add_person,
     add_request,
 )
+from tests.support.supporter_steps import context
 
 CIPHER = FieldCipher(FieldCipher.generate_key())
 NAMES = {
@@ -71,7 +72,7 @@ async def seed(sessions: Sessions) -> World:
         await add_consent(session, ann)
         await add_consent(session, ben)
         await consent.withdraw(
-            session, person_id=ben.id, kind=ConsentKind.EVALUATION, now=T0 + timedelta(days=1)
+            context(session, T0 + timedelta(days=1)), person_id=ben.id, kind=ConsentKind.EVALUATION
         )
         await add_consent(session, cat, granted=False)
         await add_consent(session, sam)
