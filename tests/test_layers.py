@@ -3,6 +3,7 @@ simulate -> services -> dialogs, storage, never back up (what `lint-imports` che
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,39 @@ def test_no_service_builds_a_telegram_message() -> None:
         if word in path.read_text(encoding="utf-8")
     ]
     assert found == []
+
+
+# One way to run a service (services/__init__.py): the caller owns the transaction, so no
+# service commits, rolls back or opens one, nor takes a session factory to open its own.
+# Retention and the export still run their own batches, each in its own transaction; they
+# are to move their batch loops to their callers, and until then they are the only ones.
+OWN_TRANSACTIONS = {"privacy/retention.py", "program_view/export.py"}
+TRANSACTION_CALLS = {"commit", "rollback", "begin", "begin_nested"}
+
+
+def _transaction_work(path: Path) -> list[str]:
+    """Where this module opens or ends a transaction, or takes an async_sessionmaker."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in TRANSACTION_CALLS
+            and not node.args  # flows.begin(ctx, ...) starts a conversation, not a transaction
+        ):
+            found.append(f"line {node.lineno}: .{node.func.attr}()")
+        elif isinstance(node, ast.arg) and "async_sessionmaker" in ast.unparse(
+            node.annotation or ast.Constant(None)
+        ):
+            found.append(f"line {node.lineno}: takes async_sessionmaker ({node.arg})")
+    return found
+
+
+def test_no_service_owns_a_transaction() -> None:
+    found = {
+        str(path.relative_to(SERVICES)): where
+        for path in sorted(SERVICES.rglob("*.py"))
+        if path.relative_to(SERVICES).as_posix() != "common/context.py"
+        if (where := _transaction_work(path))
+    }
+    assert set(found) == OWN_TRANSACTIONS, found
