@@ -18,10 +18,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from peerbot.config import Settings
-from peerbot.program import ProgramData
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.program_view import charts
 from peerbot.services.program_view.digest import activity_chart, day_label
@@ -85,15 +81,13 @@ class ReportFigures:
     consenting: list[WeekFigures]
 
 
-async def read_figures(
-    session: AsyncSession, settings: Settings, program: ProgramData, first: date, last: date
-) -> ReportFigures:
+async def read_figures(ctx: ServiceContext, first: date, last: date) -> ReportFigures:
     """Every ISO week from `first` to `last` (local dates), both ways (caller's transaction)."""
-    spans = iso_weeks(first, last, settings.zone)
-    policy = program.policy.checkins
+    spans = iso_weeks(first, last, ctx.settings.zone)
+    policy = ctx.program.policy.checkins
     return ReportFigures(
-        totals=await weekly_figures(session, spans, policy=policy),
-        consenting=await weekly_figures(session, spans, policy=policy, evaluation_only=True),
+        totals=await weekly_figures(ctx.session, spans, policy=policy),
+        consenting=await weekly_figures(ctx.session, spans, policy=policy, evaluation_only=True),
     )
 
 
@@ -109,7 +103,7 @@ class Reading:
 
 async def read(ctx: ServiceContext, first: date, last: date) -> Reading:
     """Read the figures of the weeks from `first` to `last` (the caller's transaction)."""
-    figures = await read_figures(ctx.session, ctx.settings, ctx.program, first, last)
+    figures = await read_figures(ctx, first, last)
     return Reading(first, last, figures, _charts(ctx, figures, first, last))
 
 
