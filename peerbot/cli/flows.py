@@ -8,6 +8,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
+from peerbot.cli.groups import action_group
 from peerbot.dialogs.flow_graph import FORMATS, draw
 from peerbot.dialogs.flow_yaml import flow_file_schema
 
@@ -20,13 +21,11 @@ EXIT_USAGE = 2
 
 def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
     """Register `flows graph [FLOW] [--format mermaid|dot]` and `flows schema`."""
-    flows = subcommands.add_parser(
+    actions = action_group(
+        subcommands,
         "flows",
         help="draw the flows, or print the JSON Schema of a flow file",
         description="Tools for the conversation flows (built-in and the program folder's).",
-    )
-    actions = flows.add_subparsers(
-        dest="flows_command", metavar="ACTION", required=True, parser_class=type(flows)
     )
     graph = actions.add_parser(
         "graph",

@@ -8,6 +8,8 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from peerbot.cli.groups import action_group
+
 if TYPE_CHECKING:
     from peerbot.bot.deps import Deps
     from peerbot.config import Settings
@@ -16,13 +18,11 @@ if TYPE_CHECKING:
 
 def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
     """Register `retention run` on the `peerbot` sub-commands."""
-    retention = subcommands.add_parser(
+    actions = action_group(
+        subcommands,
         "retention",
         help="erase old free text and pseudonymize inactive people",
         description="What program.yaml's retention section says may no longer be kept.",
-    )
-    actions = retention.add_subparsers(
-        dest="retention_command", metavar="ACTION", required=True, parser_class=type(retention)
     )
     run = actions.add_parser(
         "run",
