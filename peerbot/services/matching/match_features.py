@@ -89,31 +89,42 @@ async def candidates(ctx: ServiceContext, only: Iterable[int] | None = None) -> 
     )
     if only is not None:
         statement = statement.where(SupporterProfile.person_id.in_(list(only)))
-    rows = (await ctx.session.execute(statement)).all()
     holding = await _count_matches(ctx, HOLDING_A_PLACE)
     accepted = await _count_matches(ctx, (MatchStatus.ACCEPTED,))
     confirmed_only = ctx.program.policy.matching.require_confirmed_training
-    offsets = {zone: _offset_hours(zone, ctx.now) for zone in {row.time_zone for row in rows}}
-    return [
-        Candidate(
-            supporter_id=row.person_id,
-            languages=frozenset(row.languages) - {"other"},
-            lived_experience=frozenset(row.lived_experience),
-            formats=frozenset(row.formats),
-            age_band=row.age_band,
-            gender=row.gender,
-            offset_hours=offsets[row.time_zone],
-            availability=frozenset(row.availability),
-            capacity_left=max(0, row.capacity - holding.get(row.person_id, 0)),
-            load=accepted.get(row.person_id, 0),
-            active=row.status == SupporterStatus.ACTIVE
-            and row.person_status == PersonStatus.ACTIVE,
-            trained=row.training_confirmed_at is not None
-            if confirmed_only
-            else row.training == "completed",
+    offsets: dict[str | None, float | None] = {}
+    # Supporters share a handful of languages, formats and hours: one frozenset (and one
+    # string) for each distinct value, not one per supporter; rows read a few hundred at a time.
+    shared: dict[Any, Any] = {}
+
+    def one(value: Any) -> Any:
+        return shared.setdefault(value, value)
+
+    found: list[Candidate] = []
+    result = await ctx.session.stream(statement.execution_options(yield_per=500))
+    async for row in result:
+        if row.time_zone not in offsets:
+            offsets[row.time_zone] = _offset_hours(row.time_zone, ctx.now)
+        found.append(
+            Candidate(
+                supporter_id=row.person_id,
+                languages=one(frozenset(row.languages) - {"other"}),
+                lived_experience=one(frozenset(row.lived_experience)),
+                formats=one(frozenset(row.formats)),
+                age_band=one(row.age_band),
+                gender=one(row.gender),
+                offset_hours=offsets[row.time_zone],
+                availability=one(frozenset(row.availability)),
+                capacity_left=max(0, row.capacity - holding.get(row.person_id, 0)),
+                load=accepted.get(row.person_id, 0),
+                active=row.status == SupporterStatus.ACTIVE
+                and row.person_status == PersonStatus.ACTIVE,
+                trained=row.training_confirmed_at is not None
+                if confirmed_only
+                else row.training == "completed",
+            )
         )
-        for row in rows
-    ]
+    return found
 
 
 def _need(
