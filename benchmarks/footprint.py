@@ -549,13 +549,14 @@ def report(
         ("  peak (VmHWM) MB, empty", warm.median_of("hwm_mb"), ""),
         (f"RSS MB idle, {population.participants:,} participants", loaded.median_of("rss_mb"),
          memory_target),
-        ("  peak (VmHWM) MB", loaded.median_of("hwm_mb"), ""),
+        ("  peak (VmHWM) MB so far, loaded, idle", loaded.median_of("hwm_mb"), ""),
     ]  # fmt: skip
     if args.after_ticks > 0:
         rows += [
             (f"RSS MB {args.after_ticks:.0f} s after first poll (every tick ran)",
              loaded.median_of("ticked_rss_mb"), memory_target),
-            ("  peak (VmHWM) MB", loaded.median_of("ticked_hwm_mb"), memory_target),
+            ("  peak (VmHWM) MB, loaded, after every tick", loaded.median_of("ticked_hwm_mb"),
+             memory_target),
         ]  # fmt: skip
     table(f"peerbot run footprint ({runs} runs each)", rows, ("figure", "value", "target"))
     table(
