@@ -1,4 +1,5 @@
-"""Bot API methods that create or change messages: send*, edit*, delete, callback answers."""
+"""Bot API methods that create or change messages: send*, edit*, delete, callback answers;
+sends go to a forum topic (message_thread_id) and answer a message (reply_parameters)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from .fake_errors import bad_request
 from .fake_markup import validate_markup
 from .fake_models import FakeChat, FakeGroup, FakeMessage, StoredFile
 from .fake_params import UploadedFile
+from .fake_topics import TOPIC_CLOSED, named_topic, place
 from .tg_text import caption_text, message_text
 
 if TYPE_CHECKING:
@@ -42,6 +44,17 @@ class SendMethods:
     def __init__(self, world: FakeWorld) -> None:
         self.world = world
 
+    def _placement(self, chat: FakeChat, params: dict[str, Any]) -> dict[str, Any]:
+        """reply_to, thread_id and topic of a new message, checked as the Bot API does: the
+        message to reply to, then the thread, then (when sending) whether the topic is open."""
+        reply_to = self._reply_target(chat, params)
+        named = named_topic(chat, params.get("message_thread_id"))
+        thread_id, topic = place(chat, named, reply_to)
+        manages = isinstance(chat, FakeGroup) and chat.bot_can("can_manage_topics")
+        if topic is not None and topic.closed and not manages:
+            raise bad_request(TOPIC_CLOSED)
+        return {"reply_to": reply_to, "thread_id": thread_id, "topic": topic}
+
     def _reply_target(self, chat: FakeChat, params: dict[str, Any]) -> FakeMessage | None:
         reply = params.get("reply_parameters") or {}
         message_id = reply.get("message_id", params.get("reply_to_message_id"))
@@ -60,14 +73,13 @@ class SendMethods:
         chat = self.world.target_chat(params)
         text, entities = message_text(params)
         markup = validate_markup(params.get("reply_markup"))
-        reply_to = self._reply_target(chat, params)
         return self.world.add_bot_message(
             chat,
             "sendMessage",
             text=text,
             entities=entities,
             reply_markup=markup,
-            reply_to=reply_to,
+            **self._placement(chat, params),
         ).to_dict()
 
     def _own_message(self, params: dict[str, Any]) -> FakeMessage:
@@ -144,10 +156,12 @@ class SendMethods:
         return True
 
     async def sendChatAction(self, params: dict[str, Any]) -> bool:
-        """Show a chat action such as "typing"."""
-        self.world.target_chat(params)
+        """Show a chat action such as "typing" (in a forum, in the topic given)."""
+        chat = self.world.target_chat(params)
         if params.get("action") not in CHAT_ACTIONS:
             raise bad_request("wrong parameter action in request")
+        if isinstance(chat, FakeGroup) and chat.is_forum:
+            named_topic(chat, params.get("message_thread_id"))
         return True
 
     async def answerCallbackQuery(self, params: dict[str, Any]) -> bool:
@@ -174,15 +188,15 @@ class SendMethods:
         chat = self.world.target_chat(params)
         caption, entities = caption_text(params)
         markup = validate_markup(params.get("reply_markup"))
-        reply_to = self._reply_target(chat, params)
+        placement = self._placement(chat, params)
         stored = self._store_file(params, kind)
         return self.world.add_bot_message(
             chat,
             method,
             caption=caption,
-            reply_to=reply_to,
             caption_entities=entities,
             reply_markup=markup,
+            **placement,
             **{kind: stored},
         ).to_dict()
 
