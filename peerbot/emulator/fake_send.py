@@ -1,5 +1,5 @@
-"""Bot API methods that create or change messages: send*, edit*, delete, callback answers;
-sends go to a forum topic (message_thread_id) and answer a message (reply_parameters)."""
+"""Bot API methods that create or change messages: send*, copyMessage, edit*, delete, callback
+answers; sends go to a forum topic (message_thread_id) and answer a message (reply_parameters)."""
 
 from __future__ import annotations
 
@@ -37,9 +37,13 @@ def _image_size(data: bytes) -> tuple[int, int]:
     return 512, 512
 
 
+# What a copy keeps of a message besides text, caption and the bot's own files.
+_NOT_COPIED = frozenset({"caption", "caption_entities", "forward_origin"})
+
+
 class SendMethods:
-    """sendMessage, editMessageText, editMessageReplyMarkup, editMessageCaption, deleteMessage,
-    sendDocument, sendPhoto, sendChatAction, answerCallbackQuery."""
+    """sendMessage, copyMessage, editMessageText, editMessageReplyMarkup, editMessageCaption,
+    deleteMessage, sendDocument, sendPhoto, sendChatAction, answerCallbackQuery."""
 
     def __init__(self, world: FakeWorld) -> None:
         self.world = world
@@ -81,6 +85,41 @@ class SendMethods:
             reply_markup=markup,
             **self._placement(chat, params),
         ).to_dict()
+
+    async def copyMessage(self, params: dict[str, Any]) -> dict[str, int]:
+        """Send a copy of any message the bot can see (no link to the original); a caption
+        given replaces the copied one ("" removes it). Returns the new MessageId."""
+        caption, caption_entities = caption_text(params)
+        markup = validate_markup(params.get("reply_markup"))
+        source_chat = self.world.api_chat(params.get("from_chat_id"))
+        source = self.world.find_message(source_chat, params.get("message_id"))
+        # A message privacy mode kept from the bot is as unknown to it as a missing one.
+        if source is None or (not source.from_bot and source.update_id is None):
+            raise bad_request("message to copy not found")
+        if source.is_service:
+            raise bad_request("message can't be copied")
+        chat = self.world.target_chat(params)
+        placement = self._placement(chat, params)
+        attachment = {k: v for k, v in source.attachment.items() if k not in _NOT_COPIED}
+        fields: dict[str, Any] = {"text": source.text, "entities": list(source.entities)}
+        if source.text is None:
+            fields["caption"] = source.caption or source.attachment.get("caption")
+            fields["caption_entities"] = list(
+                source.caption_entities or source.attachment.get("caption_entities", [])
+            )
+            if "caption" in params:
+                fields["caption"], fields["caption_entities"] = caption, caption_entities
+        copy = self.world.add_bot_message(
+            chat,
+            "copyMessage",
+            **fields,
+            document=source.document,
+            photo=source.photo,
+            attachment=attachment,
+            reply_markup=markup,
+            **placement,
+        )
+        return {"message_id": copy.message_id}
 
     def _own_message(self, params: dict[str, Any]) -> FakeMessage:
         if "chat_id" not in params and params.get("inline_message_id"):
