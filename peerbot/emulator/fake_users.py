@@ -1,5 +1,5 @@
-"""FakeUser: a person in the fake Telegram who sends texts and commands (in private, in groups,
-in forum topics, as replies), opens topics and presses buttons."""
+"""FakeUser: a person in the fake Telegram who sends texts, commands and media (in private,
+in groups, in forum topics, as replies), opens topics and presses buttons."""
 
 from __future__ import annotations
 
@@ -126,10 +126,21 @@ class FakeUser:
         entities += [e for e in detect_entities(text) if e["offset"] >= utf16_len(head)]
         return self.world.user_message(self, chat, text, entities, None, thread_id=thread_id)
 
-    async def send_media(self, kind: str, caption: str | None = None) -> FakeMessage:
-        """Send a voice note, photo, sticker, location, contact, ... (see fake_media)."""
+    async def send_media(
+        self,
+        kind: str,
+        caption: str | None = None,
+        chat: Any = None,
+        reply_to: FakeMessage | None = None,
+        *,
+        thread_id: int | None = None,
+    ) -> FakeMessage:
+        """Send a voice note, photo, document, sticker, location, contact, ... (see fake_media),
+        where send_text would; a photo or document gets a file_id the bot may send again."""
         attachment = fake_media.media_attachment(kind, caption)
-        return self.world.user_message(self, None, None, [], None, attachment=attachment)
+        return self.world.user_message(
+            self, chat, None, [], reply_to, attachment=attachment, thread_id=thread_id
+        )
 
     async def open_topic(self, chat: Any, name: str, icon_color: int = 0x6FB9F0) -> ForumTopic:
         """As an administrator of a forum, open a topic by hand (the bot gets the service

@@ -312,7 +312,7 @@ class FakeWorld:
             text=text,
             entities=entities,
             reply_to=reply_to,
-            attachment=dict(attachment or {}),
+            attachment=self._keep_files(attachment or {}),
             thread_id=thread,
             topic=topic,
         )
@@ -346,6 +346,36 @@ class FakeWorld:
         if topic is not None and topic.closed and not is_admin:
             raise AssertionError(f"{user!r} cannot write in closed topic {thread}: {TOPIC_CLOSED}")
         return thread, topic
+
+    def _keep_files(self, attachment: dict[str, Any]) -> dict[str, Any]:
+        """Give a person's photo or document a file_id of its own, which the bot may send again
+        (sendPhoto/sendDocument with that id), as it may on Telegram."""
+        kept = dict(attachment)
+        if isinstance(kept.get("document"), dict):
+            doc, number = kept["document"], self.serial()
+            stored = StoredFile(
+                f"BQACAgIAAxkBAAI{number:012d}",
+                f"AgADu{number:07d}",
+                doc.get("file_name"),
+                doc.get("mime_type"),
+                int(doc.get("file_size", 0)),
+            )
+            self.files[stored.file_id] = stored
+            kept["document"] = stored.document_dict()
+        if isinstance(kept.get("photo"), list) and kept["photo"]:
+            size, number = kept["photo"][-1], self.serial()
+            stored = StoredFile(
+                f"AgACAgIAAxkBAAI{number:012d}",
+                f"AQADu{number:07d}",
+                None,
+                None,
+                int(size.get("file_size", 0)),
+                width=int(size.get("width", 0)),
+                height=int(size.get("height", 0)),
+            )
+            self.files[stored.file_id] = stored
+            kept["photo"] = stored.photo_sizes()
+        return kept
 
     def _bot_sees(self, chat: FakeChat, message: FakeMessage) -> bool:
         """Privacy mode: in groups a non-admin bot sees only commands, replies and mentions."""
