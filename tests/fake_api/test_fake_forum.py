@@ -373,3 +373,58 @@ async def test_replies_outside_topics_carry_the_first_message_of_the_chain(
     assert [(m.chat.id, m.message_thread_id) for m in messages] == expected
     assert expected[0] == (plain.id, 1) and not any(m.is_topic_message for m in messages)
     assert messages[1].reply_to_message.text == "re"
+
+
+# -- the control API ----------------------------------------------------------------------
+
+
+async def test_control_api_for_forums(api: FakeBotApi, bot: Bot):
+    async with httpx.AsyncClient(base_url=f"{api.url}/_test/") as control:
+        made = await control.post(
+            "groups",
+            json={"chat_id": FORUM, "forum": True, "bot_status": "administrator",
+                  "members": [7001], "bot_rights": {"can_delete_messages": False}},
+        )  # fmt: skip
+        assert made.json()["is_forum"] is True
+        thread = (await bot.create_forum_topic(FORUM, "Case")).message_thread_id
+        card = await bot.send_message(FORUM, "Card", message_thread_id=thread)
+        said = await control.post(
+            "users/7001/text",
+            json={"text": "hi", "chat_id": FORUM, "reply_to_message_id": card.message_id},
+        )
+        assert said.json()["message_thread_id"] == thread and said.json()["is_topic_message"]
+        photo = await control.post(
+            "users/7001/media",
+            json={"kind": "photo", "caption": "scan", "chat_id": FORUM,
+                  "message_thread_id": thread},
+        )  # fmt: skip
+        assert photo.json()["caption"] == "scan" and photo.json()["message_thread_id"] == thread
+        listed = (await control.get(f"chats/{FORUM}/topics")).json()
+        assert listed == [
+            {"message_thread_id": thread, "name": "Case", "icon_color": 0x6FB9F0,
+             "is_closed": False, "is_deleted": False}
+        ]  # fmt: skip
+        in_topic = (await control.get(f"chats/{FORUM}/messages?thread_id={thread}")).json()
+        assert [m.get("text") or m.get("caption") for m in in_topic] == [
+            None, "Card", "hi", "scan"
+        ]  # fmt: skip
+        with pytest.raises(BadRequest, match="(?i)not enough rights to delete the topic"):
+            await bot.delete_forum_topic(FORUM, thread)
+        await control.post("groups", json={"chat_id": -1004, "forum": True, "admins": [7002]})
+        opened = await control.post("users/7002/topics", json={"chat_id": -1004, "name": "Intake"})
+        assert opened.json() == {"message_thread_id": 2, "name": "Intake", "icon_color": 0x6FB9F0}
+        refused = await control.post("users/7001/topics", json={"chat_id": -1004, "name": "No"})
+        assert refused.status_code == 400 and "may not open topics" in refused.json()["error"]
+        plain = await control.post("groups", json={"chat_id": -1002})
+        assert "is_forum" not in plain.json()
+        assert (await control.post("groups/-1002/forum", json={})).json()["is_forum"] is True
+        await control.post("groups", json={"chat_id": -4002, "members": [7001]})
+        assert (await control.post("groups/-4002/forum", json={})).status_code == 400
+        moved = await control.post(
+            "groups/-4002/migrate", json={"new_chat_id": -1003, "forum": True, "by": 7001}
+        )
+        assert moved.json()["is_forum"] is True
+        lost = await control.post(
+            "users/7001/text", json={"text": "x", "chat_id": FORUM, "message_thread_id": 99}
+        )
+        assert lost.status_code == 400 and "no topic 99" in lost.json()["error"]
