@@ -47,14 +47,19 @@ def scope_key(scope: Any) -> str:
     return kind
 
 
-def member_dict(status: str, user: dict[str, Any]) -> dict[str, Any]:
-    """A ChatMember object of the given status with every field PTB requires."""
+def member_dict(
+    status: str, user: dict[str, Any], rights: dict[str, bool] | None = None
+) -> dict[str, Any]:
+    """A ChatMember object of the given status with every field PTB requires; an administrator
+    has every right but those `rights` sets to False."""
     member: dict[str, Any] = {"status": status, "user": user}
     if status == "creator":
         member["is_anonymous"] = False
     elif status == "administrator":
         member |= {"can_be_edited": False, "is_anonymous": False}
-        member |= dict.fromkeys(_ADMIN_RIGHTS, True)
+        member |= dict.fromkeys(_ADMIN_RIGHTS, True) | {
+            right: bool(value) for right, value in (rights or {}).items() if right in _ADMIN_RIGHTS
+        }
     elif status == "restricted":
         member |= {"is_member": True, "until_date": 0} | dict.fromkeys(_MEMBER_RIGHTS, False)
     elif status == "kicked":
@@ -192,14 +197,16 @@ class AdminMethods:
             if user
             else {"id": user_id, "is_bot": False, "first_name": f"User {user_id}"}
         )
+        rights = None
         if user_id == self.world.bot_id:
             user_dict = self.world.bot_user
             status = chat.bot_status if isinstance(chat, FakeGroup) else "member"
+            rights = chat.bot_rights if isinstance(chat, FakeGroup) else None
         elif isinstance(chat, FakeGroup):
             status = chat.status_of(user_id)
         else:
             status = "member" if user_id == chat.id else "left"
-        return member_dict(status, user_dict)
+        return member_dict(status, user_dict, rights)
 
     async def getChatMemberCount(self, params: dict[str, Any]) -> int:
         """Members (plus the bot) of a group; 2 for a private chat."""

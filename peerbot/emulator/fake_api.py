@@ -25,6 +25,7 @@ from .fake_failures import (
     method_set,
     rate_limit_error,
 )
+from .fake_forum import ForumMethods
 from .fake_membership import MembershipEvents
 from .fake_models import FakeMessage, RequestRecord
 from .fake_send import SendMethods
@@ -49,8 +50,9 @@ class EmulatedBotApi(MembershipEvents):
         self.rate_limiter: RateLimiter | None = None
         self._send = SendMethods(self)
         self._admin = AdminMethods(self)
+        self._forum = ForumMethods(self)
         self._methods: dict[str, Callable[[dict], Awaitable[Any]]] = {}
-        for impl in (self._send, self._admin):
+        for impl in (self._send, self._admin, self._forum):
             for name, func in inspect.getmembers(impl, inspect.iscoroutinefunction):
                 if not name.startswith("_"):
                     self._methods[name.lower()] = func
@@ -207,12 +209,14 @@ class EmulatedBotApi(MembershipEvents):
         predicate: Callable[[FakeMessage], bool] | None = None,
         timeout: float = 5.0,  # noqa: ASYNC109
         after: int = 0,
+        thread_id: int | None = None,
     ) -> FakeMessage:
-        """First bot message in the chat with id > after matching contains/predicate
-        (current text or caption, i.e. after edits); raises with the transcript on timeout."""
+        """First bot message in the chat (in the thread, if given) with id > after matching
+        contains/predicate (current text or caption, i.e. after edits); raises with the
+        transcript on timeout."""
 
         def match() -> FakeMessage | None:
-            for message in self.messages(chat_id):
+            for message in self.messages(chat_id, thread_id=thread_id):
                 if message.message_id <= after:
                     continue
                 if contains is not None and contains not in message.content:
@@ -225,6 +229,7 @@ class EmulatedBotApi(MembershipEvents):
             return await self.wait_until(match, timeout)
         except AssertionError:
             wanted = f"contains={contains!r}" + (" + predicate" if predicate else "")
+            wanted += f" in thread {thread_id}" if thread_id is not None else ""
             raise AssertionError(
                 f"no bot message ({wanted}, after #{after}) within {timeout}s; "
                 f"{self.transcript(chat_id)}"

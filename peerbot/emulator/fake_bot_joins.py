@@ -19,13 +19,15 @@ def add_bot_to_group(
     chat_id: int = -1001234567890,
     title: str = "Coordinators",
     status: str = "member",
+    *,
+    forum: bool = False,
 ) -> FakeGroup:
-    """`by` creates a group (a supergroup for a -100… id) and adds the bot as a member or an
-    administrator; the bot gets a my_chat_member update (left → status), then the group's
-    `new_chat_members` service message, as on Telegram."""
+    """`by` creates a group (a supergroup for a -100… id; forum=True: with topics) and adds the
+    bot as a member or an administrator; the bot gets a my_chat_member update (left → status),
+    then the group's `new_chat_members` service message, as on Telegram."""
     if status not in JOINED:
         raise ValueError("add_bot_to_group takes member or administrator")
-    group = world.group(chat_id, title, bot_status=status)
+    group = world.group(chat_id, title, bot_status=status, forum=forum)
     group.add_member(by, "creator")
     now = int(time.time())
     world.updates.enqueue(

@@ -1,4 +1,9 @@
-"""HTTP control API under /_test/ so the fake can be driven from curl or another process."""
+"""HTTP control API under /_test/ so the fake can be driven from curl or another process.
+
+Users act (text, command, media, press; in a chat_id, a forum topic message_thread_id, or as
+a reply to reply_to_message_id; administrators open topics), groups are made (forum ones
+too), migrated or get topics, chats and their topics are read, failures are switched.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .fake_models import FakeMessage
+from .fake_models import FakeGroup, FakeMessage
 from .fake_users import FakeUser
 
 if TYPE_CHECKING:
@@ -25,6 +30,13 @@ def _message_json(message: FakeMessage) -> dict[str, Any]:
         "edits": message.edits,
         "method": message.method,
     }
+
+
+def _topic_json(group: FakeGroup) -> list[dict[str, Any]]:
+    return [
+        topic.as_dict() | {"is_closed": topic.closed, "is_deleted": topic.deleted}
+        for topic in group.topics.values()
+    ]
 
 
 def add_control_routes(app: web.Application, api: EmulatedBotApi) -> None:
@@ -46,8 +58,29 @@ def add_control_routes(app: web.Application, api: EmulatedBotApi) -> None:
 
         return wrapped
 
+    def replied(who: FakeUser, body: dict[str, Any]) -> FakeMessage | None:
+        if "reply_to_message_id" not in body:
+            return None
+        chat = api.resolve_chat(body.get("chat_id", who.id))
+        message = api.find_message(chat, body["reply_to_message_id"])
+        if message is None:
+            raise KeyError(f"no message #{body['reply_to_message_id']} in chat {chat.id}")
+        return message
+
+    def group(request: web.Request) -> FakeGroup:
+        chat = api.resolve_chat(int(request.match_info["chat_id"]))
+        if not isinstance(chat, FakeGroup):
+            raise ValueError(f"chat {chat.id} is not a group")
+        return chat
+
     async def text(request: web.Request, body: dict[str, Any]) -> Any:
-        sent = await user(request, body).send_text(body["text"], chat=body.get("chat_id"))
+        who = user(request, body)
+        sent = await who.send_text(
+            body["text"],
+            chat=body.get("chat_id"),
+            reply_to=replied(who, body),
+            thread_id=body.get("message_thread_id"),
+        )
         return _message_json(sent)
 
     async def command(request: web.Request, body: dict[str, Any]) -> Any:
@@ -56,8 +89,26 @@ def add_control_routes(app: web.Application, api: EmulatedBotApi) -> None:
             body.get("args", ""),
             chat=body.get("chat_id"),
             mention=bool(body.get("mention")),
+            thread_id=body.get("message_thread_id"),
         )
         return _message_json(sent)
+
+    async def media(request: web.Request, body: dict[str, Any]) -> Any:
+        who = user(request, body)
+        sent = await who.send_media(
+            body["kind"],
+            body.get("caption"),
+            chat=body.get("chat_id"),
+            reply_to=replied(who, body),
+            thread_id=body.get("message_thread_id"),
+        )
+        return _message_json(sent)
+
+    async def open_topic(request: web.Request, body: dict[str, Any]) -> Any:
+        topic = await user(request, body).open_topic(
+            body["chat_id"], body["name"], int(body.get("icon_color", 0x6FB9F0))
+        )
+        return topic.as_dict()
 
     async def press(request: web.Request, body: dict[str, Any]) -> Any:
         who = user(request, body)
@@ -68,7 +119,12 @@ def add_control_routes(app: web.Application, api: EmulatedBotApi) -> None:
     async def messages(request: web.Request, body: dict[str, Any]) -> Any:
         chat = api.resolve_chat(int(request.match_info["chat_id"]))
         bot_only = request.query.get("bot_only") in ("1", "true")
-        return [_message_json(m) for m in chat.transcript if m.from_bot or not bot_only]
+        thread = request.query.get("thread_id")
+        return [
+            _message_json(m)
+            for m in chat.transcript
+            if (m.from_bot or not bot_only) and (thread is None or m.thread_id == int(thread))
+        ]
 
     async def groups(request: web.Request, body: dict[str, Any]) -> Any:
         members = [api.users.get(i) or api.private_user(i) for i in body.get("members", [])]
@@ -79,8 +135,23 @@ def add_control_routes(app: web.Application, api: EmulatedBotApi) -> None:
             members,
             admins,
             body.get("bot_status", "member"),
+            forum=bool(body.get("forum")),
+            bot_rights=body.get("bot_rights"),
         )
         return group.as_dict()
+
+    async def topics(request: web.Request, body: dict[str, Any]) -> Any:
+        return _topic_json(group(request))
+
+    async def enable_topics(request: web.Request, body: dict[str, Any]) -> Any:
+        return api.enable_topics(group(request), bool(body.get("enabled", True))).as_dict()
+
+    async def migrate(request: web.Request, body: dict[str, Any]) -> Any:
+        by = api.users.get(int(body["by"])) if "by" in body else None
+        new = api.migrate_group(
+            group(request), int(body["new_chat_id"]), by, forum=bool(body.get("forum"))
+        )
+        return new.as_dict()
 
     async def failures(request: web.Request, body: dict[str, Any]) -> Any:
         kind = body.pop("kind")
@@ -104,9 +175,14 @@ def add_control_routes(app: web.Application, api: EmulatedBotApi) -> None:
 
     app.router.add_post("/_test/users/{user_id}/text", handler(text))
     app.router.add_post("/_test/users/{user_id}/command", handler(command))
+    app.router.add_post("/_test/users/{user_id}/media", handler(media))
+    app.router.add_post("/_test/users/{user_id}/topics", handler(open_topic))
     app.router.add_post("/_test/users/{user_id}/press", handler(press))
     app.router.add_get("/_test/chats/{chat_id}/messages", handler(messages))
+    app.router.add_get("/_test/chats/{chat_id}/topics", handler(topics))
     app.router.add_post("/_test/groups", handler(groups))
+    app.router.add_post("/_test/groups/{chat_id}/forum", handler(enable_topics))
+    app.router.add_post("/_test/groups/{chat_id}/migrate", handler(migrate))
     app.router.add_post("/_test/failures", handler(failures))
     app.router.add_get("/_test/requests", handler(requests))
     app.router.add_get("/_test/updates", handler(updates))

@@ -12,9 +12,9 @@ from .fake_errors import ApiError, error_for_status, too_many_requests
 
 SENDING_METHODS = frozenset({
     "sendmessage", "editmessagetext", "editmessagereplymarkup", "senddocument", "sendphoto",
-    "answercallbackquery", "sendchataction",
+    "answercallbackquery", "sendchataction", "copymessage",
 })  # fmt: skip
-RATE_LIMITED_METHODS = frozenset({"sendmessage", "senddocument", "sendphoto"})
+RATE_LIMITED_METHODS = frozenset({"sendmessage", "senddocument", "sendphoto", "copymessage"})
 
 
 def method_set(methods: str | Iterable[str] | None) -> frozenset[str]:

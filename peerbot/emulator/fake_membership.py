@@ -1,5 +1,6 @@
 """Groups that change under the bot: it is removed or restricted, a chat disappears, a group
-becomes a supergroup, a member leaves; with the updates and errors Telegram gives for each."""
+becomes a supergroup, topics are turned on or off, a member leaves; with the updates and errors
+Telegram gives for each."""
 
 from __future__ import annotations
 
@@ -40,15 +41,27 @@ class MembershipEvents(FakeWorld):
         self.refusals.pop(group if isinstance(group, int) else group.id, None)
 
     def migrate_group(
-        self, group: FakeGroup, new_chat_id: int, by: FakeUser | None = None
+        self,
+        group: FakeGroup,
+        new_chat_id: int,
+        by: FakeUser | None = None,
+        *,
+        forum: bool = False,
     ) -> FakeGroup:
-        """Upgrade a group to a supergroup with the same members and bot status.
+        """Upgrade a group to a supergroup with the same members and bot status (and rights);
+        forum=True is what turning topics on in a basic group does.
 
         As on Telegram: calls about the old id get 400 with parameters.migrate_to_chat_id;
         the old group's last message carries migrate_to_chat_id, the new one's first
         migrate_from_chat_id.
         """
-        supergroup = self.group(new_chat_id, group.title, bot_status=group.bot_status)
+        supergroup = self.group(
+            new_chat_id,
+            group.title,
+            bot_status=group.bot_status,
+            forum=forum,
+            bot_rights=group.bot_rights,
+        )
         supergroup.members = dict(group.members)
         sender = by.as_dict() if by is not None else self._someone_in(group)
         self._service_message(group, sender, migrate_to_chat_id=new_chat_id)
@@ -57,6 +70,15 @@ class MembershipEvents(FakeWorld):
             400, f"Bad Request: {MIGRATED}", {"migrate_to_chat_id": new_chat_id}
         )
         return supergroup
+
+    def enable_topics(self, group: FakeGroup, enabled: bool = True) -> FakeGroup:
+        """Turn a supergroup's topics on (it becomes a forum) or off; the bot sees it only in
+        is_forum of the chat, as Telegram sends no update for it. A basic group gets topics
+        by becoming a supergroup: migrate_group(group, new_id, forum=True)."""
+        if group.type != "supergroup":
+            raise ValueError("a basic group gets topics through migrate_group(..., forum=True)")
+        group.make_forum(enabled)
+        return group
 
     def member_leaves(self, group: FakeGroup, user: FakeUser, *, removed: bool = False) -> None:
         """A member leaves (or is banned: removed=True); a chat_member update follows when the

@@ -1,4 +1,5 @@
-"""Records kept by the fake Bot API: files, messages, chats, groups and request log entries."""
+"""Records kept by the fake Bot API: files, messages, chats, groups, forum topics and request
+log entries."""
 
 from __future__ import annotations
 
@@ -89,7 +90,11 @@ class FakeChat:
 
 
 class FakeGroup(FakeChat):
-    """A group/supergroup with member statuses (creator/administrator/member/left/kicked)."""
+    """A group/supergroup with member statuses (creator/administrator/member/left/kicked).
+
+    A supergroup may be a forum (is_forum): its topics are kept by thread id. bot_rights
+    narrows what an administrator bot may do (e.g. {"can_manage_topics": False}); an
+    administrator has every right it does not name."""
 
     def __init__(self, chat_id: int, title: str, bot_status: str = "member") -> None:
         super().__init__(
@@ -98,6 +103,30 @@ class FakeGroup(FakeChat):
         self.title = title
         self.bot_status = bot_status
         self.members: dict[int, str] = {}
+        self.bot_rights: dict[str, bool] = {}
+        self.is_forum = False
+        self.topics: dict[int, ForumTopic] = {}
+
+    def as_dict(self) -> dict[str, Any]:
+        """Telegram Chat object (with is_forum for a forum)."""
+        return super().as_dict() | ({"is_forum": True} if self.is_forum else {})
+
+    def bot_can(self, right: str) -> bool:
+        """Whether the bot holds an administrator right such as "can_manage_topics"."""
+        if self.bot_status == "creator":
+            return True
+        return self.bot_status == "administrator" and self.bot_rights.get(right, True)
+
+    def make_forum(self, enabled: bool = True) -> None:
+        """Turn topics on (or off). Message 1 of a forum is its creation, never a topic: the
+        General topic has thread id 1, so a topic opened first in a new forum gets 2."""
+        self.is_forum = enabled
+        self._last_message_id = max(self._last_message_id, 1)
+
+    def topic(self, thread_id: Any) -> ForumTopic | None:
+        """The forum topic with this thread id, unless it was deleted."""
+        topic = self.topics.get(thread_id) if isinstance(thread_id, int) else None
+        return topic if topic is not None and not topic.deleted else None
 
     def add_member(self, user: Member, status: str = "member") -> None:
         """Put a user in the group with the given status."""
@@ -114,6 +143,39 @@ class FakeGroup(FakeChat):
     def status_of(self, user_id: int) -> str:
         """Membership status of a user ("left" when unknown)."""
         return self.members.get(user_id, "left")
+
+
+# Message fields that make a service message (nothing to copy, not a "bot message").
+SERVICE_FIELDS = frozenset({
+    "forum_topic_created", "forum_topic_edited", "forum_topic_closed", "forum_topic_reopened",
+    "new_chat_members", "left_chat_member", "migrate_to_chat_id", "migrate_from_chat_id",
+    "pinned_message", "new_chat_title",
+})  # fmt: skip
+
+
+@dataclass(eq=False)
+class ForumTopic:
+    """A topic of a forum supergroup; its thread id is the id of the message that opened it."""
+
+    thread_id: int
+    name: str
+    icon_color: int
+    icon_custom_emoji_id: str | None = None
+    creator_id: int = 0
+    closed: bool = False
+    deleted: bool = False
+    opening: FakeMessage | None = None  # the forum_topic_created service message
+
+    def as_dict(self) -> dict[str, Any]:
+        """Telegram ForumTopic object."""
+        data: dict[str, Any] = {
+            "message_thread_id": self.thread_id,
+            "name": self.name,
+            "icon_color": self.icon_color,
+        }
+        if self.icon_custom_emoji_id:
+            data["icon_custom_emoji_id"] = self.icon_custom_emoji_id
+        return data
 
 
 @dataclass(eq=False)
@@ -140,6 +202,24 @@ class FakeMessage:
     update_id: int | None = None
     # What a person sends besides text: voice, sticker, location, forward_origin, ... (fake_media)
     attachment: dict[str, Any] = field(default_factory=dict)
+    # message_thread_id: a forum topic's, or in a supergroup the first message a reply chain
+    # answers; topic is set only for messages in a forum topic (is_topic_message).
+    thread_id: int | None = None
+    topic: ForumTopic | None = None
+
+    @property
+    def is_service(self) -> bool:
+        """A service message (a topic opened or closed, a member joined, ...)."""
+        return not SERVICE_FIELDS.isdisjoint(self.attachment)
+
+    @property
+    def replied(self) -> FakeMessage | None:
+        """What reply_to_message shows: the message answered, else (in a topic) the topic's
+        opening message, as Telegram shows every topic message as a reply to it."""
+        if self.reply_to is not None:
+            return self.reply_to
+        opening = self.topic.opening if self.topic is not None else None
+        return opening if opening is not self else None
 
     @property
     def chat_id(self) -> int:
@@ -176,10 +256,15 @@ class FakeMessage:
             "chat": self.chat.as_dict(),
             "date": self.date,
         }
+        if self.thread_id is not None:
+            data["message_thread_id"] = self.thread_id
+        if self.topic is not None:
+            data["is_topic_message"] = True
         if self.edit_date:
             data["edit_date"] = self.edit_date
-        if with_reply and self.reply_to is not None:
-            data["reply_to_message"] = self.reply_to.to_dict(with_reply=False)
+        replied = self.replied
+        if with_reply and replied is not None:
+            data["reply_to_message"] = replied.to_dict(with_reply=False)
         if self.text is not None:
             data["text"] = self.text
         if self.entities:
@@ -200,7 +285,10 @@ class FakeMessage:
     def describe(self) -> str:
         """One transcript line, e.g. `#3 bot: Pick one [Yes | No] (edited 1x)`."""
         who = "bot" if self.from_bot else f"{self.sender.get('first_name')} ({self.sender['id']})"
-        line = f"#{self.message_id} {who}: {self.content!r}"
+        where = f"[topic {self.thread_id}] " if self.topic is not None else ""
+        line = f"#{self.message_id} {where}{who}: {self.content!r}"
+        for name in sorted(SERVICE_FIELDS & self.attachment.keys()):
+            line += f" <{name}>"
         if self.document:
             line += f" <document {self.document.file_name}>"
         if self.photo:

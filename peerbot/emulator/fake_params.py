@@ -22,7 +22,7 @@ JSON_PARAMS = frozenset({
 })  # fmt: skip
 INT_PARAMS = frozenset({
     "message_id", "offset", "limit", "user_id", "reply_to_message_id", "message_thread_id",
-    "max_connections", "cache_time", "until_date",
+    "max_connections", "cache_time", "until_date", "icon_color",
 })  # fmt: skip
 FLOAT_PARAMS = frozenset({"timeout"})
 BOOL_PARAMS = frozenset({

@@ -1,4 +1,5 @@
-"""Bot API methods that create or change messages: send*, edit*, delete, callback answers."""
+"""Bot API methods that create or change messages: send*, copyMessage, edit*, delete, callback
+answers; sends go to a forum topic (message_thread_id) and answer a message (reply_parameters)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from .fake_errors import bad_request
 from .fake_markup import validate_markup
 from .fake_models import FakeChat, FakeGroup, FakeMessage, StoredFile
 from .fake_params import UploadedFile
+from .fake_topics import TOPIC_CLOSED, named_topic, place
 from .tg_text import caption_text, message_text
 
 if TYPE_CHECKING:
@@ -35,12 +37,27 @@ def _image_size(data: bytes) -> tuple[int, int]:
     return 512, 512
 
 
+# What a copy keeps of a message besides text, caption and the bot's own files.
+_NOT_COPIED = frozenset({"caption", "caption_entities", "forward_origin"})
+
+
 class SendMethods:
-    """sendMessage, editMessageText, editMessageReplyMarkup, editMessageCaption, deleteMessage,
-    sendDocument, sendPhoto, sendChatAction, answerCallbackQuery."""
+    """sendMessage, copyMessage, editMessageText, editMessageReplyMarkup, editMessageCaption,
+    deleteMessage, sendDocument, sendPhoto, sendChatAction, answerCallbackQuery."""
 
     def __init__(self, world: FakeWorld) -> None:
         self.world = world
+
+    def _placement(self, chat: FakeChat, params: dict[str, Any]) -> dict[str, Any]:
+        """reply_to, thread_id and topic of a new message, checked as the Bot API does: the
+        message to reply to, then the thread, then (when sending) whether the topic is open."""
+        reply_to = self._reply_target(chat, params)
+        named = named_topic(chat, params.get("message_thread_id"))
+        thread_id, topic = place(chat, named, reply_to)
+        manages = isinstance(chat, FakeGroup) and chat.bot_can("can_manage_topics")
+        if topic is not None and topic.closed and not manages:
+            raise bad_request(TOPIC_CLOSED)
+        return {"reply_to": reply_to, "thread_id": thread_id, "topic": topic}
 
     def _reply_target(self, chat: FakeChat, params: dict[str, Any]) -> FakeMessage | None:
         reply = params.get("reply_parameters") or {}
@@ -60,15 +77,49 @@ class SendMethods:
         chat = self.world.target_chat(params)
         text, entities = message_text(params)
         markup = validate_markup(params.get("reply_markup"))
-        reply_to = self._reply_target(chat, params)
         return self.world.add_bot_message(
             chat,
             "sendMessage",
             text=text,
             entities=entities,
             reply_markup=markup,
-            reply_to=reply_to,
+            **self._placement(chat, params),
         ).to_dict()
+
+    async def copyMessage(self, params: dict[str, Any]) -> dict[str, int]:
+        """Send a copy of any message the bot can see (no link to the original); a caption
+        given replaces the copied one ("" removes it). Returns the new MessageId."""
+        caption, caption_entities = caption_text(params)
+        markup = validate_markup(params.get("reply_markup"))
+        source_chat = self.world.api_chat(params.get("from_chat_id"))
+        source = self.world.find_message(source_chat, params.get("message_id"))
+        # A message privacy mode kept from the bot is as unknown to it as a missing one.
+        if source is None or (not source.from_bot and source.update_id is None):
+            raise bad_request("message to copy not found")
+        if source.is_service:
+            raise bad_request("message can't be copied")
+        chat = self.world.target_chat(params)
+        placement = self._placement(chat, params)
+        attachment = {k: v for k, v in source.attachment.items() if k not in _NOT_COPIED}
+        fields: dict[str, Any] = {"text": source.text, "entities": list(source.entities)}
+        if source.text is None:
+            fields["caption"] = source.caption or source.attachment.get("caption")
+            fields["caption_entities"] = list(
+                source.caption_entities or source.attachment.get("caption_entities", [])
+            )
+            if "caption" in params:
+                fields["caption"], fields["caption_entities"] = caption, caption_entities
+        copy = self.world.add_bot_message(
+            chat,
+            "copyMessage",
+            **fields,
+            document=source.document,
+            photo=source.photo,
+            attachment=attachment,
+            reply_markup=markup,
+            **placement,
+        )
+        return {"message_id": copy.message_id}
 
     def _own_message(self, params: dict[str, Any]) -> FakeMessage:
         if "chat_id" not in params and params.get("inline_message_id"):
@@ -144,10 +195,12 @@ class SendMethods:
         return True
 
     async def sendChatAction(self, params: dict[str, Any]) -> bool:
-        """Show a chat action such as "typing"."""
-        self.world.target_chat(params)
+        """Show a chat action such as "typing" (in a forum, in the topic given)."""
+        chat = self.world.target_chat(params)
         if params.get("action") not in CHAT_ACTIONS:
             raise bad_request("wrong parameter action in request")
+        if isinstance(chat, FakeGroup) and chat.is_forum:
+            named_topic(chat, params.get("message_thread_id"))
         return True
 
     async def answerCallbackQuery(self, params: dict[str, Any]) -> bool:
@@ -174,15 +227,15 @@ class SendMethods:
         chat = self.world.target_chat(params)
         caption, entities = caption_text(params)
         markup = validate_markup(params.get("reply_markup"))
-        reply_to = self._reply_target(chat, params)
+        placement = self._placement(chat, params)
         stored = self._store_file(params, kind)
         return self.world.add_bot_message(
             chat,
             method,
             caption=caption,
-            reply_to=reply_to,
             caption_entities=entities,
             reply_markup=markup,
+            **placement,
             **{kind: stored},
         ).to_dict()
 

@@ -1,4 +1,5 @@
-"""FakeUser: a person in the fake Telegram who sends texts/commands and presses buttons."""
+"""FakeUser: a person in the fake Telegram who sends texts, commands and media (in private,
+in groups, in forum topics, as replies), opens topics and presses buttons."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from . import fake_media
 from .tg_entities import detect_entities, utf16_len
 
 if TYPE_CHECKING:
-    from .fake_models import FakeChat, FakeMessage
+    from .fake_models import FakeChat, FakeMessage, ForumTopic
     from .fake_updates import UpdateQueue
 
 
@@ -38,11 +39,16 @@ class UserWorld(Protocol):
         reply_to: FakeMessage | None,
         *,
         attachment: dict[str, Any] | None = None,
+        thread_id: int | None = None,
     ) -> FakeMessage: ...
 
     def user_press(
         self, user: FakeUser, text: str, message: FakeMessage | None, chat: Any
     ) -> str: ...
+
+    def user_opens_topic(
+        self, user: FakeUser, chat: Any, name: str, icon_color: int
+    ) -> ForumTopic: ...
 
     def messages(self, chat: Any, include_deleted: bool = False) -> list[FakeMessage]: ...
 
@@ -88,13 +94,29 @@ class FakeUser:
         return data
 
     async def send_text(
-        self, text: str, chat: Any = None, reply_to: FakeMessage | None = None
+        self,
+        text: str,
+        chat: Any = None,
+        reply_to: FakeMessage | None = None,
+        *,
+        thread_id: int | None = None,
     ) -> FakeMessage:
-        """Send a text message (enqueues a `message` update unless privacy mode hides it)."""
-        return self.world.user_message(self, chat, text, detect_entities(text), reply_to)
+        """Send a text message (enqueues a `message` update unless privacy mode hides it).
+
+        chat defaults to reply_to's chat, else the private chat; thread_id writes in a forum
+        topic (a reply stays in the topic of the message it answers)."""
+        return self.world.user_message(
+            self, chat, text, detect_entities(text), reply_to, thread_id=thread_id
+        )
 
     async def send_command(
-        self, command: str, args: str = "", chat: Any = None, mention: bool = False
+        self,
+        command: str,
+        args: str = "",
+        chat: Any = None,
+        mention: bool = False,
+        *,
+        thread_id: int | None = None,
     ) -> FakeMessage:
         """Send "/command args" (with "@botname" when mention=True) with a bot_command entity."""
         name = command.lstrip("/")
@@ -102,12 +124,28 @@ class FakeUser:
         text = f"{head} {args}" if args else head
         entities = [{"type": "bot_command", "offset": 0, "length": utf16_len(head)}]
         entities += [e for e in detect_entities(text) if e["offset"] >= utf16_len(head)]
-        return self.world.user_message(self, chat, text, entities, None)
+        return self.world.user_message(self, chat, text, entities, None, thread_id=thread_id)
 
-    async def send_media(self, kind: str, caption: str | None = None) -> FakeMessage:
-        """Send a voice note, photo, sticker, location, contact, ... (see fake_media)."""
+    async def send_media(
+        self,
+        kind: str,
+        caption: str | None = None,
+        chat: Any = None,
+        reply_to: FakeMessage | None = None,
+        *,
+        thread_id: int | None = None,
+    ) -> FakeMessage:
+        """Send a voice note, photo, document, sticker, location, contact, ... (see fake_media),
+        where send_text would; a photo or document gets a file_id the bot may send again."""
         attachment = fake_media.media_attachment(kind, caption)
-        return self.world.user_message(self, None, None, [], None, attachment=attachment)
+        return self.world.user_message(
+            self, chat, None, [], reply_to, attachment=attachment, thread_id=thread_id
+        )
+
+    async def open_topic(self, chat: Any, name: str, icon_color: int = 0x6FB9F0) -> ForumTopic:
+        """As an administrator of a forum, open a topic by hand (the bot gets the service
+        message); write in it with send_text(..., chat=chat, thread_id=topic.thread_id)."""
+        return self.world.user_opens_topic(self, chat, name, icon_color)
 
     async def forward_text(self, text: str) -> FakeMessage:
         """Forward someone else's text message to the bot."""

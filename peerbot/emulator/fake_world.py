@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from .fake_errors import ApiError, bad_request, forbidden
-from .fake_models import FakeChat, FakeGroup, FakeMessage, StoredFile
+from .fake_models import FakeChat, FakeGroup, FakeMessage, ForumTopic, StoredFile
+from .fake_topics import TOPIC_CLOSED, named_topic, place
 from .fake_updates import UpdateQueue
 from .fake_users import FakeUser
 
@@ -125,9 +126,20 @@ class FakeWorld:
         members: Iterable[FakeUser] = (),
         admins: Iterable[FakeUser] = (),
         bot_status: str = "member",
+        *,
+        forum: bool = False,
+        bot_rights: dict[str, bool] | None = None,
     ) -> FakeGroup:
-        """Create a group the bot is in; admins get status "administrator"."""
+        """Create a group the bot is in; admins get status "administrator".
+
+        forum=True makes the supergroup a forum (topics on); bot_rights takes rights away from
+        an administrator bot, e.g. {"can_manage_topics": False}."""
         group = FakeGroup(chat_id, title, bot_status)
+        if forum and group.type != "supergroup":
+            raise ValueError("only a supergroup (a -100… id) can be a forum; migrate_group first")
+        if forum:
+            group.make_forum()
+        group.bot_rights = dict(bot_rights or {})
         for user in members:
             group.add_member(user)
         for user in admins:
@@ -168,12 +180,18 @@ class FakeWorld:
 
     # -- messages ----------------------------------------------------------------------------
 
-    def messages(self, chat: Any, include_deleted: bool = False) -> list[FakeMessage]:
-        """The bot's messages in a chat, oldest first."""
+    def messages(
+        self, chat: Any, include_deleted: bool = False, thread_id: int | None = None
+    ) -> list[FakeMessage]:
+        """The bot's messages in a chat (in one thread, if given), oldest first; service
+        messages such as a topic's opening are in the transcript only."""
         return [
             m
             for m in self.resolve_chat(chat).transcript
-            if m.from_bot and (include_deleted or not m.deleted)
+            if m.from_bot
+            and not m.is_service
+            and (include_deleted or not m.deleted)
+            and (thread_id is None or m.thread_id == thread_id)
         ]
 
     def sent_messages(self, chat_id: Any = None) -> list[FakeMessage]:
@@ -196,6 +214,62 @@ class FakeWorld:
         lines = [m.describe() for m in target.transcript] or ["(no messages)"]
         return f"chat {target.id} transcript:\n  " + "\n  ".join(lines)
 
+    def add_service_message(
+        self, chat: FakeChat, topic: ForumTopic | None, sender: dict[str, Any], **field: Any
+    ) -> FakeMessage:
+        """Store a service message (forum_topic_created, ...) in the chat, in the topic if any."""
+        message = FakeMessage(
+            chat,
+            chat.next_message_id(),
+            sender,
+            sender.get("id") == self.bot_id,
+            attachment=field,
+            thread_id=topic.thread_id if topic is not None else None,
+            topic=topic,
+        )
+        chat.transcript.append(message)
+        return message
+
+    def open_topic(
+        self,
+        chat: FakeGroup,
+        sender: dict[str, Any],
+        name: str,
+        icon_color: int,
+        icon_custom_emoji_id: str | None = None,
+    ) -> ForumTopic:
+        """Open a topic in a forum: the id of its forum_topic_created message is its thread id."""
+        created: dict[str, Any] = {"name": name, "icon_color": icon_color}
+        if icon_custom_emoji_id:
+            created["icon_custom_emoji_id"] = icon_custom_emoji_id
+        opening = self.add_service_message(chat, None, sender, forum_topic_created=created)
+        topic = ForumTopic(
+            opening.message_id,
+            name,
+            icon_color,
+            icon_custom_emoji_id,
+            sender["id"],
+            opening=opening,
+        )
+        opening.thread_id, opening.topic = topic.thread_id, topic
+        chat.topics[topic.thread_id] = topic
+        return topic
+
+    def user_opens_topic(
+        self, user: FakeUser, chat: Any, name: str, icon_color: int
+    ) -> ForumTopic:
+        """An administrator opens a topic by hand; the bot gets its forum_topic_created."""
+        group = self.resolve_chat(chat)
+        if not (isinstance(group, FakeGroup) and group.is_forum):
+            raise AssertionError(f"{group!r} is not a forum")
+        if group.status_of(user.id) not in ("creator", "administrator"):
+            raise AssertionError(f"{user!r} may not open topics in {group!r}")
+        topic = self.open_topic(group, user.as_dict(), name, icon_color)
+        opening = topic.opening
+        assert opening is not None
+        opening.update_id = self.updates.enqueue("message", opening.to_dict())["update_id"]
+        return topic
+
     def add_bot_message(self, chat: FakeChat, method: str, **fields: Any) -> FakeMessage:
         """Store a message the bot sent; tracks the reply keyboard shown in the chat."""
         message = FakeMessage(chat, chat.next_message_id(), self.bot_user, True, method, **fields)
@@ -217,13 +291,19 @@ class FakeWorld:
         reply_to: FakeMessage | None,
         *,
         attachment: dict[str, Any] | None = None,
+        thread_id: int | None = None,
     ) -> FakeMessage:
         """A user writes in a chat; enqueues a `message` update unless privacy mode hides it.
 
+        The chat defaults to the replied message's, else the private chat; thread_id is a forum
+        topic (a reply stays in the topic of the message it answers).
         attachment: what the message carries besides text (fake_media: voice, caption, ...)."""
-        target = self.resolve_chat(chat if chat is not None else user)
+        if chat is None:
+            chat = reply_to.chat if reply_to is not None else user
+        target = self.resolve_chat(chat)
         if isinstance(target, FakeGroup) and target.status_of(user.id) in ("left", "kicked"):
             raise AssertionError(f"{user!r} is not a member of {target!r}")
+        thread, topic = self._user_thread(user, target, thread_id, reply_to)
         message = FakeMessage(
             target,
             target.next_message_id(),
@@ -232,7 +312,9 @@ class FakeWorld:
             text=text,
             entities=entities,
             reply_to=reply_to,
-            attachment=dict(attachment or {}),
+            attachment=self._keep_files(attachment or {}),
+            thread_id=thread,
+            topic=topic,
         )
         target.transcript.append(message)
         if target.id == user.id:  # writing privately starts the chat with the bot
@@ -243,6 +325,57 @@ class FakeWorld:
         if self._bot_sees(target, message):
             message.update_id = self.updates.enqueue("message", message.to_dict())["update_id"]
         return message
+
+    def _user_thread(
+        self, user: FakeUser, chat: FakeChat, thread_id: int | None, reply_to: FakeMessage | None
+    ) -> tuple[int | None, ForumTopic | None]:
+        """Where a person's message goes; what no Telegram app lets them do fails the test."""
+        if reply_to is not None and (reply_to.chat is not chat or reply_to.deleted):
+            raise AssertionError(f"{user!r} cannot reply to #{reply_to.message_id} in {chat!r}")
+        try:
+            topic = named_topic(chat, thread_id)
+        except ApiError:
+            raise AssertionError(f"{chat!r} has no topic {thread_id}") from None
+        if topic is not None and reply_to is not None and reply_to.topic not in (None, topic):
+            raise AssertionError(f"#{reply_to.message_id} is in another topic than {thread_id}")
+        thread, topic = place(chat, topic, reply_to)
+        is_admin = isinstance(chat, FakeGroup) and chat.status_of(user.id) in (
+            "creator",
+            "administrator",
+        )
+        if topic is not None and topic.closed and not is_admin:
+            raise AssertionError(f"{user!r} cannot write in closed topic {thread}: {TOPIC_CLOSED}")
+        return thread, topic
+
+    def _keep_files(self, attachment: dict[str, Any]) -> dict[str, Any]:
+        """Give a person's photo or document a file_id of its own, which the bot may send again
+        (sendPhoto/sendDocument with that id), as it may on Telegram."""
+        kept = dict(attachment)
+        if isinstance(kept.get("document"), dict):
+            doc, number = kept["document"], self.serial()
+            stored = StoredFile(
+                f"BQACAgIAAxkBAAI{number:012d}",
+                f"AgADu{number:07d}",
+                doc.get("file_name"),
+                doc.get("mime_type"),
+                int(doc.get("file_size", 0)),
+            )
+            self.files[stored.file_id] = stored
+            kept["document"] = stored.document_dict()
+        if isinstance(kept.get("photo"), list) and kept["photo"]:
+            size, number = kept["photo"][-1], self.serial()
+            stored = StoredFile(
+                f"AgACAgIAAxkBAAI{number:012d}",
+                f"AQADu{number:07d}",
+                None,
+                None,
+                int(size.get("file_size", 0)),
+                width=int(size.get("width", 0)),
+                height=int(size.get("height", 0)),
+            )
+            self.files[stored.file_id] = stored
+            kept["photo"] = stored.photo_sizes()
+        return kept
 
     def _bot_sees(self, chat: FakeChat, message: FakeMessage) -> bool:
         """Privacy mode: in groups a non-admin bot sees only commands, replies and mentions."""
