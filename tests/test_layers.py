@@ -49,9 +49,9 @@ def test_no_service_builds_a_telegram_message() -> None:
 
 # One way to run a service (services/__init__.py): the caller owns the transaction, so no
 # service commits, rolls back or opens one, nor takes a session factory to open its own.
-# Retention and the export still run their own batches, each in its own transaction; they
-# are to move their batch loops to their callers, and until then they are the only ones.
-OWN_TRANSACTIONS = {"privacy/retention.py", "program_view/export.py"}
+# The export still opens its own transactions (the read, then its audit); it is to hand them
+# to its caller, and until then it is the only one.
+OWN_TRANSACTIONS = {"program_view/export.py"}
 TRANSACTION_CALLS = {"commit", "rollback", "begin", "begin_nested"}
 
 
