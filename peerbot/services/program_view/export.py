@@ -2,26 +2,27 @@
 
 Rows name a person only by ``people.pseudonym`` (a random code); Telegram ids and names
 are never selected. Free text is left out unless asked for, and then only for participants
-whose newest evaluation consent is granted and not withdrawn.
+whose newest evaluation consent is granted and not withdrawn. The caller writes the text
+(``lines``) where it goes and then audits the export (``record``), each in its own
+transaction (`peerbot export`, cli/export.py).
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, TextIO, TypeVarTuple, assert_never
+from typing import Any, TypeVarTuple, assert_never
 
 from sqlalchemy import Row, Select, func, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from peerbot.dialogs.flow_schema import Flow, TextStep
+from peerbot.services.common.context import ServiceContext
 from peerbot.services.matching.relationships import FEEDBACK_FLOW
 from peerbot.services.participants.consent import evaluation_consenting
 from peerbot.storage import audit
@@ -146,40 +147,16 @@ def free_text_questions(flows: Iterable[Flow]) -> frozenset[FlowQuestion]:
     )
 
 
-async def write_export(
-    session: AsyncSession, cipher: FieldCipher, spec: ExportSpec, out: TextIO, *, now: datetime
-) -> int:
-    """Write the export to ``out`` and audit it; return the number of rows written.
+async def record(ctx: ServiceContext, spec: ExportSpec, *, rows: int, complete: bool) -> None:
+    """Audit an export: its kind, format, rows written and whether it ran to the end.
 
-    The audit event goes in its own transaction after the read, so an export that fails
-    midway (a full disk, a closed pipe) is still recorded, with ``complete=False``.
+    The caller records it in a transaction of its own after the read, so an export that
+    fails midway (a full disk, a closed pipe) is still recorded, with ``complete=False``.
     """
-    written = 0
-    try:
-        async with session.begin():
-            async for text, rows in _lines(session, cipher, spec):
-                out.write(text)
-                written += rows
-        out.flush()
-    except Exception:
-        # Rows already written were read: record that. If the database itself failed,
-        # the audit cannot be written either, and the original error is the one to see.
-        with contextlib.suppress(SQLAlchemyError):
-            async with session.begin():
-                await _audit(session, spec, rows=written, complete=False, now=now)
-        raise
-    async with session.begin():
-        await _audit(session, spec, rows=written, complete=True, now=now)
-    return written
-
-
-async def _audit(
-    session: AsyncSession, spec: ExportSpec, *, rows: int, complete: bool, now: datetime
-) -> None:
     await audit.record(
-        session,
+        ctx.session,
         "data.exported",
-        now=now,
+        now=ctx.now,
         kind=spec.kind.value,
         format=spec.format.value,
         rows=rows,
@@ -431,11 +408,14 @@ def csv_cells(row: dict[str, Any]) -> dict[str, str]:
     return cells
 
 
-async def _lines(
-    session: AsyncSession, cipher: FieldCipher, spec: ExportSpec
-) -> AsyncIterator[tuple[str, int]]:
-    """The export's text in pieces, each with how many rows it holds (a lone header: none)."""
-    rows = _rows(session, cipher, spec)
+async def lines(ctx: ServiceContext, spec: ExportSpec) -> AsyncIterator[tuple[str, int]]:
+    """The export's text in pieces, each with how many rows it holds (a lone header: none).
+
+    Read in the caller's transaction, one for the whole export, so it is one consistent
+    picture however many batches it takes.
+    """
+    session = ctx.session
+    rows = _rows(session, ctx.cipher, spec)
     if spec.format == ExportFormat.JSONL:
         async for row in rows:
             yield json.dumps(row, ensure_ascii=False) + "\n", 1

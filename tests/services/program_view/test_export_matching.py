@@ -14,12 +14,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from peerbot.cli.export import write_export
 from peerbot.services.participants import consent
 from peerbot.services.program_view import export
 from peerbot.services.program_view.export import ExportFormat, ExportKind, ExportSpec
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import CheckinKind, ConsentKind, MatchStatus
 from peerbot.storage.models import AuditEvent
+from tests.support.contexts import caller_deps
 from tests.support.match_builders import (
     T0,
     add_consent,
@@ -176,8 +178,7 @@ async def seed(sessions: Sessions) -> World:
 
 async def run(sessions: Sessions, spec: ExportSpec) -> str:
     out = io.StringIO()
-    async with sessions() as session:
-        await export.write_export(session, CIPHER, spec, out, now=T0 + timedelta(days=30))
+    await write_export(caller_deps(sessions, CIPHER), spec, out, now=T0 + timedelta(days=30))
     return out.getvalue()
 
 
