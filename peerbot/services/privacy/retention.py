@@ -371,7 +371,7 @@ async def _pseudonymize(
     )
     forgotten = 0
     for person in list(people):
-        await data_rights.forget(session, person, now=ctx.now)
+        await data_rights.forget(ctx, person)
         await audit.record(session, "retention.pseudonymized", now=ctx.now, subject_id=person.id)
         forgotten += 1
     return forgotten
