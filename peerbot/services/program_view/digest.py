@@ -73,11 +73,7 @@ async def draft_due(ctx: ServiceContext) -> Draft | None:
     if not await _begun(ctx.session):
         await insert_ignore(ctx.session, Digest, {"due_at": due, "posted_at": None}, ["due_at"])
         return None
-    weeks = await weekly_figures(
-        ctx.session,
-        weeks_until(due, ctx.settings.zone, WEEKS),
-        policy=ctx.program.policy.checkins,
-    )
+    weeks = await weekly_figures(ctx, weeks_until(due, ctx.settings.zone, WEEKS))
     local_due = due.astimezone(ctx.settings.zone)
     heading = coordinators.text(
         ctx,

@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peerbot.bot.deps import Deps
 from peerbot.config import load_settings
-from peerbot.dialogs.checkin_policy import CheckinPolicy
 from peerbot.dialogs.policy import PolicyError, RetentionPolicy, build_policy
 from peerbot.program import load_program
 from peerbot.scheduler import jobs, retention_pass
+from peerbot.services.common.context import context_for
 from peerbot.services.conversations.flows import SEALED
 from peerbot.services.privacy import retention
 from peerbot.storage import personal_data
@@ -477,18 +477,18 @@ async def test_the_program_figures_are_the_same_after_a_run(session_factory, dep
 
     async def figures() -> list[Any]:
         async with session_factory() as session:
+            ctx = context_for(deps, session, NOW)
             windows = [
                 await statistics.window_stats(
-                    session,
+                    ctx,
                     start=NOW - timedelta(days=days),
                     end=NOW,
-                    policy=CheckinPolicy(),
                     evaluation_only=evaluation_only,
                 )
                 for days in (7, 30, 1000)
                 for evaluation_only in (False, True)
             ]
-            return [*windows, await statistics.current_stats(session, now=NOW)]
+            return [*windows, await statistics.current_stats(ctx)]
 
     before = await figures()
     report = await retention_pass.run(deps, POLICY, now=NOW)
