@@ -166,8 +166,7 @@ async def record(ctx: ServiceContext, spec: ExportSpec, *, rows: int, complete: 
 
 
 async def request_rows(
-    session: AsyncSession,
-    cipher: FieldCipher,
+    ctx: ServiceContext,
     *,
     include_free_text: bool = False,
     free_text_questions: Collection[FlowQuestion] = frozenset(),
@@ -178,6 +177,7 @@ async def request_rows(
     Only confirmed requests are stored, so all are listed, erased people's included.
     Feedback answers share the request but are the feedback export's.
     """
+    session, cipher = ctx.session, ctx.cipher
     statement = select(SupportRequest.id, SupportRequest, Person.pseudonym).join(
         Person, Person.id == SupportRequest.person_id
     )
@@ -185,7 +185,7 @@ async def request_rows(
         answers = await _answers_of([id_ for id_, _, _ in batch], session, feedback=False)
         consenting: set[int] = set()
         if include_free_text:
-            consenting = await evaluation_consenting(session, {r.person_id for _, r, _ in batch})
+            consenting = await evaluation_consenting(ctx, {r.person_id for _, r, _ in batch})
         for _, request, pseudonym in batch:
             row = _request_row(request, pseudonym)
             closed, free = _split_answers(answers.get(request.id, []), free_text_questions)
@@ -202,9 +202,10 @@ async def request_rows(
 
 
 async def match_rows(
-    session: AsyncSession, *, batch_size: int = BATCH_SIZE
+    ctx: ServiceContext, *, batch_size: int = BATCH_SIZE
 ) -> AsyncIterator[dict[str, Any]]:
     """Yield one row per match, oldest first, with each side's answer to "have you connected?"."""
+    session = ctx.session
     participant = aliased(Person)
     supporter = aliased(Person)
     statement = (
@@ -238,8 +239,7 @@ async def match_rows(
 
 
 async def note_rows(
-    session: AsyncSession,
-    cipher: FieldCipher,
+    ctx: ServiceContext,
     *,
     include_free_text: bool = False,
     batch_size: int = BATCH_SIZE,
@@ -249,6 +249,7 @@ async def note_rows(
     ``details`` needs the participant's evaluation consent, not the author's: the note is
     about the participant.
     """
+    session, cipher = ctx.session, ctx.cipher
     author = aliased(Person)
     statement = (
         select(
@@ -266,7 +267,7 @@ async def note_rows(
         consenting: set[int] = set()
         if include_free_text:
             participants = {participant_id for _, _, _, participant_id, _ in batch}
-            consenting = await evaluation_consenting(session, participants)
+            consenting = await evaluation_consenting(ctx, participants)
         for _, note, code, participant_id, author_pseudonym in batch:
             row: dict[str, Any] = {
                 "request": code,
@@ -285,8 +286,7 @@ async def note_rows(
 
 
 async def feedback_rows(
-    session: AsyncSession,
-    cipher: FieldCipher,
+    ctx: ServiceContext,
     *,
     include_free_text: bool = False,
     batch_size: int = BATCH_SIZE,
@@ -296,6 +296,7 @@ async def feedback_rows(
     A question answered twice counts with its newest answer; ``comments`` only with the
     participant's evaluation consent.
     """
+    session, cipher = ctx.session, ctx.cipher
     has_feedback = (
         select(Answer.id)
         .where(Answer.support_request_id == SupportRequest.id, Answer.flow == FEEDBACK_FLOW)
@@ -311,7 +312,7 @@ async def feedback_rows(
         consenting: set[int] = set()
         if include_free_text:
             participants = {participant_id for _, _, participant_id, _ in batch}
-            consenting = await evaluation_consenting(session, participants)
+            consenting = await evaluation_consenting(ctx, participants)
         for request_id, code, participant_id, pseudonym in batch:
             given = answers.get(request_id)
             if not given:
@@ -333,9 +334,9 @@ async def feedback_rows(
             yield row
 
 
-async def consent_rows(session: AsyncSession) -> AsyncIterator[dict[str, Any]]:
+async def consent_rows(ctx: ServiceContext) -> AsyncIterator[dict[str, Any]]:
     """Yield every consent decision, oldest first, with its text version."""
-    result = await session.stream(
+    result = await ctx.session.stream(
         select(Consent, Person.pseudonym)
         .join(Person, Person.id == Consent.person_id)
         .order_by(Consent.id)
@@ -353,7 +354,7 @@ async def consent_rows(session: AsyncSession) -> AsyncIterator[dict[str, Any]]:
         }
 
 
-async def csv_columns(session: AsyncSession, spec: ExportSpec) -> list[str]:
+async def csv_columns(ctx: ServiceContext, spec: ExportSpec) -> list[str]:
     """The CSV header: fixed columns; for requests, then one per question answered so far.
 
     Closed answers become ``answer.<question>``, free text ``free_text.<question>``,
@@ -364,7 +365,7 @@ async def csv_columns(session: AsyncSession, spec: ExportSpec) -> list[str]:
         return [*fixed, *(free_text if spec.include_free_text else ())]
     first_answered = func.min(Answer.id)
     questions = (
-        await session.execute(
+        await ctx.session.execute(
             select(
                 Answer.flow,
                 Answer.question,
@@ -414,14 +415,13 @@ async def lines(ctx: ServiceContext, spec: ExportSpec) -> AsyncIterator[tuple[st
     Read in the caller's transaction, one for the whole export, so it is one consistent
     picture however many batches it takes.
     """
-    session = ctx.session
-    rows = _rows(session, ctx.cipher, spec)
+    rows = _rows(ctx, spec)
     if spec.format == ExportFormat.JSONL:
         async for row in rows:
             yield json.dumps(row, ensure_ascii=False) + "\n", 1
         return
     buffer = _LineBuffer()
-    columns = await csv_columns(session, spec)
+    columns = await csv_columns(ctx, spec)
     # A question first answered while the export runs has no column; it is left out.
     writer = csv.DictWriter(buffer, fieldnames=columns, restval="", extrasaction="ignore")
     writer.writeheader()
@@ -436,25 +436,22 @@ async def lines(ctx: ServiceContext, spec: ExportSpec) -> AsyncIterator[tuple[st
         yield header, 0  # the header alone: no rows
 
 
-def _rows(
-    session: AsyncSession, cipher: FieldCipher, spec: ExportSpec
-) -> AsyncIterator[dict[str, Any]]:
+def _rows(ctx: ServiceContext, spec: ExportSpec) -> AsyncIterator[dict[str, Any]]:
     match spec.kind:
         case ExportKind.REQUESTS:
             return request_rows(
-                session,
-                cipher,
+                ctx,
                 include_free_text=spec.include_free_text,
                 free_text_questions=spec.free_text_questions,
             )
         case ExportKind.MATCHES:
-            return match_rows(session)
+            return match_rows(ctx)
         case ExportKind.NOTES:
-            return note_rows(session, cipher, include_free_text=spec.include_free_text)
+            return note_rows(ctx, include_free_text=spec.include_free_text)
         case ExportKind.FEEDBACK:
-            return feedback_rows(session, cipher, include_free_text=spec.include_free_text)
+            return feedback_rows(ctx, include_free_text=spec.include_free_text)
         case ExportKind.CONSENTS:
-            return consent_rows(session)
+            return consent_rows(ctx)
         case _:
             assert_never(spec.kind)
 

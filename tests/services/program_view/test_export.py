@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peerbot.cli.export import write_export
 from peerbot.program import load_program
+from peerbot.services.common.context import context_for
 from peerbot.services.program_view import export
 from peerbot.services.program_view.export import ExportFormat, ExportKind, ExportSpec
 from peerbot.storage.codes import new_pseudonym, new_request_code
@@ -360,11 +361,9 @@ async def test_requests_are_read_in_batches(session_factory: Sessions) -> None:
     world = await seed(session_factory)
 
     async with session_factory() as session, session.begin():
+        ctx = context_for(caller_deps(session_factory, CIPHER), session, T0)
         rows = [
-            row
-            async for row in export.request_rows(
-                session, CIPHER, include_free_text=True, batch_size=2
-            )
+            row async for row in export.request_rows(ctx, include_free_text=True, batch_size=2)
         ]
 
     assert [row["request"] for row in rows] == list(world.codes.values())
