@@ -49,9 +49,6 @@ def test_no_service_builds_a_telegram_message() -> None:
 
 # One way to run a service (services/__init__.py): the caller owns the transaction, so no
 # service commits, rolls back or opens one, nor takes a session factory to open its own.
-# Retention and the export still run their own batches, each in its own transaction; they
-# are to move their batch loops to their callers, and until then they are the only ones.
-OWN_TRANSACTIONS = {"privacy/retention.py", "program_view/export.py"}
 TRANSACTION_CALLS = {"commit", "rollback", "begin", "begin_nested"}
 
 
@@ -80,4 +77,30 @@ def test_no_service_owns_a_transaction() -> None:
         if path.relative_to(SERVICES).as_posix() != "common/context.py"
         if (where := _transaction_work(path))
     }
-    assert set(found) == OWN_TRANSACTIONS, found
+    assert found == {}, "a service owns a transaction; its caller should (services/__init__.py)"
+
+
+# A public service function is an entry point: it takes the service context first, so the
+# caller's unit of work is the one way in. Private helpers may pass `ctx.session` on.
+def _takes_a_bare_session(function: ast.AsyncFunctionDef) -> bool:
+    """Whether the function's first parameter is annotated AsyncSession."""
+    parameters = [*function.args.posonlyargs, *function.args.args]
+    annotation = parameters[0].annotation if parameters else None
+    return annotation is not None and "AsyncSession" in ast.unparse(annotation)
+
+
+def test_no_public_service_function_takes_a_bare_session() -> None:
+    found = [
+        f"{path.relative_to(SERVICES)}:{node.lineno} {node.name}()"
+        for path in sorted(SERVICES.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.AsyncFunctionDef)
+        and not node.name.startswith("_")
+        and _takes_a_bare_session(node)
+    ]
+    assert found == [], (
+        "A public service function takes `ctx: ServiceContext` first, not a bare AsyncSession "
+        "(services/__init__.py). Take ctx, make the function private, or move a query several "
+        "services share to peerbot/storage/ (storage functions take a session):\n  "
+        + "\n  ".join(found)
+    )

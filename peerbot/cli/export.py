@@ -11,8 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from peerbot.bot.deps import Deps
     from peerbot.config import Settings
+    from peerbot.services.common.context import ServiceDeps
     from peerbot.services.program_view.export import ExportSpec
 
 
@@ -115,10 +118,40 @@ def _export_to_file(deps: Deps, spec: ExportSpec, out: Path) -> int:
 
 
 async def _write_export(deps: Deps, spec: ExportSpec, stream: TextIO) -> int:
-    from peerbot.services.program_view import export
-
     try:
-        async with deps.sessions() as session:
-            return await export.write_export(session, deps.cipher, spec, stream, now=deps.clock())
+        return await write_export(deps, spec, stream, now=deps.clock())
     finally:
         await deps.engine.dispose()
+
+
+async def write_export(deps: ServiceDeps, spec: ExportSpec, out: TextIO, *, now: datetime) -> int:
+    """Write the export to ``out`` and audit it; return the number of rows written.
+
+    The rows are read in one transaction; the audit goes in its own after the read, so an
+    export that fails midway (a full disk, a closed pipe) is still recorded, with
+    ``complete=False``.
+    """
+    import contextlib
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from peerbot.services.common.context import unit_of_work
+    from peerbot.services.program_view import export
+
+    written = 0
+    try:
+        async with unit_of_work(deps, now=now) as ctx:
+            async for text, rows in export.lines(ctx, spec):
+                out.write(text)
+                written += rows
+        out.flush()
+    except Exception:
+        # Rows already written were read: record that. If the database itself failed,
+        # the audit cannot be written either, and the original error is the one to see.
+        with contextlib.suppress(SQLAlchemyError):
+            async with unit_of_work(deps, now=now) as ctx:
+                await export.record(ctx, spec, rows=written, complete=False)
+        raise
+    async with unit_of_work(deps, now=now) as ctx:
+        await export.record(ctx, spec, rows=written, complete=True)
+    return written

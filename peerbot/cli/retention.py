@@ -63,11 +63,11 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _apply(deps: Deps, *, dry_run: bool) -> RetentionReport:
-    from peerbot.services.privacy import retention
+    from peerbot.scheduler import retention_pass
 
     try:
-        return await retention.run(
-            deps.sessions, deps.program.policy.retention, now=deps.clock(), dry_run=dry_run
+        return await retention_pass.run(
+            deps, deps.program.policy.retention, now=deps.clock(), dry_run=dry_run
         )
     finally:
         await deps.engine.dispose()

@@ -9,13 +9,12 @@ from typing import Any, cast
 from telegram.ext import CallbackContext, JobQueue
 
 from peerbot.dialogs.checkin_schedule import time_zone_of
-from peerbot.scheduler import checkin_pass
+from peerbot.scheduler import checkin_pass, retention_pass
 from peerbot.scheduler.deps import SchedulerDeps
 from peerbot.services.common.context import ServiceContext, ServiceDeps, unit_of_work
 from peerbot.services.conversations import reminders
 from peerbot.services.escalations import escalation_timers
 from peerbot.services.matching import batch_proposals
-from peerbot.services.privacy import retention
 from peerbot.services.program_view import digest
 from peerbot.storage import outbox, processed_updates
 
@@ -98,8 +97,8 @@ async def post_digest_due(deps: ServiceDeps, *, now: datetime) -> bool:
 async def apply_retention(context: CallbackContext) -> None:  # type: ignore[type-arg]
     """Once a day (program.yaml retention.run_at): erase old free text, pseudonymize the quiet."""
     deps = _deps(context)
-    await retention.run_if_due(
-        deps.sessions,
+    await retention_pass.run_if_due(
+        deps,
         deps.program.policy.retention,
         time_zone=time_zone_of(deps.settings.timezone),
         now=deps.clock(),

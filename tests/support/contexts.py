@@ -1,18 +1,21 @@
-"""Service contexts for tests that call services directly, wired to the real renderer, and
-what a service's reply shows once rendered."""
+"""Service contexts for tests that call services directly, wired to the real renderer, the
+dependencies a caller opens units of work from, and what a service's reply shows once
+rendered."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from peerbot.bot.deps import Deps
 from peerbot.bot.queue import RenderingOutbox
 from peerbot.bot.render import Renderer
-from peerbot.config import Settings
+from peerbot.config import Settings, load_settings
 from peerbot.dialogs.texts import TextCatalog
-from peerbot.program import ProgramData
+from peerbot.program import ProgramData, load_program
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.conversations.shown import Reply
 from peerbot.storage.crypto import FieldCipher
@@ -29,6 +32,24 @@ def service_context(
     """A unit of work's context on a session the test has opened (and will commit)."""
     outbox = RenderingOutbox(session, program.texts, now)
     return ServiceContext(session, program, cipher, settings, now, outbox=outbox, **extra)
+
+
+def caller_deps(sessions: async_sessionmaker[AsyncSession], cipher: FieldCipher) -> Deps:
+    """What a caller (a tick, a CLI command) opens units of work from, on the test database:
+    its settings, the built-in program and this cipher."""
+    engine = sessions.kw["bind"]
+    return Deps(
+        settings=load_settings(database_url=str(engine.url)),
+        engine=engine,
+        sessions=sessions,
+        program=_built_in_program(),
+        cipher=cipher,
+    )
+
+
+@cache
+def _built_in_program() -> ProgramData:
+    return load_program()
 
 
 def rendered_texts(texts: TextCatalog, reply: Reply) -> list[str]:

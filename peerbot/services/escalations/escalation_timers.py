@@ -9,12 +9,9 @@ second.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlalchemy import and_, false, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerbot.dialogs.policy import EscalationPolicy
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.coordination import coordinators
 from peerbot.services.escalations import card
@@ -34,11 +31,11 @@ BATCH = 50  # escalations chased per tick; the rest are due again on the next on
 
 async def reraise_due(ctx: ServiceContext) -> int:
     """Chase every open escalation whose reminder is due; return how many were chased."""
-    session, now = ctx.session, ctx.now
-    due = await _claim_due(session, now=now)
+    now = ctx.now
+    due = await _claim_due(ctx)
     if not due:
         return 0
-    subjects = await _subjects(session, due)
+    subjects = await _subjects(ctx, due)
     policy = ctx.program.policy.escalations
     private_chats: list[int] | None = None
     for escalation in due:
@@ -54,8 +51,8 @@ async def reraise_due(ctx: ServiceContext) -> int:
                 private_chats = await coordinators.coordinator_chats(ctx)
             await _send_privately(ctx, escalation, subject, private_chats)
             escalation.next_reminder_at = None
-        _note_reminded(session, escalation, now)
-    await session.flush()
+        _note_reminded(ctx, escalation)
+    await ctx.session.flush()
     return len(due)
 
 
@@ -65,13 +62,11 @@ async def remind_claimed_due(ctx: ServiceContext) -> int:
     The first reminder goes privately to the coordinator who claimed it; each later one (as
     long again after the previous) to the coordinators' group, up to max_claimed_reminders.
     """
-    session, now = ctx.session, ctx.now
-    policy = ctx.program.policy.escalations
-    due = await _claimed_due(session, policy, now=now)
+    due = await _claimed_due(ctx)
     if not due:
         return 0
-    subjects = await _subjects(session, due)
-    claimers = await _people(session, {e.claimed_by_id for e in due if e.claimed_by_id})
+    subjects = await _subjects(ctx, due)
+    claimers = await _people(ctx, {e.claimed_by_id for e in due if e.claimed_by_id})
     for escalation in due:
         subject = subjects.get(escalation.person_id) if escalation.person_id else None
         claimer = claimers.get(escalation.claimed_by_id) if escalation.claimed_by_id else None
@@ -81,16 +76,15 @@ async def remind_claimed_due(ctx: ServiceContext) -> int:
         else:
             await _remind_group(ctx, escalation, subject, claimer, role)
         escalation.claimed_reminders_sent += 1
-        escalation.claimed_reminded_at = now
-        _note_reminded(session, escalation, now)
-    await session.flush()
+        escalation.claimed_reminded_at = ctx.now
+        _note_reminded(ctx, escalation)
+    await ctx.session.flush()
     return len(due)
 
 
-async def _claimed_due(
-    session: AsyncSession, policy: EscalationPolicy, *, now: datetime
-) -> Sequence[Escalation]:
+async def _claimed_due(ctx: ServiceContext) -> Sequence[Escalation]:
     """Lock the claimed, unresolved escalations whose next reminder is due."""
+    policy, now = ctx.program.policy.escalations, ctx.now
     last = func.coalesce(Escalation.claimed_reminded_at, Escalation.claimed_at)
     per_severity = [
         and_(Escalation.severity == severity, last <= now - interval)
@@ -107,8 +101,8 @@ async def _claimed_due(
         .order_by(Escalation.claimed_at, Escalation.id)
         .limit(BATCH)
     )
-    dialect_name = session.get_bind().dialect.name
-    return (await session.scalars(skip_locked(statement, dialect_name))).all()
+    dialect_name = ctx.session.get_bind().dialect.name
+    return (await ctx.session.scalars(skip_locked(statement, dialect_name))).all()
 
 
 async def _remind_claimer(
@@ -161,35 +155,32 @@ def _elapsed_since_claim(ctx: ServiceContext, escalation: Escalation) -> str:
     return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"
 
 
-async def _people(session: AsyncSession, ids: set[int]) -> dict[int, Person]:
+async def _people(ctx: ServiceContext, ids: set[int]) -> dict[int, Person]:
     if not ids:
         return {}
-    people = await session.scalars(select(Person).where(Person.id.in_(ids)))
+    people = await ctx.session.scalars(select(Person).where(Person.id.in_(ids)))
     return {person.id: person for person in people}
 
 
-async def _claim_due(session: AsyncSession, *, now: datetime) -> Sequence[Escalation]:
+async def _claim_due(ctx: ServiceContext) -> Sequence[Escalation]:
     """Lock the open escalations due a reminder; another replica skips them."""
     statement = (
         select(Escalation)
         .where(
             Escalation.status == EscalationStatus.OPEN,
             Escalation.next_reminder_at.is_not(None),
-            Escalation.next_reminder_at <= now,
+            Escalation.next_reminder_at <= ctx.now,
         )
         .order_by(Escalation.next_reminder_at, Escalation.id)
         .limit(BATCH)
     )
-    dialect_name = session.get_bind().dialect.name
-    return (await session.scalars(skip_locked(statement, dialect_name))).all()
+    dialect_name = ctx.session.get_bind().dialect.name
+    return (await ctx.session.scalars(skip_locked(statement, dialect_name))).all()
 
 
-async def _subjects(session: AsyncSession, due: Sequence[Escalation]) -> dict[int, Person]:
-    ids = {escalation.person_id for escalation in due if escalation.person_id is not None}
-    if not ids:
-        return {}
-    people = await session.scalars(select(Person).where(Person.id.in_(ids)))
-    return {person.id: person for person in people}
+async def _subjects(ctx: ServiceContext, due: Sequence[Escalation]) -> dict[int, Person]:
+    """The people the escalations are about, by id."""
+    return await _people(ctx, {e.person_id for e in due if e.person_id is not None})
 
 
 async def _raise_again(
@@ -252,8 +243,8 @@ def _minutes_open(ctx: ServiceContext, escalation: Escalation) -> int:
     return max(0, int((ctx.now - escalation.created_at).total_seconds() // 60))
 
 
-def _note_reminded(session: AsyncSession, escalation: Escalation, now: datetime) -> None:
+def _note_reminded(ctx: ServiceContext, escalation: Escalation) -> None:
     """The escalation's history records each reminder."""
-    session.add(
-        EscalationEvent(escalation_id=escalation.id, kind=EscalationEventKind.REMINDED, at=now)
+    ctx.session.add(
+        EscalationEvent(escalation_id=escalation.id, kind=EscalationEventKind.REMINDED, at=ctx.now)
     )

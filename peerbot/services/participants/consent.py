@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.services.common.context import ServiceContext
 from peerbot.storage.enums import ConsentDecision, ConsentKind
@@ -113,9 +112,9 @@ def evaluation_consenting_ids() -> Select[int]:
     )
 
 
-async def evaluation_consenting(session: AsyncSession, person_ids: Collection[int]) -> set[int]:
+async def evaluation_consenting(ctx: ServiceContext, person_ids: Collection[int]) -> set[int]:
     """Of ``person_ids``, those whose newest evaluation decision is granted and not withdrawn."""
-    rows = await session.scalars(
+    rows = await ctx.session.scalars(
         evaluation_consenting_ids().where(Consent.person_id.in_(list(person_ids)))
     )
     return set(rows)

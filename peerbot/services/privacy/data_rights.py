@@ -96,13 +96,14 @@ async def export(ctx: ServiceContext, person: Person) -> tuple[DataSummary, dict
     return summary, data
 
 
-async def forget(session: AsyncSession, person: Person, *, now: datetime) -> None:
+async def forget(ctx: ServiceContext, person: Person) -> None:
     """Erase personal data and free text for good; keep de-identified counts.
 
     The person row stays (with a new random pseudonym and no Telegram id) so that
     statistics still count one person, one request, their consents and escalations.
     What goes and what stays is the inventory's (``storage.personal_data``).
     """
+    session, now = ctx.session, ctx.now
     person_id = person.id
     for table in personal_data.TABLES:
         rows = table.rows_of(person_id, person.telegram_user_id, chat_rows=True)

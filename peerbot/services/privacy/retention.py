@@ -5,13 +5,16 @@ columns that expire after their case closes are erased here (this module knows h
 closed case for each), sealed answers in a conversation's state once it is over, and people
 gone quiet are forgotten as /forget does. Counts survive: rows stay, only their text goes.
 What was sent (outbox payloads) is deleted by the outbox prune tick, not here.
+
+A run goes a batch at a time (``erase_one_batch``), each batch in a transaction of the
+caller's (scheduler/retention_pass.py), so the tables stay free for the bot's own writes and
+a run stopped midway loses at most its batch in hand; the next run carries on from there.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -29,10 +32,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import inspect as inspect_model
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
 
 from peerbot.dialogs.policy import RetentionPolicy
+from peerbot.services.common.context import ServiceContext
 from peerbot.services.conversations.flows import SEALED
 from peerbot.services.matching.match_features import HOLDING_A_PLACE
 from peerbot.services.privacy import data_rights
@@ -65,9 +68,9 @@ from peerbot.storage.personal_data import Expiry
 
 BATCH_SIZE = 200  # rows to a transaction: short, so the bot's own writes get their turn
 RAN = "retention.ran"  # the audit action of a finished run; the daily tick reads the last one
+PEOPLE = "people"  # the step that pseudonymizes people gone quiet (counted apart from values)
 CLOSED_REQUEST_STATUSES = (SupportRequestStatus.CLOSED, SupportRequestStatus.WITHDRAWN)
 OPEN_MATCH_STATUSES = (MatchStatus.PROPOSED, *HOLDING_A_PLACE)
-log = logging.getLogger(__name__)
 
 Closed = Callable[[datetime], ColumnElement[bool]]
 
@@ -163,158 +166,147 @@ class RetentionReport:
     def values_erased(self) -> int:
         return sum(self.erased.values())
 
+    def counted(self, place: str, count: int) -> RetentionReport:
+        """This report with `count` more at `place` (PEOPLE: people pseudonymized)."""
+        if place == PEOPLE:
+            return replace(self, pseudonymized=self.pseudonymized + count)
+        return replace(self, erased={**self.erased, place: self.erased.get(place, 0) + count})
 
-async def run(
-    sessions: async_sessionmaker[AsyncSession],
-    policy: RetentionPolicy,
-    *,
-    now: datetime,
-    dry_run: bool = False,
-) -> RetentionReport:
-    """Erase what the policy no longer lets us keep, a batch to a transaction; audit it.
 
-    A dry run reads the same rows and changes nothing (not even the audit trail).
+@dataclass(frozen=True)
+class Progress:
+    """How far a run has got: its counts so far, the step it is at, and the key that step's
+    next batch starts after. The caller runs each batch in a transaction of its own."""
+
+    report: RetentionReport
+    step: int = 0
+    after: Any = None
+
+    @property
+    def finished(self) -> bool:
+        return self.step >= len(_STEPS)
+
+
+def start(policy: RetentionPolicy, *, now: datetime, dry_run: bool = False) -> Progress:
+    """A run as of `now`, before its first batch (a dry run only counts)."""
+    report = RetentionReport(dry_run, policy.free_text_before(now), policy.inactive_before(now))
+    return Progress(report)
+
+
+async def erase_one_batch(ctx: ServiceContext, progress: Progress) -> Progress:
+    """Erase the run's next batch (a dry run: count it) in the caller's transaction; return
+    the progress after it.
+
+    Batches follow the key, not the offset, so rows a batch changed are not met again, a dry
+    run, which changes nothing, still ends, and a run that stopped midway leaves only rows a
+    later run still finds. A dry run reads the same rows and changes nothing (not even the
+    audit trail).
     """
-    free_text_before = policy.free_text_before(now)
-    erased: dict[str, int] = {}
-    for free_text in FREE_TEXT:
-        erased[free_text.place] = await _erase_column(
-            sessions, free_text, free_text_before, now=now, dry_run=dry_run
-        )
-    erased[SEALED_STATES] = await _erase_sealed(
-        sessions, free_text_before, now=now, dry_run=dry_run
+    step = _STEPS[progress.step]
+    page = step.due(progress.report).order_by(step.key).limit(BATCH_SIZE)
+    if progress.after is not None:
+        page = page.where(step.key > progress.after)
+    rows = (await ctx.session.execute(page)).all()
+    count = await step.act(ctx, progress.report, rows) if rows else 0
+    report = progress.report.counted(step.place, count)
+    if len(rows) < BATCH_SIZE:
+        return Progress(report, progress.step + 1)
+    return Progress(report, progress.step, rows[-1][0])
+
+
+async def record_run(ctx: ServiceContext, report: RetentionReport) -> None:
+    """Audit a finished run (never a dry run): what it counted, no ids."""
+    await audit.record(
+        ctx.session,
+        RAN,
+        now=ctx.now,
+        erased=dict(report.erased),
+        pseudonymized=report.pseudonymized,
+        free_text_before=report.free_text_before.isoformat(),
+        inactive_before=report.inactive_before.isoformat(),
     )
-    inactive_before = policy.inactive_before(now)
-    pseudonymized = await _pseudonymize(sessions, inactive_before, now=now, dry_run=dry_run)
-    report = RetentionReport(dry_run, free_text_before, inactive_before, erased, pseudonymized)
-    if not dry_run:
-        async with sessions() as session, session.begin():
-            await audit.record(
-                session,
-                RAN,
-                now=now,
-                erased=erased,
-                pseudonymized=pseudonymized,
-                free_text_before=free_text_before.isoformat(),
-                inactive_before=inactive_before.isoformat(),
-            )
-    return report
 
 
-async def run_if_due(
-    sessions: async_sessionmaker[AsyncSession],
-    policy: RetentionPolicy,
-    *,
-    time_zone: tzinfo,
-    now: datetime,
-) -> RetentionReport | None:
-    """Run unless a run already finished since the last daily time (``run_at``); a run
-    missed while the bot was down is made up at the next tick."""
-    async with sessions() as session:
-        last = await session.scalar(
-            select(func.max(AuditEvent.at)).where(AuditEvent.action == RAN)
-        )
-    if last is not None and last >= policy.last_run_due(now, time_zone):
-        return None
-    report = await run(sessions, policy, now=now)
-    log.info(
-        "retention: %d values erased, %d people pseudonymized",
-        report.values_erased,
-        report.pseudonymized,
+async def is_due(ctx: ServiceContext, policy: RetentionPolicy, *, time_zone: tzinfo) -> bool:
+    """Whether no run has finished since the last daily time (``run_at``); a run missed while
+    the bot was down is made up at the next tick."""
+    last = await ctx.session.scalar(
+        select(func.max(AuditEvent.at)).where(AuditEvent.action == RAN)
     )
-    return report
+    return last is None or last < policy.last_run_due(ctx.now, time_zone)
 
 
-Act = Callable[[AsyncSession, Sequence[Row[Any]]], Awaitable[int]]
+#: What a step does with one batch of its rows; returns how many it erased (or would).
+Act = Callable[[ServiceContext, RetentionReport, Sequence[Row[Any]]], Awaitable[int]]
 
 
-async def _each_batch(
-    sessions: async_sessionmaker[AsyncSession],
-    query: Select[Any],
-    key: Column[Any] | InstrumentedAttribute[Any],
-    act: Act,
-) -> int:
-    """Call act on every page of the query's rows (ordered by key, the first column), one
-    transaction a page; return the sum of what act returned.
+@dataclass(frozen=True)
+class _Step:
+    """One kind of row a run goes through, a batch at a time: the rows due (their key first),
+    and what to do with a batch of them."""
 
-    Pages follow the key, not the offset, so rows that act changed are not met again and
-    a dry run, which changes nothing, still ends.
-    """
-    total, after = 0, None
-    while True:
-        page = query.order_by(key).limit(BATCH_SIZE)
-        if after is not None:
-            page = page.where(key > after)
-        async with sessions() as session, session.begin():
-            rows = (await session.execute(page)).all()
-            total += await act(session, rows) if rows else 0
-        if len(rows) < BATCH_SIZE:
-            return total
-        after = rows[-1][0]
+    place: str
+    key: Column[Any] | InstrumentedAttribute[Any]
+    due: Callable[[RetentionReport], Select[Any]]
+    act: Act
 
 
-async def _erase_column(
-    sessions: async_sessionmaker[AsyncSession],
-    free_text: FreeText,
-    before: datetime,
-    *,
-    now: datetime,
-    dry_run: bool,
-) -> int:
+def _free_text_step(free_text: FreeText) -> _Step:
     model = free_text.column.class_
     key = inspect_model(model).primary_key[0]
 
-    async def erase(session: AsyncSession, rows: Sequence[Row[Any]]) -> int:
+    def due(report: RetentionReport) -> Select[Any]:
+        closed = free_text.closed_before(report.free_text_before)
+        return select(key).where(free_text.column.is_not(None), closed)
+
+    async def erase(ctx: ServiceContext, report: RetentionReport, rows: Sequence[Row[Any]]) -> int:
         ids = [row[0] for row in rows]
-        if not dry_run:
-            await session.execute(
+        if not report.dry_run:
+            await ctx.session.execute(
                 update(model)
                 .where(key.in_(ids))
                 .values({free_text.column.key: None, **_unchanged(model)})
                 .execution_options(synchronize_session=False)
             )
             await audit.record(
-                session, "retention.erased", now=now, place=free_text.place, ids=ids
+                ctx.session, "retention.erased", now=ctx.now, place=free_text.place, ids=ids
             )
         return len(ids)
 
-    query = select(key).where(free_text.column.is_not(None), free_text.closed_before(before))
-    return await _each_batch(sessions, query, key, erase)
+    return _Step(free_text.place, key, due, erase)
+
+
+def _sealed_due(report: RetentionReport) -> Select[Any]:
+    """Conversations over before the moment whose stored state may hold sealed answers."""
+    return select(Conversation.id, Conversation.version, Conversation.state).where(
+        Conversation.status != ConversationStatus.ACTIVE,
+        Conversation.updated_at < report.free_text_before,
+        cast(Conversation.state, Text).like(f'%"{SEALED}"%'),  # narrows; the check is in Python
+    )
 
 
 async def _erase_sealed(
-    sessions: async_sessionmaker[AsyncSession],
-    before: datetime,
-    *,
-    now: datetime,
-    dry_run: bool,
+    ctx: ServiceContext, report: RetentionReport, rows: Sequence[Row[Any]]
 ) -> int:
     """Drop the sealed answers from the stored state of conversations over before the moment."""
-
-    async def erase(session: AsyncSession, rows: Sequence[Row[Any]]) -> int:
-        changed = [
-            (row.id, row.version, kept)
-            for row in rows
-            if (kept := _without_sealed(row.state)) != row.state
-        ]
-        if changed and not dry_run:
-            for conversation_id, version, kept in changed:
-                await session.execute(
-                    update(Conversation)
-                    .where(Conversation.id == conversation_id, Conversation.version == version)
-                    .values(state=kept, version=version + 1, **_unchanged(Conversation))
-                    .execution_options(synchronize_session=False)
-                )
-            ids = [conversation_id for conversation_id, _, _ in changed]
-            await audit.record(session, "retention.erased", now=now, place=SEALED_STATES, ids=ids)
-        return len(changed)
-
-    query = select(Conversation.id, Conversation.version, Conversation.state).where(
-        Conversation.status != ConversationStatus.ACTIVE,
-        Conversation.updated_at < before,
-        cast(Conversation.state, Text).like(f'%"{SEALED}"%'),  # narrows; the check is in Python
-    )
-    return await _each_batch(sessions, query, Conversation.id, erase)
+    changed = [
+        (row.id, row.version, kept)
+        for row in rows
+        if (kept := _without_sealed(row.state)) != row.state
+    ]
+    if changed and not report.dry_run:
+        for conversation_id, version, kept in changed:
+            await ctx.session.execute(
+                update(Conversation)
+                .where(Conversation.id == conversation_id, Conversation.version == version)
+                .values(state=kept, version=version + 1, **_unchanged(Conversation))
+                .execution_options(synchronize_session=False)
+            )
+        ids = [conversation_id for conversation_id, _, _ in changed]
+        await audit.record(
+            ctx.session, "retention.erased", now=ctx.now, place=SEALED_STATES, ids=ids
+        )
+    return len(changed)
 
 
 def _without_sealed(state: dict[str, Any]) -> dict[str, Any]:
@@ -356,38 +348,44 @@ def inactive(before: datetime) -> ColumnElement[bool]:
     )
 
 
+def _inactive_due(report: RetentionReport) -> Select[Any]:
+    return select(Person.id).where(inactive(report.inactive_before))
+
+
 async def _pseudonymize(
-    sessions: async_sessionmaker[AsyncSession],
-    before: datetime,
-    *,
-    now: datetime,
-    dry_run: bool,
+    ctx: ServiceContext, report: RetentionReport, rows: Sequence[Row[Any]]
 ) -> int:
     """Pseudonymize inactive people as /forget does (data_rights.forget), each audited."""
-
-    async def forget(session: AsyncSession, rows: Sequence[Row[Any]]) -> int:
-        if dry_run:
-            return len(rows)
-        dialect = session.get_bind().dialect.name
-        # Checked again in the writing transaction: someone may have come back meanwhile.
-        people = await session.scalars(
-            skip_locked(
-                select(Person).where(Person.id.in_([row[0] for row in rows]), inactive(before)),
-                dialect,
-            )
+    if report.dry_run:
+        return len(rows)
+    session = ctx.session
+    dialect = session.get_bind().dialect.name
+    # Checked again in the writing transaction: someone may have come back meanwhile.
+    people = await session.scalars(
+        skip_locked(
+            select(Person).where(
+                Person.id.in_([row[0] for row in rows]), inactive(report.inactive_before)
+            ),
+            dialect,
         )
-        forgotten = 0
-        for person in list(people):
-            await data_rights.forget(session, person, now=now)
-            await audit.record(session, "retention.pseudonymized", now=now, subject_id=person.id)
-            forgotten += 1
-        return forgotten
-
-    query = select(Person.id).where(inactive(before))
-    return await _each_batch(sessions, query, Person.id, forget)
+    )
+    forgotten = 0
+    for person in list(people):
+        await data_rights.forget(ctx, person)
+        await audit.record(session, "retention.pseudonymized", now=ctx.now, subject_id=person.id)
+        forgotten += 1
+    return forgotten
 
 
 def _unchanged(model: Any) -> dict[str, Any]:
     """Keep ``updated_at`` as it was: erasing old text does not make a case recent again."""
     table = inspect_model(model).local_table
     return {"updated_at": table.c.updated_at} if "updated_at" in table.c else {}
+
+
+#: A run's steps, in order: free text column by column, sealed answers, then people.
+_STEPS: tuple[_Step, ...] = (
+    *(_free_text_step(free_text) for free_text in FREE_TEXT),
+    _Step(SEALED_STATES, Conversation.id, _sealed_due, _erase_sealed),
+    _Step(PEOPLE, Person.id, _inactive_due, _pseudonymize),
+)

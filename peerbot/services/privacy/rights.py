@@ -112,7 +112,7 @@ async def forget_answer(ctx: ServiceContext, who: Who, erase: bool) -> Reply:
     reply = Reply(who.locale).add(CloseMenu())
     if not erase or who.person is None:
         return reply.add(Notice("forget.kept"))
-    await data_rights.forget(ctx.session, who.person, now=ctx.now)
+    await data_rights.forget(ctx, who.person)
     who.person = None
     return reply.add(Notice("forget.done"))
 

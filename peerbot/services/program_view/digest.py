@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.dialogs.checkin_schedule import parse_hhmm
 from peerbot.dialogs.policy import DigestPolicy
@@ -68,16 +67,12 @@ async def draft_due(ctx: ServiceContext) -> Draft | None:
     if not policy.enabled or ctx.settings.setup_mode:
         return None
     due = latest_due(policy, ctx.settings.zone, ctx.now)
-    if await _posted(ctx.session, due):
+    if await _posted(ctx, due):
         return None
-    if not await _begun(ctx.session):
+    if not await _begun(ctx):
         await insert_ignore(ctx.session, Digest, {"due_at": due, "posted_at": None}, ["due_at"])
         return None
-    weeks = await weekly_figures(
-        ctx.session,
-        weeks_until(due, ctx.settings.zone, WEEKS),
-        policy=ctx.program.policy.checkins,
-    )
+    weeks = await weekly_figures(ctx, weeks_until(due, ctx.settings.zone, WEEKS))
     local_due = due.astimezone(ctx.settings.zone)
     heading = coordinators.text(
         ctx,
@@ -187,10 +182,10 @@ def day_label(ctx: ServiceContext, moment: datetime, locale: str) -> str:
     )
 
 
-async def _begun(session: AsyncSession) -> bool:
+async def _begun(ctx: ServiceContext) -> bool:
     """Whether any digest tick has run before: a due time, posted or not, is on record."""
-    return (await session.scalar(select(Digest.id).limit(1))) is not None
+    return (await ctx.session.scalar(select(Digest.id).limit(1))) is not None
 
 
-async def _posted(session: AsyncSession, due: datetime) -> bool:
-    return (await session.scalar(select(Digest.id).where(Digest.due_at == due))) is not None
+async def _posted(ctx: ServiceContext, due: datetime) -> bool:
+    return (await ctx.session.scalar(select(Digest.id).where(Digest.due_at == due))) is not None

@@ -2,26 +2,27 @@
 
 Rows name a person only by ``people.pseudonym`` (a random code); Telegram ids and names
 are never selected. Free text is left out unless asked for, and then only for participants
-whose newest evaluation consent is granted and not withdrawn.
+whose newest evaluation consent is granted and not withdrawn. The caller writes the text
+(``lines``) where it goes and then audits the export (``record``), each in its own
+transaction (`peerbot export`, cli/export.py).
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, TextIO, TypeVarTuple, assert_never
+from typing import Any, TypeVarTuple, assert_never
 
 from sqlalchemy import Row, Select, func, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from peerbot.dialogs.flow_schema import Flow, TextStep
+from peerbot.services.common.context import ServiceContext
 from peerbot.services.matching.relationships import FEEDBACK_FLOW
 from peerbot.services.participants.consent import evaluation_consenting
 from peerbot.storage import audit
@@ -146,40 +147,16 @@ def free_text_questions(flows: Iterable[Flow]) -> frozenset[FlowQuestion]:
     )
 
 
-async def write_export(
-    session: AsyncSession, cipher: FieldCipher, spec: ExportSpec, out: TextIO, *, now: datetime
-) -> int:
-    """Write the export to ``out`` and audit it; return the number of rows written.
+async def record(ctx: ServiceContext, spec: ExportSpec, *, rows: int, complete: bool) -> None:
+    """Audit an export: its kind, format, rows written and whether it ran to the end.
 
-    The audit event goes in its own transaction after the read, so an export that fails
-    midway (a full disk, a closed pipe) is still recorded, with ``complete=False``.
+    The caller records it in a transaction of its own after the read, so an export that
+    fails midway (a full disk, a closed pipe) is still recorded, with ``complete=False``.
     """
-    written = 0
-    try:
-        async with session.begin():
-            async for text, rows in _lines(session, cipher, spec):
-                out.write(text)
-                written += rows
-        out.flush()
-    except Exception:
-        # Rows already written were read: record that. If the database itself failed,
-        # the audit cannot be written either, and the original error is the one to see.
-        with contextlib.suppress(SQLAlchemyError):
-            async with session.begin():
-                await _audit(session, spec, rows=written, complete=False, now=now)
-        raise
-    async with session.begin():
-        await _audit(session, spec, rows=written, complete=True, now=now)
-    return written
-
-
-async def _audit(
-    session: AsyncSession, spec: ExportSpec, *, rows: int, complete: bool, now: datetime
-) -> None:
     await audit.record(
-        session,
+        ctx.session,
         "data.exported",
-        now=now,
+        now=ctx.now,
         kind=spec.kind.value,
         format=spec.format.value,
         rows=rows,
@@ -189,8 +166,7 @@ async def _audit(
 
 
 async def request_rows(
-    session: AsyncSession,
-    cipher: FieldCipher,
+    ctx: ServiceContext,
     *,
     include_free_text: bool = False,
     free_text_questions: Collection[FlowQuestion] = frozenset(),
@@ -201,6 +177,7 @@ async def request_rows(
     Only confirmed requests are stored, so all are listed, erased people's included.
     Feedback answers share the request but are the feedback export's.
     """
+    session, cipher = ctx.session, ctx.cipher
     statement = select(SupportRequest.id, SupportRequest, Person.pseudonym).join(
         Person, Person.id == SupportRequest.person_id
     )
@@ -208,7 +185,7 @@ async def request_rows(
         answers = await _answers_of([id_ for id_, _, _ in batch], session, feedback=False)
         consenting: set[int] = set()
         if include_free_text:
-            consenting = await evaluation_consenting(session, {r.person_id for _, r, _ in batch})
+            consenting = await evaluation_consenting(ctx, {r.person_id for _, r, _ in batch})
         for _, request, pseudonym in batch:
             row = _request_row(request, pseudonym)
             closed, free = _split_answers(answers.get(request.id, []), free_text_questions)
@@ -225,9 +202,10 @@ async def request_rows(
 
 
 async def match_rows(
-    session: AsyncSession, *, batch_size: int = BATCH_SIZE
+    ctx: ServiceContext, *, batch_size: int = BATCH_SIZE
 ) -> AsyncIterator[dict[str, Any]]:
     """Yield one row per match, oldest first, with each side's answer to "have you connected?"."""
+    session = ctx.session
     participant = aliased(Person)
     supporter = aliased(Person)
     statement = (
@@ -261,8 +239,7 @@ async def match_rows(
 
 
 async def note_rows(
-    session: AsyncSession,
-    cipher: FieldCipher,
+    ctx: ServiceContext,
     *,
     include_free_text: bool = False,
     batch_size: int = BATCH_SIZE,
@@ -272,6 +249,7 @@ async def note_rows(
     ``details`` needs the participant's evaluation consent, not the author's: the note is
     about the participant.
     """
+    session, cipher = ctx.session, ctx.cipher
     author = aliased(Person)
     statement = (
         select(
@@ -289,7 +267,7 @@ async def note_rows(
         consenting: set[int] = set()
         if include_free_text:
             participants = {participant_id for _, _, _, participant_id, _ in batch}
-            consenting = await evaluation_consenting(session, participants)
+            consenting = await evaluation_consenting(ctx, participants)
         for _, note, code, participant_id, author_pseudonym in batch:
             row: dict[str, Any] = {
                 "request": code,
@@ -308,8 +286,7 @@ async def note_rows(
 
 
 async def feedback_rows(
-    session: AsyncSession,
-    cipher: FieldCipher,
+    ctx: ServiceContext,
     *,
     include_free_text: bool = False,
     batch_size: int = BATCH_SIZE,
@@ -319,6 +296,7 @@ async def feedback_rows(
     A question answered twice counts with its newest answer; ``comments`` only with the
     participant's evaluation consent.
     """
+    session, cipher = ctx.session, ctx.cipher
     has_feedback = (
         select(Answer.id)
         .where(Answer.support_request_id == SupportRequest.id, Answer.flow == FEEDBACK_FLOW)
@@ -334,7 +312,7 @@ async def feedback_rows(
         consenting: set[int] = set()
         if include_free_text:
             participants = {participant_id for _, _, participant_id, _ in batch}
-            consenting = await evaluation_consenting(session, participants)
+            consenting = await evaluation_consenting(ctx, participants)
         for request_id, code, participant_id, pseudonym in batch:
             given = answers.get(request_id)
             if not given:
@@ -356,9 +334,9 @@ async def feedback_rows(
             yield row
 
 
-async def consent_rows(session: AsyncSession) -> AsyncIterator[dict[str, Any]]:
+async def consent_rows(ctx: ServiceContext) -> AsyncIterator[dict[str, Any]]:
     """Yield every consent decision, oldest first, with its text version."""
-    result = await session.stream(
+    result = await ctx.session.stream(
         select(Consent, Person.pseudonym)
         .join(Person, Person.id == Consent.person_id)
         .order_by(Consent.id)
@@ -376,7 +354,7 @@ async def consent_rows(session: AsyncSession) -> AsyncIterator[dict[str, Any]]:
         }
 
 
-async def csv_columns(session: AsyncSession, spec: ExportSpec) -> list[str]:
+async def csv_columns(ctx: ServiceContext, spec: ExportSpec) -> list[str]:
     """The CSV header: fixed columns; for requests, then one per question answered so far.
 
     Closed answers become ``answer.<question>``, free text ``free_text.<question>``,
@@ -387,7 +365,7 @@ async def csv_columns(session: AsyncSession, spec: ExportSpec) -> list[str]:
         return [*fixed, *(free_text if spec.include_free_text else ())]
     first_answered = func.min(Answer.id)
     questions = (
-        await session.execute(
+        await ctx.session.execute(
             select(
                 Answer.flow,
                 Answer.question,
@@ -431,17 +409,19 @@ def csv_cells(row: dict[str, Any]) -> dict[str, str]:
     return cells
 
 
-async def _lines(
-    session: AsyncSession, cipher: FieldCipher, spec: ExportSpec
-) -> AsyncIterator[tuple[str, int]]:
-    """The export's text in pieces, each with how many rows it holds (a lone header: none)."""
-    rows = _rows(session, cipher, spec)
+async def lines(ctx: ServiceContext, spec: ExportSpec) -> AsyncIterator[tuple[str, int]]:
+    """The export's text in pieces, each with how many rows it holds (a lone header: none).
+
+    Read in the caller's transaction, one for the whole export, so it is one consistent
+    picture however many batches it takes.
+    """
+    rows = _rows(ctx, spec)
     if spec.format == ExportFormat.JSONL:
         async for row in rows:
             yield json.dumps(row, ensure_ascii=False) + "\n", 1
         return
     buffer = _LineBuffer()
-    columns = await csv_columns(session, spec)
+    columns = await csv_columns(ctx, spec)
     # A question first answered while the export runs has no column; it is left out.
     writer = csv.DictWriter(buffer, fieldnames=columns, restval="", extrasaction="ignore")
     writer.writeheader()
@@ -456,25 +436,22 @@ async def _lines(
         yield header, 0  # the header alone: no rows
 
 
-def _rows(
-    session: AsyncSession, cipher: FieldCipher, spec: ExportSpec
-) -> AsyncIterator[dict[str, Any]]:
+def _rows(ctx: ServiceContext, spec: ExportSpec) -> AsyncIterator[dict[str, Any]]:
     match spec.kind:
         case ExportKind.REQUESTS:
             return request_rows(
-                session,
-                cipher,
+                ctx,
                 include_free_text=spec.include_free_text,
                 free_text_questions=spec.free_text_questions,
             )
         case ExportKind.MATCHES:
-            return match_rows(session)
+            return match_rows(ctx)
         case ExportKind.NOTES:
-            return note_rows(session, cipher, include_free_text=spec.include_free_text)
+            return note_rows(ctx, include_free_text=spec.include_free_text)
         case ExportKind.FEEDBACK:
-            return feedback_rows(session, cipher, include_free_text=spec.include_free_text)
+            return feedback_rows(ctx, include_free_text=spec.include_free_text)
         case ExportKind.CONSENTS:
-            return consent_rows(session)
+            return consent_rows(ctx)
         case _:
             assert_never(spec.kind)
 

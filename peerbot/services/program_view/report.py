@@ -84,10 +84,9 @@ class ReportFigures:
 async def read_figures(ctx: ServiceContext, first: date, last: date) -> ReportFigures:
     """Every ISO week from `first` to `last` (local dates), both ways (caller's transaction)."""
     spans = iso_weeks(first, last, ctx.settings.zone)
-    policy = ctx.program.policy.checkins
     return ReportFigures(
-        totals=await weekly_figures(ctx.session, spans, policy=policy),
-        consenting=await weekly_figures(ctx.session, spans, policy=policy, evaluation_only=True),
+        totals=await weekly_figures(ctx, spans),
+        consenting=await weekly_figures(ctx, spans, evaluation_only=True),
     )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.dialogs.checkin_policy import CheckinPolicy
 from peerbot.dialogs.wellbeing import band_of
+from peerbot.services.common.context import ServiceContext
 from peerbot.services.coordination.group_delivery import UNDELIVERED
 from peerbot.services.matching.match_features import HOLDING_A_PLACE
 from peerbot.services.participants.consent import evaluation_consenting_ids
@@ -120,32 +121,22 @@ class ProgramStats:
     current: CurrentStats
 
 
-async def program_stats(
-    session: AsyncSession,
-    *,
-    now: datetime,
-    policy: CheckinPolicy,
-    windows: Sequence[int] = (7, 30),
-) -> ProgramStats:
-    """The figures of the last ``windows`` days each, ending ``now``, and the current state."""
+async def program_stats(ctx: ServiceContext, *, windows: Sequence[int] = (7, 30)) -> ProgramStats:
+    """The figures of the last ``windows`` days each, ending now, and the current state."""
+    now = ctx.now
     figures = []
     for days in windows:
-        start = now - timedelta(days=days)
-        figures.append(await window_stats(session, start=start, end=now, policy=policy))
-    return ProgramStats(now, tuple(figures), await current_stats(session, now=now))
+        figures.append(await window_stats(ctx, start=now - timedelta(days=days), end=now))
+    return ProgramStats(now, tuple(figures), await current_stats(ctx))
 
 
 async def window_stats(
-    session: AsyncSession,
-    *,
-    start: datetime,
-    end: datetime,
-    policy: CheckinPolicy,
-    evaluation_only: bool = False,
+    ctx: ServiceContext, *, start: datetime, end: datetime, evaluation_only: bool = False
 ) -> WindowStats:
     """Count what started in [start, end); ``evaluation_only``: only people who consented to
     evaluation use count (the participant for requests, matches and contacts; the person an
-    escalation or check-in is about)."""
+    escalation or check-in is about). Check-ins are scored by the program's policy."""
+    session, policy = ctx.session, ctx.program.policy.checkins
     counted = _Counted(evaluation_only)
     requests = await _requests_by_group(session, start, end, counted)
     due, answered, bands = await _checkins(session, start, end, policy, counted)
@@ -171,10 +162,9 @@ async def window_stats(
     )
 
 
-async def current_stats(session: AsyncSession, *, now: datetime) -> CurrentStats:
-    """Matches, supporters, escalations and messages as they stand (the rows hold the state;
-    ``now`` keeps the call the same as the windows')."""
-    del now
+async def current_stats(ctx: ServiceContext) -> CurrentStats:
+    """Matches, supporters, escalations and messages as they stand (the rows hold the state)."""
+    session = ctx.session
     supporters = await _supporters(session)
     return CurrentStats(
         active_matches=await _count(

@@ -74,7 +74,7 @@ def stats_summary(texts_lookup: TextsLookup, stats: ProgramStats) -> str:
 
 async def summary_for(ctx: ServiceContext) -> str:
     """The summary of the last 7 and 30 days at ``ctx.now``, in the program's language."""
-    stats = await program_stats(ctx.session, now=ctx.now, policy=ctx.program.policy.checkins)
+    stats = await program_stats(ctx)
     return stats_summary(partial(coordinators.text, ctx), stats)
 
 

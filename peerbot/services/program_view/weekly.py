@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from peerbot.dialogs.checkin_policy import CheckinPolicy
+from peerbot.services.common.context import ServiceContext
 from peerbot.services.program_view.statistics import WindowStats, window_stats
 
 WEEK = timedelta(weeks=1)
@@ -84,22 +82,14 @@ def iso_weeks(first: date, last: date, zone: ZoneInfo) -> list[Span]:
 
 
 async def weekly_figures(
-    session: AsyncSession,
-    spans: Sequence[Span],
-    *,
-    policy: CheckinPolicy,
-    evaluation_only: bool = False,
+    ctx: ServiceContext, spans: Sequence[Span], *, evaluation_only: bool = False
 ) -> list[WeekFigures]:
     """Each span's figures, in the order given (the caller owns the transaction)."""
     return [
         WeekFigures(
             span,
             await window_stats(
-                session,
-                start=span.start,
-                end=span.end,
-                policy=policy,
-                evaluation_only=evaluation_only,
+                ctx, start=span.start, end=span.end, evaluation_only=evaluation_only
             ),
         )
         for span in spans

@@ -49,5 +49,5 @@ async def test_forgetting_a_person_forgets_their_country(engine, session_factory
     person = await participant(session_factory, ARGENTINA)
     async with session_factory() as session, session.begin():
         person = await people.find_by_telegram_id(session, 5001)
-        await data_rights.forget(session, person, now=NOW)
+        await data_rights.forget(context(session, NOW), person)
         assert person.country is None

@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peerbot.bot.deps import Deps
 from peerbot.config import load_settings
-from peerbot.dialogs.checkin_policy import CheckinPolicy
 from peerbot.dialogs.policy import PolicyError, RetentionPolicy, build_policy
 from peerbot.program import load_program
-from peerbot.scheduler import jobs
+from peerbot.scheduler import jobs, retention_pass
+from peerbot.services.common.context import context_for
 from peerbot.services.conversations.flows import SEALED
 from peerbot.services.privacy import retention
 from peerbot.storage import personal_data
@@ -327,6 +327,19 @@ async def seeded(session_factory: async_sessionmaker[AsyncSession]) -> Seeded:
         return await seed(session)
 
 
+@pytest.fixture
+def deps(engine, session_factory: async_sessionmaker[AsyncSession]) -> Deps:
+    """What a caller runs retention with: the tick's or the CLI's dependencies."""
+    return Deps(
+        settings=load_settings(database_url=str(engine.url)),
+        engine=engine,
+        sessions=session_factory,
+        program=load_program(),
+        cipher=CIPHER,
+        clock=lambda: NOW,
+    )
+
+
 def test_retention_erases_what_the_inventory_says_expires_and_nothing_else():
     after_close = {entry.place for entry in personal_data.expiring(Expiry.AFTER_CLOSE)}
     conversation_over = {entry.place for entry in personal_data.expiring(Expiry.CONVERSATION_OVER)}
@@ -335,13 +348,13 @@ def test_retention_erases_what_the_inventory_says_expires_and_nothing_else():
 
 
 async def test_free_text_of_cases_closed_long_ago_is_erased_and_the_rest_kept(
-    session_factory, seeded
+    session_factory, deps, seeded
 ):
     async with session_factory() as session:
         before = await free_texts(session)
     assert sum(text.startswith(GONE) for text in before) == 12  # the quiet one's name twice
 
-    report = await retention.run(session_factory, POLICY, now=NOW)
+    report = await retention_pass.run(deps, POLICY, now=NOW)
 
     async with session_factory() as session:
         after = await free_texts(session)
@@ -362,11 +375,13 @@ async def test_free_text_of_cases_closed_long_ago_is_erased_and_the_rest_kept(
     assert report.pseudonymized == 1
 
 
-async def test_people_gone_quiet_are_pseudonymized_and_no_one_else(session_factory, seeded):
+async def test_people_gone_quiet_are_pseudonymized_and_no_one_else(
+    session_factory, deps, seeded
+):
     async with session_factory() as session:
         pseudonym = (await session.get_one(Person, seeded.quiet)).pseudonym
 
-    await retention.run(session_factory, POLICY, now=NOW)
+    await retention_pass.run(deps, POLICY, now=NOW)
 
     async with session_factory() as session:
         quiet = await session.get_one(Person, seeded.quiet)
@@ -383,23 +398,58 @@ async def test_people_gone_quiet_are_pseudonymized_and_no_one_else(session_facto
             assert person.status == PersonStatus.ACTIVE
 
 
-async def test_a_dry_run_counts_the_same_and_changes_nothing(session_factory, seeded, monkeypatch):
+async def test_a_dry_run_counts_the_same_and_changes_nothing(
+    session_factory, deps, seeded, monkeypatch
+):
     monkeypatch.setattr(retention, "BATCH_SIZE", 1)  # every row its own page and transaction
     async with session_factory() as session:
         before = await snapshot(session)
 
-    dry = await retention.run(session_factory, POLICY, now=NOW, dry_run=True)
+    dry = await retention_pass.run(deps, POLICY, now=NOW, dry_run=True)
 
     async with session_factory() as session:
         assert await snapshot(session) == before
-    done = await retention.run(session_factory, POLICY, now=NOW)
+    done = await retention_pass.run(deps, POLICY, now=NOW)
     assert (dry.dry_run, done.dry_run) == (True, False)
     assert (dict(dry.erased), dry.pseudonymized) == (dict(done.erased), done.pseudonymized)
 
 
-async def test_a_run_is_audited_with_counts_and_ids_only(session_factory, seeded):
-    report = await retention.run(session_factory, POLICY, now=NOW)
-    again = await retention.run(session_factory, POLICY, now=NOW)
+async def test_a_run_stopped_midway_keeps_its_finished_batches_and_the_next_run_finishes(
+    session_factory, deps, seeded, monkeypatch
+):
+    monkeypatch.setattr(retention, "BATCH_SIZE", 1)  # every row its own batch and transaction
+    erase_one_batch, batches = retention.erase_one_batch, 0
+
+    async def crashing_on_the_second(ctx, progress):
+        nonlocal batches
+        batches += 1
+        erased = await erase_one_batch(ctx, progress)  # its work is done, then the crash
+        if batches == 2:
+            raise RuntimeError("the process stops here")
+        return erased
+
+    monkeypatch.setattr(retention, "erase_one_batch", crashing_on_the_second)
+    with pytest.raises(RuntimeError, match="stops here"):
+        await retention_pass.run(deps, POLICY, now=NOW)
+
+    async with session_factory() as session:
+        texts = await free_texts(session)
+        actions = list(await session.scalars(select(AuditEvent.action)))
+    # The first batch's value stays erased; the second batch's work was rolled back.
+    assert sum(text.startswith(GONE) for text in texts) == 12 - 1
+    assert (actions.count("retention.erased"), actions.count(retention.RAN)) == (1, 0)
+
+    monkeypatch.setattr(retention, "erase_one_batch", erase_one_batch)
+    report = await retention_pass.run(deps, POLICY, now=NOW)
+
+    assert (report.values_erased, report.pseudonymized) == (10 - 1, 1)  # only what was left
+    async with session_factory() as session:
+        assert [text for text in await free_texts(session) if not text.startswith(KEPT)] == []
+
+
+async def test_a_run_is_audited_with_counts_and_ids_only(session_factory, deps, seeded):
+    report = await retention_pass.run(deps, POLICY, now=NOW)
+    again = await retention_pass.run(deps, POLICY, now=NOW)
 
     async with session_factory() as session:
         events = list(await session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
@@ -422,26 +472,26 @@ async def test_a_run_is_audited_with_counts_and_ids_only(session_factory, seeded
     assert not any(GONE in str(event.details) or KEPT in str(event.details) for event in events)
 
 
-async def test_the_program_figures_are_the_same_after_a_run(session_factory, seeded):
+async def test_the_program_figures_are_the_same_after_a_run(session_factory, deps, seeded):
     statistics = pytest.importorskip("peerbot.services.program_view.statistics")
 
     async def figures() -> list[Any]:
         async with session_factory() as session:
+            ctx = context_for(deps, session, NOW)
             windows = [
                 await statistics.window_stats(
-                    session,
+                    ctx,
                     start=NOW - timedelta(days=days),
                     end=NOW,
-                    policy=CheckinPolicy(),
                     evaluation_only=evaluation_only,
                 )
                 for days in (7, 30, 1000)
                 for evaluation_only in (False, True)
             ]
-            return [*windows, await statistics.current_stats(session, now=NOW)]
+            return [*windows, await statistics.current_stats(ctx)]
 
     before = await figures()
-    report = await retention.run(session_factory, POLICY, now=NOW)
+    report = await retention_pass.run(deps, POLICY, now=NOW)
 
     assert report.values_erased and report.pseudonymized
     assert await figures() == before
@@ -452,7 +502,7 @@ async def test_the_program_figures_are_the_same_after_a_run(session_factory, see
 
 
 async def test_the_daily_tick_runs_once_after_run_at_in_the_program_time_zone(
-    engine, session_factory, seeded
+    engine, session_factory, deps, seeded
 ):
     madrid = ZoneInfo("Europe/Madrid")  # 03:30 there is 01:30 UTC in September
     policy = POLICY.model_copy(update={"run_at": "03:30"})
@@ -460,14 +510,14 @@ async def test_the_daily_tick_runs_once_after_run_at_in_the_program_time_zone(
     def at(hour: int, minute: int, days: int = 0) -> datetime:
         return datetime(2026, 9, 1, hour, minute, tzinfo=UTC) + timedelta(days=days)
 
-    first = await retention.run_if_due(session_factory, policy, time_zone=madrid, now=at(1, 31))
+    first = await retention_pass.run_if_due(deps, policy, time_zone=madrid, now=at(1, 31))
     assert first is not None and first.pseudonymized == 1
     for now in (at(1, 45), at(23, 0), at(1, 29, days=1)):
         assert (
-            await retention.run_if_due(session_factory, policy, time_zone=madrid, now=now) is None
+            await retention_pass.run_if_due(deps, policy, time_zone=madrid, now=now) is None
         )
 
-    deps = Deps(
+    ticking = Deps(
         settings=load_settings(database_url=str(engine.url), timezone="Europe/Madrid"),
         engine=engine,
         sessions=session_factory,
@@ -475,7 +525,7 @@ async def test_the_daily_tick_runs_once_after_run_at_in_the_program_time_zone(
         cipher=CIPHER,
         clock=lambda: at(1, 30, days=1),
     )
-    await jobs.apply_retention(SimpleNamespace(job=SimpleNamespace(data=deps)))  # type: ignore[arg-type]
+    await jobs.apply_retention(SimpleNamespace(job=SimpleNamespace(data=ticking)))  # type: ignore[arg-type]
 
     async with session_factory() as session:
         runs = list(

@@ -13,7 +13,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from peerbot.cli.export import write_export
 from peerbot.program import load_program
+from peerbot.services.common.context import context_for
 from peerbot.services.program_view import export
 from peerbot.services.program_view.export import ExportFormat, ExportKind, ExportSpec
 from peerbot.storage.codes import new_pseudonym, new_request_code
@@ -26,6 +28,7 @@ from peerbot.storage.enums import (
     Urgency,
 )
 from peerbot.storage.models import Answer, AuditEvent, Consent, Person, SupportRequest
+from tests.support.contexts import caller_deps
 
 T0 = datetime(2026, 3, 2, 23, 30, tzinfo=UTC)
 CIPHER = FieldCipher(FieldCipher.generate_key())
@@ -148,8 +151,7 @@ async def seed(sessions: Sessions) -> Seeded:
 
 async def run(sessions: Sessions, spec: ExportSpec) -> str:
     out = io.StringIO()
-    async with sessions() as session:
-        await export.write_export(session, CIPHER, spec, out, now=T0 + timedelta(days=3))
+    await write_export(caller_deps(sessions, CIPHER), spec, out, now=T0 + timedelta(days=3))
     return out.getvalue()
 
 
@@ -343,11 +345,13 @@ async def test_an_export_that_fails_midway_is_still_audited(session_factory: Ses
                 raise OSError("no space left on device")
             return super().write(text)
 
-    async with session_factory() as session:
-        with pytest.raises(OSError, match="no space"):
-            await export.write_export(
-                session, CIPHER, requests_spec(ExportFormat.JSONL), FullDisk(), now=T0
-            )
+    with pytest.raises(OSError, match="no space"):
+        await write_export(
+            caller_deps(session_factory, CIPHER),
+            requests_spec(ExportFormat.JSONL),
+            FullDisk(),
+            now=T0,
+        )
     async with session_factory() as session:
         event = (await session.scalars(select(AuditEvent))).one()
     assert (event.details["rows"], event.details["complete"]) == (1, False)
@@ -357,11 +361,9 @@ async def test_requests_are_read_in_batches(session_factory: Sessions) -> None:
     world = await seed(session_factory)
 
     async with session_factory() as session, session.begin():
+        ctx = context_for(caller_deps(session_factory, CIPHER), session, T0)
         rows = [
-            row
-            async for row in export.request_rows(
-                session, CIPHER, include_free_text=True, batch_size=2
-            )
+            row async for row in export.request_rows(ctx, include_free_text=True, batch_size=2)
         ]
 
     assert [row["request"] for row in rows] == list(world.codes.values())

@@ -14,12 +14,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from peerbot.cli.export import write_export
+from peerbot.services.common.context import context_for
 from peerbot.services.participants import consent
 from peerbot.services.program_view import export
 from peerbot.services.program_view.export import ExportFormat, ExportKind, ExportSpec
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import CheckinKind, ConsentKind, MatchStatus
 from peerbot.storage.models import AuditEvent
+from tests.support.contexts import caller_deps
 from tests.support.match_builders import (
     T0,
     add_consent,
@@ -176,8 +179,7 @@ async def seed(sessions: Sessions) -> World:
 
 async def run(sessions: Sessions, spec: ExportSpec) -> str:
     out = io.StringIO()
-    async with sessions() as session:
-        await export.write_export(session, CIPHER, spec, out, now=T0 + timedelta(days=30))
+    await write_export(caller_deps(sessions, CIPHER), spec, out, now=T0 + timedelta(days=30))
     return out.getvalue()
 
 
@@ -411,14 +413,10 @@ async def test_the_new_kinds_are_read_in_batches(session_factory: Sessions) -> N
     await seed(session_factory)
 
     async with session_factory() as session, session.begin():
-        matches = [row async for row in export.match_rows(session, batch_size=1)]
-        notes = [
-            row
-            async for row in export.note_rows(
-                session, CIPHER, include_free_text=True, batch_size=1
-            )
-        ]
-        feedback = [row async for row in export.feedback_rows(session, CIPHER, batch_size=1)]
+        ctx = context_for(caller_deps(session_factory, CIPHER), session, T0)
+        matches = [row async for row in export.match_rows(ctx, batch_size=1)]
+        notes = [row async for row in export.note_rows(ctx, include_free_text=True, batch_size=1)]
+        feedback = [row async for row in export.feedback_rows(ctx, batch_size=1)]
 
     assert [row["supporter_connected"] for row in matches] == ["not_yet", "need_help", None, None]
     assert [row["details"] for row in notes] == [SECRETS["note_ann"], None, None]

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peerbot.dialogs.checkin_policy import CheckinPolicy
 from peerbot.emulator.tg_html import parse_html
 from peerbot.program import ProgramData, load_program
 from peerbot.services.program_view import stats_text
@@ -40,6 +39,7 @@ from peerbot.storage.models import (
     SupporterProfile,
 )
 from tests.support import match_builders as build
+from tests.support.supporter_steps import context
 
 NOW = datetime(2026, 3, 30, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -47,7 +47,6 @@ HOUR = timedelta(hours=1)
 MINUTE = timedelta(minutes=1)
 WEEK = (NOW - 7 * DAY, NOW)
 MONTH = (NOW - 30 * DAY, NOW)
-POLICY = CheckinPolicy()  # WHO-5 very low at or below 28 %, low below 52 %
 CIPHER = FieldCipher(FieldCipher.generate_key())
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -215,9 +214,11 @@ async def seed(sessions: Sessions) -> None:
 async def figures(
     sessions: Sessions, window: tuple[datetime, datetime], **options: bool
 ) -> WindowStats:
+    """The window's figures; the built-in check-in policy scores WHO-5 very low at or below
+    28 %, low below 52 %."""
     async with sessions() as session:
         start, end = window
-        return await window_stats(session, start=start, end=end, policy=POLICY, **options)
+        return await window_stats(context(session, NOW), start=start, end=end, **options)
 
 
 @pytest.fixture
@@ -292,7 +293,7 @@ async def test_only_people_who_consented_to_evaluation(sessions: Sessions) -> No
 
 async def test_right_now(sessions: Sessions) -> None:
     async with sessions() as session:
-        current = await current_stats(session, now=NOW)
+        current = await current_stats(context(session, NOW))
     assert current == CurrentStats(
         active_matches=3,  # M1, M8's accepted one, M6
         supporters_active=3,  # S1, S2, S4 (S5 erased, S6 stopped, S7 inactive)
@@ -313,7 +314,7 @@ async def test_an_empty_program_has_no_medians(session_factory: Sessions) -> Non
 async def test_the_summary_shows_the_figures_and_no_names(sessions: Sessions) -> None:
     program = load_program()
     async with sessions() as session:
-        stats = await program_stats(session, now=NOW, policy=POLICY)
+        stats = await program_stats(context(session, NOW))
     assert [w.start for w in stats.windows] == [WEEK[0], MONTH[0]]
     for locale in program.texts.locales:
         text = stats_text.stats_summary(_lookup(program, locale), stats)

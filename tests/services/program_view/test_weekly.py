@@ -8,14 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peerbot.dialogs.checkin_policy import CheckinPolicy
 from peerbot.services.program_view.weekly import Span, iso_weeks, weekly_figures, weeks_until
 from peerbot.storage.crypto import FieldCipher
+from tests.support.supporter_steps import context
 from tests.support.weekly_world import FIRST_DAY, LAST_DAY, MONDAY, seed_three_weeks
 
 MADRID = ZoneInfo("Europe/Madrid")
 CIPHER = FieldCipher(FieldCipher.generate_key())
-POLICY = CheckinPolicy()
 
 
 def local(*parts: int, zone: ZoneInfo = MADRID) -> datetime:
@@ -66,8 +65,9 @@ async def test_weekly_figures_count_each_week(
     assert spans[0].start == MONDAY
 
     async with session_factory() as session, session.begin():
-        everyone = await weekly_figures(session, spans, policy=POLICY)
-        consenting = await weekly_figures(session, spans, policy=POLICY, evaluation_only=True)
+        ctx = context(session, datetime(2027, 1, 25, tzinfo=UTC))
+        everyone = await weekly_figures(ctx, spans)
+        consenting = await weekly_figures(ctx, spans, evaluation_only=True)
 
     # Everyone: W01 ana's and ben's requests, ana's match, two claims (10 and 30 minutes);
     # W02 two requests, ben's match, one escalation nobody claimed; W03 nothing.
