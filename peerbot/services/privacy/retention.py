@@ -89,7 +89,9 @@ def _answer_closed(before: datetime) -> ColumnElement[bool]:
     """Intake and feedback answers go with their request; the rest (a check-in's note) were
     given as their check-in was answered, which closed it."""
     return or_(
-        Answer.support_request_id.in_(_closed_requests(before)),
+        # Correlated, row by row along the answers' key: an IN list here has SQLite gather and
+        # sort every such answer again for each batch (11 MB and ~15 s on 100,000 people).
+        exists().where(SupportRequest.id == Answer.support_request_id, _request_closed(before)),
         Answer.support_request_id.is_(None) & (Answer.answered_at < before),
     )
 
