@@ -67,6 +67,14 @@ def add_control_routes(app: web.Application, api: EmulatedBotApi) -> None:
             raise KeyError(f"no message #{body['reply_to_message_id']} in chat {chat.id}")
         return message
 
+    def placed(who: FakeUser, body: dict[str, Any]) -> dict[str, Any]:
+        """Where a user's message goes: its chat, the message it replies to, its topic."""
+        return {
+            "chat": body.get("chat_id"),
+            "reply_to": replied(who, body),
+            "thread_id": body.get("message_thread_id"),
+        }
+
     def group(request: web.Request) -> FakeGroup:
         chat = api.resolve_chat(int(request.match_info["chat_id"]))
         if not isinstance(chat, FakeGroup):
@@ -75,13 +83,7 @@ def add_control_routes(app: web.Application, api: EmulatedBotApi) -> None:
 
     async def text(request: web.Request, body: dict[str, Any]) -> Any:
         who = user(request, body)
-        sent = await who.send_text(
-            body["text"],
-            chat=body.get("chat_id"),
-            reply_to=replied(who, body),
-            thread_id=body.get("message_thread_id"),
-        )
-        return _message_json(sent)
+        return _message_json(await who.send_text(body["text"], **placed(who, body)))
 
     async def command(request: web.Request, body: dict[str, Any]) -> Any:
         sent = await user(request, body).send_command(
@@ -95,13 +97,7 @@ def add_control_routes(app: web.Application, api: EmulatedBotApi) -> None:
 
     async def media(request: web.Request, body: dict[str, Any]) -> Any:
         who = user(request, body)
-        sent = await who.send_media(
-            body["kind"],
-            body.get("caption"),
-            chat=body.get("chat_id"),
-            reply_to=replied(who, body),
-            thread_id=body.get("message_thread_id"),
-        )
+        sent = await who.send_media(body["kind"], body.get("caption"), **placed(who, body))
         return _message_json(sent)
 
     async def open_topic(request: web.Request, body: dict[str, Any]) -> Any:

@@ -3,7 +3,7 @@ cases keep theirs, people gone quiet are pseudonymized, and every count stays.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -52,6 +52,7 @@ from peerbot.storage.models import (
     SupportRequest,
 )
 from peerbot.storage.personal_data import Expiry
+from tests.support.contexts import caller_deps
 from tests.support.match_builders import (
     add_feedback,
     add_intake_answer,
@@ -328,16 +329,9 @@ async def seeded(session_factory: async_sessionmaker[AsyncSession]) -> Seeded:
 
 
 @pytest.fixture
-def deps(engine, session_factory: async_sessionmaker[AsyncSession]) -> Deps:
+def deps(session_factory: async_sessionmaker[AsyncSession]) -> Deps:
     """What a caller runs retention with: the tick's or the CLI's dependencies."""
-    return Deps(
-        settings=load_settings(database_url=str(engine.url)),
-        engine=engine,
-        sessions=session_factory,
-        program=load_program(),
-        cipher=CIPHER,
-        clock=lambda: NOW,
-    )
+    return replace(caller_deps(session_factory, CIPHER), clock=lambda: NOW)
 
 
 def test_retention_erases_what_the_inventory_says_expires_and_nothing_else():
