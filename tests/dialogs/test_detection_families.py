@@ -245,6 +245,93 @@ POSITIVES = [
         "critical",
     ),
     ("es", "se salto la orden de alejamiento y esta en la puerta de casa", "abuse", "high"),
+    # a day picked as a farewell, "don't look for me", things given away, a last Christmas,
+    # accounts closed, a threat near a child, a head injury's signs, days without food
+    (
+        "es",
+        "ya tengo el dia elegido, el lunes que mi compañera de piso se va de viaje",
+        "suicide",
+        "critical",
+    ),
+    (
+        "es",
+        "va a ser el sabado, cuando los chicos esten con su abuela. no hay vuelta atras",
+        "suicide",
+        "critical",
+    ),
+    ("es", "no me busques mas, porfa. ya tome mi decision y estoy tranquila", "suicide", "high"),
+    (
+        "es",
+        "mi primo regalo su moto y sus discos y dijo que ya no le hacen falta",
+        "suicide",
+        "high",
+    ),
+    (
+        "es",
+        "mi abuela dice que esta es su ultima navidad y ya repartio sus joyas entre las nietas",
+        "suicide",
+        "high",
+    ),
+    (
+        "es",
+        "cancele la tarjeta y di de baja el telefono, a donde voy no me van a servir",
+        "suicide",
+        "high",
+    ),
+    (
+        "es",
+        "que pasa con la cuenta del banco de alguien que se muere? pregunto por mi",
+        "suicide",
+        "high",
+    ),
+    ("es", "neta ya me canse de estar aqui, ojala ya se acabara todo", "suicide", "high"),
+    (
+        "es",
+        "como ese desgraciado se vuelva a acercar a mi hija lo mato, ya se donde trabaja",
+        "harm_to_others",
+        "high",
+    ),
+    (
+        "es",
+        "mi hijo se golpeo la cabeza en el recreo y ahora vomita y no sabe donde esta",
+        "medical",
+        "critical",
+    ),
+    ("es", "van cuatro dias que no pruebo bocado y casi no duermo", "acute_distress", "medium"),
+    ("es", "ya se que puente y a que hora. no se lo cuentes a nadie", "suicide", "critical"),
+    (
+        "en",
+        "picked the night, thursday, when my girlfriend is at her mum's. no going back",
+        "suicide",
+        "critical",
+    ),
+    ("en", "please don't try to find me, i've made up my mind and i feel calm", "suicide", "high"),
+    (
+        "en",
+        "my uncle gave away his fishing gear and his watch and says he won't need them",
+        "suicide",
+        "high",
+    ),
+    (
+        "en",
+        "closed my accounts and cancelled my phone, where i'm going i won't need them",
+        "suicide",
+        "high",
+    ),
+    (
+        "en",
+        "if that creep goes near my daughter again i'll kill him, i know where he works",
+        "harm_to_others",
+        "high",
+    ),
+    (
+        "en",
+        "my son hit his head at school, keeps being sick and doesn't know where he is",
+        "medical",
+        "critical",
+    ),
+    ("en", "four days now without eating and i can barely sleep", "acute_distress", "medium"),
+    ("en", "i know which bridge and what time. don't tell anyone", "suicide", "critical"),
 ]
 
 # (lang, text): negation, a history that is over, someone else's death, idioms, lyrics and
@@ -315,6 +402,38 @@ NEGATIVES = [
     ("es", "en el seminario de la asociacion hablamos del suicidio en adolescentes"),
     ("es", "me mate a trabajar toda la semana, el finde descanso"),
     ("es", "tuve depresion posparto con la mayor, con este bebe estoy mucho mejor"),
+    # the seventh round's families in everyday life, and answers, clean years, idioms, titles
+    (
+        "es",
+        "la matrona me pregunto si tenia ideas de hacerle daño a la bebe y le dije que no, ni "
+        "se me pasa por la cabeza",
+    ),
+    ("es", "hace dos años que no me corto y hoy lo celebre con mi psicologa"),
+    ("es", "mi jefa me va a matar cuando vea que llegue tarde otra vez"),
+    ("es", "como el gato vuelva a subirse a la mesa lo mato jaja"),
+    ("es", "si mi hija vuelve a pintar la pared la mato, tercera vez esta semana"),
+    ("es", "el sabado vemos escuadron suicida 2 en casa de mi cuñado"),
+    ("es", "me duelen las piernas a morir del entreno de ayer"),
+    ("es", "ya tenemos fecha para la boda, el 8 de junio!"),
+    ("es", "hoy es el dia! por fin nace mi sobrina"),
+    ("es", "es la ultima navidad de mi hijo en la guarde, que rapido crecen"),
+    ("es", "di de baja la linea fija porque nadie llama nunca"),
+    ("es", "se dio un golpe en la cabeza con la puerta, un chichon y a seguir jugando"),
+    ("es", "lo pregunto por mi hija, cuantos meses tiene que tener para dormir en su cuarto?"),
+    ("es", "no me busquen el sabado que tengo boda"),
+    (
+        "en",
+        "the health visitor asked if i had thoughts of harming the baby and i said no, never "
+        "crossed my mind",
+    ),
+    ("en", "two years since i last cut, celebrated with my therapist today"),
+    ("en", "my boss is going to kill me when she sees i'm late again"),
+    ("en", "if my husband forgets the nappies again i'll kill him lol"),
+    ("en", "watching suicide squad 2 at my brother in law's on saturday"),
+    ("en", "we finally have a date for the wedding, 8th june!"),
+    ("en", "cancelled the landline because nobody ever calls it"),
+    ("en", "bumped his head on the door, little lump and straight back to playing"),
+    ("en", "asking for me: how many months before she can sleep in her own room?"),
 ]
 
 
