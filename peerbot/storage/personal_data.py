@@ -234,6 +234,7 @@ TABLES: tuple[PersonalTable, ...] = (
         ),
         person=Escalation.person_id,
         through=(EscalationEvent.escalation_id, Escalation.id),
+        export_as="escalation_history",
     ),
     PersonalTable(AuditEvent, person=AuditEvent.subject_person_id, export_as="audit_events"),
     PersonalTable(
