@@ -79,13 +79,12 @@ async def from_person(
 
 
 async def file_from_person(ctx: ServiceContext, who: Who, written: Written) -> Reply | None:
-    """A photo or document: relayed like words when no flow is in progress; None inside a
-    flow (which asks for words instead) or when its caption raised a red flag (the card and
-    the crisis resources answer it)."""
-    if await flows.active(ctx, who) is not None:
+    """A photo or document: relayed like words when no flow is in progress; None (the caller
+    asks for words instead) inside a flow, from someone without a record, or when its caption
+    raised a red flag (the card and the crisis resources answer that)."""
+    flagged = ctx.screened is not None and ctx.screened.flagged
+    if who.person is None or flagged or await flows.active(ctx, who) is not None:
         return None
-    if ctx.screened is not None and ctx.screened.flagged:
-        return Reply(who.locale)
     return await from_person(ctx, who, written)
 
 
