@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from peerbot.services.cases import threads
 from peerbot.services.common.context import ServiceContext
 from peerbot.storage import audit
 from peerbot.storage.enums import CaseStatus
@@ -49,7 +50,7 @@ async def open_for(
     escalation_id: int | None = None,
 ) -> Case:
     """The person's open case, opened now if there is none; card_key: the outbox key of the
-    group card that anchors it (an escalation's, a request for contact's), when it has none."""
+    group card that anchors it (an escalation's, a request for contact's)."""
     case = await current(ctx, person.id)
     if case is None:
         case = Case(person_id=person.id, status=CaseStatus.OPEN, reason=reason, opened_at=ctx.now)
@@ -59,7 +60,11 @@ async def open_for(
     elif case.status == CaseStatus.PENDING:  # held words stay held until the person answers
         case.status, case.reason, case.opened_at = CaseStatus.OPEN, reason, ctx.now
         await _opened(ctx, case)
-    if case.card_key is None and card_key is not None:
+    if card_key is not None and card_key != case.card_key:
+        # a later card (another request for contact) is found by its key from now on; the
+        # first one by the message id Telegram gave it (read back first). A card in between
+        # is then found no more: keeping every anchor would need a table of its own.
+        await threads.read_back_ids(ctx, case)
         case.card_key = card_key
     if case.escalation_id is None and escalation_id is not None:
         case.escalation_id = escalation_id

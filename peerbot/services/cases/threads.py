@@ -86,7 +86,7 @@ async def post(
 
 async def newest_in_group(ctx: ServiceContext, case: Case) -> int | None:
     """The id of the case's newest message in the group that Telegram has given an id."""
-    await _read_back_ids(ctx, case)
+    await read_back_ids(ctx, case)
     newest = await ctx.session.scalar(
         select(CaseMessage.group_message_id)
         .where(CaseMessage.case_id == case.id, CaseMessage.group_message_id.is_not(None))
@@ -151,7 +151,7 @@ async def _case_of_key(ctx: ServiceContext, key: str | None) -> Case | None:
     )
 
 
-async def _read_back_ids(ctx: ServiceContext, case: Case) -> None:
+async def read_back_ids(ctx: ServiceContext, case: Case) -> None:
     """Keep on the case the group message ids Telegram gave its card and relayed messages."""
     if case.card_message_id is None and case.card_key is not None:
         case.card_message_id = await ctx.session.scalar(

@@ -12,12 +12,14 @@ from peerbot.config import load_settings
 from peerbot.dialogs.inputs import Cancel, Text
 from peerbot.dialogs.policy import CasePolicy, ProgramPolicy, RetentionPolicy
 from peerbot.program import load_program
-from peerbot.services.cases import case_view, relay, threads
+from peerbot.services.cases import case_view, cases, relay, threads
 from peerbot.services.cases.relay import Written
 from peerbot.services.common.context import ServiceContext, Who
 from peerbot.services.conversations import journey
 from peerbot.services.conversations.actions import CaseSend
 from peerbot.services.conversations.shown import Menu, Notice
+from peerbot.services.conversations.shown import Text as Shown
+from peerbot.services.coordination import coordinators
 from peerbot.services.escalations import escalations
 from peerbot.services.participants import consent
 from peerbot.services.privacy import data_rights, retention
@@ -123,19 +125,22 @@ async def test_an_escalation_opens_a_case_anchored_to_its_card_and_a_second_flag
         first = await escalations.raise_flag(
             context(session), person, category="suicide", severity="critical", source="message"
         )
-        await escalations.raise_flag(
+        await sent(session, f"escalation:{first.id}:raised", 700)
+        second = await escalations.raise_flag(
             context(session), person, category="self_harm", severity="high", source="message"
         )
-    async with session_factory() as session:
+        await sent(session, f"escalation:{second.id}:raised", 720)
         (case,) = await rows(session, Case)
-        card = (await group_rows(session))[0]
+        cards = await group_rows(session)
+        assert await threads.case_of(context(session), 700) is case
+        assert await threads.case_of(context(session), 720) is case
     assert (case.status, case.reason, case.escalation_id) == (
         CaseStatus.OPEN,
         "escalation",
         first.id,
     )
-    assert case.card_key == f"escalation:{first.id}:raised" == card.dedupe_key
-    assert t("case.reply_hint") in card.payload["text"]
+    assert case.card_key == f"escalation:{second.id}:raised" == cards[1].dedupe_key
+    assert all(t("case.reply_hint") in card.payload["text"] for card in cards)
 
 
 async def test_words_outside_a_flow_are_held_encrypted_until_the_person_says_send(
@@ -357,7 +362,7 @@ async def test_close_tells_the_person_and_their_next_words_ask_again_for_a_new_c
             context(session), coordinator, 700, Written.words("one more", 805)
         )
         again = await relay.from_person(context(session), who_of(person), Written.words("hi"))
-        cases = await rows(session, Case)
+        all_cases = await rows(session, Case)
     assert (case.status, case.outcome, case.closed_by_id) == (
         CaseStatus.CLOSED,
         "contacted",
@@ -367,7 +372,7 @@ async def test_close_tells_the_person_and_their_next_words_ask_again_for_a_new_c
     assert [row.payload["text"] for row in told] == [t("case.closed_told")]
     assert late is not None and late.items[0].key == "case.not_open"  # type: ignore[union-attr]
     assert isinstance(again.items[-1], Menu)
-    assert [c.status for c in cases] == [CaseStatus.CLOSED, CaseStatus.PENDING]
+    assert [c.status for c in all_cases] == [CaseStatus.CLOSED, CaseStatus.PENDING]
 
 
 async def test_forget_erases_the_case_messages_and_mydata_shows_them(session_factory):
@@ -398,3 +403,21 @@ async def test_retention_erases_message_bodies_after_the_case_closed(session_fac
     async with session_factory() as session:
         (message,) = await rows(session, CaseMessage)
         assert message.body_enc is None and message.case_id == case_id
+
+
+async def test_a_later_card_anchors_the_same_case_and_the_first_still_answers(session_factory):
+    """A request for contact, then "not yet connected": one case, and a reply to either card
+    reaches the person."""
+    first, later = "match:1:card.contact_by_coordinators", "checkin:9:not_connected"
+    async with session_factory() as session, session.begin():
+        person = await make_person(session)
+        ctx = context(session)
+        await coordinators.post(ctx, Shown(text="arrange"), priority=20, dedupe_key=first)
+        case = await cases.open_for(ctx, person, cases.FIRST_CONTACT, card_key=first)
+        await sent(session, first, 700)
+        await coordinators.post(ctx, Shown(text="not yet"), priority=20, dedupe_key=later)
+        again = await cases.open_for(ctx, person, cases.NOT_CONNECTED, card_key=later)
+        await sent(session, later, 720)
+        assert again is case and case.reason == cases.FIRST_CONTACT
+        assert await threads.case_of(ctx, 700) is case
+        assert await threads.case_of(ctx, 720) is case
