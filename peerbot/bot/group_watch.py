@@ -11,6 +11,7 @@ from telegram.ext import filters
 
 from peerbot.bot import private_copies
 from peerbot.bot.deps import Deps
+from peerbot.services.cases import relay
 from peerbot.services.common.context import ServiceContext, context_for, unit_of_work
 from peerbot.services.coordination import group_membership
 from peerbot.storage.models import OutboxMessage
@@ -63,8 +64,12 @@ class GroupWatch:
 
     async def undeliverable(self, session: AsyncSession, row: OutboxMessage, error: str) -> bool:
         """A message Telegram refused for good: if it was for the group, every coordinator gets
-        it privately; True when it was an escalation card."""
+        it privately; a coordinator's message to a case's person is reported in the case's
+        thread. True when it was an escalation card."""
         if not self.is_group(row.chat_id):
+            if row.dedupe_key is not None:
+                blocked = error.startswith("403")
+                await relay.not_delivered(self.context(session), row.dedupe_key, blocked=blocked)
             return False
         escalation = await private_copies.card_not_delivered(self.context(session), row, error)
         log.warning(

@@ -19,6 +19,7 @@ from peerbot.services.conversations.shown import (
     Notice,
     Photo,
     Reply,
+    SharedFile,
     Text,
 )
 
@@ -31,6 +32,13 @@ class Delivery:
 
     method: str
     payload: dict[str, Any]
+
+
+def _replying(message_id: int | None) -> dict[str, Any]:
+    """Shown as a reply to that message, or as a plain message if it is gone."""
+    if message_id is None:
+        return {}
+    return {"reply_parameters": {"message_id": message_id, "allow_sending_without_reply": True}}
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,11 @@ class Renderer:
                 return [self._file("sendDocument", "document", item, self._t(item.caption_key))]
             case Photo():
                 return [self._file("sendPhoto", "photo", item, item.caption)]
+            case SharedFile():
+                method = "sendPhoto" if item.kind == "photo" else "sendDocument"
+                shared: dict[str, Any] = {item.kind: {"file_id": item.file_id}}
+                shared["caption"] = item.caption
+                return [Delivery(method, {**shared, **_replying(item.reply_to)})]
             case CommandMenu():
                 commands = [
                     {"command": name, "description": self._t(f"command_{name}")}
@@ -120,6 +133,7 @@ class Renderer:
             payload["reply_markup"] = {"force_reply": True, "selective": True}
         elif view.buttons:
             payload["reply_markup"] = self._menu_keyboard(view.buttons)
+        payload.update(_replying(view.reply_to))
         return payload
 
     @staticmethod

@@ -192,6 +192,16 @@ class RetentionPolicy(_Model):
         return datetime.combine(day, at, tzinfo=time_zone)
 
 
+class CasePolicy(_Model):
+    """How a case thread relays between a person and the coordinators."""
+
+    # A coordinator's reply reaches the person from "the program's coordinators"; with this
+    # on, the coordinator's first name is added.
+    coordinator_first_name: bool = False
+    # While a case is open the person is told "passed to the coordinators" at most this often.
+    acknowledge_every_minutes: int = Field(30, strict=True, ge=0, le=24 * 60)
+
+
 class ProgramPolicy(_Model):
     """The whole ``program.yaml``."""
 
@@ -206,6 +216,7 @@ class ProgramPolicy(_Model):
     )
     digest: DigestPolicy = Field(default_factory=lambda: DigestPolicy.model_validate({}))
     retention: RetentionPolicy = Field(default_factory=lambda: RetentionPolicy.model_validate({}))
+    cases: CasePolicy = Field(default_factory=lambda: CasePolicy.model_validate({}))
 
 
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

@@ -126,3 +126,20 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+
+
+class CaseStatus(StrEnum):
+    PENDING = "pending"  # a first message held until the person confirms who will read it
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CaseDirection(StrEnum):
+    TO_COORDINATORS = "to_coordinators"  # the person wrote to the program
+    TO_PERSON = "to_person"  # a coordinator answered
+
+
+class CaseMessageKind(StrEnum):
+    TEXT = "text"
+    PHOTO = "photo"
+    DOCUMENT = "document"

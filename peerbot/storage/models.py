@@ -32,6 +32,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from peerbot.storage.clock import utcnow
 from peerbot.storage.enums import (
+    CaseDirection,
+    CaseMessageKind,
+    CaseStatus,
     CheckinKind,
     CheckinStatus,
     ConsentDecision,
@@ -54,6 +57,11 @@ from peerbot.storage.types import IdType, UTCDateTime
 __all__ = [
     "AuditEvent",
     "Base",
+    "Case",
+    "CaseDirection",
+    "CaseMessage",
+    "CaseMessageKind",
+    "CaseStatus",
     "Checkin",
     "CheckinKind",
     "CheckinStatus",
@@ -448,6 +456,67 @@ class EscalationEvent(Base):
     note_enc: Mapped[str | None] = mapped_column(Text)
 
     escalation: Mapped[Escalation] = relationship(back_populates="events", lazy="raise")
+
+
+class Case(Base):
+    """A person's thread with the coordinators: opened by an escalation, a request for contact
+    or the person writing to the program; closed by a coordinator with an outcome.
+
+    In the coordinators' group a case is its card (``card_key``: the outbox dedupe key of the
+    card, ``card_message_id`` once Telegram gave it an id) and the replies to it; a forum
+    topic's ``thread_id`` is kept for when the group is a forum. A message after the case was
+    closed opens a new case: each row is one episode, so retention can erase a closed one's
+    messages while the new one goes on.
+    """
+
+    __tablename__ = "cases"
+    __table_args__ = (Index(None, "person_id", "status"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    person_id: Mapped[int] = mapped_column(person_fk(ondelete="CASCADE"))
+    status: Mapped[CaseStatus] = mapped_column(
+        enum_type(CaseStatus), default=CaseStatus.OPEN, server_default="open"
+    )
+    reason: Mapped[str] = mapped_column(String(32))  # escalation, wrote, checkin_contact, ...
+    escalation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("escalations.id", ondelete="SET NULL")
+    )
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    closed_by_id: Mapped[int | None] = mapped_column(person_fk(ondelete="SET NULL"))
+    card_key: Mapped[str | None] = mapped_column(String(128))
+    card_message_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)  # a forum topic, later
+    # when the person was last told their message was passed on (not on every message)
+    acknowledged_at: Mapped[datetime | None]
+
+
+class CaseMessage(Base):
+    """One message relayed in a case, either way; its words and file are encrypted.
+
+    ``relayed_at`` None: held until the person confirms (the case is pending).
+    ``group_message_id``: the message's id in the coordinators' group (the relayed copy, or the
+    coordinator's own message), so a reply to it finds the case; ``private_message_id``: its id
+    in the person's chat (their own message, or the copy the bot sent).
+    """
+
+    __tablename__ = "case_messages"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[CaseDirection] = mapped_column(enum_type(CaseDirection))
+    author_id: Mapped[int | None] = mapped_column(person_fk(ondelete="SET NULL"))
+    kind: Mapped[CaseMessageKind] = mapped_column(
+        enum_type(CaseMessageKind), default=CaseMessageKind.TEXT, server_default="text"
+    )
+    body_enc: Mapped[str | None] = mapped_column(Text)
+    file_id_enc: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    relayed_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]  # Telegram refused it for good (e.g. the bot blocked)
+    group_message_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    private_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class OutboxMessage(Base):

@@ -9,17 +9,21 @@ forgotten they describe a pseudonym.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from peerbot.storage.enums import CaseStatus
 from peerbot.storage.models import (
     Answer,
     AuditEvent,
+    Case,
+    CaseMessage,
     Checkin,
     Consent,
     ContactNote,
@@ -37,6 +41,8 @@ from peerbot.storage.models import (
 )
 
 Column = InstrumentedAttribute[Any]
+#: Which rows of a column belong to a case closed before a moment (for Expiry.AFTER_CLOSE).
+ClosedBefore = Callable[[datetime], ColumnElement[bool]]
 
 
 class Kind(StrEnum):
@@ -78,6 +84,8 @@ class PersonalColumn:
     expiry: Expiry = Expiry.WITH_THE_PERSON
     cleared_to: Any = None
     why_kept: str = ""
+    # AFTER_CLOSE: its rows whose case closed before a moment, when the entry says so itself
+    closed_before: ClosedBefore | None = None
 
     @property
     def place(self) -> str:
@@ -138,6 +146,18 @@ class PersonalTable:
 
 def _kept(column: Column, kind: Kind, why: str, expiry: Expiry) -> PersonalColumn:
     return PersonalColumn(column, kind, Erasure.KEPT, expiry, why_kept=why)
+
+
+def _case_closed(before: datetime) -> ColumnElement[bool]:
+    """Messages of a case closed before the moment."""
+    closed = select(Case.id).where(Case.status == CaseStatus.CLOSED, Case.closed_at < before)
+    return CaseMessage.case_id.in_(closed)
+
+
+def _case_message(column: Column) -> PersonalColumn:
+    return PersonalColumn(
+        column, Kind.FREE_TEXT, Erasure.ROW_DELETED, Expiry.AFTER_CLOSE, closed_before=_case_closed
+    )
 
 
 PERSON = PersonalTable(
@@ -235,6 +255,14 @@ TABLES: tuple[PersonalTable, ...] = (
         person=Escalation.person_id,
         through=(EscalationEvent.escalation_id, Escalation.id),
         export_as="escalation_history",
+    ),
+    PersonalTable(Case, person=Case.person_id, export_as="cases"),
+    PersonalTable(
+        CaseMessage,
+        (_case_message(CaseMessage.body_enc), _case_message(CaseMessage.file_id_enc)),
+        person=Case.person_id,
+        through=(CaseMessage.case_id, Case.id),
+        export_as="case_messages",
     ),
     PersonalTable(AuditEvent, person=AuditEvent.subject_person_id, export_as="audit_events"),
     PersonalTable(

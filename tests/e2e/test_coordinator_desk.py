@@ -64,6 +64,8 @@ async def test_claim_resolve_note_and_a_forged_claim_refused(api, start_bot, bot
     group_menu = api.commands.get((f"chat:{GROUP}", ""), [])
     assert [c["command"] for c in group_menu] == [
         "open",
+        "case",
+        "close",
         "supporters",
         "match",
         "invite",

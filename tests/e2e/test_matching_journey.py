@@ -99,7 +99,15 @@ async def test_request_to_introduction_with_a_decline_and_a_follow_up(api, start
     assert "Alex" not in intro.text
     await participant.press("contact.how.coordinators")
     await participant.expect("contact.coordinators", after=participant.last_pressed)
-    await api.wait_for_message(GROUP, contains="please arrange the first contact", timeout=20)
+    arrange = await api.wait_for_message(
+        GROUP, contains="please arrange the first contact", timeout=20
+    )
+    # "a coordinator will write to you here": a reply to the card reaches the participant
+    await coordinator.send_text("Sam will call you on Monday.", chat=group, reply_to=arrange)
+    written = await api.wait_for_message(
+        participant.chat_id, contains="Sam will call you on Monday.", timeout=20
+    )
+    assert written.text.startswith(t("case.from_coordinators"))
 
     # three days on, at 17:00 UTC: daytime in Madrid and New York (not in quiet hours)
     later = (datetime.now(UTC) + timedelta(days=4)).replace(hour=17, minute=0)
@@ -109,7 +117,12 @@ async def test_request_to_introduction_with_a_decline_and_a_follow_up(api, start
     await sam.expect("checkin.opening", after=sam.last_pressed)
     await participant.expect("connected.question", after=participant.last_pressed)
     await participant.press("connected.not_yet")
-    await api.wait_for_message(GROUP, contains="have not connected yet", timeout=20)
+    not_yet = await api.wait_for_message(GROUP, contains="have not connected yet", timeout=20)
+    assert t("case.reply_hint").split()[0] in not_yet.text  # "Reply to this message ..."
+    await coordinator.send_text("I will look into it today.", chat=group, reply_to=not_yet)
+    await api.wait_for_message(
+        participant.chat_id, contains="I will look into it today.", timeout=20
+    )
 
     with sqlite3.connect(bot_workdir / "peerbot.sqlite3") as db:
         statuses = sorted(row[0] for row in db.execute("select status from matches"))
@@ -118,3 +131,6 @@ async def test_request_to_introduction_with_a_decline_and_a_follow_up(api, start
         ).fetchone()[0]
     assert statuses.count("accepted") == 1 and statuses.count("declined") == 1
     assert audited == 2
+    with sqlite3.connect(bot_workdir / "peerbot.sqlite3") as db:
+        cases = db.execute("select reason, status from cases").fetchall()
+    assert cases == [("first_contact", "open")], "the participant's one case, reused"

@@ -1,6 +1,7 @@
-"""The coordinators' group: card buttons, notes as replies, /open, /invite, /supporters,
-/stats and /audit (/open, /stats and /audit also in a coordinator's private chat), and the
-group's own changes: migrated to a supergroup, the bot removed, a member gone."""
+"""The coordinators' group: card buttons, notes and case messages as replies, /open, /case,
+/close, /invite, /supporters, /stats and /audit (/open, /case, /stats and /audit also in a
+coordinator's private chat), and the group's own changes: migrated to a supergroup, the bot
+removed, a member gone."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from peerbot.bot.authorization import GATE_KEY, GONE_STATUSES, CoordinatorGate, 
 from peerbot.bot.context import PeerbotContext
 from peerbot.bot.deps import deps_from
 from peerbot.bot.group_watch import WATCH_KEY, GroupWatch, watch_from
+from peerbot.bot.relayed import written_in
 from peerbot.bot.replies import acknowledge, deliver, reply_text
+from peerbot.services.cases import case_view, relay
 from peerbot.services.conversations.actions import (
     EscalationAction,
     MatchApprove,
@@ -160,18 +163,50 @@ async def case_trail(update: Update, context: PeerbotContext) -> None:
     await deliver(context, update, reply)
 
 
-async def note_reply(update: Update, context: PeerbotContext) -> None:
+async def group_reply(update: Update, context: PeerbotContext) -> None:
+    """A reply in the group: a note to a note prompt, else a message for a case's person."""
     message = update.effective_message
     assert message is not None and message.reply_to_message is not None
+    replied = message.reply_to_message.message_id
     ctx, coordinator, refusal = await _verified(update, context)
     if coordinator is None:
         await _refused(update, context, refusal)
         return
-    reply = await escalation_desk.save_note(
-        ctx, coordinator, message.reply_to_message.message_id, message.text or ""
-    )
+    reply = await escalation_desk.save_note(ctx, coordinator, replied, message.text or "")
+    if reply is None:
+        reply = await relay.from_coordinator(ctx, coordinator, replied, written_in(message))
     if reply is not None:
         await deliver(context, update, reply)
+
+
+async def case_facts(update: Update, context: PeerbotContext) -> None:
+    """/case as a reply in a case's thread, or /case CODE: what triage needs."""
+    ctx, coordinator, refusal = await _verified(update, context)
+    if coordinator is None:
+        await reply_text(context, update, refusal)
+        return
+    replied, args = _replied_to(update), list(context.args or ())
+    await deliver(
+        context, update, await case_view.show(ctx, coordinator, replied_to=replied, args=args)
+    )
+
+
+async def close_case(update: Update, context: PeerbotContext) -> None:
+    """/close [outcome] as a reply in a case's thread."""
+    ctx, coordinator, refusal = await _verified(update, context)
+    if coordinator is None:
+        await _refused(update, context, refusal)
+        return
+    replied, args = _replied_to(update), list(context.args or ())
+    await deliver(
+        context, update, await case_view.close(ctx, coordinator, replied_to=replied, args=args)
+    )
+
+
+def _replied_to(update: Update) -> int | None:
+    message = update.effective_message
+    replied = message.reply_to_message if message is not None else None
+    return replied.message_id if replied is not None else None
 
 
 async def group_migrated(update: Update, context: PeerbotContext) -> None:
@@ -255,6 +290,7 @@ def register(
     application.add_handler(CommandHandler("stats", program_stats, filters=asked))  # type: ignore[arg-type]
     application.add_handler(CommandHandler("audit", case_trail, filters=asked))  # type: ignore[arg-type]
     application.add_handler(CommandHandler("open", open_escalations, filters=asked))  # type: ignore[arg-type]
+    application.add_handler(CommandHandler("case", case_facts, filters=asked))  # type: ignore[arg-type]
     if coordinator_chat_id is None and not private_desk:
         return
     if coordinator_chat_id is None:
@@ -265,10 +301,22 @@ def register(
     application.add_handler(CommandHandler("supporters", list_supporters, filters=group))  # type: ignore[arg-type]
     application.add_handler(CommandHandler("match", match_by_hand, filters=group))  # type: ignore[arg-type]
     if coordinator_chat_id is None:
-        return  # notes are replies in the group only
+        return  # notes and case threads are replies in the group only
+    application.add_handler(CommandHandler("close", close_case, filters=group))  # type: ignore[arg-type]
+    written = filters.TEXT | filters.PHOTO | filters.Document.ALL
     application.add_handler(
-        MessageHandler(group & filters.REPLY & filters.TEXT & ~filters.COMMAND, note_reply)  # type: ignore[arg-type]
+        MessageHandler(group & filters.REPLY & written & ~filters.COMMAND, group_reply)  # type: ignore[arg-type]
     )
 
 
-COMMAND_MENU = ("open", "supporters", "match", "invite", "stats", "audit", "help")
+COMMAND_MENU = (
+    "open",
+    "case",
+    "close",
+    "supporters",
+    "match",
+    "invite",
+    "stats",
+    "audit",
+    "help",
+)

@@ -8,12 +8,16 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from peerbot.bot.context import PeerbotContext
+from peerbot.bot.handlers.common import message_kind
+from peerbot.bot.relayed import written_in
 from peerbot.bot.replies import acknowledge, deliver
 from peerbot.bot.safety import press_choice
 from peerbot.dialogs.inputs import Back, Cancel, Input, Press, Skip, Text
+from peerbot.services.cases import relay
 from peerbot.services.common.context import ServiceContext, Who
 from peerbot.services.conversations import journey
 from peerbot.services.conversations.actions import (
+    CaseSend,
     ConsentWithdraw,
     ForgetAnswer,
     LanguageChoice,
@@ -22,6 +26,7 @@ from peerbot.services.conversations.actions import (
 )
 from peerbot.services.conversations.callback_data import FlowPress, decode
 from peerbot.services.conversations.shown import Notice, Reply
+from peerbot.services.escalations import safety
 from peerbot.services.matching import offers, relationships
 from peerbot.services.privacy import rights
 from peerbot.services.supporters import contact_notes
@@ -40,6 +45,17 @@ async def start(update: Update, context: PeerbotContext) -> None:
 async def typed(update: Update, context: PeerbotContext) -> None:
     assert update.effective_message is not None
     await _flow(update, context, Text(update.effective_message.text or ""))
+
+
+async def shared_file(update: Update, context: PeerbotContext) -> None:
+    """A photo or document: outside a flow it goes to the coordinators, like words."""
+    message = update.effective_message
+    assert message is not None
+    ctx, who = await context.service(update)
+    reply = await relay.file_from_person(ctx, who, written_in(message))
+    await deliver(
+        context, update, reply or await safety.unreadable(ctx, who, message_kind(message))
+    )
 
 
 def _flow_command(received: Input) -> Callable[[Update, PeerbotContext], Awaitable[None]]:
@@ -81,6 +97,8 @@ async def pressed(update: Update, context: PeerbotContext) -> None:
             reply = await offers.answer(ctx, who, action)
         case NoteFor():
             reply = await contact_notes.chosen(ctx, who, action)
+        case CaseSend():
+            reply = await relay.answer(ctx, who, action)
         case _:
             reply = Reply(who.locale).add(Notice("engine.stale_button"))
     await deliver(context, update, reply)
@@ -104,6 +122,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))  # type: ignore[arg-type]
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, typed))  # type: ignore[arg-type]
+    files = PRIVATE & (filters.PHOTO | filters.Document.ALL) & ~filters.FORWARDED
+    application.add_handler(MessageHandler(files, shared_file))  # type: ignore[arg-type]
     application.add_handler(CallbackQueryHandler(pressed))  # type: ignore[arg-type]
 
 

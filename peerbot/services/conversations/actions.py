@@ -79,3 +79,12 @@ class NoteFor:
 
     prefix: ClassVar[str] = "nf"
     match_id: int
+
+
+@dataclass(frozen=True)
+class CaseSend:
+    """The answer to "this goes to the coordinators: send it?" about a held message."""
+
+    prefix: ClassVar[str] = "cs"
+    case_id: int
+    send: bool

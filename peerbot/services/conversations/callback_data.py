@@ -10,6 +10,7 @@ import dataclasses
 from typing import Any, ClassVar, TypeVar, get_type_hints
 
 from peerbot.services.conversations.actions import (
+    CaseSend,
     ConsentWithdraw,
     EscalationAction,
     ForgetAnswer,
@@ -52,6 +53,7 @@ _TYPES: dict[str, type[Any]] = {
         RequestAction,
         OfferAnswer,
         NoteFor,
+        CaseSend,
     )
 }
 

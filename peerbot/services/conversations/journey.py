@@ -12,6 +12,7 @@ from peerbot.dialogs.conditions import Answer
 from peerbot.dialogs.events import Cancelled, Completed, ConsentDecided, Declined, RedFlag
 from peerbot.dialogs.inputs import Begin, Cancel, Input, Press, Text
 from peerbot.dialogs.outputs import Chosen, Toggle
+from peerbot.services.cases import relay
 from peerbot.services.common.context import ServiceContext, Who
 from peerbot.services.conversations import flows
 from peerbot.services.conversations.flows import FlowTurn
@@ -73,9 +74,13 @@ async def flow_input(ctx: ServiceContext, who: Who, received: Input) -> Reply:
         if resumed:
             return reply.add(Notice("nothing_in_progress"))
         if isinstance(received, Cancel):
+            if await relay.cancel_held(ctx, who):
+                return reply.add(Notice("case.not_sent"))
             return reply.add(Notice("nothing_to_cancel"))
         if isinstance(received, Press):
             return reply.add(Notice("engine.stale_button"), Notice("nothing_in_progress"))
+        if isinstance(received, Text):  # words for no flow: the warm fallback to the coordinators
+            return await relay.from_person(ctx, who, relay.Written.words(received.text), reply)
         return reply.add(Notice("not_understood"))
     turn = await flows.advance(ctx, who, conversation, received)
     return await _after(ctx, who, turn, reply)

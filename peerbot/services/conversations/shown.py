@@ -49,6 +49,7 @@ class Text:
     buttons: Buttons = ()
     link_preview: bool = True
     force_reply: bool = False  # ask the reader to answer this message (e.g. a note)
+    reply_to: int | None = None  # shown as an answer to this message of the chat, if still there
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,17 @@ class Photo:
     filename: str
     content: bytes
     caption: str
+
+
+@dataclass(frozen=True)
+class SharedFile:
+    """A photo or document Telegram already holds (by its file id), passed on with a caption
+    already written (e.g. what a person sent to the coordinators)."""
+
+    kind: str  # "photo" or "document"
+    file_id: str
+    caption: str
+    reply_to: int | None = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +100,18 @@ class CloseMenu:
     """Remove the buttons of the message whose button was pressed."""
 
 
-Shown = Output | Notice | Menu | Text | Photo | Document | CommandMenu | CloseMenu | EditPressed
+Shown = (
+    Output
+    | Notice
+    | Menu
+    | Text
+    | Photo
+    | SharedFile
+    | Document
+    | CommandMenu
+    | CloseMenu
+    | EditPressed
+)
 
 
 @dataclass

@@ -64,8 +64,10 @@ def raised(
     matched: tuple[str, ...],
     words: str | None,
     forwarded: bool,
+    replies: bool = False,
 ) -> Text:
-    """The card as first posted: notes on an unread or forwarded message, the words if allowed."""
+    """The card as first posted: notes on an unread or forwarded message, the words if allowed,
+    and (replies) how to write to the person."""
     lines = [text(ctx, escalation, person, role=role, matched=matched)]
     if escalation.category == EscalationCategory.UNSCREENED:
         lines.append(coordinators.text(ctx, "card.unscreened"))
@@ -73,6 +75,8 @@ def raised(
         lines.append(coordinators.text(ctx, "card.forwarded"))
     if words and ctx.program.policy.escalations.card_text == "full":
         lines.append(coordinators.text(ctx, "card.words", words=words))
+    if replies:  # the card anchors the person's case thread
+        lines.append(coordinators.text(ctx, "case.reply_hint"))
     return Text(text="\n".join(lines), buttons=buttons(ctx, escalation))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from peerbot.services.cases import cases, threads
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.coordination import coordinators
 from peerbot.services.escalations import card
@@ -77,23 +78,34 @@ async def raise_flag(
         severity=severity,
     )
     role = await card.subject_role(ctx, person)
+    in_group = role != Role.SUPPORTER  # a supporter's own distress is not for the whole group
     view = card.raised(
-        ctx, escalation, person, role=role, matched=matched, words=words, forwarded=forwarded
+        ctx,
+        escalation,
+        person,
+        role=role,
+        matched=matched,
+        words=words,
+        forwarded=forwarded,
+        replies=in_group and person is not None,
     )
-    if role == Role.SUPPORTER:  # a supporter's own distress is not for the whole group
+    card_key = f"escalation:{escalation.id}:raised"
+    if not in_group:
         await coordinators.post_privately(
-            ctx,
-            view,
-            priority=Priority.ESCALATION,
-            dedupe_prefix=f"escalation:{escalation.id}:raised",
+            ctx, view, priority=Priority.ESCALATION, dedupe_prefix=card_key
         )
     else:
-        await coordinators.post(
+        await coordinators.post(ctx, view, priority=Priority.ESCALATION, dedupe_key=card_key)
+    if person is not None:  # the card anchors the person's case: a reply to it reaches them
+        case = await cases.open_for(
             ctx,
-            view,
-            priority=Priority.ESCALATION,
-            dedupe_key=f"escalation:{escalation.id}:raised",
+            person,
+            cases.ESCALATION,
+            card_key=card_key if in_group else None,
+            escalation_id=escalation.id,
         )
+        if not in_group:  # the group hears only that contact is asked for, not why
+            await threads.ensure_card(ctx, case, person, role.value, text_key="case.card_contact")
     return escalation
 
 

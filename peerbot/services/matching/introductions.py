@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from peerbot.services.cases import cases
 from peerbot.services.common.context import ServiceContext, Who
 from peerbot.services.conversations import flows
 from peerbot.services.conversations.shown import Notice, Outgoing, Reply
@@ -125,6 +126,10 @@ async def _ask_coordinators_to_connect(
     ctx: ServiceContext, match: Match, request: SupportRequest
 ) -> None:
     await coordinators.post_match_card(ctx, "card.contact_by_coordinators", match, request)
+    participant = await ctx.session.get(Person, request.person_id)
+    if participant is not None:  # the card anchors the participant's case: replies reach them
+        card_key = f"match:{match.id}:card.contact_by_coordinators"
+        await cases.open_for(ctx, participant, cases.FIRST_CONTACT, card_key=card_key)
 
 
 def _ask_later_if_connected(

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
+from peerbot.services.cases import cases
 from peerbot.services.common.context import ServiceContext, Who
 from peerbot.services.conversations import flows
 from peerbot.services.conversations.actions import RequestAction
@@ -60,15 +61,18 @@ async def connected_answered(
     match = await ctx.session.get(Match, checkin.match_id)
     request = await ctx.session.get(SupportRequest, match.support_request_id) if match else None
     if match is not None and request is not None and who.person is not None:
+        card_key = f"checkin:{checkin.id}:not_connected"
         await coordinators.post_card(
             ctx,
             "card.not_connected",
             priority=Priority.COORDINATION,
-            dedupe_key=f"checkin:{checkin.id}:not_connected",
+            dedupe_key=card_key,
             code=request.code,
+            case=who.person.pseudonym,
             role=coordinators.text(ctx, f"role.{_role(who.person, match)}"),
             answer=coordinators.text(ctx, f"connected.{said}"),
         )
+        await cases.open_for(ctx, who.person, cases.NOT_CONNECTED, card_key=card_key)
     return [Notice("connected.told")]
 
 

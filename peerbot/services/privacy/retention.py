@@ -145,7 +145,7 @@ _CLOSED_BEFORE: dict[str, Closed] = {
 
 #: Free text of cases: erased once the case has been closed for ``free_text_days``.
 FREE_TEXT: tuple[FreeText, ...] = tuple(
-    FreeText(entry.column, _CLOSED_BEFORE[entry.place])
+    FreeText(entry.column, entry.closed_before or _CLOSED_BEFORE[entry.place])
     for entry in personal_data.expiring(Expiry.AFTER_CLOSE)
 )
 

@@ -67,13 +67,17 @@ async def reminders(session_factory) -> list[OutboxMessage]:
 
 
 async def first_card(session_factory, escalation_id: int) -> dict:
+    """The first card's payload, less the line on replying to it (reminders leave it out: the
+    first card is the case's thread)."""
     async with session_factory() as session:
         row = await session.scalar(
             select(OutboxMessage).where(
                 OutboxMessage.dedupe_key == f"escalation:{escalation_id}:raised"
             )
         )
-        return row.payload
+        hint = "\n" + PROGRAM.texts.get("case.reply_hint", "en")
+        assert row.payload["text"].endswith(hint)
+        return {**row.payload, "text": row.payload["text"].removesuffix(hint)}
 
 
 async def escalation_row(session_factory, escalation_id: int) -> Escalation:

@@ -68,15 +68,22 @@ async def test_a_participants_flag_posts_one_card_with_buttons_to_the_group(sess
 
 
 async def test_a_supporters_own_distress_goes_to_each_coordinator_privately(session_factory):
+    """The card (with why) goes privately; the group gets only the case's own card, which says
+    a coordinator should get in touch and that a reply to it reaches the supporter."""
     async with session_factory() as session, session.begin():
         supporter = await person_with(session, Role.SUPPORTER)
         await escalations.raise_flag(
             context(session), supporter, category="burnout", severity="medium", source="checkin"
         )
     async with session_factory() as session:
-        assert await chats_written_to(session) == sorted(COORDINATORS)
-        texts = [row.payload["text"] for row in await session.scalars(select(OutboxMessage))]
-    assert all(PROGRAM.texts.get("role.supporter", "en") in text for text in texts)
+        rows = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+    private = [row for row in rows if row.chat_id != GROUP]
+    in_group = [row.payload["text"] for row in rows if row.chat_id == GROUP]
+    assert sorted(row.chat_id for row in private) == sorted(COORDINATORS)
+    assert all(PROGRAM.texts.get("role.supporter", "en") in row.payload["text"] for row in private)
+    burnout = PROGRAM.texts.get("category.burnout", "en")
+    assert len(in_group) == 1 and burnout not in in_group[0]
+    assert supporter.pseudonym in in_group[0] and "Reply to this message" in in_group[0]
 
 
 async def test_cards_show_the_persons_words_only_when_the_program_chooses_full(session_factory):

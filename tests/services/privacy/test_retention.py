@@ -364,6 +364,8 @@ async def test_free_text_of_cases_closed_long_ago_is_erased_and_the_rest_kept(
         "escalation_events.note_enc": 1,
         "invites.note_enc": 1,
         "processed_updates.payload_enc": 1,
+        "case_messages.body_enc": 0,
+        "case_messages.file_id_enc": 0,
         "conversations.state": 1,
     }
     assert report.pseudonymized == 1
