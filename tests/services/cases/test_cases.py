@@ -12,6 +12,7 @@ from peerbot.config import load_settings
 from peerbot.dialogs.inputs import Cancel, Text
 from peerbot.dialogs.policy import CasePolicy, ProgramPolicy, RetentionPolicy
 from peerbot.program import load_program
+from peerbot.scheduler import retention_pass
 from peerbot.services.cases import case_view, cases, relay, threads
 from peerbot.services.cases.relay import Written
 from peerbot.services.common.context import ServiceContext, Who
@@ -22,7 +23,7 @@ from peerbot.services.conversations.shown import Text as Shown
 from peerbot.services.coordination import coordinators
 from peerbot.services.escalations import escalations
 from peerbot.services.participants import consent
-from peerbot.services.privacy import data_rights, retention
+from peerbot.services.privacy import data_rights
 from peerbot.storage.codes import new_pseudonym
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import (
@@ -41,7 +42,7 @@ from peerbot.storage.models import (
     RoleAssignment,
     SupportRequest,
 )
-from tests.support.contexts import service_context
+from tests.support.contexts import caller_deps, service_context
 
 GROUP = -1001111
 COORDINATOR_ID = 901
@@ -382,7 +383,7 @@ async def test_forget_erases_the_case_messages_and_mydata_shows_them(session_fac
         _, data = await data_rights.export(context(session), person)
         assert [m["body"] for m in data["case_messages"]] == [WORDS]
         assert len(data["cases"]) == 1
-        await data_rights.forget(session, person, now=NOW)
+        await data_rights.forget(context(session), person)
         assert await rows(session, CaseMessage) == []
 
 
@@ -395,11 +396,12 @@ async def test_retention_erases_message_bodies_after_the_case_closed(session_fac
         await case_view.close(context(session), coordinator, replied_to=700, args=[])
         case_id = case.id
     policy = RetentionPolicy(free_text_days=30)
-    await retention.run(session_factory, policy, now=NOW + timedelta(days=29))
+    deps = caller_deps(session_factory, CIPHER)
+    await retention_pass.run(deps, policy, now=NOW + timedelta(days=29))
     async with session_factory() as session:
         (message,) = await rows(session, CaseMessage)
         assert message.body_enc is not None  # not yet: the case closed 29 days ago
-    await retention.run(session_factory, policy, now=NOW + timedelta(days=31))
+    await retention_pass.run(deps, policy, now=NOW + timedelta(days=31))
     async with session_factory() as session:
         (message,) = await rows(session, CaseMessage)
         assert message.body_enc is None and message.case_id == case_id
