@@ -18,6 +18,7 @@ from telegram import (
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
+    ReplyParameters,
 )
 from telegram.error import RetryAfter
 
@@ -60,6 +61,8 @@ def _prepare(bot: Bot, payload: dict[str, Any]) -> dict[str, Any]:
     kwargs = dict(payload)
     if "reply_markup" in kwargs:
         kwargs["reply_markup"] = markup_from_json(kwargs["reply_markup"], bot)
+    if "reply_parameters" in kwargs:
+        kwargs["reply_parameters"] = ReplyParameters.de_json(kwargs["reply_parameters"], bot)
     for key in ("document", "photo"):
         if key in kwargs:
             kwargs[key] = _file(kwargs[key])

@@ -15,6 +15,7 @@ from peerbot.services.conversations.shown import (
     CommandMenu,
     Document,
     EditPressed,
+    EditSent,
     Menu,
     Notice,
     Photo,
@@ -80,6 +81,10 @@ class Renderer:
             case EditPressed() if self.pressed_message_id is not None:
                 payload = {**self._text(item.view), "message_id": self.pressed_message_id}
                 return [Delivery("editMessageText", payload)]
+            case EditSent():
+                payload = {**self._text(item.view), "message_id": item.message_id}
+                payload.pop("reply_parameters", None)
+                return [Delivery("editMessageText", payload)]
             case Say() | Notice():
                 return [self._send(self._t(item.key, **dict(item.values)))]
             case Summary():
@@ -120,6 +125,11 @@ class Renderer:
             payload["reply_markup"] = {"force_reply": True, "selective": True}
         elif view.buttons:
             payload["reply_markup"] = self._menu_keyboard(view.buttons)
+        if view.answers is not None:  # sent even if that message was deleted meanwhile
+            payload["reply_parameters"] = {
+                "message_id": view.answers,
+                "allow_sending_without_reply": True,
+            }
         return payload
 
     @staticmethod

@@ -49,6 +49,7 @@ class Text:
     buttons: Buttons = ()
     link_preview: bool = True
     force_reply: bool = False  # ask the reader to answer this message (e.g. a note)
+    answers: int | None = None  # shown as an answer to this earlier message of ours, if any
 
 
 @dataclass(frozen=True)
@@ -84,11 +85,30 @@ class EditPressed:
 
 
 @dataclass(frozen=True)
+class EditSent:
+    """Replace the text and buttons of an earlier message of ours, known by its id."""
+
+    message_id: int
+    view: Text
+
+
+@dataclass(frozen=True)
 class CloseMenu:
     """Remove the buttons of the message whose button was pressed."""
 
 
-Shown = Output | Notice | Menu | Text | Photo | Document | CommandMenu | CloseMenu | EditPressed
+Shown = (
+    Output
+    | Notice
+    | Menu
+    | Text
+    | Photo
+    | Document
+    | CommandMenu
+    | CloseMenu
+    | EditPressed
+    | EditSent
+)
 
 
 @dataclass
