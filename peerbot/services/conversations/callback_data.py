@@ -18,6 +18,8 @@ from peerbot.services.conversations.actions import (
     NoteFor,
     OfferAnswer,
     RequestAction,
+    ResumeChoice,
+    SafetyAnswer,
     TrainingConfirm,
 )
 
@@ -52,6 +54,8 @@ _TYPES: dict[str, type[Any]] = {
         RequestAction,
         OfferAnswer,
         NoteFor,
+        SafetyAnswer,
+        ResumeChoice,
     )
 }
 
