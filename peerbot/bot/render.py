@@ -15,6 +15,7 @@ from peerbot.services.conversations.shown import (
     CommandMenu,
     Document,
     EditPressed,
+    EditSent,
     Menu,
     Notice,
     Photo,
@@ -87,6 +88,10 @@ class Renderer:
                 return [Delivery("sendMessage", self._text(item))]
             case EditPressed() if self.pressed_message_id is not None:
                 payload = {**self._text(item.view), "message_id": self.pressed_message_id}
+                return [Delivery("editMessageText", payload)]
+            case EditSent():
+                payload = {**self._text(item.view), "message_id": item.message_id}
+                payload.pop("reply_parameters", None)
                 return [Delivery("editMessageText", payload)]
             case Say() | Notice():
                 return [self._send(self._t(item.key, **dict(item.values)))]

@@ -20,6 +20,7 @@ from peerbot.bot.deps import Deps
 from peerbot.bot.processing import RETRY_DELAYS, SCREENED, UpdateScope
 from peerbot.dialogs.inputs import Input, Press, Text
 from peerbot.services.common.context import context_for
+from peerbot.services.conversations.actions import SafetyAnswer
 from peerbot.services.conversations.callback_data import FlowPress, decode
 from peerbot.services.escalations import escalations, safety
 from peerbot.services.escalations.safety import Said
@@ -120,6 +121,9 @@ def said_in(update: Update) -> Said | None:
     if chat is None or chat.type != ChatType.PRIVATE or update.effective_user is None:
         return None
     if update.callback_query is not None:
+        pressed = decode(update.callback_query.data)
+        if isinstance(pressed, SafetyAnswer):
+            return Said(None, None, safety=pressed)
         answer = _press(update.callback_query.data)
         return Said(None, None, answer) if answer is not None else None
     message = update.message or update.edited_message

@@ -98,6 +98,8 @@ class CrisisPolicy(_Model):
     regions_by_time_zone: Mapping[str, Annotated[str, Field(pattern=r"^[a-z_]{2,16}$")]] = Field(
         default_factory=dict
     )
+    # After "Are you safe right now?": the C-SSRS screener's questions (cssrs), or none.
+    screen: Literal["cssrs", "none"] = "none"
 
     @model_validator(mode="after")
     def _time_zones_name_known_countries(self) -> CrisisPolicy:

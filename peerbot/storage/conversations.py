@@ -59,9 +59,14 @@ async def begin(
     now: datetime,
     remind_after: timedelta | None,
     expire_after: timedelta | None,
+    above: bool = False,
 ) -> Conversation:
-    """Start a conversation; any other active one in the chat is closed as cancelled."""
-    previous = await active_for_chat(session, chat_id)
+    """Start a conversation; any other active one in the chat is closed as cancelled.
+
+    above: the other one is kept, and is the chat's conversation again once this one ends
+    (the newest active one is the chat's; e.g. a crisis screener over a paused intake).
+    """
+    previous = None if above else await active_for_chat(session, chat_id)
     if previous is not None:
         previous.status = ConversationStatus.CANCELLED
     conversation = Conversation(

@@ -120,6 +120,11 @@ class EscalationEventKind(StrEnum):
     RELEASED = "released"
     RESOLVED = "resolved"
     NOTE = "note"
+    # The person's answer to "Are you safe right now?" (the answer is the kind: no free text)
+    SAFE = "safe"
+    NOT_SAFE = "not_safe"
+    SAFETY_UNSURE = "safety_unsure"
+    SCREENED = "screened"  # the C-SSRS screener's answers (encrypted in note_enc)
 
 
 class OutboxStatus(StrEnum):

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 import peerbot
-from tests.support.journeys import Person
+from tests.support.journeys import Person, catalog
 
 GROUP = -1001234567890
 
@@ -24,11 +24,77 @@ async def test_crisis_sentence_mid_intake_gets_resources_and_a_card(api, start_b
     await person.expect("redflag.coordinator_told")
     card = await api.wait_for_message(GROUP, contains="CRITICAL", timeout=20)
     assert "pills" not in card.text, "the card is redacted by default"
-    # the flow goes on: the question is asked again
-    prompt = person.t("intake.topics")
+
+
+async def test_crisis_mid_intake_pauses_asks_if_safe_tells_the_group_and_resumes(api, start_bot):
+    start_bot(coordinator_chat_id=str(GROUP))
+    api.group(chat_id=GROUP)
+    person = Person(api, api.private_user(language_code="en"))
+    await person.consent()
+    await person.choose("intake.topics.anxiety")
+    await person.expect("intake.who_for", after=person.last_pressed)
+    mark = person.newest_id()
+
+    await person.say("I don't want to be alive anymore")
+
+    await person.expect("crisis.heard", after=mark)
+    await person.expect("redflag.coordinator_told", after=mark)
+    asked = await person.expect("crisis.are_you_safe", after=mark)
+    labels = {person.t(f"crisis.safe.{a}") for a in ("yes", "no", "unsure")}
+    assert labels <= set(asked.buttons)
+    card = await api.wait_for_message(GROUP, contains="Safety flag – high", timeout=20)
+    await asyncio.sleep(1.5)  # nothing more is asked
+    who_for = person.t("intake.who_for")
+    assert sum(m.text.startswith(who_for) for m in api.messages(person.chat_id)) == 1
+    person.looks_at(asked)
+
+    await person.press("crisis.safe.no")
+
+    said = person.t("card.safety.no")
+    answer = await api.wait_for_message(GROUP, contains=said, after=card.message_id, timeout=20)
+    assert answer.reply_to is not None and answer.reply_to.message_id == card.message_id
+    assert "CRITICAL" in answer.text.splitlines()[0], "headed with the new severity"
+    await api.wait_until(lambda: "CRITICAL" in card.text and said in card.text, timeout=20)
+    await person.expect("crisis.coordinators_will_write", after=mark)
+
+    await person.press("crisis.resume.go")
+
+    await person.expect("resume.continue", after=person.last_pressed)
     await api.wait_until(
-        lambda: sum(m.text.startswith(prompt) for m in api.messages(person.chat_id)) >= 2,
+        lambda: sum(m.text.startswith(who_for) for m in api.messages(person.chat_id)) == 2,
         timeout=20,
+    )
+    await person.press("intake.who_for.self")
+    await person.expect("intake.support_kind", after=person.last_pressed)
+
+
+async def test_the_screener_follows_when_the_program_turns_it_on(api, start_bot, tmp_path):
+    program = tmp_path / "program"
+    program.mkdir()
+    (program / "program.yaml").write_text("crisis:\n  screen: cssrs\n", encoding="utf-8")
+    start_bot(coordinator_chat_id=str(GROUP), program_dir=str(program))
+    api.group(chat_id=GROUP)
+    person = Person(api, api.private_user(language_code="es"), locale="es")
+    await person.consent()
+    await person.expect("intake.topics")
+    mark = person.newest_id()
+
+    await person.say("ya no quiero seguir viviendo")
+    await person.press("crisis.safe.yes")
+    await person.expect("cssrs.q1", after=mark)
+    await person.press("cssrs.yes")
+    await person.press("cssrs.yes")  # q2: thoughts of killing themselves
+    await person.press("cssrs.yes")  # q3: how
+    await person.press("cssrs.yes")  # q4: some intention
+    await person.press("engine.skip")  # q5
+    await person.press("cssrs.no")  # q6
+
+    await person.expect("cssrs.thanks", after=mark)
+    await person.expect("crisis.resume.offer", after=mark)
+    high_risk = catalog().get("card.cssrs.risk.high", "en")  # the coordinators' language
+    await api.wait_for_message(GROUP, contains=high_risk, timeout=20)
+    await api.wait_for_message(
+        GROUP, predicate=lambda m: "CRITICAL" in m.text and high_risk in m.text, timeout=20
     )
 
 

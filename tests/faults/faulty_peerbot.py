@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from peerbot.bot import pacing, sender
 from peerbot.services.conversations import flows
-from peerbot.services.escalations import screening
+from peerbot.services.escalations import safety_check, screening
 
 FAULT = "PEERBOT_TEST_FAULT"
 MARK = "PEERBOT_TEST_FAULT_MARK"  # a file: the one-shot faults fire while it does not exist
@@ -29,15 +29,36 @@ def _locked() -> Exception:
 
 
 def _after_flag(fail: Any) -> None:
-    """Fail in the dialog's work, after the update's words were screened and flagged."""
-    advance = flows.advance
+    """Fail in the dialog's work, after the update's words were screened and flagged (its
+    first step: finding the chat's conversation)."""
+    active = flows.active
 
     async def failing(ctx: Any, *args: Any, **kwargs: Any) -> Any:
         if ctx.screened is not None and ctx.screened.flagged:
             fail()
-        return await advance(ctx, *args, **kwargs)
+        return await active(ctx, *args, **kwargs)
 
-    flows.advance = failing  # type: ignore[assignment]
+    flows.active = failing  # type: ignore[assignment]
+
+
+def _recording_safety_answer(fail: Any) -> None:
+    """Fail while the answer to "Are you safe right now?" is being recorded."""
+    record = safety_check.record_answer
+
+    async def failing(ctx: Any, *args: Any, **kwargs: Any) -> Any:
+        fail()
+        return await record(ctx, *args, **kwargs)
+
+    safety_check.record_answer = failing  # type: ignore[assignment]
+
+
+def _after_safety_answer() -> None:
+    """Fail in the update's own work, after the safety answer was recorded."""
+
+    def failing(*_args: Any, **_kwargs: Any) -> Any:
+        raise KeyError("crisis.answered")
+
+    safety_check.answer_notices = failing  # type: ignore[assignment]
 
 
 def _once(error: Exception) -> Any:
@@ -96,6 +117,10 @@ def inject(name: str) -> None:
         _after_late_flag()
     elif name == "sigkill_after_flag":
         _after_flag(_killed)
+    elif name == "db_locked_recording_safety_answer_once":
+        _recording_safety_answer(_once(_locked()))
+    elif name == "error_after_safety_answer":
+        _after_safety_answer()
     elif name:
         raise SystemExit(f"unknown fault {name!r}")
 

@@ -33,6 +33,11 @@ SAID = (
     "something_went_wrong",
     "crisis.resources",
     "redflag.coordinator_told",
+    "crisis.heard",
+    "crisis.are_you_safe",
+    "crisis.answered.no",
+    "crisis.coordinators_will_write",
+    "crisis.resume.offer",
     "intake.topics",
     "intake.safety_followup",
     "intake.who_for",
@@ -84,6 +89,14 @@ class Trial:
     def escalations(self) -> list[tuple[str, str]]:
         with sqlite3.connect(self.workdir / "peerbot.sqlite3") as db:
             return db.execute("select category, severity from escalations").fetchall()
+
+    def safety_answers(self) -> list[str]:
+        with sqlite3.connect(self.workdir / "peerbot.sqlite3") as db:
+            rows = db.execute(
+                "select kind from escalation_events where kind in "
+                "('safe', 'not_safe', 'safety_unsure') order by id"
+            ).fetchall()
+        return [kind for (kind,) in rows]
 
     async def card_in(self, chat_id: int) -> str:
         card = await self.api.wait_for_message(chat_id, contains="Safety flag", timeout=30)
@@ -161,7 +174,12 @@ async def test_a_failure_after_the_flag_never_undoes_it(trial, fault_table, faul
     await record(trial, fault_table, fault, "group")
     read = trial.person_read()
     assert ("something_went_wrong" in read) is apologised
-    assert read.startswith("crisis.resources"), "safety first, the apology after"
+    said = read.split(", ")
+    assert said[0] == "crisis.resources" or said[:2] == ["crisis.heard", "crisis.resources"]
+    if apologised:
+        assert said.index("crisis.resources") < said.index("something_went_wrong"), (
+            "safety first, the apology after"
+        )
     assert len(trial.escalations()) == 1, "tried again, but raised once"
 
 
@@ -274,3 +292,49 @@ async def test_a_check_in_scored_as_worrying_keeps_its_flag_when_the_update_fail
     await record(trial, fault_table, "error after a check-in's flag", "each coordinator privately")
     assert trial.escalations() == [("burnout", "high")]
     assert "something_went_wrong" in trial.person_read()
+
+
+@pytest.mark.parametrize(
+    ("fault", "apologised"),
+    [
+        ("db_locked_recording_safety_answer_once", False),  # tried again: recorded once
+        ("error_after_safety_answer", True),  # recorded first: the failure cannot undo it
+    ],
+)
+async def test_a_failure_around_the_safety_answer_keeps_the_flag_and_the_answer(
+    trial, fault_table, fault, apologised
+):
+    trial.start(fault)
+    await trial.mid_intake()
+    await trial.says_crisis()
+    asked = await trial.person.expect("crisis.are_you_safe", after=trial.mark)
+    card = await trial.api.wait_for_message(GROUP, contains="Safety flag", timeout=30)
+    await asyncio.sleep(1.1)  # the chat's window is free, as after reading
+    trial.person.looks_at(asked)
+    pressed_at = trial.person.newest_id()
+
+    await trial.person.press("crisis.safe.no")
+
+    said = catalog().get("card.safety.no", "en")
+    await trial.api.wait_for_message(GROUP, contains=said, after=card.message_id, timeout=30)
+    assert trial.safety_answers() == ["not_safe"], "recorded once"
+    assert len(trial.escalations()) == 1, "the flag is not undone"
+    assert trial.escalations()[0][1] == "critical"
+    await trial.api.wait_for_updates_consumed(timeout=20)
+    await asyncio.sleep(1.5)
+    after = [
+        m.content for m in trial.api.messages(trial.person.chat_id) if m.message_id > pressed_at
+    ]
+    went_wrong = _first_line("something_went_wrong")
+    assert any(went_wrong in text for text in after) is apologised
+    resources = _first_line("crisis.resources")
+    assert any(resources in text for text in after), "the resources again, whatever failed"
+    fault_table(
+        {
+            "fault": fault,
+            "escalations": " ".join(f"{c}/{s}" for c, s in trial.escalations()),
+            "resources after": "yes",
+            "card reached": "group, with the answer",
+            "the person read": trial.person_read(),
+        }
+    )

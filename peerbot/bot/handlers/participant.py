@@ -23,6 +23,8 @@ from peerbot.services.conversations.actions import (
     LanguageChoice,
     NoteFor,
     OfferAnswer,
+    ResumeChoice,
+    SafetyAnswer,
 )
 from peerbot.services.conversations.callback_data import FlowPress, decode
 from peerbot.services.conversations.shown import Notice, Reply
@@ -99,6 +101,10 @@ async def pressed(update: Update, context: PeerbotContext) -> None:
             reply = await contact_notes.chosen(ctx, who, action)
         case CaseSend():
             reply = await relay.answer(ctx, who, action)
+        case SafetyAnswer():
+            reply = await journey.safety_answer(ctx, who, action)
+        case ResumeChoice():
+            reply = await journey.resume_choice(ctx, who, action)
         case _:
             reply = Reply(who.locale).add(Notice("engine.stale_button"))
     await deliver(context, update, reply)
@@ -111,6 +117,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         "back": _flow_command(Back()),
         "skip": _flow_command(Skip()),
         "cancel": _flow_command(Cancel()),
+        "continue": _command(journey.resume),
         "consent": _command(rights.consent_overview),
         "stop": _command(rights.stop),
         "mydata": _command(rights.my_data),
@@ -129,6 +136,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
 
 COMMAND_MENU = (
     "start",
+    "continue",
     "back",
     "cancel",
     "help",

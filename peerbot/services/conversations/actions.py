@@ -88,3 +88,23 @@ class CaseSend:
     prefix: ClassVar[str] = "cs"
     case_id: int
     send: bool
+
+
+@dataclass(frozen=True)
+class SafetyAnswer:
+    """The answer to "Are you safe right now?" after an urgent red flag: "yes", "no" or
+    "unsure". `check` ties the button to the chat it was sent to (see safety_check.check_of)."""
+
+    prefix: ClassVar[str] = "safe"
+    escalation_id: int
+    answer: str
+    check: str
+
+
+@dataclass(frozen=True)
+class ResumeChoice:
+    """After a crisis pause: go back to the paused questions (go) or not now."""
+
+    prefix: ClassVar[str] = "rs"
+    conversation_id: int
+    go: bool

@@ -19,6 +19,8 @@ from peerbot.services.conversations.actions import (
     NoteFor,
     OfferAnswer,
     RequestAction,
+    ResumeChoice,
+    SafetyAnswer,
     TrainingConfirm,
 )
 
@@ -54,6 +56,8 @@ _TYPES: dict[str, type[Any]] = {
         OfferAnswer,
         NoteFor,
         CaseSend,
+        SafetyAnswer,
+        ResumeChoice,
     )
 }
 

@@ -56,8 +56,10 @@ async def begin(
     *,
     answers: dict[str, Answer] | None = None,
     at_step: str | None = None,
+    above: bool = False,
 ) -> FlowTurn:
-    """Start flow_id in the chat (closing any other conversation there).
+    """Start flow_id in the chat (closing any other conversation there, unless above: then
+    that one waits beneath and is the chat's conversation again when this one ends).
 
     With answers and at_step, the flow opens at that step with those answers already given
     (e.g. a profile shown at its summary, so one answer can be changed).
@@ -77,6 +79,7 @@ async def begin(
         now=ctx.now,
         remind_after=_remind_after(flow, meta or {}),
         expire_after=_expire_after(flow),
+        above=above,
     )
     turn = FlowTurn(conversation, flow, transition, dict(meta or {}), sealed)
     await _store_status(ctx, turn)

@@ -15,9 +15,18 @@ from peerbot.dialogs.outputs import Chosen, Toggle
 from peerbot.services.cases import relay
 from peerbot.services.common.context import ServiceContext, Who
 from peerbot.services.conversations import flows
+from peerbot.services.conversations.actions import ResumeChoice, SafetyAnswer
 from peerbot.services.conversations.flows import FlowTurn
-from peerbot.services.conversations.shown import Notice, Reply
-from peerbot.services.escalations import escalations, safety
+from peerbot.services.conversations.shown import (
+    CloseMenu,
+    EditPressed,
+    Menu,
+    MenuButton,
+    Notice,
+    Reply,
+)
+from peerbot.services.conversations.shown import Text as TextView
+from peerbot.services.escalations import escalations, safety, safety_check
 from peerbot.services.escalations.screening import Screened
 from peerbot.services.matching import introductions, proposals, relationships
 from peerbot.services.participants import consent, enrolment, intake
@@ -42,6 +51,8 @@ async def start(ctx: ServiceContext, who: Who, payload: str | None) -> Reply:
     if invite_code is not None:
         return reply.add(*(await supporters.open_invite(ctx, who, invite_code)).items)
     conversation = await flows.active(ctx, who)
+    if conversation is not None and _paused_on(conversation) is not None:
+        return await _while_paused(ctx, who, conversation, reply)
     if conversation is not None:
         reply.add(Notice("resume.continue"))
         turn = await flows.advance(ctx, who, conversation, Begin())
@@ -65,11 +76,15 @@ async def flow_input(ctx: ServiceContext, who: Who, received: Input) -> Reply:
     reply = Reply(who.locale)
     resumed = await _resume_if_stopped(ctx, who, reply)
     conversation = await flows.active(ctx, who)
-    flagged = isinstance(received, Text) and await _screen(
-        ctx, who, received.text, conversation, reply
-    )
+    screened = None
+    if isinstance(received, Text):
+        screened = await _screen(ctx, who, received.text, conversation)
+    if screened is not None and screened.urgent and not _is_screener(conversation):
+        return _stop_to_listen(ctx, who, conversation, screened, reply)
+    if screened is not None:
+        reply.add(*_crisis_notices(screened))
     if conversation is None:
-        if flagged:
+        if screened is not None:
             return reply
         if resumed:
             return reply.add(Notice("nothing_in_progress"))
@@ -82,27 +97,159 @@ async def flow_input(ctx: ServiceContext, who: Who, received: Input) -> Reply:
         if isinstance(received, Text):  # words for no flow: the warm fallback to the coordinators
             return await relay.from_person(ctx, who, relay.Written.words(received.text), reply)
         return reply.add(Notice("not_understood"))
+    if _paused_on(conversation) is not None and not isinstance(received, Cancel):
+        return await _while_paused(ctx, who, conversation, reply)
     turn = await flows.advance(ctx, who, conversation, received)
     return await _after(ctx, who, turn, reply)
 
 
 async def _screen(
-    ctx: ServiceContext, who: Who, text: str, conversation: Conversation | None, reply: Reply
-) -> bool:
+    ctx: ServiceContext, who: Who, text: str, conversation: Conversation | None
+) -> Screened | None:
     """Every typed message is screened (before this update's work: see safety.raise_first);
-    a flag answers with the crisis resources."""
+    what it raised, if anything, is noted on the conversation."""
     screened = ctx.screened
     if screened is None:  # called outside a Telegram update: screen and raise here
         screened = await safety.raise_first(ctx, who, safety.Said(None, text))
     if not screened.flagged:
-        return False
+        return None
     if conversation is not None:
         meta = dict((conversation.state or {}).get("meta", {}))
         known = meta.get("escalations", [])
         meta["escalations"] = [*known, *(i for i in screened.escalation_ids if i not in known)]
         conversation.state = {**conversation.state, "meta": meta}
-    reply.add(*_crisis_notices(screened))
-    return True
+    return screened
+
+
+# A crisis path that stops to listen. After a high or critical flag in what the person wrote,
+# the flow in progress pauses (kept, not cancelled): they read that we heard them, their crisis
+# resources, that the coordinators were told, and "Are you safe right now?". Only once that is
+# answered (and the screener, if the program has one) are they offered to go back to the
+# questions. A medium flag does not pause: the resources are given and the questions go on,
+# so that someone who is struggling but not in danger still gets their request made.
+CRISIS = "crisis"  # meta: the escalation the paused flow waits on
+
+
+def _stop_to_listen(
+    ctx: ServiceContext,
+    who: Who,
+    conversation: Conversation | None,
+    screened: Screened,
+    reply: Reply,
+) -> Reply:
+    escalation_id = safety_check.asked_about(screened)
+    assert escalation_id is not None, "asked only after an urgent flag"
+    if conversation is not None:
+        meta = {**conversation.state.get("meta", {}), CRISIS: escalation_id}
+        conversation.state = {**conversation.state, "meta": meta}
+        conversation.reminder_due_at = None  # no "you did not finish" nudge while paused
+    reply.add(Notice("crisis.heard"))
+    if not screened.resources_given:
+        reply.add(Notice(screened.crisis_key))
+        screened.resources_given = True
+    reply.add(Notice("redflag.coordinator_told"))
+    screened.coordinator_told = True
+    return reply.add(safety_check.question(ctx, who, escalation_id))
+
+
+def _paused_on(conversation: Conversation) -> int | None:
+    """The escalation a paused conversation waits on, or None if it is not paused."""
+    value = (conversation.state or {}).get("meta", {}).get(CRISIS)
+    return value if isinstance(value, int) else None
+
+
+def _is_screener(conversation: Conversation | None) -> bool:
+    return conversation is not None and conversation.flow == safety_check.SCREENER_FLOW
+
+
+async def _while_paused(
+    ctx: ServiceContext, who: Who, conversation: Conversation, reply: Reply
+) -> Reply:
+    """Anything but /cancel while the questions are paused: the safety question until it is
+    answered, then the offer to go back to the questions."""
+    escalation_id = _paused_on(conversation)
+    assert escalation_id is not None
+    if await safety_check.answer_of(ctx, escalation_id) is None:
+        return reply.add(Notice("crisis.paused"), safety_check.question(ctx, who, escalation_id))
+    return reply.add(_resume_offer(conversation))
+
+
+def _resume_offer(conversation: Conversation) -> Menu:
+    return Menu(
+        "crisis.resume.offer",
+        (
+            (MenuButton(ResumeChoice(conversation.id, True), "crisis.resume.go"),),
+            (MenuButton(ResumeChoice(conversation.id, False), "crisis.resume.later"),),
+        ),
+    )
+
+
+async def safety_answer(ctx: ServiceContext, who: Who, pressed: SafetyAnswer) -> Reply:
+    """The answer to "Are you safe right now?": thanks, the screener if the program has one,
+    then the offer to go back to the paused questions."""
+    reply = Reply(who.locale)
+    screened = ctx.screened
+    if screened is not None and screened.safety_answered == pressed.escalation_id:
+        outcome = safety_check.RECORDED  # recorded first, by the safety net
+    else:
+        outcome = await safety_check.record_answer(ctx, who, pressed)
+    if outcome == safety_check.NOT_THEIRS:
+        return reply.add(CloseMenu(), Notice("crisis.unknown_answer"))
+    conversation = await flows.active(ctx, who)
+    if outcome == safety_check.ANSWERED_BEFORE:
+        reply.add(CloseMenu(), Notice("crisis.already_answered"))
+        if conversation is not None and _paused_on(conversation) is not None:
+            reply.add(_resume_offer(conversation))
+        return reply
+    chosen = ctx.program.texts.get(f"crisis.safe.{pressed.answer}", who.locale)
+    reply.add(EditPressed(TextView(key="crisis.are_you_safe.answered", values={"answer": chosen})))
+    crisis_key = screened.crisis_key if screened else safety.crisis_key(ctx, who)
+    reply.add(*safety_check.answer_notices(ctx, who, pressed.answer, crisis_key))
+    if screened is not None:
+        screened.resources_given = screened.coordinator_told = True
+    screens = ctx.program.policy.crisis.screen == "cssrs" and who.person is not None
+    if screens and not _is_screener(conversation):  # it waits over the paused flow, if any
+        meta = {"escalation": pressed.escalation_id}
+        turn = await flows.begin(ctx, who, safety_check.SCREENER_FLOW, meta, above=True)
+        return reply.add(Notice("cssrs.intro"), *turn.transition.outputs)
+    return await _offer_to_resume(ctx, who, reply)
+
+
+async def _offer_to_resume(ctx: ServiceContext, who: Who, reply: Reply) -> Reply:
+    """After the safety answer (and the screener): the paused questions, if there are any."""
+    conversation = await flows.active(ctx, who)
+    if conversation is not None and _paused_on(conversation) is not None:
+        reply.add(_resume_offer(conversation))
+    return reply
+
+
+async def resume(ctx: ServiceContext, who: Who) -> Reply:
+    """/continue: back to the question the person was on (once "are you safe" is answered)."""
+    reply = Reply(who.locale)
+    await _resume_if_stopped(ctx, who, reply)
+    conversation = await flows.active(ctx, who)
+    if conversation is None:
+        return reply.add(Notice("nothing_in_progress"))
+    escalation_id = _paused_on(conversation)
+    if escalation_id is not None:
+        if await safety_check.answer_of(ctx, escalation_id) is None:
+            return reply.add(safety_check.question(ctx, who, escalation_id))
+        meta = {k: v for k, v in conversation.state.get("meta", {}).items() if k != CRISIS}
+        conversation.state = {**conversation.state, "meta": meta}
+    reply.add(Notice("resume.continue"))
+    turn = await flows.advance(ctx, who, conversation, Begin())
+    return await _after(ctx, who, turn, reply)
+
+
+async def resume_choice(ctx: ServiceContext, who: Who, pressed: ResumeChoice) -> Reply:
+    """ "Go back to the questions" or "Not now", under the offer."""
+    conversation = await flows.active(ctx, who)
+    if conversation is None or conversation.id != pressed.conversation_id:
+        return Reply(who.locale).add(CloseMenu(), Notice("nothing_in_progress"))
+    if not pressed.go:
+        return Reply(who.locale).add(CloseMenu(), Notice("crisis.resume.not_now"))
+    resumed = await resume(ctx, who)
+    return Reply(who.locale).add(CloseMenu(), *resumed.items)
 
 
 def _crisis_notices(screened: Screened) -> list[Notice]:
@@ -222,6 +369,11 @@ async def _consent_cancelled(ctx: ServiceContext, who: Who, turn: FlowTurn) -> l
     return []
 
 
+async def _screener_stopped(ctx: ServiceContext, who: Who, turn: FlowTurn) -> list[Notice]:
+    """/cancel in the screener stops it; what was answered so far is not kept."""
+    return [Notice("cssrs.stopped")]
+
+
 async def _begin_intake(ctx: ServiceContext, who: Who, reply: Reply) -> Reply:
     reply.add(Notice("intake.start"))
     turn = await flows.begin(ctx, who, INTAKE_FLOW)
@@ -292,4 +444,7 @@ ENDINGS: dict[str, Ending] = {
     "feedback": Ending(relationships.feedback_given),
     "contact_note": Ending(contact_notes.recorded),
     "contact_way": Ending(introductions.contact_way_given),
+    safety_check.SCREENER_FLOW: Ending(
+        safety_check.screener_answered, then=_offer_to_resume, cancelled=_screener_stopped
+    ),
 }

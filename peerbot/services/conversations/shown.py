@@ -96,6 +96,14 @@ class EditPressed:
 
 
 @dataclass(frozen=True)
+class EditSent:
+    """Replace the text and buttons of an earlier message of ours, known by its id."""
+
+    message_id: int
+    view: Text
+
+
+@dataclass(frozen=True)
 class CloseMenu:
     """Remove the buttons of the message whose button was pressed."""
 
@@ -111,6 +119,7 @@ Shown = (
     | CommandMenu
     | CloseMenu
     | EditPressed
+    | EditSent
 )
 
 

@@ -7,7 +7,9 @@ It shows what triage needs and never the person's words, unless the program asks
 from __future__ import annotations
 
 import html
+import json
 from dataclasses import replace
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -16,10 +18,22 @@ from peerbot.services.common.context import ServiceContext
 from peerbot.services.conversations.actions import EscalationAction
 from peerbot.services.conversations.shown import Buttons, Text
 from peerbot.services.coordination import coordinators
-from peerbot.storage.enums import EscalationCategory, EscalationStatus, Role
-from peerbot.storage.models import Escalation, Person, RoleAssignment
+from peerbot.storage.enums import (
+    EscalationCategory,
+    EscalationEventKind,
+    EscalationStatus,
+    Role,
+)
+from peerbot.storage.models import Escalation, EscalationEvent, Person, RoleAssignment
 
 OUTCOMES = ("contacted", "referred", "emergency_services", "no_action", "other")
+# The person's answer to "Are you safe right now?", recorded as the event's kind.
+SAFETY_ANSWERS = {
+    "yes": EscalationEventKind.SAFE,
+    "no": EscalationEventKind.NOT_SAFE,
+    "unsure": EscalationEventKind.SAFETY_UNSURE,
+}
+SCREENER_QUESTIONS = ("q1", "q2", "q3", "q4", "q5", "q6", "q6_recent")
 
 
 def text(
@@ -85,7 +99,9 @@ async def as_it_stands(
 ) -> Text:
     """The card as it stands now: triage facts, who claimed or resolved it, the next buttons."""
     role = await subject_role(ctx, subject)
-    facts = text(ctx, escalation, subject, role=role)
+    facts = "\n\n".join(
+        [text(ctx, escalation, subject, role=role), *await crisis_lines(ctx, escalation)]
+    )
     status = await _status_line(ctx, escalation)
     card = Text(text=f"{facts}\n\n{status}" if status else facts)
     if outcomes:
@@ -128,6 +144,52 @@ def on_call_mentions(ctx: ServiceContext) -> str:
         f'<a href="tg://user?id={user_id}">{label}</a>'
         for user_id in sorted(ctx.settings.coordinator_ids)
     )
+
+
+async def crisis_lines(ctx: ServiceContext, escalation: Escalation) -> list[str]:
+    """What the person answered after the flag: are they safe, and the screener's questions."""
+    events = (
+        await ctx.session.scalars(
+            select(EscalationEvent)
+            .where(
+                EscalationEvent.escalation_id == escalation.id,
+                EscalationEvent.kind.in_((*SAFETY_ANSWERS.values(), EscalationEventKind.SCREENED)),
+            )
+            .order_by(EscalationEvent.id)
+        )
+    ).all()
+    lines = []
+    for event in events:
+        if event.kind != EscalationEventKind.SCREENED:
+            answer = next(a for a, kind in SAFETY_ANSWERS.items() if kind == event.kind)
+            lines.append(coordinators.text(ctx, f"card.safety.{answer}"))
+            continue
+        record = _screened_record(ctx, event)
+        if record is not None:
+            lines.append(screener_lines(ctx, record.get("answers", {}), record.get("risk", "")))
+    return lines
+
+
+def screener_lines(ctx: ServiceContext, given: dict[str, str], risk: str) -> str:
+    """The screener's answers as the coordinators read them, one question a line."""
+    lines = [coordinators.text(ctx, "card.cssrs.heading", risk=_risk_name(ctx, risk))]
+    for question_id in SCREENER_QUESTIONS:
+        value = given.get(question_id)
+        shown = coordinators.text(ctx, f"card.cssrs.{value}" if value else "card.cssrs.skipped")
+        lines.append(coordinators.text(ctx, f"card.cssrs.{question_id}", answer=shown))
+    return "\n".join(lines)
+
+
+def _screened_record(ctx: ServiceContext, event: EscalationEvent) -> dict[str, Any] | None:
+    text = ctx.cipher.decrypt(event.note_enc) if event.note_enc else None
+    if text is None:  # erased by retention or /forget
+        return None
+    record = json.loads(text)
+    return record if isinstance(record, dict) else None
+
+
+def _risk_name(ctx: ServiceContext, risk: str) -> str:
+    return coordinators.text(ctx, f"card.cssrs.risk.{risk}")
 
 
 async def subject_role(ctx: ServiceContext, subject: Person | None) -> Role:

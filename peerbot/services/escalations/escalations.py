@@ -128,6 +128,40 @@ async def raise_late(ctx: ServiceContext, flags: list[LateFlag]) -> list[Escalat
     return raised
 
 
+async def raise_severity(ctx: ServiceContext, escalation: Escalation, severity: str) -> bool:
+    """Make an escalation more severe (never less); True if it changed.
+
+    An open one is chased at the new severity's pace from now on (sooner, never later); a
+    claimed one is reminded by its severity already (escalation_timers reads it each tick).
+    """
+    new = EscalationSeverity(severity)
+    if severity_rank(new) <= severity_rank(escalation.severity):
+        return False
+    before = escalation.severity
+    escalation.severity = new
+    if escalation.status == EscalationStatus.OPEN:
+        due = ctx.program.policy.escalations.reraise_at(new, ctx.now)
+        known = escalation.next_reminder_at
+        if due is not None and (known is None or known > due):
+            escalation.next_reminder_at = due
+    await audit.record(
+        ctx.session,
+        "escalation.severity_raised",
+        now=ctx.now,
+        subject_id=escalation.person_id,
+        escalation_id=escalation.id,
+        before=str(before),
+        severity=str(new),
+    )
+    return True
+
+
+def severity_rank(severity: str) -> int:
+    """Medium < high < critical."""
+    order = (EscalationSeverity.MEDIUM, EscalationSeverity.HIGH, EscalationSeverity.CRITICAL)
+    return order.index(EscalationSeverity(severity))
+
+
 def cause_of_words(ctx: ServiceContext, chat_id: int, message_id: int, category: str) -> str:
     """A message's words raise each category once, whether sent, edited or replayed.
 

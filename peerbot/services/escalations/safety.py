@@ -19,11 +19,12 @@ from peerbot.dialogs.events import RedFlag
 from peerbot.dialogs.inputs import Input
 from peerbot.services.common.context import ServiceContext, Who
 from peerbot.services.conversations import flows
+from peerbot.services.conversations.actions import SafetyAnswer
 from peerbot.services.conversations.shown import Notice, Reply
 from peerbot.services.coordination import coordinators
-from peerbot.services.escalations import crisis, escalations, screening
+from peerbot.services.escalations import crisis, escalations, safety_check, screening
 from peerbot.services.escalations.screening import Screened
-from peerbot.storage.enums import EscalationStatus, SupportRequestStatus
+from peerbot.storage.enums import EscalationSeverity, EscalationStatus, SupportRequestStatus
 from peerbot.storage.models import Conversation, Escalation, Person, SupportRequest
 from peerbot.storage.outbox import Priority
 
@@ -57,6 +58,7 @@ class Said:
     words: str | None  # a text, a caption or a command's arguments
     answer: Input | None = None  # the flow input it will be (none for an edit or a command)
     forwarded: bool = False
+    safety: SafetyAnswer | None = None  # a press answering "Are you safe right now?"
 
 
 async def raise_first(ctx: ServiceContext, who: Who, said: Said) -> Screened:
@@ -84,6 +86,8 @@ async def raise_first(ctx: ServiceContext, who: Who, said: Said) -> Screened:
                 forwarded=said.forwarded,
             )
             screened.add(escalation.id, found.severity)
+    if said.safety is not None:
+        await _safety_answer_first(ctx, who, said.safety, screened)
     ahead = None
     if said.answer is not None and conversation is not None:
         ahead = flows.preview(ctx, who, conversation, said.answer)
@@ -94,6 +98,20 @@ async def raise_first(ctx: ServiceContext, who: Who, said: Said) -> Screened:
                 escalation = await raise_answer_flag(ctx, who, conversation.flow, meta, event)
                 screened.add(escalation.id, event.severity)
     return screened
+
+
+async def _safety_answer_first(
+    ctx: ServiceContext, who: Who, pressed: SafetyAnswer, screened: Screened
+) -> None:
+    """The answer to "Are you safe right now?" is kept like a flag: committed first. Anything
+    but a clear yes counts as this update's critical flag, so the crisis resources and the
+    coordinators' promise reach the person even if the rest of the update fails."""
+    outcome = await safety_check.record_answer(ctx, who, pressed)
+    if outcome != safety_check.RECORDED:
+        return
+    screened.safety_answered = pressed.escalation_id
+    if pressed.answer in safety_check.NOT_A_CLEAR_YES:
+        screened.add(pressed.escalation_id, EscalationSeverity.CRITICAL)
 
 
 def _plain_answers(conversation: Conversation | None) -> dict[str, object]:

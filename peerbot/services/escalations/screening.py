@@ -78,6 +78,7 @@ class Screened:
     resources_given: bool = False  # the reply already carries the crisis resources
     coordinator_told: bool = False  # ... and says a coordinator has been told
     late: list[LateFlag] = field(default_factory=list)  # raised by this try's own work
+    safety_answered: int | None = None  # the escalation whose safety answer this update gave
 
     @property
     def flagged(self) -> bool:

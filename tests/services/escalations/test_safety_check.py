@@ -1,0 +1,387 @@
+"""The crisis path that stops to listen: after a high or critical flag the questions pause, the
+person is asked "Are you safe right now?", the answer reaches the coordinators and the card,
+and only then are they offered to go back to the questions (optionally after the C-SSRS)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from peerbot.dialogs.inputs import Cancel, Press, Text
+from peerbot.dialogs.policy import PolicyError, build_policy
+from peerbot.services.conversations import journey
+from peerbot.services.conversations.actions import ResumeChoice, SafetyAnswer
+from peerbot.services.conversations.shown import EditPressed, Menu, Reply
+from peerbot.services.escalations import safety_check
+from peerbot.storage.enums import (
+    ConversationStatus,
+    EscalationEventKind,
+    EscalationSeverity,
+    EscalationStatus,
+)
+from peerbot.storage.models import (
+    Answer,
+    AuditEvent,
+    Conversation,
+    Escalation,
+    EscalationEvent,
+    OutboxMessage,
+)
+from tests.support import supporter_steps
+from tests.support.supporter_steps import GROUP, PROGRAM, Chat, rows
+
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+CRISIS = "i have my pills saved up and im going to take them all tonight"
+STRUGGLING = "after every session I feel empty and exhausted"  # a medium flag
+
+
+async def mid_intake(session_factory, telegram_id: int = 501) -> Chat:
+    """Consent given, the intake's first question answered: asked who the support is for."""
+    chat = Chat(session_factory, telegram_id)
+    await chat.start(NOW)
+    for step in ("about_program", "about_contact", "about_privacy"):
+        await chat.send(NOW, Press(step, "continue"))
+    for step in ("participation", "share_with_supporter", "evaluation"):
+        await chat.send(NOW, Press(step, "yes"))
+    await chat.answer(NOW, "topics", [3])
+    return chat
+
+
+def texts_of(reply: Reply) -> list[str]:
+    """The text keys a reply shows, in order; any country's crisis resources as one key."""
+    keys = []
+    for item in reply.items:
+        view = item.view if isinstance(item, EditPressed) else item
+        key = getattr(view, "key", None) or getattr(view, "prompt_key", None)
+        if key:
+            keys.append("crisis.resources" if key.startswith("crisis.resources") else key)
+    return keys
+
+
+def safety_buttons(reply: Reply) -> dict[str, SafetyAnswer]:
+    [menu] = [item for item in reply.items if isinstance(item, Menu)]
+    assert menu.key == "crisis.are_you_safe"
+    return {button.data.answer: button.data for row in menu.buttons for button in row}
+
+
+def resume_buttons(reply: Reply) -> dict[bool, ResumeChoice]:
+    [menu] = [item for item in reply.items if isinstance(item, Menu)]
+    assert menu.key == "crisis.resume.offer"
+    return {button.data.go: button.data for row in menu.buttons for button in row}
+
+
+async def the_escalation(session_factory) -> Escalation:
+    [escalation] = await rows(session_factory, Escalation)
+    return escalation
+
+
+async def card_sent(session_factory, escalation_id: int, telegram_message_id: int = 77) -> None:
+    """The sender delivered the escalation's card to the group as this message."""
+    async with session_factory() as session, session.begin():
+        card = await session.scalar(
+            select(OutboxMessage).where(
+                OutboxMessage.dedupe_key == f"escalation:{escalation_id}:raised"
+            )
+        )
+        assert card is not None
+        card.status, card.telegram_message_id = "sent", telegram_message_id
+
+
+async def test_an_urgent_flag_mid_intake_pauses_the_questions_and_asks_if_they_are_safe(
+    session_factory,
+):
+    chat = await mid_intake(session_factory)
+
+    reply = await chat.send(NOW, Text(CRISIS))
+
+    keys = texts_of(reply)
+    assert keys[:3] == ["crisis.heard", "crisis.resources", "redflag.coordinator_told"]
+    assert keys[-1] == "crisis.are_you_safe"
+    assert not any(key.startswith("intake.") for key in keys), "no next question"
+    assert set(safety_buttons(reply)) == {"yes", "no", "unsure"}
+    [conversation] = await rows(session_factory, Conversation)
+    assert conversation.status == ConversationStatus.ACTIVE, "kept, not cancelled"
+    assert conversation.step == "who_for"
+    assert conversation.reminder_due_at is None, "no nudge to finish while paused"
+
+
+async def test_a_medium_flag_gives_the_resources_and_the_questions_go_on(session_factory):
+    chat = await mid_intake(session_factory)
+
+    reply = await chat.send(NOW, Text(STRUGGLING))
+
+    keys = texts_of(reply)
+    assert "crisis.resources" in keys
+    assert "crisis.are_you_safe" not in keys
+    assert keys[-1] == "intake.who_for", "the question is asked again"
+    escalation = await the_escalation(session_factory)
+    assert escalation.severity == EscalationSeverity.MEDIUM
+
+
+async def test_an_urgent_flag_outside_any_flow_also_asks_if_they_are_safe(session_factory):
+    chat = Chat(session_factory, 502)
+
+    reply = await chat.send(NOW, Text(CRISIS))
+
+    assert texts_of(reply)[-1] == "crisis.are_you_safe"
+    assert "not_understood" not in texts_of(reply)
+
+
+async def test_no_makes_the_escalation_critical_tells_the_group_under_the_card_and_edits_it(
+    session_factory,
+):
+    chat = await mid_intake(session_factory)
+    asked = await chat.send(NOW, Text("I don't want to be alive anymore"))
+    escalation = await the_escalation(session_factory)
+    assert escalation.severity == EscalationSeverity.HIGH
+    await card_sent(session_factory, escalation.id)
+    later = NOW + timedelta(minutes=2)
+
+    reply = await chat.call(later, journey.safety_answer, safety_buttons(asked)["no"])
+
+    assert texts_of(reply) == [
+        "crisis.are_you_safe.answered",
+        "crisis.answered.no",
+        "crisis.resources",
+        "crisis.coordinators_will_write",
+        "crisis.resume.offer",
+    ]
+    escalation = await the_escalation(session_factory)
+    assert escalation.severity == EscalationSeverity.CRITICAL
+    reraise = PROGRAM.policy.escalations.reraise_after(EscalationSeverity.CRITICAL)
+    assert escalation.next_reminder_at == later + reraise, "chased at the critical pace"
+    events = await rows(session_factory, EscalationEvent)
+    assert [e.kind for e in events if e.kind != EscalationEventKind.RAISED] == [
+        EscalationEventKind.NOT_SAFE
+    ]
+    assert all(e.note_enc is None for e in events), "no free text"
+    audits = await rows(session_factory, AuditEvent)
+    answered = [a for a in audits if a.action == "escalation.safety_answered"]
+    assert [a.details["answer"] for a in answered] == ["no"]
+    group = await rows(session_factory, OutboxMessage, OutboxMessage.chat_id == GROUP)
+    told = [r for r in group if r.dedupe_key == f"escalation:{escalation.id}:safety:no:{GROUP}"]
+    assert len(told) == 1
+    heading = PROGRAM.texts.get(
+        "card.case_heading", "en", case=escalation_case(group), severity="CRITICAL"
+    )
+    assert told[0].payload["text"].startswith(heading)
+    assert told[0].payload["reply_parameters"]["message_id"] == 77, "an answer to the card"
+    [edit] = [r for r in group if r.method == "editMessageText"]
+    assert edit.payload["message_id"] == 77
+    assert "CRITICAL" in edit.payload["text"]
+    assert PROGRAM.texts.get("card.safety.no", "en") in edit.payload["text"]
+
+
+def escalation_case(group_rows: list[OutboxMessage]) -> str:
+    """The case's pseudonym as the first card shows it."""
+    card = next(r for r in group_rows if (r.dedupe_key or "").endswith(":raised"))
+    line = next(x for x in card.payload["text"].splitlines() if x.startswith("Case: "))
+    return line.removeprefix("Case: ").split(" ")[0]
+
+
+async def test_not_sure_is_treated_as_a_no(session_factory):
+    chat = await mid_intake(session_factory)
+    asked = await chat.send(NOW, Text("I don't want to be alive anymore"))
+
+    reply = await chat.call(NOW, journey.safety_answer, safety_buttons(asked)["unsure"])
+
+    assert "crisis.resources" in texts_of(reply)
+    escalation = await the_escalation(session_factory)
+    assert escalation.severity == EscalationSeverity.CRITICAL
+    kinds = [e.kind for e in await rows(session_factory, EscalationEvent)]
+    assert EscalationEventKind.SAFETY_UNSURE in kinds
+
+
+async def test_yes_keeps_the_severity_and_still_tells_the_coordinators(session_factory):
+    chat = await mid_intake(session_factory)
+    asked = await chat.send(NOW, Text("I don't want to be alive anymore"))
+
+    reply = await chat.call(NOW, journey.safety_answer, safety_buttons(asked)["yes"])
+
+    assert "crisis.resources" not in texts_of(reply)
+    assert "crisis.coordinators_will_write" in texts_of(reply)
+    escalation = await the_escalation(session_factory)
+    assert escalation.severity == EscalationSeverity.HIGH
+    assert escalation.status == EscalationStatus.OPEN, "a coordinator still gets in touch"
+    group = await rows(session_factory, OutboxMessage, OutboxMessage.chat_id == GROUP)
+    assert any(
+        PROGRAM.texts.get("card.safety.yes", "en") in r.payload.get("text", "") for r in group
+    )
+
+
+async def test_a_second_press_on_an_answered_question_gets_a_kind_notice(session_factory):
+    chat = await mid_intake(session_factory)
+    asked = await chat.send(NOW, Text(CRISIS))
+    buttons = safety_buttons(asked)
+    await chat.call(NOW, journey.safety_answer, buttons["yes"])
+
+    reply = await chat.call(NOW, journey.safety_answer, buttons["no"])
+
+    assert "crisis.already_answered" in texts_of(reply)
+    kinds = [e.kind for e in await rows(session_factory, EscalationEvent)]
+    assert kinds.count(EscalationEventKind.SAFE) == 1
+    assert EscalationEventKind.NOT_SAFE not in kinds
+    assert (await the_escalation(session_factory)).severity == EscalationSeverity.CRITICAL
+
+
+async def test_a_safety_button_from_another_chat_changes_nothing(session_factory):
+    chat = await mid_intake(session_factory)
+    asked = await chat.send(NOW, Text("I don't want to be alive anymore"))
+    someone_else = Chat(session_factory, 999)
+
+    reply = await someone_else.call(NOW, journey.safety_answer, safety_buttons(asked)["no"])
+
+    assert "crisis.unknown_answer" in texts_of(reply)
+    assert (await the_escalation(session_factory)).severity == EscalationSeverity.HIGH
+
+
+async def test_while_paused_the_questions_wait_until_they_choose_to_go_back(session_factory):
+    chat = await mid_intake(session_factory)
+    asked = await chat.send(NOW, Text(CRISIS))
+
+    before = await chat.send(NOW, Text("hello?"))
+    assert texts_of(before) == ["crisis.paused", "crisis.are_you_safe"]
+    too_soon = await chat.call(NOW, journey.resume)
+    assert texts_of(too_soon) == ["crisis.are_you_safe"], "/continue waits for the answer"
+
+    answered = await chat.call(NOW, journey.safety_answer, safety_buttons(asked)["yes"])
+    assert texts_of(answered)[-1] == "crisis.resume.offer"
+    pressed_old_button = await chat.send(NOW, Press("who_for", 0))
+    assert texts_of(pressed_old_button) == ["crisis.resume.offer"]
+    not_now = await chat.call(NOW, journey.resume_choice, resume_buttons(answered)[False])
+    assert texts_of(not_now) == ["crisis.resume.not_now"]
+
+    back = await chat.call(NOW, journey.resume_choice, resume_buttons(answered)[True])
+
+    assert texts_of(back) == ["resume.continue", "intake.who_for"], "the same question again"
+    going_on = await chat.answer(NOW, "who_for", 0)
+    assert texts_of(going_on)[-1] == "intake.support_kind"
+
+
+async def test_continue_goes_back_to_the_question_they_were_on(session_factory):
+    chat = await mid_intake(session_factory)
+    asked = await chat.send(NOW, Text(CRISIS))
+    await chat.call(NOW, journey.safety_answer, safety_buttons(asked)["no"])
+
+    back = await chat.call(NOW, journey.resume)
+
+    assert texts_of(back) == ["resume.continue", "intake.who_for"]
+
+
+async def test_cancel_still_cancels_a_paused_flow(session_factory):
+    chat = await mid_intake(session_factory)
+    await chat.send(NOW, Text(CRISIS))
+
+    await chat.send(NOW, Cancel())
+
+    [conversation] = await rows(session_factory, Conversation)
+    assert conversation.status == ConversationStatus.CANCELLED
+    assert len(await rows(session_factory, Escalation)) == 1, "the flag stays"
+
+
+def with_screener():
+    crisis = PROGRAM.policy.crisis.model_copy(update={"screen": "cssrs"})
+    return dataclasses.replace(
+        PROGRAM, policy=PROGRAM.policy.model_copy(update={"crisis": crisis})
+    )
+
+
+@pytest.fixture
+def screener_on(monkeypatch):
+    monkeypatch.setattr(supporter_steps, "PROGRAM", with_screener())
+
+
+async def test_the_screener_follows_the_answer_with_its_skip_logic_then_the_offer(
+    session_factory, screener_on
+):
+    chat = await mid_intake(session_factory)
+    asked = await chat.send(NOW, Text("I don't want to be alive anymore"))
+    reply = await chat.call(NOW, journey.safety_answer, safety_buttons(asked)["yes"])
+    assert texts_of(reply)[-2:] == ["cssrs.intro", "cssrs.q1"]
+
+    yes, no = 0, 1
+    assert texts_of(await chat.send(NOW, Press("q1", yes)))[-1] == "cssrs.q2"
+    assert texts_of(await chat.send(NOW, Press("q2", no)))[-1] == "cssrs.q6", "no to 2: to 6"
+    assert texts_of(await chat.send(NOW, Press("q6", yes)))[-1] == "cssrs.q6_recent"
+    done = await chat.send(NOW, Press("q6_recent", no))
+
+    assert "cssrs.thanks" in texts_of(done)
+    assert texts_of(done)[-1] == "crisis.resume.offer"
+    escalation = await the_escalation(session_factory)
+    assert escalation.severity == EscalationSeverity.HIGH, "moderate risk keeps high"
+    answers = await rows(session_factory, Answer, Answer.flow == "cssrs")
+    assert {a.question: a.value for a in answers} == {
+        "q1": "yes",
+        "q2": "no",
+        "q6": "yes",
+        "q6_recent": "no",
+    }
+    group = await rows(session_factory, OutboxMessage, OutboxMessage.chat_id == GROUP)
+    [screened] = [
+        r for r in group if (r.dedupe_key or "").startswith(f"escalation:{escalation.id}:screened")
+    ]
+    assert PROGRAM.texts.get("card.cssrs.risk.moderate", "en") in screened.payload["text"]
+    back = await chat.call(NOW, journey.resume)
+    assert texts_of(back) == ["resume.continue", "intake.who_for"]
+
+
+async def test_every_screener_question_can_be_skipped_and_high_risk_makes_it_critical(
+    session_factory, screener_on
+):
+    chat = await mid_intake(session_factory)
+    asked = await chat.send(NOW, Text("I don't want to be alive anymore"))
+    await chat.call(NOW, journey.safety_answer, safety_buttons(asked)["yes"])
+    yes = 0
+
+    await chat.send(NOW, Press("q1", "skip"))
+    await chat.send(NOW, Press("q2", yes))
+    await chat.send(NOW, Press("q3", "skip"))
+    await chat.send(NOW, Press("q4", yes))
+    await chat.send(NOW, Press("q5", "skip"))
+    done = await chat.send(NOW, Press("q6", "skip"))
+
+    assert "cssrs.thanks" in texts_of(done)
+    escalation = await the_escalation(session_factory)
+    assert escalation.severity == EscalationSeverity.CRITICAL, "yes to 4: high risk"
+    event = next(
+        e
+        for e in await rows(session_factory, EscalationEvent)
+        if e.kind == EscalationEventKind.SCREENED
+    )
+    assert event.note_enc is not None and "q4" not in event.note_enc, "kept encrypted"
+
+
+@pytest.mark.parametrize(
+    ("given", "risk"),
+    [
+        ({}, "none"),
+        ({"q1": "yes", "q2": "no", "q6": "no"}, "low"),
+        ({"q2": "yes", "q3": "yes", "q4": "no", "q5": "no"}, "moderate"),
+        ({"q6": "yes", "q6_recent": "no"}, "moderate"),
+        ({"q2": "yes", "q5": "yes"}, "high"),
+        ({"q6": "yes", "q6_recent": "yes"}, "high"),
+        ({"q6": "yes"}, "high"),  # "within three months?" skipped: the urgent reading
+    ],
+)
+def test_the_screeners_own_triage(given, risk):
+    assert safety_check.screener_risk(given) == risk
+
+
+async def test_no_screener_without_a_record_to_keep_answers_on(session_factory, screener_on):
+    chat = Chat(session_factory, 503)  # wrote before consenting to anything
+    asked = await chat.send(NOW, Text(CRISIS))
+
+    reply = await chat.call(NOW, journey.safety_answer, safety_buttons(asked)["no"])
+
+    assert "cssrs.q1" not in texts_of(reply)
+    assert isinstance(reply.items[0], EditPressed)
+
+
+def test_a_bad_screen_value_is_a_start_up_error_naming_file_and_field():
+    with pytest.raises(PolicyError) as raised:
+        build_policy([("program/program.yaml", {"crisis": {"screen": "phq9"}})])
+    assert "program/program.yaml: crisis.screen" in str(raised.value)
+    assert "'phq9'" in str(raised.value)
