@@ -407,6 +407,15 @@ POSITIVES = [
         "postpartum",
         "high",
     ),
+    # the round's figures of speech do not hide what is said beside them
+    ("es", "tengo la idea de matarme en bucle todo el dia", "suicide", "high"),
+    (
+        "en",
+        "the chest pain turned out to be a heart attack, they're keeping him in",
+        "medical",
+        "high",
+    ),
+    ("es", "hoy estoy muy bien porque ya decidi que esta noche me mato", "suicide", "critical"),
     # volunteers numbed by the sessions
     (
         "en",
