@@ -474,6 +474,44 @@ def test_the_model_is_asked_only_when_no_rule_matched_and_flags_medium_naming_it
     assert not detect("i do not want to die, i want to vanish on a shift", rule_set).flagged
 
 
+URGENT = """
+locale: en
+urgency:
+  high: ["tonight"]
+  critical: ["already up", "minutes ago"]
+rules:
+  - {id: s.die, category: suicide, severity: high, patterns: ["want to die"]}
+  - {id: d.panic, category: acute_distress, severity: high, patterns: ["panic attack"]}
+  - {id: s.past, category: suicide, severity: high, patterns: ["tried to die"]}
+qualifiers:
+  past: {effect: cap_medium, scope: 4, direction: after, cues: [years ago]}
+"""
+SURE = MODEL.replace("  threshold: 0.5\n", "  threshold: 0.5\n  sure: 0.85\n")
+
+
+def test_a_model_flag_is_high_past_its_sure_score_and_raised_by_urgency_words():
+    rule_set = rules_from(URGENT, SURE)
+    assert rule_set.model is not None and rule_set.model.sure == 0.85
+    assert detect("i just want to vanish", rule_set).severity == "medium"  # 0.73
+    assert detect("vanish on a shift", rule_set).severity == "high"  # 0.90
+    assert detect("vanish tonight", rule_set).severity == "high"
+    assert detect("the rope is already up, vanish", rule_set).severity == "critical"
+    unsure = rules_from(URGENT, MODEL)
+    assert unsure.model is not None and unsure.model.sure == 1.0  # no `sure`: never high
+    assert detect("took them ten minutes ago, vanish", unsure).severity == "critical"
+    assert not detect("tonight", unsure).flagged  # urgency alone is no flag
+
+
+def test_critical_urgency_raises_a_rules_high_flag_of_harm_only():
+    rule_set = rules_from(URGENT)
+    assert detect("i want to die tonight", rule_set).severity == "high"
+    assert detect("the rope is already up, i want to die", rule_set).severity == "critical"
+    # Distress is not raised, and a flag a qualifier lowered stays lowered.
+    assert detect("panic attack, already up all night", rule_set).severity == "high"
+    found = detect("i tried to die years ago, ten minutes ago i laughed", rule_set)
+    assert found.severity == "medium"
+
+
 def test_a_program_file_may_stop_the_model():
     rule_set = rules_from(MODELLED, MODEL, "locale: en\nmodel: null\n")
     assert rule_set.model is None
@@ -500,4 +538,4 @@ def test_the_shipped_models_load_with_the_builtin_rules(locale):
     assert rule_set.model is not None
     assert rule_set.model_source == f"peerbot/dialogs/redflags/{locale}.model.yaml"
     assert len(rule_set.model.weights) > 1000
-    assert 0.5 <= rule_set.model.threshold < 1.0
+    assert 0.5 <= rule_set.model.threshold <= rule_set.model.sure <= 1.0

@@ -332,6 +332,97 @@ POSITIVES = [
     ),
     ("en", "four days now without eating and i can barely sleep", "acute_distress", "medium"),
     ("en", "i know which bridge and what time. don't tell anyone", "suicide", "critical"),
+    # the eighth round: a scene set without a death word, said to be happening now
+    (
+        "en",
+        "the rope is already hanging from the loft hatch, finishing my tea",
+        "suicide",
+        "critical",
+    ),
+    ("es", "ya deje la soga colgada en el altillo, termino el mate y ya", "suicide", "critical"),
+    # an overdose taken minutes ago is a medical emergency first
+    ("en", "swallowed my whole week of tablets twenty minutes ago", "medical", "critical"),
+    ("es", "me trague las pastillas de toda la semana hace veinte minutos", "medical", "critical"),
+    # a passive wish, things handed out, marking the skin
+    (
+        "en",
+        "if i caught something nasty i wouldnt fight it, not planning anything",
+        "suicide",
+        "medium",
+    ),
+    ("es", "si me agarro algo feo no lo pienso pelear, no planeo nada", "suicide", "medium"),
+    ("es", "ya regale la moto y la compu, me gusta dejar todo repartido", "suicide", "high"),
+    (
+        "en",
+        "scoring my skin with a pin helps me more than my counsellor does",
+        "self_harm",
+        "high",
+    ),
+    (
+        "es",
+        "marcarme los brazos con una aguja me sirve mas que el psiquiatra",
+        "self_harm",
+        "high",
+    ),
+    # a weapon and a target, a neighbour's bruised child, control without hitting
+    (
+        "en",
+        "driving over to his house right now with my uncle's gun",
+        "harm_to_others",
+        "critical",
+    ),
+    (
+        "es",
+        "voy para la casa de ese tipo ahora mismo con el revolver de mi tio",
+        "harm_to_others",
+        "critical",
+    ),
+    (
+        "en",
+        "the kid across the road keeps turning up with bruises and today a black eye",
+        "abuse",
+        "high",
+    ),
+    (
+        "es",
+        "el chico de enfrente siempre aparece con moretones y hoy con el ojo morado",
+        "abuse",
+        "high",
+    ),
+    ("es", "mi novio nunca me pego pero grita, rompe todo y vivo con miedo", "abuse", "medium"),
+    # symptoms that are medical emergencies, not suicide
+    ("en", "my mum has been fitting for six minutes and it isn't stopping", "medical", "critical"),
+    ("es", "mi mama esta convulsionando hace seis minutos y no se le pasa", "medical", "critical"),
+    ("en", "the baby is all floppy and her lips have gone blue", "medical", "critical"),
+    ("es", "el bebe esta todo flojito y con los labios azules", "medical", "critical"),
+    (
+        "en",
+        "a week after my c-section, feverish and bleeding heavier with clots",
+        "postpartum",
+        "high",
+    ),
+    (
+        "es",
+        "a una semana de la cesarea tengo fiebre y sangro mas con coagulos",
+        "postpartum",
+        "high",
+    ),
+    # the round's figures of speech do not hide what is said beside them
+    ("es", "tengo la idea de matarme en bucle todo el dia", "suicide", "high"),
+    (
+        "en",
+        "the chest pain turned out to be a heart attack, they're keeping him in",
+        "medical",
+        "high",
+    ),
+    ("es", "hoy estoy muy bien porque ya decidi que esta noche me mato", "suicide", "critical"),
+    # volunteers numbed by the sessions
+    (
+        "en",
+        "the listening sessions leave me numb and short-tempered with my own family",
+        "burnout",
+        "medium",
+    ),
 ]
 
 # (lang, text): negation, a history that is over, someone else's death, idioms, lyrics and
@@ -434,6 +525,21 @@ NEGATIVES = [
     ("en", "cancelled the landline because nobody ever calls it"),
     ("en", "bumped his head on the door, little lump and straight back to playing"),
     ("en", "asking for me: how many months before she can sleep in her own room?"),
+    # the eighth round's look-alikes
+    ("en", "that chest pain was only indigestion, the gp checked me over and i'm all clear"),
+    ("es", "el dolor de pecho era solo indigestion, el medico me reviso y todo bien"),
+    ("en", "the man who hit me is eight years gone and i'm at peace now"),
+    ("es", "el hombre que me pegaba se fue hace ocho años y hoy estoy en paz"),
+    ("en", "could someone send me training material on the warning signs of suicide?"),
+    ("es", "alguien me pasa material de capacitacion sobre señales de alerta de suicidio?"),
+    ("en", "wanted the pavement to swallow me when my card got declined"),
+    ("es", "queria que me tragara la tierra cuando me rechazaron la tarjeta"),
+    ("en", "overdosed on popcorn at the cinema, worth it"),
+    ("es", "sobredosis de pochoclo en el cine, valio la pena"),
+    ("en", "i told the intake worker i'm safe and have no plans, i just want to talk about work"),
+    ("es", "le dije a la de admision que estoy a salvo y sin planes, quiero hablar del laburo"),
+    ("en", "no thoughts of hurting myself or anybody, just a bit flat lately"),
+    ("es", "ningun pensamiento de lastimarme ni a nadie, solo medio apagado"),
 ]
 
 

@@ -12,7 +12,12 @@ from peerbot.dialogs.detection.ruleset import CompiledQualifier, Phrase, RuleSet
 from peerbot.dialogs.red_flags import Severity
 
 SEVERITIES: tuple[Severity, ...] = ("medium", "high", "critical")
-_MEDIUM = 0
+_MEDIUM, _HIGH, _CRITICAL = 0, 1, 2
+# A rule's high flag in these categories is critical when the message says it is happening
+# now; distress and burnout are about how someone feels, not about what is about to happen.
+_RAISED_BY_URGENCY = frozenset(
+    {"suicide", "self_harm", "harm_to_others", "abuse", "medical", "postpartum"}
+)
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,10 @@ def detect(text: str, rules: RuleSet) -> Detection:
         for index in rules.requirement_of.get(phrase, ()):
             requirements.setdefault(index, []).extend(found)
     matched = [span for found in (*patterns.values(), *requirements.values()) for span in found]
+    urgent = max(
+        (SEVERITIES.index(level) for phrase, level in rules.urgency.items() if phrase in spans),
+        default=_MEDIUM,
+    )
 
     dropped: list[_Span] = []  # rule matches a negation, exclusion or qualifier dropped
 
@@ -94,6 +103,8 @@ def detect(text: str, rules: RuleSet) -> Detection:
             required = level(requirements.get(index, ()), len(SEVERITIES) - 1, rule.category)
             kept = None if required is None else min(kept, required)
         if kept is not None:
+            if urgent == _CRITICAL and kept == _HIGH == SEVERITIES.index(rule.severity):
+                kept = _CRITICAL if rule.category in _RAISED_BY_URGENCY else kept
             findings.append((kept, rule))
     if not findings:
         if rules.model is None or dropped or excluded or any(
@@ -101,7 +112,7 @@ def detect(text: str, rules: RuleSet) -> Detection:
             for qualifier, cue_spans in cues
         ):
             return NOTHING  # a rule matched and was dropped, or a figure of speech: it stands
-        return _ask_model(text, rules.model)
+        return _ask_model(text, rules.model, urgent)
     findings.sort(key=lambda finding: (-finding[0], finding[1].priority, finding[1].id))
     top_level, top = findings[0]
     return Detection(
@@ -112,13 +123,23 @@ def detect(text: str, rules: RuleSet) -> Detection:
     )
 
 
-def _ask_model(text: str, model: Model) -> Detection:
-    """A medium flag if the model's score passes its threshold (no rule matched)."""
+def _ask_model(text: str, model: Model, urgent: int) -> Detection:
+    """A flag if the model's score passes its threshold (no rule matched): medium, high past
+    the model's `sure` threshold, and at least the level of the urgency words in the message.
+
+    Why: a model catch graded medium is not followed up at once, and a rope that is already
+    up, pills swallowed minutes ago or a fit that will not stop are the messages the rules
+    did not foresee and the model catches.
+    """
     probability, category = model.score(text)
     if probability < model.threshold or category is None:
         return NOTHING
+    level = max(_HIGH if probability >= model.sure else _MEDIUM, urgent)
     return Detection(
-        flagged=True, category=category, severity="medium", matched=(f"model.{category}",)
+        flagged=True,
+        category=category,
+        severity=SEVERITIES[level],
+        matched=(f"model.{category}",),
     )
 
 

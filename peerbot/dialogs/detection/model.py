@@ -5,8 +5,8 @@ catches paraphrases of them (a logistic regression on TF-IDF weighted features, 
 build time from the labelled messages, see ``train.py``; no network, no library at run
 time). It is asked only when no rule matched at all: where a rule matched and a negation, a
 past that is over or a figure of speech dropped it, the rules' reading stands. A model flag
-is medium ("unsure: flag it") and names its category as ``model.<category>`` on the
-coordinators' card.
+is medium ("unsure: flag it"), high past its stricter `sure` threshold, and names its
+category as ``model.<category>`` on the coordinators' card.
 """
 
 from __future__ import annotations
@@ -79,7 +79,8 @@ def digest(feature: str) -> int:
 
 @dataclass(frozen=True)
 class Model:
-    """Per feature: its weight, its idf and the category it leans to; flag past the threshold.
+    """Per feature: its weight, its idf and the category it leans to; flag past the threshold,
+    and at high past `sure` (a score few harmless messages reach).
 
     A message's features count by their idf (rare words say more than common ones), scaled
     so the message's vector has length one: a long message is not riskier for being long.
@@ -89,6 +90,7 @@ class Model:
     threshold: float
     categories: tuple[str, ...]
     weights: Weights
+    sure: float = 1.0
 
     def score(self, text: str) -> tuple[float, str | None]:
         """The probability that text needs a coordinator, and the category it leans to."""

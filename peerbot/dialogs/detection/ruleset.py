@@ -1,8 +1,9 @@
 """Merge a locale's rules files (built-in, then the program's) and compile them once.
 
 A program file adds to or replaces the built-in rules: rules by id (``enabled: false``
-removes one), lexicons, exclusions and qualifiers by name, slang word by word; word lists
-(`clause_breaks`, `fuzzy.not_misspellings`) are extended; numbers given replace.
+removes one), lexicons, exclusions, urgency lists and qualifiers by name, slang word by
+word; word lists (`clause_breaks`, `fuzzy.not_misspellings`) are extended; numbers given
+replace.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ class RuleSet:
     fuzzy_phrases: frozenset[int]
     rules: tuple[CompiledRule, ...]
     exclusions: tuple[int, ...]
+    urgency: Mapping[int, Severity]  # phrase id -> the least severity it gives a model flag
     qualifiers: tuple[CompiledQualifier, ...]
     slang: Mapping[tuple[str, ...], tuple[str, ...]]
     fuzzy: FuzzyIndex
@@ -104,6 +106,7 @@ class _Merged:
     lexicons: dict[str, _Located[tuple[str, ...]]] = field(default_factory=dict)
     qualifiers: dict[str, _Located[Qualifier]] = field(default_factory=dict)
     exclusions: dict[str, _Located[tuple[str, ...]]] = field(default_factory=dict)
+    urgency: dict[str, _Located[tuple[str, ...]]] = field(default_factory=dict)
     rules: dict[str, _Located[Rule]] = field(default_factory=dict)
     model: Model | None = None
     model_source: str | None = None
@@ -117,7 +120,7 @@ class _Merged:
         if "model" in given:
             data = rule_file.model
             self.model = None if data is None else Model(
-                data.bias, data.threshold, data.categories, data.weights
+                data.bias, data.threshold, data.categories, data.weights, data.sure
             )
         if "max_gap" in given:
             self.max_gap = rule_file.max_gap
@@ -136,6 +139,8 @@ class _Merged:
             self.qualifiers[name] = _Located(source, f"qualifiers.{name}", qualifier)
         for name, entries in rule_file.exclusions.items():
             self.exclusions[name] = _Located(source, f"exclusions.{name}", entries)
+        for name, entries in rule_file.urgency.items():
+            self.urgency[name] = _Located(source, f"urgency.{name}", entries)
         for index, rule in enumerate(rule_file.rules):
             self.rules.pop(rule.id, None)  # a replaced rule moves to its new place
             if rule.enabled:
@@ -172,6 +177,12 @@ class _Compiler:
             for index, text in enumerate(located.value)
             for phrase in self._phrases(located, f"[{index}]", text, fuzzy=False)
         )
+        urgency: dict[int, Severity] = {}
+        for name in ("high", "critical"):  # a phrase in both lists is critical
+            located = merged.urgency.get(name)
+            if located is not None:
+                for cue in self._phrase_list(located, "", located.value, fuzzy=False):
+                    urgency[cue] = name
         qualifiers = tuple(self._qualifier(name, item) for name, item in merged.qualifiers.items())
         table = tuple(phrase for phrase, _ in sorted(self.phrases, key=self.phrases.__getitem__))
         rule_words = {
@@ -210,6 +221,7 @@ class _Compiler:
             fuzzy_phrases=frozenset(self.fuzzy_phrases),
             rules=rules,
             exclusions=exclusions,
+            urgency=urgency,
             qualifiers=qualifiers,
             slang=self.slang,
             fuzzy=build_fuzzy_index(

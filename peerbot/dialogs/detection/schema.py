@@ -109,6 +109,8 @@ class ModelData(_Model):
 
     bias: float
     threshold: float = Field(ge=0.0, le=1.0)
+    # A model flag is high from this score on (at most a few harmless messages reach it).
+    sure: float = Field(1.0, ge=0.0, le=1.0)
     categories: tuple[str, ...] = Field(min_length=1)
     weights: Weights
 
@@ -136,6 +138,9 @@ class RuleFile(_Model):
     lexicons: dict[Name, tuple[PatternText, ...]] = {}
     qualifiers: dict[Name, Qualifier] = {}
     exclusions: dict[Name, tuple[PatternText, ...]] = {}
+    # Words saying it is happening now ("already up", "tonight", "20 minutes ago"), by the
+    # least severity they give a model flag; `critical` ones also raise a rule's high flag.
+    urgency: dict[Literal["high", "critical"], tuple[PatternText, ...]] = {}
     rules: tuple[Rule, ...] = ()
     # A model asked when no rule matched; a program file may give `model: null` to stop it.
     model: ModelData | None = None
