@@ -68,6 +68,7 @@ class Screen:
         before = dict(self.texts)
         with_buttons: list[tuple[FakeMessage, bool]] = []
         mine_changed = False
+        newest_mine: FakeMessage | None = None
         for chat_id, message in self._bot_messages():
             state = self._state(message)
             key = (chat_id, message.message_id)
@@ -78,13 +79,23 @@ class Screen:
             if changed:
                 self._print(message, self._where(chat_id, message), mine, before.get(key))
             mine_changed = mine_changed or (mine and changed)
+            if mine:
+                newest_mine = message
             if mine and message.buttons:
                 with_buttons.append((message, changed))
         # Buttons of what was just shown; else those of the newest message that has any.
-        # (A question answered by typing keeps its Skip button, as in Telegram.)
+        # (A question answered by typing keeps its Skip button, as in Telegram.) In a private
+        # chat only while it is the newest message: a question left by /cancel is history,
+        # while the group's cards stay open for any coordinator.
         fresh = [message for message, changed in with_buttons if changed]
         if not fresh and not mine_changed:
-            fresh = [message for message, _ in with_buttons[-1:]]
+            group = self.simulation.group
+            in_group = (
+                group is not None
+                and current is not None
+                and self.simulation.chat_of(current) == group.id
+            )
+            fresh = [m for m, _ in with_buttons[-1:] if in_group or m is newest_mine]
         for message in fresh:
             self.choices.extend((message, label) for label in message.buttons)
         if self.choices:
