@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from telegram import Bot, ChatFullInfo, User
+    from telegram import Bot, ChatFullInfo, ChatMember, User
 
     from peerbot.config import Settings
     from peerbot.program import ProgramData
@@ -32,6 +32,7 @@ NO_GROUP = (
     f"PEERBOT_COORDINATOR_IDS to send every card privately (see the {SETUP_SECTION})."
 )
 POSTING = ("creator", "administrator", "member")
+TOPICS_NOT_YET = "forum topics: not yet used by this version"
 
 
 @dataclass(frozen=True)
@@ -347,7 +348,42 @@ async def _group(bot: Bot, me: User, chat_id: int, report: Report) -> bool:
         Finding("membership", can_post, line, blocking=True,
                 facts={"status": status, "can_post": can_post, "administrator": admin})
     )  # fmt: skip
+    if can_post:
+        report.add(_cases(chat, member))
     return can_post
+
+
+def _cases(chat: ChatFullInfo, member: ChatMember) -> Finding:
+    """Which case mode the group allows, and what would allow forum topics.
+
+    Forum topics need a forum and the bot an administrator that may manage topics; any group
+    allows replies to the case card, the only mode this version uses, so never a failure."""
+    status = str(member.status)
+    forum = _chat_kind(chat) == "forum"
+    manages = status == "creator" or (
+        status == "administrator" and bool(getattr(member, "can_manage_topics", False))
+    )
+    facts = {"allows": "forum_topics" if forum and manages else "card_replies",
+             "uses": "card_replies", "forum": forum, "can_manage_topics": manages}  # fmt: skip
+    if forum and manages:
+        line = (
+            "cases: forum topics (the group has topics and the bot may manage them; not yet "
+            "used by this version, which uses replies to the case card)"
+        )
+        return Finding("cases", True, line, facts=facts)
+    steps = []
+    if not forum:
+        basic = " (a basic group then gets a new id)" if chat.type == "group" else ""
+        steps.append(f"turn on topics in the group's settings{basic}")
+    if status not in ("creator", "administrator"):
+        steps.append('make the bot an administrator with "Manage topics"')
+    elif not manages:
+        steps.append('give the bot the administrator right "Manage topics"')
+    line = (
+        f"cases: replies to the case card; for forum topics, {' and '.join(steps)} "
+        f"({TOPICS_NOT_YET})"
+    )
+    return Finding("cases", True, line, facts=facts)
 
 
 def _chat_kind(chat: ChatFullInfo) -> str:

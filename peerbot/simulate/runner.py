@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -26,6 +28,23 @@ async def simulate(
     start_bot: StartBot,
 ) -> int:
     """Play until /quit or the end of the script."""
+    async with running(
+        database_url=database_url, with_demo=with_demo, out=out, color=color, start_bot=start_bot
+    ) as (simulation, screen):
+        await play(simulation, screen, script)
+    return 0
+
+
+@asynccontextmanager
+async def running(
+    *,
+    database_url: str | None,
+    with_demo: bool,
+    out: TextIO,
+    color: bool,
+    start_bot: StartBot,
+) -> AsyncIterator[tuple[Simulation, Screen]]:
+    """A started simulation and its screen, the participant Alex welcomed; stopped after."""
     with tempfile.TemporaryDirectory(prefix="peerbot-simulate-") as folder:
         simulation = Simulation(simulation_settings(Path(folder), database_url), start_bot)
         screen = Screen(simulation, out=out, color=color)
@@ -39,13 +58,13 @@ async def simulate(
                 )
             simulation.persona("participant", "Alex")
             screen.line(WELCOME.format(name="Alex"), "bold")
-            await _play(simulation, screen, script)
+            yield simulation, screen
         finally:
             await simulation.stop()
-    return 0
 
 
-async def _play(simulation: Simulation, screen: Screen, script: TextIO | None) -> None:
+async def play(simulation: Simulation, screen: Screen, script: TextIO | None) -> None:
+    """Play the script's lines (or what is typed) until /quit or their end."""
     while True:
         if script is not None:
             typed = script.readline()

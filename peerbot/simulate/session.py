@@ -136,6 +136,18 @@ class Simulation:
             await persona.user.send_text(text, chat=chat)
         await self.settle()
 
+    async def reply(self, number: int, text: str) -> FakeMessage:
+        """The current persona replies, where they type, to message `number` there (a /command
+        too): a coordinator answers a case by replying to its card or a relayed message."""
+        persona = self._require_persona()
+        chat = self.api.resolve_chat(self.chat_of(persona))
+        replied = self.api.find_message(chat, number)
+        if replied is None:
+            raise LookupError(f"there is no message #{number} there")
+        sent = await persona.user.send_text(text, chat=chat, reply_to=replied)
+        await self.settle()
+        return sent
+
     async def open_invite(self) -> None:
         """A new supporter persona opens a fresh invite, as if a coordinator had sent one."""
         assert self.bot is not None

@@ -1,8 +1,9 @@
 """The simulator's screen and keyboard: what the bot sent, numbered buttons, and commands.
 
-Typed lines are either simulator commands (/as, /advance, /who, /help, /quit), a number
-(press that button), `[Label]` (press the button with that label), or anything else, which
-the current persona sends to the bot. Output is coloured with rich on a terminal and plain
+Typed lines are either simulator commands (/as, /advance, /reply, /who, /help, /quit), a
+number (press that button), `[Label]` (press the button with that label), or anything else,
+which the current persona sends to the bot. The coordinators' group's messages are numbered
+(#N), so a coordinator can /reply to one. Output is coloured with rich on a terminal and plain
 text otherwise (a script's transcript, a pipe).
 """
 
@@ -24,11 +25,17 @@ HELP = """\
 Simulator commands:
   /as participant NAME, /as supporter NAME, /as coordinator NAME   play someone
   /advance 3d (or 2h, 30m)   move the clock on and run what falls due
+  /reply N TEXT              as a coordinator, reply to message #N of the coordinators'
+                             group: to a case's card or a message relayed from the
+                             person, TEXT reaches that person; TEXT may be a command,
+                             e.g. /reply N /case or /reply N /close contacted
   /who                       list the people you play
   /help                      this list (send /help to the bot as /help bot)
   /quit                      end
 A number presses that button; [Label] presses the button with that label; anything else
-is sent to the bot by the person you play."""
+is sent to the bot by the person you play (a coordinator writes in the group, where
+/case CODE shows a case by its code and /open lists the open red flags)."""
+REPLY_USAGE = "Use /reply N TEXT, where #N is a message of the coordinators' group"
 
 
 @dataclass
@@ -61,6 +68,7 @@ class Screen:
         before = dict(self.texts)
         with_buttons: list[tuple[FakeMessage, bool]] = []
         mine_changed = False
+        newest_mine: FakeMessage | None = None
         for chat_id, message in self._bot_messages():
             state = self._state(message)
             key = (chat_id, message.message_id)
@@ -69,15 +77,25 @@ class Screen:
             self.texts[key] = self._text(message)
             mine = current is not None and chat_id == self.simulation.chat_of(current)
             if changed:
-                self._print(message, self._where(chat_id), mine, before.get(key))
+                self._print(message, self._where(chat_id, message), mine, before.get(key))
             mine_changed = mine_changed or (mine and changed)
+            if mine:
+                newest_mine = message
             if mine and message.buttons:
                 with_buttons.append((message, changed))
         # Buttons of what was just shown; else those of the newest message that has any.
-        # (A question answered by typing keeps its Skip button, as in Telegram.)
+        # (A question answered by typing keeps its Skip button, as in Telegram.) In a private
+        # chat only while it is the newest message: a question left by /cancel is history,
+        # while the group's cards stay open for any coordinator.
         fresh = [message for message, changed in with_buttons if changed]
         if not fresh and not mine_changed:
-            fresh = [message for message, _ in with_buttons[-1:]]
+            group = self.simulation.group
+            in_group = (
+                group is not None
+                and current is not None
+                and self.simulation.chat_of(current) == group.id
+            )
+            fresh = [m for m, _ in with_buttons[-1:] if in_group or m is newest_mine]
         for message in fresh:
             self.choices.extend((message, label) for label in message.buttons)
         if self.choices:
@@ -105,9 +123,12 @@ class Screen:
             return f"[file: {message.document.file_name}]"
         return message.content
 
-    def _where(self, chat_id: int) -> str:
+    def _where(self, chat_id: int, message: FakeMessage) -> str:
         if self.simulation.group is not None and chat_id == self.simulation.group.id:
-            return "bot → coordinators' group"
+            # numbered, so that a coordinator can /reply N to it
+            answered = message.reply_to
+            to = f" (a reply to #{answered.message_id})" if answered is not None else ""
+            return f"bot → coordinators' group #{message.message_id}{to}"
         for persona in self.simulation.personas.values():
             if persona.user.chat_id == chat_id:
                 return f"bot → {persona.name}"
@@ -146,6 +167,8 @@ async def handle(simulation: Simulation, screen: Screen, typed: str) -> bool:
         return await _switch(simulation, screen, rest)
     if word == "/advance":
         return await _advance(simulation, screen, rest)
+    if word == "/reply":
+        return await _reply(simulation, screen, rest)
     if simulation.current is None:
         screen.line("Choose someone to play first, e.g. /as participant Alex", "yellow")
         return True
@@ -180,6 +203,28 @@ async def _advance(simulation: Simulation, screen: Screen, rest: str) -> bool:
     amount = timedelta(**{UNITS[found.group(2)]: int(found.group(1))})
     await simulation.advance(amount)
     screen.line(f"── the clock now reads {simulation.clock():%a %Y-%m-%d %H:%M} UTC ──", "magenta")
+    screen.show_news()
+    return True
+
+
+async def _reply(simulation: Simulation, screen: Screen, rest: str) -> bool:
+    number, _, text = rest.strip().partition(" ")
+    persona = simulation.current
+    if not number.isdigit() or not text.strip():
+        screen.line(REPLY_USAGE, "red")
+        return True
+    if persona is None or persona.role != "coordinator":
+        screen.line("Only a coordinator replies by number: /as coordinator NAME first", "red")
+        return True
+    try:
+        sent = await simulation.reply(int(number), text.strip())
+    except LookupError as error:
+        screen.line(f"{REPLY_USAGE}: {error}", "red")
+        return True
+    screen.line(f"  ({persona.name}'s message is #{sent.message_id}, a reply to #{number})", "dim")
+    if sent.update_id is None:  # privacy mode hides a reply to a person's message
+        screen.line("  (the bot does not see it: in a group it sees replies to its own "
+                    "messages and commands)", "dim")  # fmt: skip
     screen.show_news()
     return True
 

@@ -65,6 +65,7 @@ async def test_a_group_the_bot_posts_in_and_coordinators_who_started_it_pass(api
     assert lines["privacy"][0].startswith("ok privacy mode on")
     assert lines["group"] == [f"ok group {GROUP} found: a supergroup, 'Coordinators'"]
     assert lines["membership"] == ["ok the bot is a member of the group and can post there"]
+    assert lines["cases"][0].startswith("ok cases: replies to the case card")
     assert lines["coordinator"] == [
         f"ok coordinator {dana.id}: can be written to privately; in the group: member"
     ]
@@ -143,12 +144,72 @@ async def test_privacy_off_a_forum_and_a_webhook_with_an_error_are_reported(tmp_
     assert lines["membership"] == [
         "ok the bot is an administrator of the group and can post there"
     ]
+    assert lines["cases"][0].startswith("ok cases: forum topics")
     assert lines["webhook"][0].startswith(
         "warning webhook set to https://bot.example.org/telegram, 0 updates pending"
     )
     facts = json.loads(report.as_json())
     webhook = next(c for c in facts["checks"] if c["check"] == "webhook")
     assert webhook["facts"]["url"] == "https://bot.example.org/telegram"
+
+
+NOT_YET = "(forum topics: not yet used by this version)"
+
+
+@pytest.mark.parametrize(
+    ("group_id", "forum", "bot_status", "bot_rights", "line", "allows"),
+    [
+        (GROUP, False, "member", {},
+         "cases: replies to the case card; for forum topics, turn on topics in the group's "
+         'settings and make the bot an administrator with "Manage topics" ' + NOT_YET,
+         "card_replies"),
+        (-4001234567, False, "administrator", {},
+         "cases: replies to the case card; for forum topics, turn on topics in the group's "
+         "settings (a basic group then gets a new id) " + NOT_YET,
+         "card_replies"),
+        (GROUP, True, "member", {},
+         "cases: replies to the case card; for forum topics, make the bot an administrator "
+         'with "Manage topics" ' + NOT_YET,
+         "card_replies"),
+        (GROUP, True, "administrator", {"can_manage_topics": False},
+         "cases: replies to the case card; for forum topics, give the bot the administrator "
+         'right "Manage topics" ' + NOT_YET,
+         "card_replies"),
+        (GROUP, True, "administrator", {},
+         "cases: forum topics (the group has topics and the bot may manage them; not yet used "
+         "by this version, which uses replies to the case card)",
+         "forum_topics"),
+    ],
+    ids=["plain-group", "basic-group-admin", "forum-bot-member", "forum-without-right",
+         "forum-with-right"],
+)  # fmt: skip
+async def test_the_case_mode_the_group_allows_and_what_would_allow_topics(
+    api, tmp_path, group_id, forum, bot_status, bot_rights, line, allows
+):
+    api.group(chat_id=group_id, title="Desk", bot_status=bot_status, forum=forum,
+              bot_rights=bot_rights)  # fmt: skip
+
+    report = await online(settings_for(api.url, tmp_path, coordinator_chat_id=group_id))
+
+    assert report.status == EXIT_OK, "every group allows replies to the card"
+    assert by_check(report)["cases"] == [f"ok {line}"]
+    cases = next(c for c in json.loads(report.as_json())["checks"] if c["check"] == "cases")
+    assert cases["facts"] == {
+        "allows": allows,
+        "uses": "card_replies",
+        "forum": forum,
+        "can_manage_topics": bot_status == "administrator" and not bot_rights,
+    }
+
+
+async def test_no_case_line_when_the_bot_cannot_post_in_the_group(api, tmp_path):
+    group = api.group(chat_id=GROUP, forum=True, bot_status="administrator")
+    group.bot_status = "restricted"
+
+    report = await online(settings_for(api.url, tmp_path, coordinator_chat_id=GROUP))
+
+    assert report.status == EXIT_UNREACHABLE
+    assert "cases" not in by_check(report), "the membership line already says what to fix"
 
 
 async def test_a_refused_token_and_an_unreachable_telegram_are_one_line_each(api, tmp_path):
