@@ -40,7 +40,7 @@ def test_graph_of_every_flow_as_dot(capsys):
     assert main(["flows", "graph", "--format", "dot"]) == 0
     out = capsys.readouterr().out
     assert out.startswith('digraph "flows" {\n')
-    assert out.count("subgraph") == 8
+    assert out.count("subgraph") == 9
     assert 'label="red flag: suicide, critical' in out
 
 
@@ -48,7 +48,7 @@ def test_unknown_flow_is_refused_naming_the_flows(capsys):
     assert main(["flows", "graph", "moods"]) == 2
     assert capsys.readouterr().err == (
         "peerbot flows graph: no flow 'moods' (flows: checkin, connected, consent, "
-        "contact_note, contact_way, feedback, intake, supporter)\n"
+        "contact_note, contact_way, cssrs, feedback, intake, supporter)\n"
     )
 
 
