@@ -17,6 +17,7 @@ from peerbot.services.conversations.actions import ResumeChoice, SafetyAnswer
 from peerbot.services.conversations.shown import EditPressed, Menu, Reply
 from peerbot.services.escalations import safety_check
 from peerbot.storage.enums import (
+    CaseDirection,
     ConversationStatus,
     EscalationEventKind,
     EscalationSeverity,
@@ -25,13 +26,14 @@ from peerbot.storage.enums import (
 from peerbot.storage.models import (
     Answer,
     AuditEvent,
+    CaseMessage,
     Conversation,
     Escalation,
     EscalationEvent,
     OutboxMessage,
 )
 from tests.support import supporter_steps
-from tests.support.supporter_steps import GROUP, PROGRAM, Chat, rows
+from tests.support.supporter_steps import CIPHER, GROUP, PROGRAM, Chat, rows
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 CRISIS = "i have my pills saved up and im going to take them all tonight"
@@ -243,7 +245,9 @@ async def test_while_paused_the_questions_wait_until_they_choose_to_go_back(sess
     asked = await chat.send(NOW, Text(CRISIS))
 
     before = await chat.send(NOW, Text("hello?"))
-    assert texts_of(before) == ["crisis.paused", "crisis.are_you_safe"]
+    assert texts_of(before) == ["case.passed_on", "crisis.are_you_safe"], "relayed, asked again"
+    pressed_too_soon = await chat.send(NOW, Press("who_for", 0))
+    assert texts_of(pressed_too_soon) == ["crisis.paused", "crisis.are_you_safe"]
     too_soon = await chat.call(NOW, journey.resume)
     assert texts_of(too_soon) == ["crisis.are_you_safe"], "/continue waits for the answer"
 
@@ -280,6 +284,53 @@ async def test_cancel_still_cancels_a_paused_flow(session_factory):
     [conversation] = await rows(session_factory, Conversation)
     assert conversation.status == ConversationStatus.CANCELLED
     assert len(await rows(session_factory, Escalation)) == 1, "the flag stays"
+
+
+async def test_words_while_paused_reach_the_case_thread_asking_again_until_answered(
+    session_factory,
+):
+    chat = await mid_intake(session_factory)
+    asked = await chat.send(NOW, Text(CRISIS))
+    escalation = await the_escalation(session_factory)
+    await card_sent(session_factory, escalation.id)
+
+    written = await chat.send(NOW, Text("my sister is with me now"))
+
+    assert texts_of(written) == ["case.passed_on", "crisis.are_you_safe"]
+    [message] = await rows(session_factory, CaseMessage)
+    assert message.direction == CaseDirection.TO_COORDINATORS
+    assert CIPHER.decrypt(message.body_enc) == "my sister is with me now"
+    group = await rows(session_factory, OutboxMessage, OutboxMessage.chat_id == GROUP)
+    [relayed] = [r for r in group if "my sister is with me now" in r.payload.get("text", "")]
+    assert relayed.payload["reply_parameters"]["message_id"] == 77, "in the card's thread"
+
+    await chat.call(NOW, journey.safety_answer, safety_buttons(asked)["yes"])
+    later = await chat.send(NOW, Text("thank you"))
+
+    assert texts_of(later) == [], "relayed; nothing asked again, no offer on every message"
+    assert len(await rows(session_factory, CaseMessage)) == 2
+    [conversation] = await rows(session_factory, Conversation)
+    assert conversation.step == "who_for", "still paused where they stopped"
+
+
+async def test_words_that_raise_a_flag_while_paused_are_not_relayed_and_they_hear_we_know(
+    session_factory,
+):
+    chat = await mid_intake(session_factory)
+    await chat.send(NOW, Text(CRISIS))
+
+    medium = await chat.send(NOW, Text(STRUGGLING))
+
+    keys = texts_of(medium)
+    assert keys == ["crisis.resources", "redflag.coordinator_told", "crisis.are_you_safe"]
+    assert await rows(session_factory, CaseMessage) == [], "the card stands for them"
+    assert len(await rows(session_factory, Escalation)) == 2
+
+    urgent = await chat.send(NOW, Text("I don't want to be alive anymore"))
+
+    assert "redflag.coordinator_told" in texts_of(urgent)
+    assert texts_of(urgent)[-1] == "crisis.are_you_safe"
+    assert await rows(session_factory, CaseMessage) == []
 
 
 def with_screener():
