@@ -12,10 +12,14 @@ from sqlalchemy import select
 
 from peerbot.dialogs.inputs import Cancel, Press, Text
 from peerbot.dialogs.policy import PolicyError, build_policy
+from peerbot.services.cases import relay
+from peerbot.services.cases.relay import Written
 from peerbot.services.conversations import journey
 from peerbot.services.conversations.actions import ResumeChoice, SafetyAnswer
 from peerbot.services.conversations.shown import EditPressed, Menu, Reply
-from peerbot.services.escalations import safety_check
+from peerbot.services.escalations import safety, safety_check
+from peerbot.services.escalations.safety import Said
+from peerbot.storage.codes import new_pseudonym
 from peerbot.storage.enums import (
     CaseDirection,
     ConversationStatus,
@@ -26,11 +30,13 @@ from peerbot.storage.enums import (
 from peerbot.storage.models import (
     Answer,
     AuditEvent,
+    Case,
     CaseMessage,
     Conversation,
     Escalation,
     EscalationEvent,
     OutboxMessage,
+    Person,
 )
 from tests.support import supporter_steps
 from tests.support.supporter_steps import CIPHER, GROUP, PROGRAM, Chat, rows
@@ -164,8 +170,10 @@ async def test_no_makes_the_escalation_critical_tells_the_group_under_the_card_a
     answered = [a for a in audits if a.action == "escalation.safety_answered"]
     assert [a.details["answer"] for a in answered] == ["no"]
     group = await rows(session_factory, OutboxMessage, OutboxMessage.chat_id == GROUP)
-    told = [r for r in group if r.dedupe_key == f"escalation:{escalation.id}:safety:no:{GROUP}"]
-    assert len(told) == 1
+    [case] = await rows(session_factory, Case)
+    in_thread = f"case:{case.id}:note:escalation:{escalation.id}:safety:no"
+    told = [r for r in group if r.dedupe_key == in_thread]
+    assert len(told) == 1, "in the person's case thread"
     heading = PROGRAM.texts.get(
         "card.case_heading", "en", case=escalation_case(group), severity="CRITICAL"
     )
@@ -333,6 +341,51 @@ async def test_words_that_raise_a_flag_while_paused_are_not_relayed_and_they_hea
     assert await rows(session_factory, CaseMessage) == []
 
 
+async def make_coordinator(session_factory) -> Person:
+    async with session_factory() as session, session.begin():
+        coordinator = Person(telegram_user_id=9001, pseudonym=new_pseudonym())
+        session.add(coordinator)
+    return coordinator
+
+
+async def test_the_answer_is_in_the_thread_from_the_first_commit_and_a_reply_to_it_reaches_them(
+    session_factory,
+):
+    chat = await mid_intake(session_factory)
+    asked = await chat.send(NOW, Text("I don't want to be alive anymore"))
+    escalation = await the_escalation(session_factory)
+    await card_sent(session_factory, escalation.id)
+    coordinator = await make_coordinator(session_factory)
+
+    async with session_factory() as session, session.begin():  # the safety net's transaction
+        said = Said(None, None, safety=safety_buttons(asked)["no"])
+        screened = await safety.raise_first(
+            supporter_steps.context(session, NOW), await chat.who(session), said
+        )
+    assert screened.safety_answered == escalation.id
+
+    group = await rows(session_factory, OutboxMessage, OutboxMessage.chat_id == GROUP)
+    [told] = [r for r in group if (r.dedupe_key or "").endswith(":safety:no")]
+    [edit] = [r for r in group if r.method == "editMessageText"]
+    critical = PROGRAM.texts.get("severity.critical", "en")
+    assert critical in told.payload["text"].splitlines()[0], "the case header: critical"
+    assert critical in edit.payload["text"], "the card says the same"
+    assert told.payload["reply_parameters"]["message_id"] == 77
+    async with session_factory() as session, session.begin():
+        row = await session.get(OutboxMessage, told.id)
+        assert row is not None
+        row.status, row.telegram_message_id = "sent", 78
+
+    async with session_factory() as session, session.begin():
+        ctx = supporter_steps.context(session, NOW)
+        answer = Written.words("We are here with you. Can we call?", 79)
+        assert await relay.from_coordinator(ctx, coordinator, 78, answer) is None
+
+    to_person = await rows(session_factory, OutboxMessage, OutboxMessage.chat_id == 501)
+    [reached] = [r for r in to_person if "Can we call?" in r.payload.get("text", "")]
+    assert reached.payload["text"].startswith(PROGRAM.texts.get("case.from_coordinators", "en"))
+
+
 def with_screener():
     crisis = PROGRAM.policy.crisis.model_copy(update={"screen": "cssrs"})
     return dataclasses.replace(
@@ -372,7 +425,7 @@ async def test_the_screener_follows_the_answer_with_its_skip_logic_then_the_offe
     }
     group = await rows(session_factory, OutboxMessage, OutboxMessage.chat_id == GROUP)
     [screened] = [
-        r for r in group if (r.dedupe_key or "").startswith(f"escalation:{escalation.id}:screened")
+        r for r in group if (r.dedupe_key or "").endswith(f"escalation:{escalation.id}:screened")
     ]
     assert PROGRAM.texts.get("card.cssrs.risk.moderate", "en") in screened.payload["text"]
     back = await chat.call(NOW, journey.resume)
