@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from peerbot.dialogs.inputs import Cancel, Press, Text
 from peerbot.dialogs.policy import PolicyError, build_policy
-from peerbot.services.cases import relay
+from peerbot.services.cases import case_view, relay
 from peerbot.services.cases.relay import Written
 from peerbot.services.conversations import journey
 from peerbot.services.conversations.actions import ResumeChoice, SafetyAnswer
+from peerbot.services.conversations.callback_data import decode
 from peerbot.services.conversations.shown import EditPressed, Menu, Reply
 from peerbot.services.escalations import safety, safety_check
 from peerbot.services.escalations.safety import Said
@@ -384,6 +385,40 @@ async def test_the_answer_is_in_the_thread_from_the_first_commit_and_a_reply_to_
     to_person = await rows(session_factory, OutboxMessage, OutboxMessage.chat_id == 501)
     [reached] = [r for r in to_person if "Can we call?" in r.payload.get("text", "")]
     assert reached.payload["text"].startswith(PROGRAM.texts.get("case.from_coordinators", "en"))
+
+
+async def test_closing_the_case_tells_them_and_offers_to_go_back_to_the_paused_questions(
+    session_factory,
+):
+    chat = await mid_intake(session_factory)
+    asked = await chat.send(NOW, Text(CRISIS))
+    escalation = await the_escalation(session_factory)
+    await card_sent(session_factory, escalation.id)
+    await chat.call(NOW, journey.safety_answer, safety_buttons(asked)["no"])
+    coordinator = await make_coordinator(session_factory)
+    mark = max(r.id for r in await rows(session_factory, OutboxMessage))
+
+    async with session_factory() as session, session.begin():
+        ctx = supporter_steps.context(session, NOW)
+        closed = await case_view.close(ctx, coordinator, replied_to=77, args=["contacted"])
+    assert closed.items[0].key == "case.closed"  # type: ignore[union-attr]
+
+    told = await rows(
+        session_factory, OutboxMessage, OutboxMessage.chat_id == 501, OutboxMessage.id > mark
+    )
+    told.sort(key=lambda r: r.id)
+    assert [r.payload["text"] for r in told] == [
+        PROGRAM.texts.get("case.closed_told", "en"),
+        PROGRAM.texts.get("crisis.resume.offer", "en"),
+    ]
+    [[go], [later]] = told[1].payload["reply_markup"]["inline_keyboard"]
+    assert go["text"] == PROGRAM.texts.get("crisis.resume.go", "en")
+    pressed = decode(go["callback_data"])
+    assert isinstance(pressed, ResumeChoice) and pressed.go
+
+    back = await chat.call(NOW, journey.resume_choice, pressed)
+
+    assert texts_of(back) == ["resume.continue", "intake.who_for"]
 
 
 def with_screener():
