@@ -219,7 +219,7 @@ async def post_to_case(
         ctx,
         "card.case_heading",
         case=subject.pseudonym if subject else "—",
-        severity=coordinators.text(ctx, f"severity.{escalation.severity.value}"),
+        severity=coordinators.text(ctx, f"severity.{await _case_severity(ctx, escalation)}"),
     )
     message = f"{heading}\n{said}"
     key = f"escalation:{escalation.id}:{about}"
@@ -246,6 +246,20 @@ async def post_to_case(
             priority=Priority.ESCALATION,
             dedupe_key=f"{key}:{row.chat_id}",
         )
+
+
+async def _case_severity(ctx: ServiceContext, escalation: Escalation) -> str:
+    """The severity the case's header shows: the most severe of this escalation and the
+    person's others still open (a "No" after it was resolved raised a new, critical one)."""
+    severities = [escalation.severity]
+    if escalation.person_id is not None:
+        severities += await ctx.session.scalars(
+            select(Escalation.severity).where(
+                Escalation.person_id == escalation.person_id,
+                Escalation.status != EscalationStatus.RESOLVED,
+            )
+        )
+    return max(severities, key=escalations.severity_rank).value
 
 
 async def _card_in_group(ctx: ServiceContext, subject: Person) -> bool:

@@ -387,6 +387,28 @@ async def test_the_answer_is_in_the_thread_from_the_first_commit_and_a_reply_to_
     assert reached.payload["text"].startswith(PROGRAM.texts.get("case.from_coordinators", "en"))
 
 
+async def test_a_no_after_the_escalation_was_resolved_is_headed_critical_like_its_new_card(
+    session_factory,
+):
+    chat = await mid_intake(session_factory)
+    asked = await chat.send(NOW, Text("I don't want to be alive anymore"))
+    escalation = await the_escalation(session_factory)
+    await card_sent(session_factory, escalation.id)
+    async with session_factory() as session, session.begin():
+        resolved = await session.get(Escalation, escalation.id)
+        assert resolved is not None
+        resolved.status = EscalationStatus.RESOLVED
+
+    await chat.call(NOW, journey.safety_answer, safety_buttons(asked)["no"])
+
+    raised_again = [e for e in await rows(session_factory, Escalation) if e.id != escalation.id]
+    assert [e.severity for e in raised_again] == [EscalationSeverity.CRITICAL]
+    group = await rows(session_factory, OutboxMessage, OutboxMessage.chat_id == GROUP)
+    [told] = [r for r in group if (r.dedupe_key or "").endswith(":safety:no")]
+    critical = PROGRAM.texts.get("severity.critical", "en")
+    assert critical in told.payload["text"].splitlines()[0], "the case is critical again"
+
+
 async def test_closing_the_case_tells_them_and_offers_to_go_back_to_the_paused_questions(
     session_factory,
 ):
