@@ -140,3 +140,71 @@ async def test_a_supporter_writes_to_the_program_and_a_blocked_one_is_reported(
     assert report.reply_to is not None
     audited = rows(bot_workdir, "select count(*) from audit_events where action like 'case.%'")
     assert audited[0][0] >= 4  # held, opened, relayed twice, not delivered
+
+
+async def test_a_crisis_mid_intake_is_talked_through_in_its_case_thread_then_resumed(
+    api, start_bot, bot_workdir
+):
+    start_bot(coordinator_chat_id=str(GROUP))
+    coordinator = api.private_user(first_name="Dana")
+    group = api.group(chat_id=GROUP, members=[coordinator])
+    person = Person(api, api.private_user(language_code="en"))
+    await person.consent()
+    await person.choose("intake.topics.anxiety")
+    await person.expect("intake.who_for", after=person.last_pressed)
+    who_for = t("intake.who_for")
+    mark = person.newest_id()
+
+    # crisis mid-intake: the questions pause and the person is asked if they are safe
+    await person.say("I don't want to be alive anymore")
+    asked = await person.expect("crisis.are_you_safe", after=mark)
+    card = await api.wait_for_message(GROUP, contains="Safety flag – high", timeout=20)
+    person.looks_at(asked)
+    await person.press("crisis.safe.no")
+
+    # the answer is in the case thread, as a reply to the card, headed as the card now reads
+    answer = await api.wait_for_message(
+        GROUP, contains=t("card.safety.no"), after=card.message_id, timeout=20
+    )
+    assert answer.reply_to is not None and answer.reply_to.message_id == card.message_id
+    critical = t("severity.critical")
+    assert critical in answer.text.splitlines()[0]
+    await api.wait_until(lambda: critical in card.text, timeout=20)
+    await person.expect("crisis.coordinators_will_write", after=mark)
+    await person.expect("crisis.resume.offer", after=mark)  # all the answer's reply is out
+
+    # a coordinator replies to the answer: it reaches the person within 2 s
+    mark = person.newest_id()
+    started = time.monotonic()
+    said = await coordinator.send_text(
+        "We are here with you. Is someone with you right now?", chat=group, reply_to=answer
+    )
+    reached = await api.wait_for_message(
+        person.chat_id, contains="Is someone with you", timeout=20, after=mark
+    )
+    assert time.monotonic() - started < 2.0
+    assert reached.text.startswith(t("case.from_coordinators"))
+
+    # the person writes back while the questions are paused: it reaches the thread
+    await person.say("My sister is here with me.")
+    back = await api.wait_for_message(GROUP, contains="My sister is here", timeout=20)
+    assert back.reply_to is not None and back.reply_to.message_id == said.message_id
+    await person.expect("case.passed_on", after=mark)
+    assert sum(m.text.startswith(who_for) for m in api.messages(person.chat_id)) == 1
+
+    # /close: the person is told, and offered to go back to where they were
+    mark = person.newest_id()
+    await coordinator.send_text("/close contacted", chat=group, reply_to=back)
+    await api.wait_for_message(GROUP, contains=f"closed ({t('outcome.contacted')})", timeout=20)
+    await person.expect("case.closed_told", after=mark)
+    offer = await person.expect("crisis.resume.offer", after=mark)
+    person.looks_at(offer)
+    await person.press("crisis.resume.go")
+
+    await person.expect("resume.continue", after=offer.message_id)
+    await api.wait_until(
+        lambda: sum(m.text.startswith(who_for) for m in api.messages(person.chat_id)) == 2,
+        timeout=20,
+    )
+    statuses = rows(bot_workdir, "select status, outcome, reason from cases")
+    assert statuses == [("closed", "contacted", "escalation")]

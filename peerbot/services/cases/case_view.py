@@ -1,5 +1,6 @@
 """/case: what triage needs about one case; /close: a coordinator closes it with an outcome
-and the person is told kindly. Both for verified coordinators only, both audited."""
+and the person is told kindly (and offered to go back to questions a crisis paused). Both
+for verified coordinators only, both audited."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from peerbot.services.cases import cases, threads
 from peerbot.services.common.context import ServiceContext
+from peerbot.services.conversations import paused
 from peerbot.services.conversations.shown import Notice, Reply, Text
 from peerbot.services.coordination import coordinators
 from peerbot.services.escalations import card
@@ -73,15 +75,29 @@ async def close(
         return reply.add(Notice("case.not_open", {"case": person.pseudonym}))
     await cases.close(ctx, case, coordinator, outcome)
     if person.telegram_user_id is not None and person.status == PersonStatus.ACTIVE:
-        await ctx.outbox.post(
-            person.telegram_user_id,
-            Notice("case.closed_told"),
-            priority=Priority.REPLY,
-            dedupe_key=threads.note_key(case, "closed"),
-            locale=person.language,
-        )
+        await _tell_closed(ctx, case, person, person.telegram_user_id)
     outcome_text = coordinators.text(ctx, f"outcome.{outcome}")
     return reply.add(Notice("case.closed", {"case": person.pseudonym, "outcome": outcome_text}))
+
+
+async def _tell_closed(ctx: ServiceContext, case: Case, person: Person, chat_id: int) -> None:
+    """Kindly; and where a crisis paused their questions, the offer to go back to them."""
+    await ctx.outbox.post(
+        chat_id,
+        Notice("case.closed_told"),
+        priority=Priority.REPLY,
+        dedupe_key=threads.note_key(case, "closed"),
+        locale=person.language,
+    )
+    waiting = await paused.paused_in(ctx, chat_id)
+    if waiting is not None:
+        await ctx.outbox.post(
+            chat_id,
+            paused.go_back_offer(waiting),
+            priority=Priority.REPLY,
+            dedupe_key=threads.note_key(case, "closed:go_back"),
+            locale=person.language,
+        )
 
 
 async def _named(ctx: ServiceContext, replied_to: int | None, args: list[str]) -> Case | None:

@@ -67,21 +67,24 @@ async def ensure_card(
 
 
 async def post(
-    ctx: ServiceContext, case: Case, view_for: Callable[[int | None], Shown], key: str
+    ctx: ServiceContext,
+    case: Case,
+    view_for: Callable[[int | None], Shown],
+    key: str,
+    *,
+    priority: int = Priority.COORDINATION,
 ) -> None:
-    """Post in the case's thread: view_for gets the message to reply to (None: none known)."""
+    """Post in the case's thread: view_for gets the message to reply to (None: none known).
+
+    priority: an escalation's news (a safety answer) goes before the group's other cards."""
     chat_id = ctx.settings.coordinator_chat_id
     if chat_id is None:  # no group: each coordinator privately, without a thread
         view = view_for(None)
         for private in await coordinators.coordinator_chats(ctx):
-            await ctx.outbox.post(
-                private, view, priority=Priority.COORDINATION, dedupe_key=f"{key}:{private}"
-            )
+            await ctx.outbox.post(private, view, priority=priority, dedupe_key=f"{key}:{private}")
         return
     anchor = await newest_in_group(ctx, case)
-    await ctx.outbox.post(
-        chat_id, view_for(anchor), priority=Priority.COORDINATION, dedupe_key=key
-    )
+    await ctx.outbox.post(chat_id, view_for(anchor), priority=priority, dedupe_key=key)
 
 
 async def newest_in_group(ctx: ServiceContext, case: Case) -> int | None:

@@ -14,14 +14,12 @@ from peerbot.dialogs.inputs import Begin, Cancel, Input, Press, Text
 from peerbot.dialogs.outputs import Chosen, Toggle
 from peerbot.services.cases import relay
 from peerbot.services.common.context import ServiceContext, Who
-from peerbot.services.conversations import flows
+from peerbot.services.conversations import flows, paused
 from peerbot.services.conversations.actions import ResumeChoice, SafetyAnswer
 from peerbot.services.conversations.flows import FlowTurn
 from peerbot.services.conversations.shown import (
     CloseMenu,
     EditPressed,
-    Menu,
-    MenuButton,
     Notice,
     Reply,
 )
@@ -51,7 +49,7 @@ async def start(ctx: ServiceContext, who: Who, payload: str | None) -> Reply:
     if invite_code is not None:
         return reply.add(*(await supporters.open_invite(ctx, who, invite_code)).items)
     conversation = await flows.active(ctx, who)
-    if conversation is not None and _paused_on(conversation) is not None:
+    if conversation is not None and paused.waits_on(conversation) is not None:
         return await _while_paused(ctx, who, conversation, reply)
     if conversation is not None:
         reply.add(Notice("resume.continue"))
@@ -97,8 +95,8 @@ async def flow_input(ctx: ServiceContext, who: Who, received: Input) -> Reply:
         if isinstance(received, Text):  # words for no flow: the warm fallback to the coordinators
             return await relay.from_person(ctx, who, relay.Written.words(received.text), reply)
         return reply.add(Notice("not_understood"))
-    if _paused_on(conversation) is not None and not isinstance(received, Cancel):
-        return await _while_paused(ctx, who, conversation, reply)
+    if paused.waits_on(conversation) is not None and not isinstance(received, Cancel):
+        return await _while_paused(ctx, who, conversation, reply, received, screened)
     turn = await flows.advance(ctx, who, conversation, received)
     return await _after(ctx, who, turn, reply)
 
@@ -126,8 +124,8 @@ async def _screen(
 # resources, that the coordinators were told, and "Are you safe right now?". Only once that is
 # answered (and the screener, if the program has one) are they offered to go back to the
 # questions. A medium flag does not pause: the resources are given and the questions go on,
-# so that someone who is struggling but not in danger still gets their request made.
-CRISIS = "crisis"  # meta: the escalation the paused flow waits on
+# so that someone who is struggling but not in danger still gets their request made. What
+# the paused flow waits on, and the offer to go back to it, are in paused.py.
 
 
 def _stop_to_listen(
@@ -140,7 +138,7 @@ def _stop_to_listen(
     escalation_id = safety_check.asked_about(screened)
     assert escalation_id is not None, "asked only after an urgent flag"
     if conversation is not None:
-        meta = {**conversation.state.get("meta", {}), CRISIS: escalation_id}
+        meta = {**conversation.state.get("meta", {}), paused.CRISIS: escalation_id}
         conversation.state = {**conversation.state, "meta": meta}
         conversation.reminder_due_at = None  # no "you did not finish" nudge while paused
     reply.add(Notice("crisis.heard"))
@@ -152,36 +150,38 @@ def _stop_to_listen(
     return reply.add(safety_check.question(ctx, who, escalation_id))
 
 
-def _paused_on(conversation: Conversation) -> int | None:
-    """The escalation a paused conversation waits on, or None if it is not paused."""
-    value = (conversation.state or {}).get("meta", {}).get(CRISIS)
-    return value if isinstance(value, int) else None
-
-
 def _is_screener(conversation: Conversation | None) -> bool:
     return conversation is not None and conversation.flow == safety_check.SCREENER_FLOW
 
 
 async def _while_paused(
-    ctx: ServiceContext, who: Who, conversation: Conversation, reply: Reply
+    ctx: ServiceContext,
+    who: Who,
+    conversation: Conversation,
+    reply: Reply,
+    received: Input | None = None,
+    screened: Screened | None = None,
 ) -> Reply:
-    """Anything but /cancel while the questions are paused: the safety question until it is
-    answered, then the offer to go back to the questions."""
-    escalation_id = _paused_on(conversation)
+    """Anything but /cancel while the questions are paused. Words go to the person's case
+    (the escalation opened it), as the coordinators' promise says, with the safety question
+    again, briefly, while it is unanswered. Words that raised a flag are not relayed (the
+    card stands for them): the person hears that the coordinators know. Anything else: the
+    safety question until it is answered, then the offer to go back to the questions."""
+    escalation_id = paused.waits_on(conversation)
     assert escalation_id is not None
-    if await safety_check.answer_of(ctx, escalation_id) is None:
-        return reply.add(Notice("crisis.paused"), safety_check.question(ctx, who, escalation_id))
-    return reply.add(_resume_offer(conversation))
-
-
-def _resume_offer(conversation: Conversation) -> Menu:
-    return Menu(
-        "crisis.resume.offer",
-        (
-            (MenuButton(ResumeChoice(conversation.id, True), "crisis.resume.go"),),
-            (MenuButton(ResumeChoice(conversation.id, False), "crisis.resume.later"),),
-        ),
-    )
+    unanswered = await safety_check.answer_of(ctx, escalation_id) is None
+    still_asked = [safety_check.question(ctx, who, escalation_id)] if unanswered else []
+    if screened is not None:
+        if not screened.coordinator_told:
+            reply.add(Notice("redflag.coordinator_told"))
+            screened.coordinator_told = True
+        return reply.add(*still_asked)
+    if isinstance(received, Text) and who.person is not None:
+        await relay.from_person(ctx, who, relay.Written.words(received.text), reply)
+        return reply.add(*still_asked)
+    if unanswered:
+        return reply.add(Notice("crisis.paused"), *still_asked)
+    return reply.add(paused.go_back_offer(conversation))
 
 
 async def safety_answer(ctx: ServiceContext, who: Who, pressed: SafetyAnswer) -> Reply:
@@ -198,8 +198,8 @@ async def safety_answer(ctx: ServiceContext, who: Who, pressed: SafetyAnswer) ->
     conversation = await flows.active(ctx, who)
     if outcome == safety_check.ANSWERED_BEFORE:
         reply.add(CloseMenu(), Notice("crisis.already_answered"))
-        if conversation is not None and _paused_on(conversation) is not None:
-            reply.add(_resume_offer(conversation))
+        if conversation is not None and paused.waits_on(conversation) is not None:
+            reply.add(paused.go_back_offer(conversation))
         return reply
     chosen = ctx.program.texts.get(f"crisis.safe.{pressed.answer}", who.locale)
     reply.add(EditPressed(TextView(key="crisis.are_you_safe.answered", values={"answer": chosen})))
@@ -218,8 +218,8 @@ async def safety_answer(ctx: ServiceContext, who: Who, pressed: SafetyAnswer) ->
 async def _offer_to_resume(ctx: ServiceContext, who: Who, reply: Reply) -> Reply:
     """After the safety answer (and the screener): the paused questions, if there are any."""
     conversation = await flows.active(ctx, who)
-    if conversation is not None and _paused_on(conversation) is not None:
-        reply.add(_resume_offer(conversation))
+    if conversation is not None and paused.waits_on(conversation) is not None:
+        reply.add(paused.go_back_offer(conversation))
     return reply
 
 
@@ -230,11 +230,11 @@ async def resume(ctx: ServiceContext, who: Who) -> Reply:
     conversation = await flows.active(ctx, who)
     if conversation is None:
         return reply.add(Notice("nothing_in_progress"))
-    escalation_id = _paused_on(conversation)
+    escalation_id = paused.waits_on(conversation)
     if escalation_id is not None:
         if await safety_check.answer_of(ctx, escalation_id) is None:
             return reply.add(safety_check.question(ctx, who, escalation_id))
-        meta = {k: v for k, v in conversation.state.get("meta", {}).items() if k != CRISIS}
+        meta = {k: v for k, v in conversation.state.get("meta", {}).items() if k != paused.CRISIS}
         conversation.state = {**conversation.state, "meta": meta}
     reply.add(Notice("resume.continue"))
     turn = await flows.advance(ctx, who, conversation, Begin())

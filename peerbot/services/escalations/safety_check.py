@@ -14,6 +14,7 @@ import json
 from sqlalchemy import or_, select
 
 from peerbot.dialogs.conditions import Answer as AnswerValue
+from peerbot.services.cases import cases, threads
 from peerbot.services.common.context import ServiceContext, Who
 from peerbot.services.conversations.actions import SafetyAnswer
 from peerbot.services.conversations.flows import FlowTurn
@@ -29,11 +30,13 @@ from peerbot.services.escalations import card, escalations
 from peerbot.services.escalations.screening import Screened, is_urgent
 from peerbot.storage import audit
 from peerbot.storage.enums import (
+    CaseStatus,
     EscalationEventKind,
     EscalationSeverity,
     EscalationStatus,
+    Role,
 )
-from peerbot.storage.models import Answer, Escalation, EscalationEvent, OutboxMessage, Person
+from peerbot.storage.models import Answer, Case, Escalation, EscalationEvent, OutboxMessage, Person
 from peerbot.storage.outbox import Priority
 
 SCREENER_FLOW = "cssrs"
@@ -205,19 +208,31 @@ async def post_to_case(
     ctx: ServiceContext, escalation: Escalation, said: str, *, about: str
 ) -> None:
     """Tell the coordinators something new about an escalation's case, headed with its
-    pseudonym and severity: as an answer to its card wherever the card went.
+    pseudonym and severity: in the person's case thread (threads knows where it lives), so
+    a reply to it reaches them; where the card went to each coordinator privately (a
+    supporter's own distress, or no group), as an answer to that card.
 
-    The one way the crisis path speaks to coordinators, so it can move to a case thread.
+    The one way the crisis path speaks to coordinators.
     """
     subject = await ctx.find(Person, escalation.person_id)
     heading = coordinators.text(
         ctx,
         "card.case_heading",
         case=subject.pseudonym if subject else "—",
-        severity=coordinators.text(ctx, f"severity.{escalation.severity.value}"),
+        severity=coordinators.text(ctx, f"severity.{await _case_severity(ctx, escalation)}"),
     )
     message = f"{heading}\n{said}"
     key = f"escalation:{escalation.id}:{about}"
+    if subject is not None and await _card_in_group(ctx, subject):
+        case = await _case_of(ctx, subject, escalation)
+        await threads.post(
+            ctx,
+            case,
+            lambda anchor: Text(text=message, reply_to=anchor),
+            threads.note_key(case, key),
+            priority=Priority.ESCALATION,
+        )
+        return
     cards = await _cards(ctx, escalation)
     if not cards:  # never posted (set-up mode): posted as the card would have been
         await coordinators.post(
@@ -231,6 +246,38 @@ async def post_to_case(
             priority=Priority.ESCALATION,
             dedupe_key=f"{key}:{row.chat_id}",
         )
+
+
+async def _case_severity(ctx: ServiceContext, escalation: Escalation) -> str:
+    """The severity the case's header shows: the most severe of this escalation and the
+    person's others still open (a "No" after it was resolved raised a new, critical one)."""
+    severities = [escalation.severity]
+    if escalation.person_id is not None:
+        severities += await ctx.session.scalars(
+            select(Escalation.severity).where(
+                Escalation.person_id == escalation.person_id,
+                Escalation.status != EscalationStatus.RESOLVED,
+            )
+        )
+    return max(severities, key=escalations.severity_rank).value
+
+
+async def _card_in_group(ctx: ServiceContext, subject: Person) -> bool:
+    """The person's escalation cards, and so their case, are in the coordinators' group."""
+    if ctx.settings.coordinator_chat_id is None:
+        return False
+    return await card.subject_role(ctx, subject) != Role.SUPPORTER
+
+
+async def _case_of(ctx: ServiceContext, subject: Person, escalation: Escalation) -> Case:
+    """The person's open case; one anchored to the escalation's card if it was closed since."""
+    case = await cases.current(ctx, subject.id)
+    if case is not None and case.status == CaseStatus.OPEN:
+        return case
+    raised = f"escalation:{escalation.id}:raised"
+    return await cases.open_for(
+        ctx, subject, cases.ESCALATION, card_key=raised, escalation_id=escalation.id
+    )
 
 
 async def edit_card(ctx: ServiceContext, escalation: Escalation) -> None:

@@ -12,11 +12,17 @@ from sqlalchemy import select
 
 from peerbot.dialogs.inputs import Cancel, Press, Text
 from peerbot.dialogs.policy import PolicyError, build_policy
+from peerbot.services.cases import case_view, relay
+from peerbot.services.cases.relay import Written
 from peerbot.services.conversations import journey
 from peerbot.services.conversations.actions import ResumeChoice, SafetyAnswer
+from peerbot.services.conversations.callback_data import decode
 from peerbot.services.conversations.shown import EditPressed, Menu, Reply
-from peerbot.services.escalations import safety_check
+from peerbot.services.escalations import safety, safety_check
+from peerbot.services.escalations.safety import Said
+from peerbot.storage.codes import new_pseudonym
 from peerbot.storage.enums import (
+    CaseDirection,
     ConversationStatus,
     EscalationEventKind,
     EscalationSeverity,
@@ -25,13 +31,16 @@ from peerbot.storage.enums import (
 from peerbot.storage.models import (
     Answer,
     AuditEvent,
+    Case,
+    CaseMessage,
     Conversation,
     Escalation,
     EscalationEvent,
     OutboxMessage,
+    Person,
 )
 from tests.support import supporter_steps
-from tests.support.supporter_steps import GROUP, PROGRAM, Chat, rows
+from tests.support.supporter_steps import CIPHER, GROUP, PROGRAM, Chat, rows
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 CRISIS = "i have my pills saved up and im going to take them all tonight"
@@ -162,8 +171,10 @@ async def test_no_makes_the_escalation_critical_tells_the_group_under_the_card_a
     answered = [a for a in audits if a.action == "escalation.safety_answered"]
     assert [a.details["answer"] for a in answered] == ["no"]
     group = await rows(session_factory, OutboxMessage, OutboxMessage.chat_id == GROUP)
-    told = [r for r in group if r.dedupe_key == f"escalation:{escalation.id}:safety:no:{GROUP}"]
-    assert len(told) == 1
+    [case] = await rows(session_factory, Case)
+    in_thread = f"case:{case.id}:note:escalation:{escalation.id}:safety:no"
+    told = [r for r in group if r.dedupe_key == in_thread]
+    assert len(told) == 1, "in the person's case thread"
     heading = PROGRAM.texts.get(
         "card.case_heading", "en", case=escalation_case(group), severity="CRITICAL"
     )
@@ -243,7 +254,9 @@ async def test_while_paused_the_questions_wait_until_they_choose_to_go_back(sess
     asked = await chat.send(NOW, Text(CRISIS))
 
     before = await chat.send(NOW, Text("hello?"))
-    assert texts_of(before) == ["crisis.paused", "crisis.are_you_safe"]
+    assert texts_of(before) == ["case.passed_on", "crisis.are_you_safe"], "relayed, asked again"
+    pressed_too_soon = await chat.send(NOW, Press("who_for", 0))
+    assert texts_of(pressed_too_soon) == ["crisis.paused", "crisis.are_you_safe"]
     too_soon = await chat.call(NOW, journey.resume)
     assert texts_of(too_soon) == ["crisis.are_you_safe"], "/continue waits for the answer"
 
@@ -280,6 +293,154 @@ async def test_cancel_still_cancels_a_paused_flow(session_factory):
     [conversation] = await rows(session_factory, Conversation)
     assert conversation.status == ConversationStatus.CANCELLED
     assert len(await rows(session_factory, Escalation)) == 1, "the flag stays"
+
+
+async def test_words_while_paused_reach_the_case_thread_asking_again_until_answered(
+    session_factory,
+):
+    chat = await mid_intake(session_factory)
+    asked = await chat.send(NOW, Text(CRISIS))
+    escalation = await the_escalation(session_factory)
+    await card_sent(session_factory, escalation.id)
+
+    written = await chat.send(NOW, Text("my sister is with me now"))
+
+    assert texts_of(written) == ["case.passed_on", "crisis.are_you_safe"]
+    [message] = await rows(session_factory, CaseMessage)
+    assert message.direction == CaseDirection.TO_COORDINATORS
+    assert CIPHER.decrypt(message.body_enc) == "my sister is with me now"
+    group = await rows(session_factory, OutboxMessage, OutboxMessage.chat_id == GROUP)
+    [relayed] = [r for r in group if "my sister is with me now" in r.payload.get("text", "")]
+    assert relayed.payload["reply_parameters"]["message_id"] == 77, "in the card's thread"
+
+    await chat.call(NOW, journey.safety_answer, safety_buttons(asked)["yes"])
+    later = await chat.send(NOW, Text("thank you"))
+
+    assert texts_of(later) == [], "relayed; nothing asked again, no offer on every message"
+    assert len(await rows(session_factory, CaseMessage)) == 2
+    [conversation] = await rows(session_factory, Conversation)
+    assert conversation.step == "who_for", "still paused where they stopped"
+
+
+async def test_words_that_raise_a_flag_while_paused_are_not_relayed_and_they_hear_we_know(
+    session_factory,
+):
+    chat = await mid_intake(session_factory)
+    await chat.send(NOW, Text(CRISIS))
+
+    medium = await chat.send(NOW, Text(STRUGGLING))
+
+    keys = texts_of(medium)
+    assert keys == ["crisis.resources", "redflag.coordinator_told", "crisis.are_you_safe"]
+    assert await rows(session_factory, CaseMessage) == [], "the card stands for them"
+    assert len(await rows(session_factory, Escalation)) == 2
+
+    urgent = await chat.send(NOW, Text("I don't want to be alive anymore"))
+
+    assert "redflag.coordinator_told" in texts_of(urgent)
+    assert texts_of(urgent)[-1] == "crisis.are_you_safe"
+    assert await rows(session_factory, CaseMessage) == []
+
+
+async def make_coordinator(session_factory) -> Person:
+    async with session_factory() as session, session.begin():
+        coordinator = Person(telegram_user_id=9001, pseudonym=new_pseudonym())
+        session.add(coordinator)
+    return coordinator
+
+
+async def test_the_answer_is_in_the_thread_from_the_first_commit_and_a_reply_to_it_reaches_them(
+    session_factory,
+):
+    chat = await mid_intake(session_factory)
+    asked = await chat.send(NOW, Text("I don't want to be alive anymore"))
+    escalation = await the_escalation(session_factory)
+    await card_sent(session_factory, escalation.id)
+    coordinator = await make_coordinator(session_factory)
+
+    async with session_factory() as session, session.begin():  # the safety net's transaction
+        said = Said(None, None, safety=safety_buttons(asked)["no"])
+        screened = await safety.raise_first(
+            supporter_steps.context(session, NOW), await chat.who(session), said
+        )
+    assert screened.safety_answered == escalation.id
+
+    group = await rows(session_factory, OutboxMessage, OutboxMessage.chat_id == GROUP)
+    [told] = [r for r in group if (r.dedupe_key or "").endswith(":safety:no")]
+    [edit] = [r for r in group if r.method == "editMessageText"]
+    critical = PROGRAM.texts.get("severity.critical", "en")
+    assert critical in told.payload["text"].splitlines()[0], "the case header: critical"
+    assert critical in edit.payload["text"], "the card says the same"
+    assert told.payload["reply_parameters"]["message_id"] == 77
+    async with session_factory() as session, session.begin():
+        row = await session.get(OutboxMessage, told.id)
+        assert row is not None
+        row.status, row.telegram_message_id = "sent", 78
+
+    async with session_factory() as session, session.begin():
+        ctx = supporter_steps.context(session, NOW)
+        answer = Written.words("We are here with you. Can we call?", 79)
+        assert await relay.from_coordinator(ctx, coordinator, 78, answer) is None
+
+    to_person = await rows(session_factory, OutboxMessage, OutboxMessage.chat_id == 501)
+    [reached] = [r for r in to_person if "Can we call?" in r.payload.get("text", "")]
+    assert reached.payload["text"].startswith(PROGRAM.texts.get("case.from_coordinators", "en"))
+
+
+async def test_a_no_after_the_escalation_was_resolved_is_headed_critical_like_its_new_card(
+    session_factory,
+):
+    chat = await mid_intake(session_factory)
+    asked = await chat.send(NOW, Text("I don't want to be alive anymore"))
+    escalation = await the_escalation(session_factory)
+    await card_sent(session_factory, escalation.id)
+    async with session_factory() as session, session.begin():
+        resolved = await session.get(Escalation, escalation.id)
+        assert resolved is not None
+        resolved.status = EscalationStatus.RESOLVED
+
+    await chat.call(NOW, journey.safety_answer, safety_buttons(asked)["no"])
+
+    raised_again = [e for e in await rows(session_factory, Escalation) if e.id != escalation.id]
+    assert [e.severity for e in raised_again] == [EscalationSeverity.CRITICAL]
+    group = await rows(session_factory, OutboxMessage, OutboxMessage.chat_id == GROUP)
+    [told] = [r for r in group if (r.dedupe_key or "").endswith(":safety:no")]
+    critical = PROGRAM.texts.get("severity.critical", "en")
+    assert critical in told.payload["text"].splitlines()[0], "the case is critical again"
+
+
+async def test_closing_the_case_tells_them_and_offers_to_go_back_to_the_paused_questions(
+    session_factory,
+):
+    chat = await mid_intake(session_factory)
+    asked = await chat.send(NOW, Text(CRISIS))
+    escalation = await the_escalation(session_factory)
+    await card_sent(session_factory, escalation.id)
+    await chat.call(NOW, journey.safety_answer, safety_buttons(asked)["no"])
+    coordinator = await make_coordinator(session_factory)
+    mark = max(r.id for r in await rows(session_factory, OutboxMessage))
+
+    async with session_factory() as session, session.begin():
+        ctx = supporter_steps.context(session, NOW)
+        closed = await case_view.close(ctx, coordinator, replied_to=77, args=["contacted"])
+    assert closed.items[0].key == "case.closed"  # type: ignore[union-attr]
+
+    told = await rows(
+        session_factory, OutboxMessage, OutboxMessage.chat_id == 501, OutboxMessage.id > mark
+    )
+    told.sort(key=lambda r: r.id)
+    assert [r.payload["text"] for r in told] == [
+        PROGRAM.texts.get("case.closed_told", "en"),
+        PROGRAM.texts.get("crisis.resume.offer", "en"),
+    ]
+    [[go], [later]] = told[1].payload["reply_markup"]["inline_keyboard"]
+    assert go["text"] == PROGRAM.texts.get("crisis.resume.go", "en")
+    pressed = decode(go["callback_data"])
+    assert isinstance(pressed, ResumeChoice) and pressed.go
+
+    back = await chat.call(NOW, journey.resume_choice, pressed)
+
+    assert texts_of(back) == ["resume.continue", "intake.who_for"]
 
 
 def with_screener():
@@ -321,7 +482,7 @@ async def test_the_screener_follows_the_answer_with_its_skip_logic_then_the_offe
     }
     group = await rows(session_factory, OutboxMessage, OutboxMessage.chat_id == GROUP)
     [screened] = [
-        r for r in group if (r.dedupe_key or "").startswith(f"escalation:{escalation.id}:screened")
+        r for r in group if (r.dedupe_key or "").endswith(f"escalation:{escalation.id}:screened")
     ]
     assert PROGRAM.texts.get("card.cssrs.risk.moderate", "en") in screened.payload["text"]
     back = await chat.call(NOW, journey.resume)
