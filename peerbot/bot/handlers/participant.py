@@ -136,7 +136,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
 
 COMMAND_MENU = (
     "start",
-    "continue",
     "back",
     "cancel",
     "help",
