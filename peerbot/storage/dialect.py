@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, QueryableAttribute
@@ -64,10 +63,18 @@ def _table(table_or_model: FromClause | type[DeclarativeBase]) -> Table:
 
 
 def _insert(dialect_name: str, table: Table) -> Any:
-    """The dialect's INSERT, which has ON CONFLICT clauses."""
+    """The dialect's INSERT, which has ON CONFLICT clauses.
+
+    Each dialect is imported here, when used: the engine loads only its own, and PostgreSQL's
+    (about 2 MB of modules) is dead weight in a bot that runs on SQLite, and the other way round.
+    """
     if dialect_name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(table)
     if dialect_name == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
         return sqlite.insert(table)
     raise NotImplementedError(f"ON CONFLICT is not supported on {dialect_name}")
 
