@@ -10,6 +10,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peerbot.storage.dialect import not_for_index
 from peerbot.storage.enums import CheckinKind, CheckinStatus
 from peerbot.storage.models import Checkin
 
@@ -57,14 +58,17 @@ async def claim_many(
     """Hold these due check-ins for this transaction, leaving out any another process has.
 
     As in claim(), a conditional write comes first, so the rows are ours (row locks on
-    PostgreSQL, the write lock on SQLite) until the transaction ends.
+    PostgreSQL, the write lock on SQLite) until the transaction ends. The rows are found by
+    their ids: on SQLite an index on status would walk every scheduled check-in (a whole
+    program's) and fill the page cache with them, for the 20 rows in hand.
     """
+    status = not_for_index(Checkin.status, session.get_bind().dialect.name)
     claimed = (
         await session.scalars(
             update(Checkin)
             .where(
                 Checkin.id.in_(checkin_ids),
-                Checkin.status == CheckinStatus.SCHEDULED,
+                status == CheckinStatus.SCHEDULED,
                 or_(Checkin.claimed_until.is_(None), Checkin.claimed_until <= now),
             )
             .values(claimed_until=until)

@@ -6,13 +6,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.sql import FromClause, Select
+from sqlalchemy.orm import DeclarativeBase, QueryableAttribute
+from sqlalchemy.sql import FromClause, Select, operators
+from sqlalchemy.sql.elements import UnaryExpression
 
 SelectT = TypeVar("SelectT", bound=Select)  # any arity of selected columns
+T = TypeVar("T")
 
 
 async def insert_ignore(
@@ -62,10 +63,18 @@ def _table(table_or_model: FromClause | type[DeclarativeBase]) -> Table:
 
 
 def _insert(dialect_name: str, table: Table) -> Any:
-    """The dialect's INSERT, which has ON CONFLICT clauses."""
+    """The dialect's INSERT, which has ON CONFLICT clauses.
+
+    Each dialect is imported here, when used: the engine loads only its own, and PostgreSQL's
+    (about 2 MB of modules) is dead weight in a bot that runs on SQLite, and the other way round.
+    """
     if dialect_name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(table)
     if dialect_name == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
         return sqlite.insert(table)
     raise NotImplementedError(f"ON CONFLICT is not supported on {dialect_name}")
 
@@ -78,3 +87,19 @@ def skip_locked(stmt: SelectT, dialect_name: str, *, of: Any = None) -> SelectT:
     if dialect_name == "postgresql":
         return stmt.with_for_update(skip_locked=True, of=of)
     return stmt
+
+
+def not_for_index(
+    column: ColumnElement[T] | QueryableAttribute[T], dialect_name: str
+) -> ColumnElement[T]:
+    """The column as a value SQLite's planner will not search an index on; unchanged elsewhere.
+
+    SQLite keeps no statistics unless ANALYZE is run, so beside `id IN (...)` it may pick an
+    index on a condition as common as `status = 'scheduled'` and walk every entry of that
+    status. The unary + is SQLite's own way to leave such a term to be checked row by row
+    (it is a no-op on any value); PostgreSQL has statistics, and no + for text.
+    """
+    element = column.__clause_element__() if isinstance(column, QueryableAttribute) else column
+    if dialect_name != "sqlite":
+        return element
+    return UnaryExpression(element, operator=operators.custom_op("+"), type_=element.type)

@@ -21,6 +21,7 @@ async def test_sqlite_connections_get_the_pragmas(engine: AsyncEngine) -> None:
         assert await pragma("foreign_keys") == 1
         assert await pragma("busy_timeout") == 5000
         assert await pragma("synchronous") == 1  # NORMAL
+        assert await pragma("cache_size") == -1024  # KiB: a 1 MiB page cache
 
 
 def test_postgresql_engine_pings_before_use() -> None:

@@ -1,16 +1,17 @@
-"""insert_ignore and skip_locked behave alike on SQLite and PostgreSQL."""
+"""insert_ignore, skip_locked and not_for_index behave alike on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from sqlalchemy import Select, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peerbot.storage.dialect import insert_ignore, skip_locked
-from peerbot.storage.models import OutboxMessage, ProcessedUpdate
+from peerbot.storage.dialect import insert_ignore, not_for_index, skip_locked
+from peerbot.storage.models import Checkin, OutboxMessage, ProcessedUpdate
 
 Factory = async_sessionmaker[AsyncSession]
 
@@ -53,6 +54,27 @@ def test_skip_locked_adds_for_update_only_on_postgresql() -> None:
     unchanged = skip_locked(statement, "sqlite")
     assert unchanged is statement
     assert "FOR UPDATE" not in str(unchanged.compile(dialect=sqlite.dialect()))
+
+
+def test_not_for_index_adds_a_unary_plus_only_on_sqlite() -> None:
+    def where(dialect_name: str, dialect: Any) -> str:
+        status = not_for_index(Checkin.status, dialect_name)
+        statement = select(Checkin.id).where(status == "scheduled")
+        return str(statement.compile(dialect=dialect)).split("WHERE ")[1]
+
+    assert where("sqlite", sqlite.dialect()) == "(+ checkins.status) = ?"
+    assert where("postgresql", postgresql.dialect()) == "checkins.status = %(status_1)s"
+
+
+async def test_not_for_index_selects_the_same_rows(session_factory: Factory) -> None:
+    async with session_factory() as session, session.begin():
+        session.add_all(
+            [ProcessedUpdate(update_id=1, outcome="handled"), ProcessedUpdate(update_id=2)]
+        )
+        await session.flush()
+        column = not_for_index(ProcessedUpdate.outcome, session.get_bind().dialect.name)
+        found = await session.scalars(select(ProcessedUpdate.update_id).where(column == "handled"))
+        assert found.all() == [1]
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

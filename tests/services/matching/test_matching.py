@@ -10,7 +10,7 @@ from peerbot.dialogs.inputs import Press, Text
 from peerbot.scheduler.checkin_pass import run_pass
 from peerbot.services.conversations.actions import MatchApprove, OfferAnswer, RequestAction
 from peerbot.services.conversations.shown import EditPressed, Outgoing, Reply
-from peerbot.services.matching import batch_proposals, proposals, relationships
+from peerbot.services.matching import batch_proposals, match_features, proposals, relationships
 from peerbot.services.matching.offers import answer as answer_offer
 from peerbot.services.supporters import contact_notes
 from peerbot.storage.enums import CheckinKind, CheckinStatus, MatchStatus, SupportRequestStatus
@@ -319,3 +319,25 @@ async def test_other_candidates_when_there_are_none_keeps_the_proposal(session_f
 
     assert "no other candidates" in shown(reply)[0]
     assert [m.id for m in await proposed(session_factory)] == before
+
+
+async def test_needs_and_candidates_alike_share_their_sets(session_factory):
+    """Two participants who asked alike, two supporters who offered alike: the same set
+    objects, so a long waiting list and a large pool keep (and pickle) each set once."""
+    for chat_id in (PARTICIPANT, PARTICIPANT + 1):
+        await request_support(Chat(session_factory, chat_id), NOW)
+    for chat_id in (5001, 5002):
+        await trained_supporter(session_factory, NOW, chat_id)
+    async with session_factory() as session:
+        requests = list(await session.scalars(select(SupportRequest).order_by(SupportRequest.id)))
+        ctx = context(session, NOW)
+        first, second = await match_features.needs_for(ctx, requests)
+        one, other = await match_features.candidates(ctx)
+
+    assert first.request_id != second.request_id
+    for name in ("languages", "topics", "channels", "availability", "required"):
+        assert getattr(first, name) == getattr(second, name)
+        assert getattr(first, name) is getattr(second, name), name
+    assert one.supporter_id != other.supporter_id
+    for name in ("languages", "lived_experience", "formats", "availability"):
+        assert getattr(one, name) is getattr(other, name), name
