@@ -458,6 +458,20 @@ POSITIVES = [
         "suicide",
         "high",
     ),
+    (
+        "en",
+        "left the insurance papers signed on the desk and my passwords for my son, "
+        "nothing more to do",
+        "suicide",
+        "high",
+    ),
+    (
+        "es",
+        "deje las claves en un sobre para mi hija y el testamento al dia, "
+        "ya no me queda nada que hacer",
+        "suicide",
+        "high",
+    ),
     # ... and what must be critical whatever else the message says (safety first)
     (
         "en",
