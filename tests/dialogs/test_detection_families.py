@@ -423,6 +423,130 @@ POSITIVES = [
         "burnout",
         "medium",
     ),
+    # the ninth round: a quiet wish to be gone, a band snapped till it marks, a place chosen
+    (
+        "en",
+        "just counting down until i'm not around anymore, no plan or anything",
+        "suicide",
+        "medium",
+    ),
+    ("es", "solo estoy esperando a que me toque irme, no tengo plan ni nada", "suicide", "medium"),
+    ("en", "honestly a cancer diagnosis would feel like a relief", "suicide", "medium"),
+    ("es", "si me dijeran que tengo algo incurable creo que sentiria alivio", "suicide", "medium"),
+    (
+        "en",
+        "i keep flicking the hair tie on my wrist until it leaves bruises",
+        "self_harm",
+        "medium",
+    ),
+    (
+        "es",
+        "me pego con la liga en la muñeca hasta que me quedan moretones",
+        "self_harm",
+        "medium",
+    ),
+    (
+        "en",
+        "i already picked the spot, the cliffs by the lighthouse, "
+        "i just need to work up the nerve",
+        "suicide",
+        "high",
+    ),
+    (
+        "es",
+        "ya tengo el sitio pensado, el puente del rio, solo me falta armarme de valor",
+        "suicide",
+        "high",
+    ),
+    (
+        "en",
+        "left the insurance papers signed on the desk and my passwords for my son, "
+        "nothing more to do",
+        "suicide",
+        "high",
+    ),
+    (
+        "es",
+        "deje las claves en un sobre para mi hija y el testamento al dia, "
+        "ya no me queda nada que hacer",
+        "suicide",
+        "high",
+    ),
+    # ... and what must be critical whatever else the message says (safety first)
+    (
+        "en",
+        "my grandad's face is drooping on one side and he can't get his words out",
+        "medical",
+        "critical",
+    ),
+    (
+        "es",
+        "a mi abuelo se le cayo un lado de la cara y no le salen las palabras",
+        "medical",
+        "critical",
+    ),
+    (
+        "en",
+        "took the shotgun down from the attic and loaded it, tonight it ends",
+        "suicide",
+        "critical",
+    ),
+    (
+        "es",
+        "saque la escopeta de mi papa y la cargue, esta noche se acaba todo",
+        "suicide",
+        "critical",
+    ),
+    ("en", "the poison is mixed in a cup next to me, just saying bye", "suicide", "critical"),
+    (
+        "es",
+        "tengo el veneno servido en un vaso al lado, solo queria despedirme",
+        "suicide",
+        "critical",
+    ),
+    (
+        "en",
+        "i've got a bat in the car and i'm driving to his place right now",
+        "harm_to_others",
+        "critical",
+    ),
+    (
+        "es",
+        "llevo el cuchillo en el bolso y voy ahora mismo a buscarla",
+        "harm_to_others",
+        "critical",
+    ),
+    ("en", "he's kicking the bedroom door in and screaming he'll kill me", "abuse", "critical"),
+    (
+        "es",
+        "esta dando patadas a la puerta del baño y dice que me va a matar",
+        "abuse",
+        "critical",
+    ),
+    (
+        "en",
+        "my flatmate collapsed on the floor and isn't responding, i can't tell if he's breathing",
+        "medical",
+        "critical",
+    ),
+    (
+        "es",
+        "mi tio se cayo redondo, no reacciona y no se si esta respirando",
+        "medical",
+        "critical",
+    ),
+    (
+        "en",
+        "since the birth my wife insists the baby was switched at the hospital and isn't ours",
+        "postpartum",
+        "critical",
+    ),
+    (
+        "es",
+        "desde el parto mi mujer jura que el bebe no es suyo, que se lo cambiaron en el hospital",
+        "postpartum",
+        "critical",
+    ),
 ]
 
 # (lang, text): negation, a history that is over, someone else's death, idioms, lyrics and
@@ -540,6 +664,35 @@ NEGATIVES = [
     ("es", "le dije a la de admision que estoy a salvo y sin planes, quiero hablar del laburo"),
     ("en", "no thoughts of hurting myself or anybody, just a bit flat lately"),
     ("es", "ningun pensamiento de lastimarme ni a nadie, solo medio apagado"),
+    # the ninth round's look-alikes: a past long over, study, a child's drama, figures of speech
+    ("en", "i struggled with self harm at uni, nine years free now and i want to mentor others"),
+    ("es", "me autolesionaba de adolescente, hace 10 años que lo deje y estoy muy bien"),
+    ("en", "in my twenties i thought about death a lot, now at 50 i'm in a very different place"),
+    ("es", "de joven pensaba mucho en la muerte, hoy con 45 estoy en otra etapa, muy contenta"),
+    ("en", "paramedic student here, revising how to treat an opioid overdose for my exam"),
+    (
+        "es",
+        "soy estudiante de enfermeria y estoy repasando el manejo de sobredosis para el examen",
+    ),
+    ("en", "had the baby blues for a week or two but that passed and now i'm loving being a mum"),
+    (
+        "es",
+        "tuve tristeza posparto las primeras semanas pero ya paso y estoy disfrutando a mi bebe",
+    ),
+    ("en", "my son says he is literally dying because i turned off the xbox"),
+    ("es", "mi hija grito 'me muero' porque le apague la tele, que exagerada"),
+    ("en", "my grandmother's funeral was today, we laughed telling stories about her"),
+    ("es", "hoy fue el velorio de mi tio, triste pero contamos muchas anecdotas lindas"),
+    ("en", "this spreadsheet is going to be the end of me"),
+    ("es", "estas planillas van a acabar conmigo"),
+    ("en", "got my covid booster yesterday and my arm is so sore"),
+    ("es", "me pusieron la vacuna del tetanos y me duele el brazo"),
+    ("en", "two weeks off cigarettes and i'm snapping at everyone, but proud"),
+    ("es", "llevo dos semanas sin fumar y estoy de un humor de perros, pero contenta"),
+    ("en", "my brother was totally burnt out at his job but he quit and he's happy now"),
+    ("es", "mi cuñado estaba quemadisimo en el trabajo pero cambio de empleo y ahora esta bien"),
+    ("en", "i'm dead on my feet, off to bed, night all"),
+    ("es", "no puedo mas del sueño, me voy a la cama, hasta mañana"),
 ]
 
 

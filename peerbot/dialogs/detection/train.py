@@ -39,6 +39,9 @@ FOLDS = 5
 MAX_FALSE_ALARMS = 0.1
 MAX_SURE_FALSE_ALARMS = 0.02  # a model flag past `sure` is high
 MAX_OTHER = 0.02
+# A feature leans to the category where it is most frequent as a share only when that share
+# is this many times its share among all red flags (see _lean).
+DISTINCT = 1.5
 
 
 class _Probe(Model):
@@ -201,14 +204,24 @@ def train(locale: str, examples: Sequence[Example]) -> dict[str, object]:
 
 
 def _lean(counts: Counter[int] | None, sizes: Counter[int]) -> int:
-    """The category whose red flags have the feature most often, as a share of them.
+    """The category a feature leans to: the one whose red flags have it most often as a share
+    of them, when that share is at least `DISTINCT` times its share among all red flags;
+    otherwise the category whose red flags have it most often by count.
 
-    Why a share and not a count: suicide has five times the examples of medical, so by
-    count nearly every word leaned to suicide, and a fit or a blue baby came out as one.
+    Why a share: suicide has five times the examples of medical, so by count nearly every
+    word leaned to suicide, and a fit or a blue baby came out as one. Why only a distinct
+    share: common words ("i've", "and", "there's", "left") are in every category at about the
+    same rate, and by share alone each leaned to whichever small category had it a little
+    more often; added up, they sent a loaded rifle with "tonight is the end" to burnout and
+    an armed man on his way to medical. Such words now lean by count (mostly to suicide).
     """
     if not counts:
         return RED_FLAG_CATEGORIES.index("acute_distress")
-    return min(counts, key=lambda category: (-counts[category] / sizes[category], category))
+    best = min(counts, key=lambda category: (-counts[category] / sizes[category], category))
+    overall = sum(counts.values()) / sum(sizes.values())
+    if counts[best] / sizes[best] >= DISTINCT * overall:
+        return best
+    return min(counts, key=lambda category: (-counts[category], category))
 
 
 class _BlockDumper(yaml.SafeDumper):
