@@ -77,7 +77,7 @@ async def flow_input(ctx: ServiceContext, who: Who, received: Input) -> Reply:
     screened = None
     if isinstance(received, Text):
         screened = await _screen(ctx, who, received.text, conversation)
-    if screened is not None and screened.urgent and not _is_screener(conversation):
+    if screened is not None and screened.urgent and _stops_to_listen(conversation):
         return _stop_to_listen(ctx, who, conversation, screened, reply)
     if screened is not None:
         reply.add(*_crisis_notices(screened))
@@ -152,6 +152,16 @@ def _stop_to_listen(
 
 def _is_screener(conversation: Conversation | None) -> bool:
     return conversation is not None and conversation.flow == safety_check.SCREENER_FLOW
+
+
+def _stops_to_listen(conversation: Conversation | None) -> bool:
+    """An urgent flag pauses the questions to ask "are you safe?", except in the screener's
+    own questions and where the words are about someone else (a supporter's contact note:
+    the escalation is about their participant, and the supporter is not asked about it)."""
+    if conversation is None:
+        return True
+    about_someone_else = (conversation.state or {}).get("meta", {}).get("about") is not None
+    return not _is_screener(conversation) and not about_someone_else
 
 
 async def _while_paused(

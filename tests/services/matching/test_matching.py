@@ -261,6 +261,7 @@ async def test_a_contact_note_is_kept_and_a_concern_escalates_about_the_particip
     saved = await robin.send(NOW, Text("She said she sometimes wishes she would not wake up."))
 
     assert texts_of(saved)[-1] == "note.saved"
+    assert "crisis.are_you_safe" not in texts_of(saved)  # the words are about the participant
     [note] = await rows(session_factory, ContactNote)
     assert (note.format, note.minutes, note.topics, note.concerns) == (
         "phone",
