@@ -118,6 +118,16 @@ async def confirmed_case(session, person: Person) -> Case:
     return case
 
 
+async def case_on_card_700(session) -> tuple[Person, Person, Case]:
+    """A participant's confirmed case whose card Telegram delivered as message 700, and a
+    coordinator to answer it."""
+    person = await make_person(session)
+    coordinator = await make_coordinator(session)
+    case = await confirmed_case(session, person)
+    await sent(session, threads.card_key(case), 700)
+    return person, coordinator, case
+
+
 async def test_an_escalation_opens_a_case_anchored_to_its_card_and_a_second_flag_reuses_it(
     session_factory,
 ):
@@ -215,10 +225,7 @@ async def test_a_coordinators_reply_reaches_the_person_from_the_coordinators_unn
     session_factory,
 ):
     async with session_factory() as session, session.begin():
-        person = await make_person(session)
-        coordinator = await make_coordinator(session)
-        case = await confirmed_case(session, person)
-        await sent(session, threads.card_key(case), 700)
+        person, coordinator, case = await case_on_card_700(session)
         answer = Written(CaseMessageKind.TEXT, "We are here. Can we call you?", None, 801)
         assert await relay.from_coordinator(context(session), coordinator, 700, answer) is None
         (to_person,) = await rows(session, OutboxMessage, OutboxMessage.chat_id == 556)
@@ -234,10 +241,7 @@ async def test_the_program_may_add_the_coordinators_first_name(session_factory):
         PROGRAM, policy=ProgramPolicy(cases=CasePolicy(coordinator_first_name=True))
     )
     async with session_factory() as session, session.begin():
-        person = await make_person(session)
-        coordinator = await make_coordinator(session)
-        case = await confirmed_case(session, person)
-        await sent(session, threads.card_key(case), 700)
+        person, coordinator, case = await case_on_card_700(session)
         answer = Written.words("Hello", 802)
         await relay.from_coordinator(context(session, program=named), coordinator, 700, answer)
         (to_person,) = await rows(session, OutboxMessage, OutboxMessage.chat_id == 556)
@@ -262,10 +266,7 @@ async def test_a_reply_to_a_relayed_message_finds_its_case_and_unrelated_replies
 
 async def test_photos_and_documents_are_relayed_by_file_id_with_their_caption(session_factory):
     async with session_factory() as session, session.begin():
-        person = await make_person(session)
-        coordinator = await make_coordinator(session)
-        case = await confirmed_case(session, person)
-        await sent(session, threads.card_key(case), 700)
+        person, coordinator, case = await case_on_card_700(session)
         photo = Written(CaseMessageKind.PHOTO, "my letter", "AgAC-photo", 12)
         await relay.from_person(context(session), who_of(person), photo)
         document = Written(CaseMessageKind.DOCUMENT, None, "BQAC-doc", 803)
@@ -289,10 +290,7 @@ async def test_photos_and_documents_are_relayed_by_file_id_with_their_caption(se
 
 async def test_a_message_the_person_never_got_is_reported_in_the_thread(session_factory):
     async with session_factory() as session, session.begin():
-        person = await make_person(session)
-        coordinator = await make_coordinator(session)
-        case = await confirmed_case(session, person)
-        await sent(session, threads.card_key(case), 700)
+        person, coordinator, case = await case_on_card_700(session)
         await relay.from_coordinator(context(session), coordinator, 700, Written.words("hi", 804))
         (to_person,) = await rows(session, OutboxMessage, OutboxMessage.chat_id == 556)
         ctx = context(session)
@@ -349,10 +347,7 @@ async def test_close_tells_the_person_and_their_next_words_ask_again_for_a_new_c
     session_factory,
 ):
     async with session_factory() as session, session.begin():
-        person = await make_person(session)
-        coordinator = await make_coordinator(session)
-        case = await confirmed_case(session, person)
-        await sent(session, threads.card_key(case), 700)
+        person, coordinator, case = await case_on_card_700(session)
         usage = await case_view.close(context(session), coordinator, replied_to=700, args=["x"])
         assert usage.items[0].key == "case.close_usage"  # type: ignore[union-attr]
         closed = await case_view.close(
@@ -389,10 +384,7 @@ async def test_forget_erases_the_case_messages_and_mydata_shows_them(session_fac
 
 async def test_retention_erases_message_bodies_after_the_case_closed(session_factory):
     async with session_factory() as session, session.begin():
-        person = await make_person(session)
-        coordinator = await make_coordinator(session)
-        case = await confirmed_case(session, person)
-        await sent(session, threads.card_key(case), 700)
+        person, coordinator, case = await case_on_card_700(session)
         await case_view.close(context(session), coordinator, replied_to=700, args=[])
         case_id = case.id
     policy = RetentionPolicy(free_text_days=30)
