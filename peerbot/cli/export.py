@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
+
+from peerbot.cli.groups import command, database_failed, deps_for, run_on
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -21,13 +22,7 @@ if TYPE_CHECKING:
 
 def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
     """Register `export KIND --format F [--out FILE] [--include-free-text]`."""
-    export = commands.add_parser(
-        "export",
-        help="write de-identified program data for evaluation",
-        description="Write support requests, matches, contact notes, feedback or consent "
-        "decisions as CSV or JSON lines for program evaluation. People appear only by their "
-        "pseudonym (a random code): no names, no Telegram ids and, by default, no free text.",
-    )
+    export = command(commands, "export", _export)
     export.add_argument(
         "kind",
         choices=["requests", "matches", "notes", "feedback", "consents"],
@@ -50,14 +45,18 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
         "participant's newest evaluation consent is granted and not withdrawn; these "
         "fields stay empty for everyone else",
     )
-    export.set_defaults(handler=_export)
 
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:
+    """write de-identified program data for evaluation
+
+    Write support requests, matches, contact notes, feedback or consent decisions as CSV or
+    JSON lines for program evaluation. People appear only by their pseudonym (a random code):
+    no names, no Telegram ids and, by default, no free text.
+    """
     from sqlalchemy.exc import SQLAlchemyError
 
     from peerbot.cli.errors import EXIT_CONFIG
-    from peerbot.runtime.build import build_deps
     from peerbot.services.program_view import export
     from peerbot.storage.crypto import DecryptionError
 
@@ -73,7 +72,7 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     if out is not None and out.is_dir():
         sys.stderr.write(f"peerbot export: --out {out}: is a folder; name a file\n")
         return EXIT_CONFIG
-    deps = build_deps(settings)
+    deps = deps_for(settings, migrate=False)
     spec = export.ExportSpec(
         kind=export.ExportKind(args.kind),
         format=export.ExportFormat(args.format),
@@ -82,13 +81,11 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     )
     try:
         if out is None:
-            rows = asyncio.run(_write_export(deps, spec, sys.stdout))
+            rows = _write_export(deps, spec, sys.stdout)
         else:
             rows = _export_to_file(deps, spec, out)
     except SQLAlchemyError as error:
-        reason = str(error).splitlines()[0]
-        sys.stderr.write(f"peerbot export: {reason} (is the database migrated?)\n")
-        return 1
+        return database_failed("export", error)
     except DecryptionError as error:
         sys.stderr.write(f"peerbot export: {error}\n")
         return 1
@@ -109,7 +106,7 @@ def _export_to_file(deps: Deps, spec: ExportSpec, out: Path) -> int:
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as stream:
-            rows = asyncio.run(_write_export(deps, spec, stream))
+            rows = _write_export(deps, spec, stream)
         partial.replace(out)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -117,11 +114,8 @@ def _export_to_file(deps: Deps, spec: ExportSpec, out: Path) -> int:
     return rows
 
 
-async def _write_export(deps: Deps, spec: ExportSpec, stream: TextIO) -> int:
-    try:
-        return await write_export(deps, spec, stream, now=deps.clock())
-    finally:
-        await deps.engine.dispose()
+def _write_export(deps: Deps, spec: ExportSpec, stream: TextIO) -> int:
+    return run_on(deps, lambda deps: write_export(deps, spec, stream, now=deps.clock()))
 
 
 async def write_export(deps: ServiceDeps, spec: ExportSpec, out: TextIO, *, now: datetime) -> int:

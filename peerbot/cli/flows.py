@@ -8,7 +8,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from peerbot.cli.groups import action_group
+from peerbot.cli.groups import action_group, command
 from peerbot.dialogs.flow_graph import FORMATS, draw
 from peerbot.dialogs.flow_yaml import flow_file_schema
 
@@ -27,30 +27,22 @@ def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
         help="draw the flows, or print the JSON Schema of a flow file",
         description="Tools for the conversation flows (built-in and the program folder's).",
     )
-    graph = actions.add_parser(
-        "graph",
-        help="draw the flows as a Mermaid flowchart or a Graphviz digraph",
-        description="Print the flows as the bot loads them (the program folder's files "
-        "included): each step with its kind, text key and buttons, the branches with their "
-        "conditions, the conditions a step is asked under, its red-flag rules, start and end. "
-        "Without FLOW, every flow, one subgraph each.",
-    )
+    graph = command(actions, "graph", _graph)
     graph.add_argument("flow", nargs="?", metavar="FLOW", help="the id of one flow")
     graph.add_argument(
         "--format", choices=FORMATS, default="mermaid", help="default: mermaid (flowchart TD)"
     )
-    graph.set_defaults(handler=_graph)
-    schema = actions.add_parser(
-        "schema",
-        help="print the JSON Schema of a flow file, for editors",
-        description="Print the JSON Schema (draft 2020-12) of a flow file. Save it beside "
-        "the flows and start each flow file with `# yaml-language-server: "
-        "$schema=flow.schema.json` so an editor checks and completes it as you type.",
-    )
-    schema.set_defaults(handler=_schema)
+    command(actions, "schema", _schema)
 
 
 def _graph(settings: Settings, args: argparse.Namespace) -> int:
+    """draw the flows as a Mermaid flowchart or a Graphviz digraph
+
+    Print the flows as the bot loads them (the program folder's files included): each step
+    with its kind, text key and buttons, the branches with their conditions, the conditions a
+    step is asked under, its red-flag rules, start and end. Without FLOW, every flow, one
+    subgraph each.
+    """
     from peerbot.program import load_program
 
     return print_graph(load_program(settings.program_dir), args, sys.stdout, sys.stderr)
@@ -72,5 +64,11 @@ def print_graph(
 
 
 def _schema(_settings: Settings, _args: argparse.Namespace) -> int:
+    """print the JSON Schema of a flow file, for editors
+
+    Print the JSON Schema (draft 2020-12) of a flow file. Save it beside the flows and start
+    each flow file with `# yaml-language-server: $schema=flow.schema.json` so an editor checks
+    and completes it as you type.
+    """
     sys.stdout.write(json.dumps(flow_file_schema(), indent=2, ensure_ascii=False) + "\n")
     return 0

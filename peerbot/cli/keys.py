@@ -4,11 +4,10 @@ encrypted value onto the first key so an old one can be retired."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from typing import TYPE_CHECKING, Any
 
-from peerbot.cli.groups import action_group
+from peerbot.cli.groups import action_group, command, deps_for, run_on
 
 if TYPE_CHECKING:
     from peerbot.bot.deps import Deps
@@ -25,25 +24,15 @@ def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
         description="PEERBOT_ENCRYPTION_KEY holds one key or several separated by commas: "
         "the first encrypts, all decrypt.",
     )
-    generate = actions.add_parser(
-        "generate",
-        help="print a new key",
-        description="Print a new random key, alone on standard output, for "
-        "PEERBOT_ENCRYPTION_KEY.",
-    )
-    generate.set_defaults(handler=_generate)
-    rotate = actions.add_parser(
-        "rotate",
-        help="re-encrypt every encrypted value with the first key",
-        description="Re-encrypt every encrypted value with the first key of "
-        "PEERBOT_ENCRYPTION_KEY, in batches, printing progress. Safe to stop and run again: "
-        "it goes on where it stopped. When it reports done, the keys after the first may be "
-        "removed. Put the new key first on every running bot (and restart it) before.",
-    )
-    rotate.set_defaults(handler=_rotate)
+    command(actions, "generate", _generate)
+    command(actions, "rotate", _rotate)
 
 
 def _generate(_settings: Settings, _args: argparse.Namespace) -> int:
+    """print a new key
+
+    Print a new random key, alone on standard output, for PEERBOT_ENCRYPTION_KEY.
+    """
     from peerbot.storage.crypto import FieldCipher
 
     sys.stdout.write(FieldCipher.generate_key() + "\n")
@@ -51,10 +40,14 @@ def _generate(_settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _rotate(settings: Settings, _args: argparse.Namespace) -> int:
-    from peerbot.runtime.build import build_deps
+    """re-encrypt every encrypted value with the first key
 
-    deps = build_deps(settings)
-    report = asyncio.run(_run(deps))
+    Re-encrypt every encrypted value with the first key of PEERBOT_ENCRYPTION_KEY, in batches,
+    printing progress. Safe to stop and run again: it goes on where it stopped. When it reports
+    done, the keys after the first may be removed. Put the new key first on every running bot
+    (and restart it) before.
+    """
+    report = run_on(deps_for(settings, migrate=False), _rotate_all)
     if not report.finished:
         sys.stdout.write(
             f"re-encrypted {report.rotated} values; {report.changed_meanwhile} rows changed "
@@ -68,14 +61,11 @@ def _rotate(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
-async def _run(deps: Deps) -> RotationReport:
+async def _rotate_all(deps: Deps) -> RotationReport:
     from peerbot.storage.key_rotation import rotate_keys
 
     def progress(table: str, seen: int, total: int) -> None:
         sys.stdout.write(f"{table}: {seen}/{total} rows\n")
         sys.stdout.flush()
 
-    try:
-        return await rotate_keys(deps.sessions, deps.cipher, progress=progress)
-    finally:
-        await deps.engine.dispose()
+    return await rotate_keys(deps.sessions, deps.cipher, progress=progress)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from peerbot.cli.groups import action_group
+from peerbot.cli.groups import action_group, command, deps_for, json_flag, run_on
 
 if TYPE_CHECKING:
     from peerbot.bot.deps import Deps
@@ -23,26 +22,16 @@ def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
         help="matching chores",
         description="Matching participants with supporters.",
     )
-    propose_all = actions.add_parser(
-        "propose-all",
-        help="propose supporters for every waiting request (the bot also does this regularly)",
-        description="Share supporters' places out over every request still waiting, for the "
-        "best total, and post a proposal card per request to the coordinators' group "
-        "(delivered by the running bot).",
-    )
-    propose_all.add_argument(
-        "--json", action="store_true", help="print one JSON object with the same counts"
-    )
-    propose_all.set_defaults(handler=_propose_all)
+    json_flag(command(actions, "propose-all", _propose_all))
 
 
 def _propose_all(settings: Settings, args: argparse.Namespace) -> int:
-    from peerbot.runtime.build import build_deps
-    from peerbot.storage.migrate import upgrade_if_behind
+    """propose supporters for every waiting request (the bot also does this regularly)
 
-    deps = build_deps(settings)
-    upgrade_if_behind(settings.database_url)
-    proposed = asyncio.run(_run(deps))
+    Share supporters' places out over every request still waiting, for the best total, and
+    post a proposal card per request to the coordinators' group (delivered by the running bot).
+    """
+    proposed = run_on(deps_for(settings), _propose)
     if args.json:
         sys.stdout.write(json.dumps({"requests_proposed": proposed}) + "\n")
         return 0
@@ -50,12 +39,9 @@ def _propose_all(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _run(deps: Deps) -> int:
+async def _propose(deps: Deps) -> int:
     from peerbot.services.common.context import unit_of_work
     from peerbot.services.matching import batch_proposals
 
-    try:
-        async with unit_of_work(deps, now=deps.clock()) as ctx:
-            return await batch_proposals.propose_all(ctx)
-    finally:
-        await deps.engine.dispose()
+    async with unit_of_work(deps, now=deps.clock()) as ctx:
+        return await batch_proposals.propose_all(ctx)

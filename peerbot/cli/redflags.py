@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
-from peerbot.cli.groups import action_group
+from peerbot.cli.groups import action_group, command
 from peerbot.dialogs.detection import detect
 from peerbot.dialogs.detection.evaluate import (
     SPLITS,
@@ -40,25 +40,11 @@ def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
         help="try the red-flag detector on text",
         description="Tools for the red-flag rules (built-in and the program folder's).",
     )
-    check = actions.add_parser(
-        "check",
-        help="read messages from standard input, one a line; write one JSON result a line",
-        description="Read messages from standard input (UTF-8, one a line; empty lines are "
-        "skipped) and write one JSON object a line: text, flagged, category, severity and "
-        "the ids of the rules that matched.",
-    )
+    check = command(actions, "check", _check)
     check.add_argument(
         "--lang", choices=LANGUAGES, default="en", help="rules of this language (default: en)"
     )
-    check.set_defaults(handler=_check)
-    measure = actions.add_parser(
-        "eval",
-        help="recall and precision on labelled messages; every miss and false alarm listed",
-        description="Screen every message of labelled tab-separated files (columns split, "
-        "lang, category, severity, text; category none = harmless) as the bot does, with "
-        "every language's rules, and print recall and precision overall, per language and "
-        "per category, then every miss and false alarm. A folder means its *.tsv files.",
-    )
+    measure = command(actions, "eval", _eval)
     measure.add_argument("paths", metavar="FILE", nargs="+", type=Path)
     measure.add_argument(
         "--split",
@@ -66,10 +52,15 @@ def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
         default="all",
         help="only the examples of this split (default: all)",
     )
-    measure.set_defaults(handler=_eval)
 
 
 def _check(settings: Settings, args: argparse.Namespace) -> int:
+    """read messages from standard input, one a line; write one JSON result a line
+
+    Read messages from standard input (UTF-8, one a line; empty lines are skipped) and write
+    one JSON object a line: text, flagged, category, severity and the ids of the rules that
+    matched.
+    """
     from peerbot.program import load_program
 
     program = load_program(settings.program_dir)
@@ -115,6 +106,13 @@ def run_check(
 
 
 def _eval(settings: Settings, args: argparse.Namespace) -> int:
+    """recall and precision on labelled messages; every miss and false alarm listed
+
+    Screen every message of labelled tab-separated files (columns split, lang, category,
+    severity, text; category none = harmless) as the bot does, with every language's rules,
+    and print recall and precision overall, per language and per category, then every miss
+    and false alarm. A folder means its *.tsv files.
+    """
     from peerbot.program import load_program
 
     program = load_program(settings.program_dir)

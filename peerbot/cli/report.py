@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import logging
 import sys
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from peerbot.cli.groups import command, database_failed, deps_for, run_on
 
 if TYPE_CHECKING:
     from peerbot.bot.deps import Deps
@@ -20,15 +22,7 @@ EXIT_USAGE = 2
 
 def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
     """Register `report` on the `peerbot` sub-commands."""
-    report = subcommands.add_parser(
-        "report",
-        help="write de-identified weekly figures and an HTML page with charts",
-        description="Write totals.csv, weekly.csv and escalations.csv (one row per ISO week "
-        "from --from to --to, in the program's time zone) and report.html, one page with the "
-        "charts embedded. Counts and medians only: no names, Telegram ids or free text. "
-        "Totals count everyone; every breakdown counts only people who consented to "
-        "evaluation use.",
-    )
+    report = command(subcommands, "report", _report)
     report.add_argument(
         "--from", dest="first", required=True, type=day, metavar="YYYY-MM-DD",
         help="the first day counted",
@@ -42,7 +36,6 @@ def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
         help="the folder to write into (made if missing; files there of the same name are "
         "replaced)",
     )  # fmt: skip
-    report.set_defaults(handler=_report)
 
 
 def day(text: str) -> date:
@@ -56,9 +49,15 @@ def day(text: str) -> date:
 
 
 def _report(settings: Settings, args: argparse.Namespace) -> int:
+    """write de-identified weekly figures and an HTML page with charts
+
+    Write totals.csv, weekly.csv and escalations.csv (one row per ISO week from --from to --to,
+    in the program's time zone) and report.html, one page with the charts embedded. Counts and
+    medians only: no names, Telegram ids or free text. Totals count everyone; every breakdown
+    counts only people who consented to evaluation use.
+    """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from peerbot.runtime.build import build_deps
     from peerbot.services.program_view.charts import ChartFailed
 
     if args.last < args.first:
@@ -72,13 +71,11 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
         sys.stderr.write(f"peerbot report: --out {out}: folder {out.parent} does not exist\n")
         return EXIT_USAGE
     out.mkdir(mode=0o700, exist_ok=True)
-    deps = build_deps(settings)
     try:
-        written = asyncio.run(_write(deps, args.first, args.last, out))
+        write = partial(_write, first=args.first, last=args.last, out=out)
+        written = run_on(deps_for(settings, migrate=False), write)
     except SQLAlchemyError as error:
-        reason = str(error).splitlines()[0]
-        sys.stderr.write(f"peerbot report: {reason} (is the database migrated?)\n")
-        return 1
+        return database_failed("report", error)
     except ChartFailed as error:
         sys.stderr.write(f"peerbot report: the charts could not be drawn ({error})\n")
         return 1
@@ -86,7 +83,7 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _write(deps: Deps, first: date, last: date, out: Path) -> list[Path]:
+async def _write(deps: Deps, *, first: date, last: date, out: Path) -> list[Path]:
     """Read, write the files, then audit in a transaction of its own, so a report that fails
     midway is still recorded, with complete=False (as exports are)."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -96,17 +93,14 @@ async def _write(deps: Deps, first: date, last: date, out: Path) -> list[Path]:
 
     now, written = deps.clock(), list[Path]()
     try:
-        try:
-            async with unit_of_work(deps, now=now) as ctx:
-                reading = await report.read(ctx, first, last)
-            await report.write_files(reading, out, written)
-        except Exception:
-            with contextlib.suppress(SQLAlchemyError):
-                async with unit_of_work(deps, now=now) as ctx:
-                    await report.record(ctx, first, last, written, complete=False)
-            raise
         async with unit_of_work(deps, now=now) as ctx:
-            await report.record(ctx, first, last, written, complete=True)
-        return written
-    finally:
-        await deps.engine.dispose()
+            reading = await report.read(ctx, first, last)
+        await report.write_files(reading, out, written)
+    except Exception:
+        with contextlib.suppress(SQLAlchemyError):
+            async with unit_of_work(deps, now=now) as ctx:
+                await report.record(ctx, first, last, written, complete=False)
+        raise
+    async with unit_of_work(deps, now=now) as ctx:
+        await report.record(ctx, first, last, written, complete=True)
+    return written

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from peerbot.cli.groups import action_group
+from peerbot.cli.groups import (
+    action_group,
+    command,
+    database_failed,
+    deps_for,
+    json_flag,
+    run_on,
+)
 
 if TYPE_CHECKING:
     from peerbot.bot.deps import Deps
@@ -24,40 +31,30 @@ def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
         help="erase old free text and pseudonymize inactive people",
         description="What program.yaml's retention section says may no longer be kept.",
     )
-    run = actions.add_parser(
-        "run",
-        help="apply the retention policy now",
-        description="Erase the free text of cases closed more than retention.free_text_days "
-        "ago and pseudonymize people inactive for retention.inactive_months (as /forget "
-        "does), then print how many values and people per table. The bot does the same "
-        "once a day at retention.run_at.",
-    )
+    run = command(actions, "run", _run)
     run.add_argument(
         "--dry-run",
         action="store_true",
         help="only count what would be erased; change nothing",
     )
-    run.add_argument(
-        "--json", action="store_true", help="print one JSON object with the same counts"
-    )
-    run.set_defaults(handler=_run)
+    json_flag(run)
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
+    """apply the retention policy now
+
+    Erase the free text of cases closed more than retention.free_text_days ago and
+    pseudonymize people inactive for retention.inactive_months (as /forget does), then print
+    how many values and people per table. The bot does the same once a day at retention.run_at.
+    """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from peerbot.runtime.build import build_deps
-    from peerbot.storage.migrate import upgrade_if_behind
-
-    deps = build_deps(settings)
-    if not args.dry_run:  # a dry run changes nothing, not even the schema
-        upgrade_if_behind(settings.database_url)
+    # A dry run changes nothing, not even the schema.
+    deps = deps_for(settings, migrate=not args.dry_run)
     try:
-        report = asyncio.run(_apply(deps, dry_run=args.dry_run))
+        report = run_on(deps, partial(_apply, dry_run=args.dry_run))
     except SQLAlchemyError as error:
-        reason = str(error).splitlines()[0]
-        sys.stderr.write(f"peerbot retention: {reason} (is the database migrated?)\n")
-        return 1
+        return database_failed("retention", error)
     sys.stdout.write(report_json(report) if args.json else report_text(report))
     return 0
 
@@ -65,12 +62,9 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 async def _apply(deps: Deps, *, dry_run: bool) -> RetentionReport:
     from peerbot.scheduler import retention_pass
 
-    try:
-        return await retention_pass.run(
-            deps, deps.program.policy.retention, now=deps.clock(), dry_run=dry_run
-        )
-    finally:
-        await deps.engine.dispose()
+    return await retention_pass.run(
+        deps, deps.program.policy.retention, now=deps.clock(), dry_run=dry_run
+    )
 
 
 def report_text(report: RetentionReport) -> str:

@@ -10,19 +10,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from peerbot.cli.groups import command
+
 if TYPE_CHECKING:
     from peerbot.config import Settings
 
 
 def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
     """Register `simulate [--demo] [--script FILE]` on the `peerbot` sub-commands."""
-    simulate = subcommands.add_parser(
-        "simulate",
-        help="try the program in the terminal, playing every role (no Telegram needed)",
-        description="Run the real bot against an emulated Telegram with a virtual clock. "
-        "You play a participant, supporters and coordinators; buttons are numbered. Uses a "
-        "fresh SQLite file unless PEERBOT_DATABASE_URL is set.",
-    )
+    simulate = command(subcommands, "simulate", _simulate)
     simulate.add_argument(
         "--demo", action="store_true", help="add a few supporters so matching has someone"
     )
@@ -32,10 +28,15 @@ def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
         metavar="FILE",
         help="read the inputs from FILE, print the transcript",
     )
-    simulate.set_defaults(handler=_simulate)
 
 
 def _simulate(_settings: Settings, args: argparse.Namespace) -> int:
+    """try the program in the terminal, playing every role (no Telegram needed)
+
+    Run the real bot against an emulated Telegram with a virtual clock. You play a
+    participant, supporters and coordinators; buttons are numbered. Uses a fresh SQLite file
+    unless PEERBOT_DATABASE_URL is set.
+    """
     from peerbot.runtime.simulation import start_simulated
     from peerbot.simulate.runner import colour_wanted, simulate
 

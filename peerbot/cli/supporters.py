@@ -8,9 +8,10 @@ import json
 import re
 import sys
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from peerbot.cli.groups import action_group
+from peerbot.cli.groups import action_group, command, deps_for, json_flag, run_on
 
 if TYPE_CHECKING:
     from peerbot.bot.deps import Deps
@@ -23,12 +24,7 @@ UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 def add_parsers(subcommands: argparse._SubParsersAction[Any]) -> None:
     """Register `invite` and `checkins run-due` on the `peerbot` sub-commands."""
-    invite = subcommands.add_parser(
-        "invite",
-        help="create a one-time invitation link for a new peer supporter",
-        description="Create a single-use link that makes the person who opens it a peer "
-        "supporter. The link is printed alone on the last line; only a hash of it is stored.",
-    )
+    invite = command(subcommands, "invite", _invite)
     invite.add_argument("--note", help="a note for coordinators (stored encrypted)")
     invite.add_argument(
         "--expires",
@@ -37,30 +33,20 @@ def add_parsers(subcommands: argparse._SubParsersAction[Any]) -> None:
         metavar="DURATION",
         help="how long the link works, e.g. 7d, 48h, 2w (default 7d)",
     )
-    invite.set_defaults(handler=_invite)
     actions = action_group(
         subcommands,
         "checkins",
         help="supporters' well-being check-ins",
         description="Check-in chores.",
     )
-    run_due = actions.add_parser(
-        "run-due",
-        help="run one scheduling pass now",
-        description="Send the check-ins that are due, end breaks that are over and count "
-        "unanswered check-ins as missed, as if the clock read --at. Messages go out through "
-        "the running bot.",
-    )
+    run_due = command(actions, "run-due", _run_due)
     run_due.add_argument(
         "--at",
         type=moment,
         metavar="ISO-8601-TIME",
         help="the time to act as if it were, e.g. 2027-03-15T22:00:00Z (default: now)",
     )
-    run_due.add_argument(
-        "--json", action="store_true", help="print one JSON object with the same counts"
-    )
-    run_due.set_defaults(handler=_run_due)
+    json_flag(run_due)
 
 
 def duration(text: str) -> timedelta:
@@ -83,16 +69,17 @@ def moment(text: str) -> datetime:
 
 
 def _invite(settings: Settings, args: argparse.Namespace) -> int:
-    from peerbot.runtime.build import build_deps
-    from peerbot.storage.migrate import upgrade_if_behind
+    """create a one-time invitation link for a new peer supporter
 
+    Create a single-use link that makes the person who opens it a peer supporter. The link is
+    printed alone on the last line; only a hash of it is stored.
+    """
     if settings.bot_token is None:
         sys.stderr.write(
             "peerbot invite: PEERBOT_BOT_TOKEN is not set; the link needs the bot's username\n"
         )
         return EXIT_USAGE
-    deps = build_deps(settings)
-    upgrade_if_behind(settings.database_url)
+    deps = deps_for(settings)
     try:
         username = asyncio.run(_bot_username(settings))
     except Exception as error:  # noqa: BLE001 - any failure to reach Telegram is reported
@@ -101,7 +88,8 @@ def _invite(settings: Settings, args: argparse.Namespace) -> int:
             f"({type(error).__name__})\n"
         )
         return 1
-    link = asyncio.run(_create_invite(deps, username, args.note, args.expires))
+    create = partial(_create_invite, username=username, note=args.note, valid_for=args.expires)
+    link = run_on(deps, create)
     sys.stdout.write(f"{link}\n")
     return 0
 
@@ -122,26 +110,25 @@ async def _bot_username(settings: Settings) -> str:
     return me.username
 
 
-async def _create_invite(deps: Deps, username: str, note: str | None, valid_for: timedelta) -> str:
+async def _create_invite(
+    deps: Deps, *, username: str, note: str | None, valid_for: timedelta
+) -> str:
     from peerbot.services.common.context import unit_of_work
     from peerbot.services.supporters import invites
 
-    try:
-        async with unit_of_work(deps, now=deps.clock()) as ctx:
-            created = await invites.create(ctx, valid_for=valid_for, note=note)
-    finally:
-        await deps.engine.dispose()
+    async with unit_of_work(deps, now=deps.clock()) as ctx:
+        created = await invites.create(ctx, valid_for=valid_for, note=note)
     sys.stdout.write(f"Valid until {created.expires_at.isoformat(timespec='minutes')}.\n")
     return invites.link(username, created.code)
 
 
 def _run_due(settings: Settings, args: argparse.Namespace) -> int:
-    from peerbot.runtime.build import build_deps
-    from peerbot.storage.migrate import upgrade_if_behind
+    """run one scheduling pass now
 
-    deps = build_deps(settings)
-    upgrade_if_behind(settings.database_url)
-    report = asyncio.run(_pass(deps, args.at))
+    Send the check-ins that are due, end breaks that are over and count unanswered check-ins
+    as missed, as if the clock read --at. Messages go out through the running bot.
+    """
+    report = run_on(deps_for(settings), partial(_pass, at=args.at))
     if args.json:
         counts = ("sent", "waiting", "cancelled", "missed", "escalated")
         facts = {"checkins": {name: getattr(report, name) for name in counts}}
@@ -154,16 +141,13 @@ def _run_due(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _pass(deps: Deps, at: datetime | None) -> Any:
+async def _pass(deps: Deps, *, at: datetime | None) -> Any:
     from peerbot.scheduler.checkin_pass import run_pass
     from peerbot.storage import outbox
 
     wall = deps.clock()
-    try:
-        report = await run_pass(deps, now=at or wall)
-        if at is not None and at > wall:  # what it queued goes out now, not at --at
-            async with deps.sessions() as session, session.begin():
-                await outbox.send_now(session, queued_at=at, now=wall)
-    finally:
-        await deps.engine.dispose()
+    report = await run_pass(deps, now=at or wall)
+    if at is not None and at > wall:  # what it queued goes out now, not at --at
+        async with deps.sessions() as session, session.begin():
+            await outbox.send_now(session, queued_at=at, now=wall)
     return report
