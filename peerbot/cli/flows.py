@@ -20,13 +20,11 @@ EXIT_USAGE = 2
 
 
 def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
-    """Register `flows graph [FLOW] [--format mermaid|dot]` and `flows schema`."""
-    actions = action_group(
-        subcommands,
-        "flows",
-        help="draw the flows, or print the JSON Schema of a flow file",
-        description="Tools for the conversation flows (built-in and the program folder's).",
-    )
+    """draw the flows, or print the JSON Schema of a flow file
+
+    Tools for the conversation flows (built-in and the program folder's).
+    """
+    actions = action_group(subcommands, "flows", add_parser)
     graph = command(actions, "graph", _graph)
     graph.add_argument("flow", nargs="?", metavar="FLOW", help="the id of one flow")
     graph.add_argument(

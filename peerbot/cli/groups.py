@@ -19,10 +19,11 @@ T = TypeVar("T")
 
 
 def action_group(
-    subcommands: argparse._SubParsersAction[Any], name: str, **parser: Any
+    subcommands: argparse._SubParsersAction[Any], name: str, described_by: Callable[..., Any]
 ) -> argparse._SubParsersAction[Any]:
-    """Add `peerbot NAME` (help and description in `parser`) and return its actions."""
-    group = subcommands.add_parser(name, **parser)
+    """Add `peerbot NAME ACTION`, its help and description the docstring of `described_by`
+    (the function adding the group), and return its actions."""
+    group = subcommands.add_parser(name, **_help(described_by))
     return group.add_subparsers(
         dest=f"{name}_command", metavar="ACTION", required=True, parser_class=type(group)
     )
@@ -33,12 +34,14 @@ def command(
 ) -> argparse.ArgumentParser:
     """Add `name` under `parent`, run by `handler`: the docstring's first paragraph is the
     one-line help, the rest the description `--help` prints."""
-    summary, _, details = inspect.cleandoc(handler.__doc__ or "").partition("\n\n")
-    parser = parent.add_parser(
-        name, help=" ".join(summary.split()), description=" ".join(details.split()) or None
-    )
+    parser = parent.add_parser(name, **_help(handler))
     parser.set_defaults(handler=handler)
     return parser
+
+
+def _help(function: Callable[..., Any]) -> dict[str, Any]:
+    summary, _, details = inspect.cleandoc(function.__doc__ or "").partition("\n\n")
+    return {"help": " ".join(summary.split()), "description": " ".join(details.split()) or None}
 
 
 def json_flag(parser: argparse.ArgumentParser) -> None:

@@ -16,14 +16,12 @@ if TYPE_CHECKING:
 
 
 def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
-    """Register `keys generate` and `keys rotate` on the `peerbot` sub-commands."""
-    actions = action_group(
-        subcommands,
-        "keys",
-        help="encryption keys: make one, or re-encrypt everything with a new one",
-        description="PEERBOT_ENCRYPTION_KEY holds one key or several separated by commas: "
-        "the first encrypts, all decrypt.",
-    )
+    """encryption keys: make one, or re-encrypt everything with a new one
+
+    PEERBOT_ENCRYPTION_KEY holds one key or several separated by commas: the first encrypts,
+    all decrypt.
+    """
+    actions = action_group(subcommands, "keys", add_parser)
     command(actions, "generate", _generate)
     command(actions, "rotate", _rotate)
 

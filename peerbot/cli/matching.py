@@ -15,13 +15,11 @@ if TYPE_CHECKING:
 
 
 def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
-    """Register `match propose-all` on the `peerbot` sub-commands."""
-    actions = action_group(
-        subcommands,
-        "match",
-        help="matching chores",
-        description="Matching participants with supporters.",
-    )
+    """matching chores
+
+    Matching participants with supporters.
+    """
+    actions = action_group(subcommands, "match", add_parser)
     json_flag(command(actions, "propose-all", _propose_all))
 
 

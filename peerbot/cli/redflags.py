@@ -33,13 +33,11 @@ LANGUAGES = ("en", "es")
 
 
 def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
-    """Register `redflags check [--lang en|es]` on the `peerbot` sub-commands."""
-    actions = action_group(
-        subcommands,
-        "redflags",
-        help="try the red-flag detector on text",
-        description="Tools for the red-flag rules (built-in and the program folder's).",
-    )
+    """try the red-flag detector on text
+
+    Tools for the red-flag rules (built-in and the program folder's).
+    """
+    actions = action_group(subcommands, "redflags", add_parser)
     check = command(actions, "check", _check)
     check.add_argument(
         "--lang", choices=LANGUAGES, default="en", help="rules of this language (default: en)"

@@ -24,13 +24,11 @@ if TYPE_CHECKING:
 
 
 def add_parser(subcommands: argparse._SubParsersAction[Any]) -> None:
-    """Register `retention run` on the `peerbot` sub-commands."""
-    actions = action_group(
-        subcommands,
-        "retention",
-        help="erase old free text and pseudonymize inactive people",
-        description="What program.yaml's retention section says may no longer be kept.",
-    )
+    """erase old free text and pseudonymize inactive people
+
+    What program.yaml's retention section says may no longer be kept.
+    """
+    actions = action_group(subcommands, "retention", add_parser)
     run = command(actions, "run", _run)
     run.add_argument(
         "--dry-run",

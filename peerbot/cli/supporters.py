@@ -33,12 +33,15 @@ def add_parsers(subcommands: argparse._SubParsersAction[Any]) -> None:
         metavar="DURATION",
         help="how long the link works, e.g. 7d, 48h, 2w (default 7d)",
     )
-    actions = action_group(
-        subcommands,
-        "checkins",
-        help="supporters' well-being check-ins",
-        description="Check-in chores.",
-    )
+    _add_checkins(subcommands)
+
+
+def _add_checkins(subcommands: argparse._SubParsersAction[Any]) -> None:
+    """supporters' well-being check-ins
+
+    Check-in chores.
+    """
+    actions = action_group(subcommands, "checkins", _add_checkins)
     run_due = command(actions, "run-due", _run_due)
     run_due.add_argument(
         "--at",
