@@ -165,6 +165,13 @@ def _normalised(part: str) -> tuple[str, ...]:
     return words(normalise(part))
 
 
+def release_parse_caches() -> None:
+    """Empty the caches that share words while rules files compile: the compiled phrases hold
+    every Word they need, and the caches' own tables would stay for the bot's lifetime."""
+    _word.cache_clear()
+    _normalised.cache_clear()
+
+
 def merge_words(pieces: list[Word]) -> Word:
     """One position allowing any of the given one-word pieces."""
     return _word(

@@ -24,6 +24,7 @@ from peerbot.dialogs.detection.patterns import (
     Word,
     merge_words,
     parse_pattern,
+    release_parse_caches,
 )
 from peerbot.dialogs.detection.schema import Qualifier, Rule, RuleFile, RuleFileError
 from peerbot.dialogs.red_flags import RED_FLAG_CATEGORIES, Severity
@@ -152,7 +153,9 @@ def build_rule_sets(files: Iterable[tuple[str, RuleFile]]) -> dict[str, RuleSet]
     merged: dict[str, _Merged] = {}
     for source, rule_file in files:
         merged.setdefault(rule_file.locale, _Merged(rule_file.locale)).add(source, rule_file)
-    return {locale: _Compiler(rules).compile() for locale, rules in merged.items()}
+    compiled = {locale: _Compiler(rules).compile() for locale, rules in merged.items()}
+    release_parse_caches()
+    return compiled
 
 
 class _Compiler:
@@ -160,7 +163,8 @@ class _Compiler:
 
     def __init__(self, merged: _Merged) -> None:
         self.merged = merged
-        self.phrases: dict[tuple[Phrase, bool], int] = {}
+        self.table: list[Phrase] = []  # a phrase's id is its place here
+        self.ids: tuple[dict[Phrase, int], dict[Phrase, int]] = ({}, {})  # [fuzzy][phrase]
         self.fuzzy_phrases: set[int] = set()
         self.known: set[str] = set()
         self.slang = self._slang()
@@ -184,7 +188,8 @@ class _Compiler:
                 for cue in self._phrase_list(located, "", located.value, fuzzy=False):
                     urgency[cue] = name
         qualifiers = tuple(self._qualifier(name, item) for name, item in merged.qualifiers.items())
-        table = tuple(phrase for phrase, _ in sorted(self.phrases, key=self.phrases.__getitem__))
+        table, self.table = tuple(self.table), []
+        self.ids = ({}, {})  # no more phrases: the indexes below are built without it
         rule_words = {
             word
             for phrase_id in self.fuzzy_phrases
@@ -233,11 +238,11 @@ class _Compiler:
             ),
             model=merged.model,
             model_source=merged.model_source if merged.model is not None else None,
-            pattern_of={phrase: tuple(ids) for phrase, ids in pattern_of.items()},
-            requirement_of={phrase: tuple(ids) for phrase, ids in requirement_of.items()},
-            first_pair={pair: tuple(ids) for pair, ids in first_pair.items()},
-            first_word={word: tuple(ids) for word, ids in first_word.items()},
-            first_prefix=tuple((prefix, tuple(ids)) for prefix, ids in first_prefix.items()),
+            pattern_of=_shared_values(pattern_of),
+            requirement_of=_shared_values(requirement_of),
+            first_pair=_shared_values(first_pair),
+            first_word=_shared_values(first_word),
+            first_prefix=tuple(_shared_values(first_prefix).items()),
         )
 
     def _slang(self) -> dict[tuple[str, ...], tuple[str, ...]]:
@@ -291,7 +296,9 @@ class _Compiler:
         ids = []
         for combination in itertools.product(*options):
             phrase: Phrase = tuple(piece for part in combination for piece in part)
-            phrase_id = self.phrases.setdefault((phrase, fuzzy), len(self.phrases))
+            phrase_id = self.ids[fuzzy].setdefault(phrase, len(self.table))
+            if phrase_id == len(self.table):
+                self.table.append(phrase)
             for piece in phrase:
                 if isinstance(piece, Word):
                     self.known.update(piece.words)
@@ -348,3 +355,19 @@ def _lexicon_options(entries: list[Phrase]) -> list[Phrase]:
     if single:
         options.insert(0, (merge_words(single),))
     return options
+
+
+K = TypeVar("K")
+
+
+def _shared_values(lists: dict[K, list[int]]) -> dict[K, tuple[int, ...]]:
+    """The lists as tuples, one tuple per distinct list: a lexicon expands one rule into
+    thousands of phrases that all point at that rule, and each would otherwise hold its own
+    copy of the same ids for as long as the bot runs. Lists are swapped in place so the peak
+    at start-up holds one of the two forms, not both."""
+    shared: dict[tuple[int, ...], tuple[int, ...]] = {}
+    done: dict[K, tuple[int, ...]] = {}
+    for key in list(lists):
+        ids = tuple(lists.pop(key))
+        done[key] = shared.setdefault(ids, ids)
+    return done
