@@ -51,7 +51,9 @@ def measure(rounds: int) -> None:
         ("screen ms p99", percentile(latencies, 0.99), ""),
         ("screen ms max", max(latencies), ""),
     ]
-    for name, found in (("held-out", report), ("tuned", tuned_report)):
+    # An empty held-out split (measured, and its successor not yet written) has no figures.
+    reports = [("held-out", report)] if held_out else []
+    for name, found in (*reports, ("tuned", tuned_report)):
         for lang, tally in sorted(found.languages.items()):
             rows.append((f"{name} {lang} recall", tally.recall, "≥ 0.98"))
             rows.append((f"{name} {lang} precision", tally.precision, "≥ 0.90"))
@@ -68,9 +70,10 @@ def measure(rounds: int) -> None:
         "screen_ms_max": round(max(latencies), 4),
         "target_p50_ms": TARGET_P50_MS,
         "heldout_messages": len(held_out),
-        "heldout_recall": round(report.overall.recall, 4),
-        "heldout_precision": round(report.overall.precision, 4),
     }
+    if held_out:
+        values["heldout_recall"] = round(report.overall.recall, 4)
+        values["heldout_precision"] = round(report.overall.precision, 4)
     for lang, tally in sorted(report.languages.items()):
         values[f"heldout_{lang}_recall"] = round(tally.recall, 4)
         values[f"heldout_{lang}_precision"] = round(tally.precision, 4)

@@ -2,13 +2,18 @@
 family's positives are flagged (at least at the given severity, in the given category) and
 its hard negatives are not. Screened as the bot screens: every language's rules and model."""
 
+import re
+from collections.abc import Iterator
 from functools import cache
+from importlib import resources
 
 import pytest
 
-from peerbot.dialogs.detection import SEVERITIES, Detection
+from peerbot.dialogs.detection import SEVERITIES, Detection, RuleFile, detect, parse_rule_file
 from peerbot.program import ProgramData, load_program
 from peerbot.services.escalations.screening import screen
+
+TOKEN = re.compile(r"\([^()]*\)|[^\s()]+")  # a pattern's tokens, as patterns.py reads them
 
 
 @cache
@@ -547,6 +552,28 @@ POSITIVES = [
         "postpartum",
         "critical",
     ),
+    # the tenth round: affairs wound down, ambivalence, a child's emergency, means got
+    # covertly or seen with someone else, burning to feel, a relative's account, dreams
+    ("en", "sold the car, closed my account, no point past christmas", "suicide", "high"),
+    ("es", "cancele la tarjeta, despues de navidad no me hace falta", "suicide", "high"),
+    ("en", "not that i want to die, part of me wants to not be here", "suicide", "medium"),
+    ("es", "no es que quiera morir, una parte de mi quiere no estar", "suicide", "medium"),
+    ("en", "my 2 year old swallowed a battery out of the tv remote", "medical", "critical"),
+    ("es", "mi hija se trago una pila del control de la tele", "medical", "critical"),
+    ("en", "she's fitting and it's been 7 minutes, first time ever", "medical", "critical"),
+    ("es", "esta convulsionando hace 7 minutos, es la primera vez", "medical", "critical"),
+    ("en", "my son is choking on a sweet and can't cough", "medical", "critical"),
+    ("es", "mi hijo se atraganto con un caramelo y no puede toser", "medical", "critical"),
+    ("en", "buying tablets from different pharmacies so nobody notices", "suicide", "high"),
+    ("es", "compro pastillas en varias farmacias asi nadie sospecha", "suicide", "high"),
+    ("en", "my uncle says he's a burden and my aunt saw him buying rope", "suicide", "high"),
+    ("es", "mi tio dice que es una carga y mi tia lo vio comprando una soga", "suicide", "high"),
+    ("en", "i burned my wrist with a lighter just to feel something", "self_harm", "high"),
+    ("es", "me queme la muñeca con el mechero solo para sentir algo", "self_harm", "high"),
+    ("en", "since the birth she won't eat, says she's a useless mum", "postpartum", "medium"),
+    ("es", "desde el parto no come, dice que no sirve como madre", "postpartum", "medium"),
+    ("en", "since that participant's call i dream of it every night", "burnout", "medium"),
+    ("es", "desde esa llamada de la participante sueño con eso cada noche", "burnout", "medium"),
 ]
 
 # (lang, text): negation, a history that is over, someone else's death, idioms, lyrics and
@@ -693,6 +720,19 @@ NEGATIVES = [
     ("es", "mi cuñado estaba quemadisimo en el trabajo pero cambio de empleo y ahora esta bien"),
     ("en", "i'm dead on my feet, off to bed, night all"),
     ("es", "no puedo mas del sueño, me voy a la cama, hasta mañana"),
+    # the tenth round's look-alikes: a history long over, asking for material, a holiday
+    ("en", "i burned myself at 16, that was years ago and i've rebuilt my life"),
+    ("es", "me quemaba a los 16, fue hace mucho y rehice mi vida"),
+    ("en", "do you have a leaflet on button battery safety i can share with parents?"),
+    ("es", "tienen algun folleto sobre seguridad con pilas de boton para compartir con familias?"),
+    ("en", "won't be around for two weeks, back on the 3rd"),
+    ("es", "no voy a estar por dos semanas, vuelvo el 3"),
+    ("en", "my sister had a stroke and I'm tired"),
+    ("es", "mi hermana tuvo un ictus y estoy cansada"),
+    ("en", "went clay shooting, he loaded the gun for me and i hit 12 of 25"),
+    ("es", "fuimos al tiro al plato, me cargo la escopeta y le di a 12 de 25"),
+    ("en", "bought rope for the tyre swing"),
+    ("es", "compre una cuerda para el columpio"),
 ]
 
 
@@ -718,3 +758,42 @@ def test_a_joke_marker_followed_by_seriously_is_no_joke():
 def test_a_history_that_is_back_is_flagged():
     assert found("i used to cut, clean for years, but i relapsed last night", "en").flagged
     assert found("llevo años limpia pero volvi a cortarme", "es").flagged
+
+
+# (lang, text, rule): rules whose multi-word alternatives were once written without brackets
+# ("adios|me despido" read as "adios|me" then "despido|..."), so these never matched.
+BRACKETED = [
+    ("es", "no me busquen, adios", "suicide.dont_look_for_me"),
+    ("es", "este es mi ultimo mensaje, cuidense", "suicide.farewell_signs"),
+    ("en", "asking for me: how many floors would it take", "suicide.asking_for_me"),
+    ("en", "he fell off the trampoline and now he keeps throwing up", "medical.head_injury_signs"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "rule"), BRACKETED)
+def test_multi_word_alternatives_match_as_written(lang, text, rule):
+    assert rule in detect(text, program().red_flag_rules[lang]).matched
+
+
+def pattern_texts(rule_file: RuleFile) -> Iterator[str]:
+    for rule in rule_file.rules:
+        yield from (*rule.patterns, *rule.requires_any)
+    for qualifier in rule_file.qualifiers.values():
+        yield from (*qualifier.cues, *qualifier.except_)
+    for entries in (*rule_file.exclusions.values(), *rule_file.urgency.values()):
+        yield from entries
+
+
+@pytest.mark.parametrize("locale", ["en", "es"])
+def test_alternatives_in_a_longer_pattern_are_bracketed(locale):
+    """`a b|c d` means a (b|c) d: in the rules files an alternative beside other words is
+    written in brackets, so a phrase meant as one alternative cannot be split by accident."""
+    source = f"peerbot/dialogs/redflags/{locale}.yaml"
+    text = (resources.files("peerbot.dialogs") / "redflags" / f"{locale}.yaml").read_text("utf-8")
+    bare = [
+        pattern
+        for pattern in pattern_texts(parse_rule_file(source, text))
+        if len(tokens := TOKEN.findall(pattern)) > 1
+        and any("|" in token and not token.startswith("(") for token in tokens)
+    ]
+    assert bare == []
