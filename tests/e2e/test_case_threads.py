@@ -4,40 +4,28 @@ a non-coordinator's reply, a supporter writing to the program, and /forget."""
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
-from tests.support.journeys import Person, catalog
+from tests.support.case_threads import (
+    GROUP,
+    coordinators_group,
+    crisis_mid_intake,
+    participant_outside_any_flow,
+    rows,
+    t,
+)
+from tests.support.journeys import Person
 
-GROUP = -1001234567890
 ON_CALL = 4242
-
-
-def t(key: str, **values: object) -> str:
-    return catalog().get(key, "en", **values)
-
-
-def rows(workdir, query: str) -> list[tuple]:
-    with sqlite3.connect(workdir / "peerbot.sqlite3") as db:
-        return db.execute(query).fetchall()
-
-
-async def participant_outside_any_flow(api, name: str = "Sam") -> Person:
-    """Consented, then stopped the intake: nothing is in progress in their chat."""
-    person = Person(api, api.private_user(first_name=name))
-    await person.consent()
-    await person.command("/cancel")
-    await person.expect("engine.cancelled", after=person.last_pressed)
-    return person
 
 
 async def test_a_person_and_the_coordinators_talk_through_a_case_thread(
     api, start_bot, bot_workdir
 ):
-    start_bot(coordinator_chat_id=str(GROUP))
     coordinator = api.private_user(first_name="Dana")
     bystander = api.private_user(first_name="Kim")
-    group = api.group(chat_id=GROUP, members=[coordinator])
+    group = coordinators_group(api, coordinator)
+    start_bot(coordinator_chat_id=str(GROUP))
     group.add_member(bystander, status="restricted")  # in the group, but not a coordinator
     person = await participant_outside_any_flow(api)
 
@@ -75,11 +63,13 @@ async def test_a_person_and_the_coordinators_talk_through_a_case_thread(
     mark = person.newest_id()
     await bystander.send_text("I can answer this one", chat=group, reply_to=relayed)
     await api.wait_until(
-        lambda: rows(
-            bot_workdir,
-            "select count(*) from audit_events where action = 'coordinator_action.refused'",
-        )[0][0]
-        == 1,
+        lambda: (
+            rows(
+                bot_workdir,
+                "select count(*) from audit_events where action = 'coordinator_action.refused'",
+            )[0][0]
+            == 1
+        ),
         timeout=20,
     )
     assert person.newest_id() == mark
@@ -115,9 +105,9 @@ async def test_a_person_and_the_coordinators_talk_through_a_case_thread(
 async def test_a_supporter_writes_to_the_program_and_a_blocked_one_is_reported(
     api, start_bot, bot_workdir
 ):
-    bot = start_bot(coordinator_chat_id=str(GROUP), coordinator_ids=str(ON_CALL))
     coordinator = api.private_user(user_id=ON_CALL, first_name="Dana")
-    group = api.group(chat_id=GROUP, members=[coordinator])
+    group = coordinators_group(api, coordinator)
+    bot = start_bot(coordinator_chat_id=str(GROUP), coordinator_ids=str(ON_CALL))
     await api.wait_until(lambda: api.calls("getUpdates"), timeout=30)
     made = await bot.command("invite", "--expires", "2d")
     assert made.returncode == 0, made.stderr
@@ -145,22 +135,13 @@ async def test_a_supporter_writes_to_the_program_and_a_blocked_one_is_reported(
 async def test_a_crisis_mid_intake_is_talked_through_in_its_case_thread_then_resumed(
     api, start_bot, bot_workdir
 ):
-    start_bot(coordinator_chat_id=str(GROUP))
     coordinator = api.private_user(first_name="Dana")
-    group = api.group(chat_id=GROUP, members=[coordinator])
-    person = Person(api, api.private_user(language_code="en"))
-    await person.consent()
-    await person.choose("intake.topics.anxiety")
-    await person.expect("intake.who_for", after=person.last_pressed)
+    group = coordinators_group(api, coordinator)
+    start_bot(coordinator_chat_id=str(GROUP))
     who_for = t("intake.who_for")
-    mark = person.newest_id()
 
     # crisis mid-intake: the questions pause and the person is asked if they are safe
-    await person.say("I don't want to be alive anymore")
-    asked = await person.expect("crisis.are_you_safe", after=mark)
-    card = await api.wait_for_message(GROUP, contains="Safety flag – high", timeout=20)
-    person.looks_at(asked)
-    await person.press("crisis.safe.no")
+    person, mark, card = await crisis_mid_intake(api)
 
     # the answer is in the case thread, as a reply to the card, headed as the card now reads
     answer = await api.wait_for_message(

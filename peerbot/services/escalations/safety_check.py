@@ -251,15 +251,9 @@ async def post_to_case(
 async def _case_severity(ctx: ServiceContext, escalation: Escalation) -> str:
     """The severity the case's header shows: the most severe of this escalation and the
     person's others still open (a "No" after it was resolved raised a new, critical one)."""
-    severities = [escalation.severity]
-    if escalation.person_id is not None:
-        severities += await ctx.session.scalars(
-            select(Escalation.severity).where(
-                Escalation.person_id == escalation.person_id,
-                Escalation.status != EscalationStatus.RESOLVED,
-            )
-        )
-    return max(severities, key=escalations.severity_rank).value
+    others = await threads.case_severity(ctx, escalation.person_id)
+    severities = [escalation.severity.value, *([others] if others else [])]
+    return max(severities, key=escalations.severity_rank)
 
 
 async def _card_in_group(ctx: ServiceContext, subject: Person) -> bool:

@@ -227,7 +227,10 @@ async def test_a_coordinators_reply_reaches_the_person_from_the_coordinators_unn
     async with session_factory() as session, session.begin():
         person, coordinator, case = await case_on_card_700(session)
         answer = Written(CaseMessageKind.TEXT, "We are here. Can we call you?", None, 801)
-        assert await relay.from_coordinator(context(session), coordinator, 700, answer) is None
+        assert (
+            await relay.from_coordinator(context(session), coordinator, answer, replied_to=700)
+            is None
+        )
         (to_person,) = await rows(session, OutboxMessage, OutboxMessage.chat_id == 556)
         stored = await rows(session, CaseMessage, CaseMessage.direction == CaseDirection.TO_PERSON)
     assert to_person.payload["text"].startswith(t("case.from_coordinators"))
@@ -243,7 +246,8 @@ async def test_the_program_may_add_the_coordinators_first_name(session_factory):
     async with session_factory() as session, session.begin():
         person, coordinator, case = await case_on_card_700(session)
         answer = Written.words("Hello", 802)
-        await relay.from_coordinator(context(session, program=named), coordinator, 700, answer)
+        ctx = context(session, program=named)
+        await relay.from_coordinator(ctx, coordinator, answer, replied_to=700)
         (to_person,) = await rows(session, OutboxMessage, OutboxMessage.chat_id == 556)
     assert to_person.payload["text"].startswith(t("case.from_coordinator_named", name="Dana"))
 
@@ -259,39 +263,47 @@ async def test_a_reply_to_a_relayed_message_finds_its_case_and_unrelated_replies
         await sent(session, relayed.dedupe_key or "", 710)
         assert await threads.case_of(context(session), 710) is case
         nothing = await relay.from_coordinator(
-            context(session), coordinator, 999, Written.words("hi")
+            context(session), coordinator, Written.words("hi"), replied_to=999
         )
     assert nothing is None
 
 
-async def test_photos_and_documents_are_relayed_by_file_id_with_their_caption(session_factory):
+async def test_photos_documents_and_voice_notes_are_copied_with_a_header_over_the_caption(
+    session_factory,
+):
     async with session_factory() as session, session.begin():
         person, coordinator, case = await case_on_card_700(session)
         photo = Written(CaseMessageKind.PHOTO, "my letter", "AgAC-photo", 12)
         await relay.from_person(context(session), who_of(person), photo)
+        voice = Written(CaseMessageKind.VOICE, None, "AwAC-voice", 13)
+        await relay.from_person(context(session), who_of(person), voice)
         document = Written(CaseMessageKind.DOCUMENT, None, "BQAC-doc", 803)
-        await relay.from_coordinator(context(session), coordinator, 700, document)
-        to_group = (await group_rows(session))[-1]
+        await relay.from_coordinator(context(session), coordinator, document, replied_to=700)
+        photo_row, voice_row = (await group_rows(session))[-2:]
         (to_person,) = await rows(session, OutboxMessage, OutboxMessage.chat_id == 556)
         stored = await rows(session, CaseMessage, CaseMessage.kind == CaseMessageKind.PHOTO)
-    assert to_group.method == "sendPhoto" and to_group.payload["photo"] == {
-        "file_id": "AgAC-photo"
-    }
-    assert (
-        "my letter" in to_group.payload["caption"]
-        and person.pseudonym in to_group.payload["caption"]
-    )
-    assert (
-        to_person.method == "sendDocument"
-        and to_person.payload["document"]["file_id"] == "BQAC-doc"
-    )
+    copied = [
+        (r.method, r.payload["from_chat_id"], r.payload["message_id"])
+        for r in (photo_row, voice_row, to_person)
+    ]
+    assert copied == [
+        ("copyMessage", 556, 12),
+        ("copyMessage", 556, 13),
+        ("copyMessage", GROUP, 803),
+    ]
+    caption = photo_row.payload["caption"]
+    assert "my letter" in caption and person.pseudonym in caption
+    assert to_person.payload["caption"] == t("case.from_coordinators")
     assert CIPHER.decrypt(stored[0].file_id_enc) == "AgAC-photo"
+    assert "my letter" not in (stored[0].body_enc or "")
 
 
 async def test_a_message_the_person_never_got_is_reported_in_the_thread(session_factory):
     async with session_factory() as session, session.begin():
         person, coordinator, case = await case_on_card_700(session)
-        await relay.from_coordinator(context(session), coordinator, 700, Written.words("hi", 804))
+        await relay.from_coordinator(
+            context(session), coordinator, Written.words("hi", 804), replied_to=700
+        )
         (to_person,) = await rows(session, OutboxMessage, OutboxMessage.chat_id == 556)
         ctx = context(session)
         assert await relay.not_delivered(ctx, to_person.dedupe_key or "", blocked=True)
@@ -355,7 +367,7 @@ async def test_close_tells_the_person_and_their_next_words_ask_again_for_a_new_c
         )
         told = await rows(session, OutboxMessage, OutboxMessage.chat_id == 556)
         late = await relay.from_coordinator(
-            context(session), coordinator, 700, Written.words("one more", 805)
+            context(session), coordinator, Written.words("one more", 805), replied_to=700
         )
         again = await relay.from_person(context(session), who_of(person), Written.words("hi"))
         all_cases = await rows(session, Case)

@@ -380,7 +380,7 @@ async def test_the_answer_is_in_the_thread_from_the_first_commit_and_a_reply_to_
     async with session_factory() as session, session.begin():
         ctx = supporter_steps.context(session, NOW)
         answer = Written.words("We are here with you. Can we call?", 79)
-        assert await relay.from_coordinator(ctx, coordinator, 78, answer) is None
+        assert await relay.from_coordinator(ctx, coordinator, answer, replied_to=78) is None
 
     to_person = await rows(session_factory, OutboxMessage, OutboxMessage.chat_id == 501)
     [reached] = [r for r in to_person if "Can we call?" in r.payload.get("text", "")]
