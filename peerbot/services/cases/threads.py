@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from sqlalchemy import or_, select
 
@@ -33,6 +33,15 @@ from peerbot.storage.models import Case, CaseMessage, Escalation, OutboxMessage,
 from peerbot.storage.outbox import Priority
 
 Placed = Text | SharedFile  # what can be posted in a case's thread
+
+
+@dataclass(frozen=True)
+class At:
+    """Where a coordinator wrote in the group: the message they answered, the forum topic."""
+
+    replied_to: int | None = None
+    topic: int | None = None
+
 
 _OF_CASE = re.compile(r"case:(\d+):")
 _ESCALATION_CARD = re.compile(r"escalation:(\d+):(?:raised|reraised)")
@@ -249,11 +258,10 @@ async def newest_in_group(ctx: ServiceContext, case: Case) -> int | None:
     return max(known) if known else None
 
 
-async def case_of(
-    ctx: ServiceContext, replied_message_id: int | None, topic: int | None = None
-) -> Case | None:
+async def case_of(ctx: ServiceContext, at: At) -> Case | None:
     """The case a message in the coordinators' group belongs to (written in a case's topic,
     or replying to one of the case's messages), or None."""
+    topic, replied_message_id = at.topic, at.replied_to
     if topic is not None:
         case = await ctx.session.scalar(
             select(Case).where(Case.thread_id == topic).order_by(Case.id.desc()).limit(1)
@@ -266,8 +274,10 @@ async def case_of(
                 OutboxMessage.telegram_message_id == topic,
             )
         )
-        if opened is not None:
-            return await _case_of_key(ctx, opened)
+        case = await _case_of_key(ctx, opened)
+        if case is not None:
+            case.thread_id = topic  # found by its id from now on, whatever the outbox keeps
+            return case
     if replied_message_id is None:
         return None
     case = await ctx.session.scalar(
