@@ -4,6 +4,7 @@ the coordinators' group in either mode, a person outside any flow, a crisis mid-
 from __future__ import annotations
 
 import sqlite3
+import time
 
 from tests.support.journeys import Person, catalog
 
@@ -42,18 +43,44 @@ async def participant_outside_any_flow(api, name: str = "Sam") -> Person:
     return person
 
 
-async def crisis_mid_intake(api):  # -> (Person, int, FakeMessage)
-    """A person in the intake writes a crisis sentence: the questions pause, they are asked
-    whether they are safe, the card reaches the group, and they answer "No". Returns them, the
-    id of their newest message before the crisis, and the card."""
+async def asked_who_for(api) -> tuple[Person, int]:
+    """A person in the intake, asked who the support is for; and the id of that question."""
     person = Person(api, api.private_user(language_code="en"))
     await person.consent()
     await person.choose("intake.topics.anxiety")
     await person.expect("intake.who_for", after=person.last_pressed)
-    mark = person.newest_id()
+    return person, person.newest_id()
+
+
+async def crisis_mid_intake(api):  # -> (Person, int, FakeMessage)
+    """A person in the intake writes a crisis sentence: the questions pause, they are asked
+    whether they are safe, the card reaches the group, and they answer "No". Returns them, the
+    id of their newest message before the crisis, and the card."""
+    person, mark = await asked_who_for(api)
     await person.say("I don't want to be alive anymore")
     asked = await person.expect("crisis.are_you_safe", after=mark)
     card = await api.wait_for_message(GROUP, contains="Safety flag – high", timeout=20)
     person.looks_at(asked)
     await person.press("crisis.safe.no")
     return person, mark, card
+
+
+async def reaches_the_person(api, person, writing, contains: str):
+    """What a coordinator writes (`writing`, sent when awaited here) reaches the person within
+    2 s, headed as from the program's coordinators. Returns what was written and what came."""
+    mark = person.newest_id()
+    started = time.monotonic()
+    said = await writing
+    reached = await api.wait_for_message(person.chat_id, contains=contains, timeout=20, after=mark)
+    assert time.monotonic() - started < 2.0
+    assert reached.content.startswith(t("case.from_coordinators"))
+    return said, reached
+
+
+async def ignored_and_audited(api, workdir, person, writing) -> None:
+    """What a non-coordinator writes in the group reaches no one; the refusal is audited."""
+    mark = person.newest_id()
+    await writing
+    refused = "select count(*) from audit_events where action = 'coordinator_action.refused'"
+    await api.wait_until(lambda: rows(workdir, refused)[0][0] == 1, timeout=20)
+    assert person.newest_id() == mark

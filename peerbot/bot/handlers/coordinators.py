@@ -24,7 +24,7 @@ from peerbot.bot.deps import deps_from
 from peerbot.bot.group_watch import WATCH_KEY, GroupWatch, watch_from
 from peerbot.bot.relayed import written_in
 from peerbot.bot.replies import acknowledge, deliver, reply_text
-from peerbot.services.cases import case_view, relay
+from peerbot.services.cases import case_view, relay, threads
 from peerbot.services.conversations.actions import (
     EscalationAction,
     MatchApprove,
@@ -170,19 +170,17 @@ async def group_reply(update: Update, context: PeerbotContext) -> None:
     reply to one of the case's messages, or written in the case's topic)."""
     message = update.effective_message
     assert message is not None
-    replied, topic = _written_at(update)
+    at = _written_at(update)
     ctx, coordinator, refusal = await _verified(update, context)
     if coordinator is None:
         await _refused(update, context, refusal)
         return
     reply = None
-    if replied is not None:
-        reply = await escalation_desk.save_note(ctx, coordinator, replied, message.text or "")
+    if at.replied_to is not None:
+        text = message.text or ""
+        reply = await escalation_desk.save_note(ctx, coordinator, at.replied_to, text)
     if reply is None:
-        written = written_in(message)
-        reply = await relay.from_coordinator(
-            ctx, coordinator, written, replied_to=replied, topic=topic
-        )
+        reply = await relay.from_coordinator(ctx, coordinator, written_in(message), at)
     if reply is not None:
         await deliver(context, update, reply)
 
@@ -212,22 +210,20 @@ async def _case_command(
         else:
             await _refused(update, context, refusal)
         return
-    replied, topic = _written_at(update)
-    args = list(context.args or ())
-    reply = await service(ctx, coordinator, replied_to=replied, topic=topic, args=args)
+    reply = await service(ctx, coordinator, _written_at(update), list(context.args or ()))
     await deliver(context, update, reply)
 
 
-def _written_at(update: Update) -> tuple[int | None, int | None]:
+def _written_at(update: Update) -> threads.At:
     """The message a group message answers (a topic's own opening is none), and the forum
     topic it was written in (a reply chain outside topics is none)."""
     message = update.effective_message
     if message is None:
-        return None, None
+        return threads.At()
     topic = message.message_thread_id if message.is_topic_message else None
     replied = message.reply_to_message
     replied_id = replied.message_id if replied is not None else None
-    return (None if replied_id == topic else replied_id), topic
+    return threads.At(None if replied_id == topic else replied_id, topic)
 
 
 async def group_migrated(update: Update, context: PeerbotContext) -> None:

@@ -17,7 +17,6 @@ from peerbot.services.escalations import card
 from peerbot.services.matching import match_words
 from peerbot.services.participants import consent
 from peerbot.services.privacy import case_audit
-from peerbot.storage import audit
 from peerbot.storage.enums import (
     CaseStatus,
     ConsentKind,
@@ -36,14 +35,7 @@ CONSENTS = (
 )
 
 
-async def show(
-    ctx: ServiceContext,
-    coordinator: Person,
-    *,
-    replied_to: int | None,
-    topic: int | None = None,
-    args: list[str],
-) -> Reply:
+async def show(ctx: ServiceContext, coordinator: Person, at: threads.At, args: list[str]) -> Reply:
     """/case in a case's topic or as a reply in its thread, or /case CODE (a pseudonym or a
     request code)."""
     reply = Reply(coordinators.coordinator_locale(ctx))
@@ -51,37 +43,25 @@ async def show(
         found = await case_audit.find_case(ctx, args[0].strip().upper()[:16])
         case = await cases.latest(ctx, found.person_id) if found is not None else None
     else:
-        case = await threads.case_of(ctx, replied_to, topic)
+        case = await threads.case_of(ctx, at)
     if case is None:
         label = args[0][:16] if args else ""
         return reply.add(Notice("case.unknown" if label else "case.usage", {"case": label}))
     person = await ctx.session.get(Person, case.person_id)
     assert person is not None
     lines = await _facts(ctx, case, person)
-    await audit.record(
-        ctx.session,
-        "case.viewed",
-        now=ctx.now,
-        actor_id=coordinator.id,
-        subject_id=person.id,
-        case_id=case.id,
-    )
+    await cases.audited(ctx, "case.viewed", case, coordinator.id)
     return reply.add(Text(text="\n".join(lines)))
 
 
 async def close(
-    ctx: ServiceContext,
-    coordinator: Person,
-    *,
-    replied_to: int | None,
-    topic: int | None = None,
-    args: list[str],
+    ctx: ServiceContext, coordinator: Person, at: threads.At, args: list[str]
 ) -> Reply:
     """/close [outcome] in a case's topic or as a reply in its thread: closed (its topic too),
     and the person told."""
     reply = Reply(coordinators.coordinator_locale(ctx))
     outcome = args[0].lower() if args else "other"
-    case = await threads.case_of(ctx, replied_to, topic)
+    case = await threads.case_of(ctx, at)
     choices = ", ".join(OUTCOMES)
     if case is None or outcome not in OUTCOMES:
         return reply.add(Notice("case.close_usage", {"outcomes": choices}))

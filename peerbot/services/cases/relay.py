@@ -29,7 +29,6 @@ from peerbot.services.conversations.shown import (
 )
 from peerbot.services.coordination import coordinators
 from peerbot.services.escalations import card
-from peerbot.storage import audit
 from peerbot.storage.enums import CaseDirection, CaseMessageKind, CaseStatus, PersonStatus, Role
 from peerbot.storage.models import Case, CaseMessage, Person
 from peerbot.storage.outbox import Priority
@@ -125,15 +124,13 @@ async def from_coordinator(
     ctx: ServiceContext,
     coordinator: Person,
     written: Written,
-    *,
-    replied_to: int | None,
-    topic: int | None = None,
+    at: threads.At,
 ) -> Reply | None:
     """A verified coordinator's message in a case's topic, or reply in the group: to the
     person of that case.
 
     None when it belongs to no case (not ours to handle)."""
-    case = await threads.case_of(ctx, replied_to, topic)
+    case = await threads.case_of(ctx, at)
     if case is None:
         return None
     reply = Reply(coordinators.coordinator_locale(ctx))
@@ -180,14 +177,8 @@ async def not_delivered(ctx: ServiceContext, dedupe_key: str, *, blocked: bool) 
         lambda anchor: Text(text=note, reply_to=answered or anchor),
         threads.note_key(case, f"undelivered:{message.id}"),
     )
-    await audit.record(
-        ctx.session,
-        "case.not_delivered",
-        now=ctx.now,
-        subject_id=case.person_id,
-        case_id=case.id,
-        case_message_id=message.id,
-        blocked=blocked,
+    await cases.audited(
+        ctx, "case.not_delivered", case, case_message_id=message.id, blocked=blocked
     )
     return True
 
@@ -259,13 +250,11 @@ async def _store(
 
 async def _audited(ctx: ServiceContext, action: str, case: Case, message: CaseMessage) -> None:
     """Who, when, which case and which way: never what it said."""
-    await audit.record(
-        ctx.session,
+    await cases.audited(
+        ctx,
         action,
-        now=ctx.now,
-        actor_id=message.author_id,
-        subject_id=case.person_id,
-        case_id=case.id,
+        case,
+        message.author_id,
         case_message_id=message.id,
         direction=message.direction.value,
         kind=message.kind.value,
@@ -287,15 +276,7 @@ async def _drop(ctx: ServiceContext, case: Case, held: list[CaseMessage]) -> Non
     await ctx.session.execute(
         delete(CaseMessage).where(CaseMessage.id.in_([message.id for message in held]))
     )
-    await audit.record(
-        ctx.session,
-        "case.not_sent",
-        now=ctx.now,
-        actor_id=case.person_id,
-        subject_id=case.person_id,
-        case_id=case.id,
-        count=len(held),
-    )
+    await cases.audited(ctx, "case.not_sent", case, case.person_id, count=len(held))
     if case.status == CaseStatus.PENDING:
         await ctx.session.delete(case)
         await ctx.session.flush()
