@@ -5,16 +5,8 @@ non-coordinator writing in a topic; a basic group migrated to a forum."""
 
 from __future__ import annotations
 
-from tests.support.case_threads import (
-    GROUP,
-    coordinators_group,
-    crisis_mid_intake,
-    ignored_and_audited,
-    participant_outside_any_flow,
-    reaches_the_person,
-    rows,
-    t,
-)
+from tests.support import case_threads as story
+from tests.support.case_threads import GROUP, rows, t
 
 
 def case_topic(group, pseudonym: str):
@@ -31,13 +23,13 @@ async def test_a_crisis_is_talked_through_in_its_own_topic_then_closed_and_reope
 ):
     coordinator = api.private_user(first_name="Dana")
     bystander = api.private_user(first_name="Kim")
-    group = coordinators_group(api, coordinator, forum=True)
+    group = story.coordinators_group(api, coordinator, forum=True)
     group.add_member(bystander, status="restricted")  # in the group, but not a coordinator
     start_bot(coordinator_chat_id=str(GROUP))
 
     # crisis mid-intake: the "are you safe" answer is posted in the case's own topic, named
     # by the pseudonym and the severity the answer raised (never a name)
-    person, mark, card = await crisis_mid_intake(api)
+    person, mark, card = await story.crisis_mid_intake(api)
     pseudonym = pseudonym_of(bot_workdir)
     critical = t("severity.critical")
     await api.wait_until(
@@ -54,7 +46,7 @@ async def test_a_crisis_is_talked_through_in_its_own_topic_then_closed_and_reope
 
     # a coordinator writes in the topic, no reply needed: it reaches the person within 2 s
     writing = coordinator.send_text("We are here with you.", chat=group, thread_id=in_topic)
-    await reaches_the_person(api, person, writing, "We are here with you")
+    await story.reaches_the_person(api, person, writing, "We are here with you")
 
     # the person's answer reaches the topic
     await person.say("My sister is here with me.")
@@ -73,7 +65,7 @@ async def test_a_crisis_is_talked_through_in_its_own_topic_then_closed_and_reope
 
     # someone the group does not count as a coordinator is ignored, and that is audited
     intruding = bystander.send_text("I can answer this one", chat=group, thread_id=in_topic)
-    await ignored_and_audited(api, bot_workdir, person, intruding)
+    await story.ignored_and_audited(api, bot_workdir, person, intruding)
 
     # /case in the topic shows that case, in the topic
     await coordinator.send_command("/case", chat=group, thread_id=in_topic)
@@ -113,7 +105,7 @@ async def test_a_basic_group_migrated_to_a_forum_keeps_its_cases_and_opens_topic
     coordinator = api.private_user(first_name="Dana")
     basic = api.group(chat_id=-4001, members=[coordinator], bot_status="administrator")
     start_bot(coordinator_chat_id="-4001")
-    person = await participant_outside_any_flow(api)
+    person = await story.participant_outside_any_flow(api)
 
     await person.say("Hello, is anyone there?")
     await person.expect("case.confirm")

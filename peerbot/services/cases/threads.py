@@ -8,8 +8,10 @@ Forum (the group has topics and the bot may manage them, ``Settings.case_topics`
 a topic named by its pseudonym and severity, opened through the outbox with the case's card as
 its first message; whatever is posted before Telegram gave the topic its id waits for it (the
 payload names the topic by the outbox key of the call opening it). A person's later case
-reopens their earlier topic, so coordinators find one person's story in one place. A
-coordinator writes in the topic, no reply needed.
+reopens their earlier topic (with the new case's card) rather than opening another: the
+topic list keeps one line per person, and whoever answers sees what was said before. A
+coordinator writes in the topic, no reply needed. The escalation's card itself stays where
+cards are claimed; the topic holds the conversation.
 
 Telegram gives a message (and a topic) its id only once it is sent, so ids are read back from
 the sent outbox rows (keys below) and kept on the case and its messages, which outlive the
