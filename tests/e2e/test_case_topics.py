@@ -128,3 +128,10 @@ async def test_a_basic_group_migrated_to_a_forum_keeps_its_cases_and_opens_topic
         GROUP, contains="about meetings", thread_id=topic.thread_id, timeout=20
     )
     assert relayed.message_id  # the earlier part of the case stays where it was written
+
+    # a voice note outside any flow reaches the topic too, as a copy under the case's header
+    await person.user.send_media("voice", "listen please")
+    voice = await api.wait_for_message(
+        GROUP, contains="listen please", thread_id=topic.thread_id, timeout=20
+    )
+    assert "voice" in voice.attachment and pseudonym in voice.caption
