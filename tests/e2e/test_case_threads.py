@@ -1,8 +1,11 @@
-"""Case threads over real HTTP in a plain group: a person writes outside a flow, confirms, and
-the coordinators answer by replying in the group; /case, /close, reopening, a blocked person,
-a non-coordinator's reply, a supporter writing to the program, and /forget."""
+"""Case threads over real HTTP in a plain group (and, where the script is the same, in a
+forum): a person writes outside a flow, confirms, and the coordinators answer by replying in
+the group; /case, /close, reopening, a blocked person, a non-coordinator's reply, a supporter
+writing to the program, and /forget."""
 
 from __future__ import annotations
+
+import pytest
 
 from tests.support.case_threads import (
     GROUP,
@@ -87,11 +90,14 @@ async def test_a_person_and_the_coordinators_talk_through_a_case_thread(
     assert rows(bot_workdir, "select count(*) from case_messages") == [(0,)]
 
 
+@pytest.mark.parametrize("forum", [False, True], ids=["plain-group", "forum-topic"])
 async def test_a_supporter_writes_to_the_program_and_a_blocked_one_is_reported(
-    api, start_bot, bot_workdir
+    api, start_bot, bot_workdir, forum
 ):
+    """The same in both modes: in a forum, a reply to the relayed message is in the case's
+    topic, and the report comes there."""
     coordinator = api.private_user(user_id=ON_CALL, first_name="Dana")
-    group = coordinators_group(api, coordinator)
+    group = coordinators_group(api, coordinator, forum=forum)
     bot = start_bot(coordinator_chat_id=str(GROUP), coordinator_ids=str(ON_CALL))
     await api.wait_until(lambda: api.calls("getUpdates"), timeout=30)
     made = await bot.command("invite", "--expires", "2d")
@@ -112,7 +118,8 @@ async def test_a_supporter_writes_to_the_program_and_a_blocked_one_is_reported(
     api.block_user(supporter.user)
     await coordinator.send_text("Of course, when suits you?", chat=group, reply_to=relayed)
     report = await api.wait_for_message(GROUP, contains="Not delivered", timeout=20)
-    assert report.reply_to is not None
+    assert (relayed.topic is not None) == forum, "in a forum, the case's own topic"
+    assert report.reply_to is not None and report.topic is relayed.topic
     audited = rows(bot_workdir, "select count(*) from audit_events where action like 'case.%'")
     assert audited[0][0] >= 4  # held, opened, relayed twice, not delivered
 
