@@ -41,6 +41,8 @@ async def test_a_crisis_is_talked_through_in_its_own_topic_then_closed_and_reope
     in_topic = topic.thread_id
     await api.wait_for_message(GROUP, contains=t("card.safety.no"), thread_id=in_topic, timeout=20)
     assert card.thread_id != in_topic, "the escalation card stays where cards are claimed"
+    first = api.messages(GROUP, thread_id=in_topic)[0]
+    assert first.text.startswith(f"💬 {pseudonym}"), "the case's own card opens its topic"
     await person.expect("crisis.coordinators_will_write", after=mark)
     await person.expect("crisis.resume.offer", after=mark)  # all the answer's reply is out
 

@@ -190,8 +190,9 @@ async def _open_topic(ctx: ServiceContext, case: Case, text_key: str) -> Topic:
     view = Text(text=_card_text(ctx, f"{text_key}_topic", person, role.value), topic=topic)
     chat_id = ctx.settings.coordinator_chat_id
     assert chat_id is not None
+    # as urgent as the topic itself, so that it comes first there (before a safety answer)
     await ctx.outbox.post(
-        chat_id, view, priority=Priority.COORDINATION, dedupe_key=topic_key(case, "card")
+        chat_id, view, priority=Priority.ESCALATION, dedupe_key=topic_key(case, "card")
     )
     return topic
 

@@ -57,7 +57,7 @@ async def test_a_case_opens_its_topic_first_and_its_messages_wait_for_the_topics
         placed = await outbox.with_thread(session, group[-1].payload)
     opening, card, relayed = group
     assert (opening.method, opening.payload) == ("createForumTopic", {"name": person.pseudonym})
-    assert opening.priority < card.priority, "the topic is opened before anything is posted in it"
+    assert opening.priority == card.priority <= relayed.priority, "the topic, then its card"
     assert card.payload["text"].startswith(
         t("case.card_topic", case=person.pseudonym, role=t("role.participant"))[:20]
     )
