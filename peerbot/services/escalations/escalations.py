@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import select
 
 from peerbot.services.cases import cases, threads
@@ -154,6 +156,38 @@ async def raise_severity(ctx: ServiceContext, escalation: Escalation, severity: 
         severity=str(new),
     )
     return True
+
+
+async def record_event(
+    ctx: ServiceContext,
+    escalation: Escalation,
+    kind: EscalationEventKind,
+    action: str,
+    *,
+    actor_id: int | None = None,
+    note: str | None = None,
+    details: Mapping[str, object] | None = None,
+) -> None:
+    """Add a step to the escalation's history (a note encrypted) and audit it (with details;
+    never the note)."""
+    ctx.session.add(
+        EscalationEvent(
+            escalation_id=escalation.id,
+            kind=kind,
+            actor_id=actor_id,
+            at=ctx.now,
+            note_enc=ctx.cipher.encrypt(note) if note else None,
+        )
+    )
+    await audit.record(
+        ctx.session,
+        action,
+        now=ctx.now,
+        actor_id=actor_id,
+        subject_id=escalation.person_id,
+        escalation_id=escalation.id,
+        **(details or {}),
+    )
 
 
 def severity_rank(severity: str) -> int:
