@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select
 
@@ -170,23 +171,12 @@ async def record_event(
 ) -> None:
     """Add a step to the escalation's history (a note encrypted) and audit it (with details;
     never the note)."""
-    ctx.session.add(
-        EscalationEvent(
-            escalation_id=escalation.id,
-            kind=kind,
-            actor_id=actor_id,
-            at=ctx.now,
-            note_enc=ctx.cipher.encrypt(note) if note else None,
-        )
-    )
+    step = EscalationEvent(escalation_id=escalation.id, kind=kind, actor_id=actor_id, at=ctx.now)
+    step.note_enc = ctx.cipher.encrypt(note) if note else None
+    ctx.session.add(step)
+    about: dict[str, Any] = {"subject_id": escalation.person_id, "escalation_id": escalation.id}
     await audit.record(
-        ctx.session,
-        action,
-        now=ctx.now,
-        actor_id=actor_id,
-        subject_id=escalation.person_id,
-        escalation_id=escalation.id,
-        **(details or {}),
+        ctx.session, action, now=ctx.now, actor_id=actor_id, **about | dict(details or {})
     )
 
 
