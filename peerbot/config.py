@@ -10,7 +10,14 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///peerbot.sqlite3"
@@ -58,6 +65,8 @@ class Settings(BaseSettings):
     replica_id: str = Field(default_factory=default_replica_id, min_length=1, max_length=64)
     # Long polling's liveness file (runtime/heartbeat.py); default beside the SQLite file.
     heartbeat_file: str | None = None
+    # Not configured: found by the bot (the group a forum, the bot allowed to manage topics).
+    _case_topics: bool = PrivateAttr(default=False)
 
     @field_validator("bot_token")
     @classmethod
@@ -153,6 +162,15 @@ class Settings(BaseSettings):
                 "every card has someone to go to (comma-separated Telegram user ids)"
             )
         return self
+
+    @property
+    def case_topics(self) -> bool:
+        """Each case is a forum topic of the coordinators' group (else replies to its card)."""
+        return self._case_topics
+
+    def use_case_topics(self, allowed: bool) -> None:
+        """What the bot found the group allows, at start and whenever the group changes."""
+        self._case_topics = allowed
 
     @property
     def setup_mode(self) -> bool:

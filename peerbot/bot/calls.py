@@ -13,9 +13,11 @@ from telegram import (
     BotCommand,
     BotCommandScopeChat,
     ForceReply,
+    ForumTopic,
     InlineKeyboardMarkup,
     InputFile,
     Message,
+    MessageId,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     ReplyParameters,
@@ -87,13 +89,21 @@ _METHODS: dict[str, Callable[[Bot], Callable[..., Awaitable[Any]]]] = {
     "deleteMessage": lambda bot: bot.delete_message,
     "sendDocument": lambda bot: bot.send_document,
     "sendPhoto": lambda bot: bot.send_photo,
+    "copyMessage": lambda bot: bot.copy_message,
+    "createForumTopic": lambda bot: bot.create_forum_topic,
+    "editForumTopic": lambda bot: bot.edit_forum_topic,
+    "closeForumTopic": lambda bot: bot.close_forum_topic,
+    "reopenForumTopic": lambda bot: bot.reopen_forum_topic,
     "setMyCommands": lambda bot: functools.partial(_set_chat_commands, bot),
 }
 
 
 async def call_bot_api(bot: Bot, method: str, chat_id: int, payload: dict[str, Any]) -> int | None:
-    """Send one stored message; return Telegram's message id when the answer carries one."""
+    """Send one stored message; return Telegram's message id when the answer carries one (a
+    new forum topic's: its message_thread_id)."""
     if method not in _METHODS:
         raise UnsupportedMethod(method)
     result = await _METHODS[method](bot)(chat_id=chat_id, **_prepare(bot, payload))
-    return result.message_id if isinstance(result, Message) else None
+    if isinstance(result, ForumTopic):
+        return result.message_thread_id
+    return result.message_id if isinstance(result, Message | MessageId) else None

@@ -1,12 +1,16 @@
-"""The coordinators' group as this process knows it: followed when Telegram migrates it, and a
-private copy for every coordinator of whatever the group refuses."""
+"""The coordinators' group as this process knows it: followed when Telegram migrates it, whether
+its cases can be forum topics, and a private copy for every coordinator of whatever the group
+refuses."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot
+from telegram.error import TelegramError
 from telegram.ext import filters
 
 from peerbot.bot import private_copies
@@ -19,6 +23,11 @@ from peerbot.storage.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 WATCH_KEY = "peerbot.group_watch"
+TOPIC_METHODS = frozenset(
+    {"createForumTopic", "editForumTopic", "closeForumTopic", "reopenForumTopic"}
+)
+# Words of Telegram's refusals that say topics are off, gone or not ours to manage.
+TOPIC_TROUBLE = ("topic", "thread", "forum")
 
 
 class GroupWatch:
@@ -31,6 +40,8 @@ class GroupWatch:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
         self._earlier: set[int] = set()
+        self._bot: Bot | None = None
+        self._checking: asyncio.Task[bool] | None = None
         configured = deps.settings.coordinator_chat_id
         self.chats = filters.Chat(configured) if configured is not None else filters.Chat()
 
@@ -46,13 +57,40 @@ class GroupWatch:
     def context(self, session: AsyncSession) -> ServiceContext:
         return context_for(self._deps, session, self._deps.clock())
 
-    async def load(self) -> None:
-        """At start: follow the migrations recorded by an earlier run."""
+    async def load(self, bot: Bot | None = None) -> None:
+        """At start: follow the migrations recorded by an earlier run, and see whether cases
+        can be forum topics there."""
         configured = self.chat_id
         async with unit_of_work(self._deps, now=self._deps.clock()) as ctx:
             now = await group_membership.group_in_use(ctx)
         if now is not None and now != configured:
             self._follow(now)
+        self._bot = bot or self._bot
+        await self.check_topics()
+
+    async def check_topics(self) -> bool:
+        """Cases are forum topics when the group is a forum and the bot may manage topics
+        (getChat, getChatMember); when Telegram cannot say, the mode stays as it was."""
+        settings, chat_id = self._deps.settings, self.chat_id
+        if self._bot is None or chat_id is None:
+            return settings.case_topics
+        try:
+            chat = await self._bot.get_chat(chat_id)
+            member = await self._bot.get_chat_member(chat_id, self._bot.id)
+        except TelegramError as error:
+            log.warning("could not see whether the group has topics: %s", type(error).__name__)
+            return settings.case_topics
+        manages = member.status == "creator" or bool(getattr(member, "can_manage_topics", False))
+        allowed = bool(chat.is_forum) and manages
+        if allowed != settings.case_topics:
+            log.info("cases in the coordinators' group: %s", "topics" if allowed else "replies")
+        settings.use_case_topics(allowed)
+        return allowed
+
+    def _check_topics_soon(self) -> None:
+        """Look again without holding up the caller's transaction."""
+        if self._checking is None or self._checking.done():
+            self._checking = asyncio.create_task(self.check_topics(), name="group-topics-check")
 
     async def migrated(self, session: AsyncSession, old_chat_id: int, new_chat_id: int) -> bool:
         """Telegram moved a chat: if it is our group, record it and follow it (cards, commands,
@@ -60,6 +98,7 @@ class GroupWatch:
         if not await group_membership.record_move(self.context(session), old_chat_id, new_chat_id):
             return False
         self._follow(new_chat_id)
+        self._check_topics_soon()  # a supergroup now; a forum only if it was made one
         return True
 
     async def undeliverable(self, session: AsyncSession, row: OutboxMessage, error: str) -> bool:
@@ -71,6 +110,10 @@ class GroupWatch:
                 blocked = error.startswith("403")
                 await relay.not_delivered(self.context(session), row.dedupe_key, blocked=blocked)
             return False
+        if row.method in TOPIC_METHODS or any(word in error.lower() for word in TOPIC_TROUBLE):
+            self._check_topics_soon()  # topics turned off, or the bot's right taken away
+        if row.method in TOPIC_METHODS:
+            return False  # a topic's own change: the case's messages still go to the group
         escalation = await private_copies.card_not_delivered(self.context(session), row, error)
         log.warning(
             "outbox row %s could not reach the coordinators' group (%s); sent privately",

@@ -24,17 +24,22 @@ async def queue_reply(
     priority: int,
     dedupe_key: str | None = None,
     numbered: bool = True,
+    topic: int | None = None,
 ) -> None:
     """Render a reply and queue its Bot API calls for one chat, in the caller's transaction.
 
     numbered: each call's dedupe key gets its place in the reply (`key:0`, `key:1`); else the
-    key is used as given (a single view posted once)."""
+    key is used as given (a single view posted once). topic: new messages go to this forum
+    topic (the one the answered message was written in)."""
     for index, delivery in enumerate(renderer.render(reply)):
         key = f"{dedupe_key}:{index}" if dedupe_key and numbered else dedupe_key
+        payload = delivery.payload
+        if topic is not None and delivery.method.startswith(("send", "copy")):
+            payload = {"message_thread_id": topic, **payload}
         await outbox.enqueue(
             session,
             chat_id=chat_id,
-            payload=delivery.payload,
+            payload=payload,
             method=delivery.method,
             priority=priority,
             now=now,

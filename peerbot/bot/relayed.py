@@ -1,5 +1,5 @@
-"""What a Telegram message carries for a case relay: its words, or a photo or document by
-the file id Telegram gave it, with its caption."""
+"""What a Telegram message carries for a case relay: its words, or a photo, document or voice
+note by the file id Telegram gave it, with its caption (the relay copies the message itself)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from peerbot.storage.enums import CaseMessageKind
 
 def written_in(message: Message) -> Written:
     """The message as the relay takes it (the largest size of a photo)."""
-    if message.photo:
-        photo = message.photo[-1].file_id
-        return Written(CaseMessageKind.PHOTO, message.caption, photo, message.message_id)
-    if message.document is not None:
-        document = message.document.file_id
-        return Written(CaseMessageKind.DOCUMENT, message.caption, document, message.message_id)
+    files = (
+        (CaseMessageKind.PHOTO, message.photo[-1] if message.photo else None),
+        (CaseMessageKind.DOCUMENT, message.document),
+        (CaseMessageKind.VOICE, message.voice),
+    )
+    for kind, file in files:
+        if file is not None:
+            return Written(kind, message.caption, file.file_id, message.message_id)
     return Written(CaseMessageKind.TEXT, message.text or "", None, message.message_id)

@@ -22,9 +22,18 @@ from peerbot.services.conversations.shown import (
     Reply,
     SharedFile,
     Text,
+    Topic,
+    TopicChange,
 )
+from peerbot.storage.outbox import THREAD_OF
 
 SELECTED_MARK = "engine.selected_mark"
+TOPIC_METHODS = {
+    "open": "createForumTopic",
+    "rename": "editForumTopic",
+    "close": "closeForumTopic",
+    "reopen": "reopenForumTopic",
+}
 
 
 @dataclass(frozen=True)
@@ -35,11 +44,20 @@ class Delivery:
     payload: dict[str, Any]
 
 
-def _replying(message_id: int | None) -> dict[str, Any]:
-    """Shown as a reply to that message, or as a plain message if it is gone."""
-    if message_id is None:
-        return {}
-    return {"reply_parameters": {"message_id": message_id, "allow_sending_without_reply": True}}
+def _replying(message_id: int | None, topic: Topic | None = None) -> dict[str, Any]:
+    """Shown as a reply to that message, or as a plain message if it is gone; in a forum
+    topic (one still being opened is named by its outbox key, and waited for)."""
+    placed: dict[str, Any] = {}
+    if message_id is not None:
+        placed["reply_parameters"] = {
+            "message_id": message_id,
+            "allow_sending_without_reply": True,
+        }
+    if isinstance(topic, str):
+        placed["message_thread_id"] = {THREAD_OF: topic}
+    elif topic is not None:
+        placed["message_thread_id"] = topic
+    return placed
 
 
 @dataclass(frozen=True)
@@ -112,10 +130,17 @@ class Renderer:
             case Photo():
                 return [self._file("sendPhoto", "photo", item, item.caption)]
             case SharedFile():
-                method = "sendPhoto" if item.kind == "photo" else "sendDocument"
-                shared: dict[str, Any] = {item.kind: {"file_id": item.file_id}}
-                shared["caption"] = item.caption
-                return [Delivery(method, {**shared, **_replying(item.reply_to)})]
+                copied = {
+                    "from_chat_id": item.from_chat_id,
+                    "message_id": item.message_id,
+                    "caption": item.caption,
+                    **_replying(item.reply_to, item.topic),
+                }
+                return [Delivery("copyMessage", copied)]
+            case TopicChange():
+                named = {"name": item.name} if item.name else {}
+                method = TOPIC_METHODS[item.change]
+                return [Delivery(method, {**named, **_replying(None, item.topic)})]
             case CommandMenu():
                 commands = [
                     {"command": name, "description": self._t(f"command_{name}")}
@@ -138,7 +163,7 @@ class Renderer:
             payload["reply_markup"] = {"force_reply": True, "selective": True}
         elif view.buttons:
             payload["reply_markup"] = self._menu_keyboard(view.buttons)
-        payload.update(_replying(view.reply_to))
+        payload.update(_replying(view.reply_to, view.topic))
         return payload
 
     @staticmethod

@@ -73,6 +73,8 @@ async def deliver(context: PeerbotContext, update: Update, reply: Reply) -> None
     query = update.callback_query
     pressed = query.message.message_id if query is not None and query.message else None
     renderer = Renderer(context.deps.program.texts, reply.locale, pressed)
+    message = update.effective_message
+    in_topic = message is not None and message.is_topic_message and query is None
     await queue_reply(
         context.session,
         renderer,
@@ -80,6 +82,7 @@ async def deliver(context: PeerbotContext, update: Update, reply: Reply) -> None
         reply,
         now=context.deps.clock(),
         priority=Priority.REPLY,
+        topic=message.message_thread_id if in_topic and message is not None else None,
     )
     for outgoing in reply.elsewhere:
         await queue_outgoing(

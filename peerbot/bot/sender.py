@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 NOT_MODIFIED = "message is not modified"
 POSTPONE_AFTER_SECONDS = 2.0
+TOPIC_WAIT_SECONDS = 0.3  # a message for a forum topic being opened looks again this soon
 EDITS = frozenset({"editMessageText", "editMessageReplyMarkup", "deleteMessage"})
 
 
@@ -213,8 +214,16 @@ class OutboxSender:
         return True
 
     async def _attempt(self, row: OutboxMessage) -> _Outcome:
+        payload = row.payload
+        if outbox.awaits_thread(payload):
+            await self._marks.flush()  # the topic may have been opened just before, in this chain
+            async with self._sessions() as session:
+                in_topic = await outbox.with_thread(session, payload)
+            if in_topic is None:
+                return _Outcome(retry_after=TOPIC_WAIT_SECONDS, error="waiting for its topic")
+            payload = in_topic
         try:
-            message_id = await call_bot_api(self._bot, row.method, row.chat_id, row.payload)
+            message_id = await call_bot_api(self._bot, row.method, row.chat_id, payload)
             metrics.message_sent(row.dedupe_key)
             return _Outcome(sent=True, telegram_message_id=message_id)
         except RetryAfter as error:

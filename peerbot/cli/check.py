@@ -32,7 +32,7 @@ NO_GROUP = (
     f"PEERBOT_COORDINATOR_IDS to send every card privately (see the {SETUP_SECTION})."
 )
 POSTING = ("creator", "administrator", "member")
-TOPICS_NOT_YET = "forum topics: not yet used by this version"
+TOPICS_WHY = "one topic per case, written in without replying"
 
 
 @dataclass(frozen=True)
@@ -356,20 +356,19 @@ async def _group(bot: Bot, me: User, chat_id: int, report: Report) -> bool:
 def _cases(chat: ChatFullInfo, member: ChatMember) -> Finding:
     """Which case mode the group allows, and what would allow forum topics.
 
-    Forum topics need a forum and the bot an administrator that may manage topics; any group
-    allows replies to the case card, the only mode this version uses, so never a failure."""
+    Forum topics need a forum and the bot an administrator that may manage topics (the bot then
+    uses them); any group allows replies to the case card, so never a failure."""
     status = str(member.status)
     forum = _chat_kind(chat) == "forum"
     manages = status == "creator" or (
         status == "administrator" and bool(getattr(member, "can_manage_topics", False))
     )
-    facts = {"allows": "forum_topics" if forum and manages else "card_replies",
-             "uses": "card_replies", "forum": forum, "can_manage_topics": manages}  # fmt: skip
+    mode = "forum_topics" if forum and manages else "card_replies"
+    facts = {"allows": mode, "uses": mode, "forum": forum,
+             "can_manage_topics": manages}  # fmt: skip
     if forum and manages:
-        line = (
-            "cases: forum topics (the group has topics and the bot may manage them; not yet "
-            "used by this version, which uses replies to the case card)"
-        )
+        allowed = "the group has topics and the bot may manage them"
+        line = f"cases: forum topics ({allowed}: {TOPICS_WHY})"
         return Finding("cases", True, line, facts=facts)
     steps = []
     if not forum:
@@ -381,7 +380,7 @@ def _cases(chat: ChatFullInfo, member: ChatMember) -> Finding:
         steps.append('give the bot the administrator right "Manage topics"')
     line = (
         f"cases: replies to the case card; for forum topics, {' and '.join(steps)} "
-        f"({TOPICS_NOT_YET})"
+        f"({TOPICS_WHY})"
     )
     return Finding("cases", True, line, facts=facts)
 

@@ -46,7 +46,7 @@ async def serve(deps: Deps, stop: asyncio.Event | None = None, *, webhook: bool 
             return
         watch = application.bot_data.get(WATCH_KEY)
         if isinstance(watch, GroupWatch):
-            await watch.load()  # the coordinators' group as an earlier run left it
+            await watch.load(application.bot)  # the group as an earlier run left it
         if webhook:
             await _serve_webhook(application, deps, stop)
             return

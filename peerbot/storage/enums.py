@@ -148,3 +148,4 @@ class CaseMessageKind(StrEnum):
     TEXT = "text"
     PHOTO = "photo"
     DOCUMENT = "document"
+    VOICE = "voice"

@@ -262,6 +262,35 @@ async def postpone(session: AsyncSession, message_id: int, *, until: datetime) -
     )
 
 
+#: A payload's message_thread_id that waits for a topic being opened: {THREAD_OF: the outbox
+#: key of the createForumTopic call}, replaced by the topic's id once that call was sent.
+THREAD_OF = "thread_of"
+
+
+def awaits_thread(payload: dict[str, Any]) -> bool:
+    """The payload names its forum topic by the outbox row that opens it."""
+    return isinstance(payload.get("message_thread_id"), dict)
+
+
+async def with_thread(session: AsyncSession, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The payload in its topic once the row opening the topic was sent; None while that row
+    waits; without a topic (sent where the group's other messages go) if it failed for good."""
+    key = payload["message_thread_id"].get(THREAD_OF)
+    row = (
+        await session.execute(
+            select(OutboxMessage.status, OutboxMessage.telegram_message_id).where(
+                OutboxMessage.dedupe_key == key
+            )
+        )
+    ).first()
+    resolved = {k: v for k, v in payload.items() if k != "message_thread_id"}
+    if row is not None and row.status == OutboxStatus.PENDING:
+        return None
+    if row is not None and row.status == OutboxStatus.SENT and row.telegram_message_id:
+        resolved["message_thread_id"] = row.telegram_message_id
+    return resolved
+
+
 BACKOFF_PREFIX = "backoff "
 
 

@@ -153,7 +153,7 @@ async def test_privacy_off_a_forum_and_a_webhook_with_an_error_are_reported(tmp_
     assert webhook["facts"]["url"] == "https://bot.example.org/telegram"
 
 
-NOT_YET = "(forum topics: not yet used by this version)"
+TOPICS_WHY = "(one topic per case, written in without replying)"
 
 
 @pytest.mark.parametrize(
@@ -161,23 +161,23 @@ NOT_YET = "(forum topics: not yet used by this version)"
     [
         (GROUP, False, "member", {},
          "cases: replies to the case card; for forum topics, turn on topics in the group's "
-         'settings and make the bot an administrator with "Manage topics" ' + NOT_YET,
+         'settings and make the bot an administrator with "Manage topics" ' + TOPICS_WHY,
          "card_replies"),
         (-4001234567, False, "administrator", {},
          "cases: replies to the case card; for forum topics, turn on topics in the group's "
-         "settings (a basic group then gets a new id) " + NOT_YET,
+         "settings (a basic group then gets a new id) " + TOPICS_WHY,
          "card_replies"),
         (GROUP, True, "member", {},
          "cases: replies to the case card; for forum topics, make the bot an administrator "
-         'with "Manage topics" ' + NOT_YET,
+         'with "Manage topics" ' + TOPICS_WHY,
          "card_replies"),
         (GROUP, True, "administrator", {"can_manage_topics": False},
          "cases: replies to the case card; for forum topics, give the bot the administrator "
-         'right "Manage topics" ' + NOT_YET,
+         'right "Manage topics" ' + TOPICS_WHY,
          "card_replies"),
         (GROUP, True, "administrator", {},
-         "cases: forum topics (the group has topics and the bot may manage them; not yet used "
-         "by this version, which uses replies to the case card)",
+         "cases: forum topics (the group has topics and the bot may manage them: one topic "
+         "per case, written in without replying)",
          "forum_topics"),
     ],
     ids=["plain-group", "basic-group-admin", "forum-bot-member", "forum-without-right",
@@ -196,7 +196,7 @@ async def test_the_case_mode_the_group_allows_and_what_would_allow_topics(
     cases = next(c for c in json.loads(report.as_json())["checks"] if c["check"] == "cases")
     assert cases["facts"] == {
         "allows": allows,
-        "uses": "card_replies",
+        "uses": allows,
         "forum": forum,
         "can_manage_topics": bot_status == "administrator" and not bot_rights,
     }

@@ -1,43 +1,34 @@
-"""Case threads over real HTTP in a plain group: a person writes outside a flow, confirms, and
-the coordinators answer by replying in the group; /case, /close, reopening, a blocked person,
-a non-coordinator's reply, a supporter writing to the program, and /forget."""
+"""Case threads over real HTTP in a plain group (and, where the script is the same, in a
+forum): a person writes outside a flow, confirms, and the coordinators answer by replying in
+the group; /case, /close, reopening, a blocked person, a non-coordinator's reply, a supporter
+writing to the program, and /forget."""
 
 from __future__ import annotations
 
-import sqlite3
-import time
+import pytest
 
-from tests.support.journeys import Person, catalog
+from tests.support.case_threads import (
+    GROUP,
+    coordinators_group,
+    crisis_mid_intake,
+    ignored_and_audited,
+    participant_outside_any_flow,
+    reaches_the_person,
+    rows,
+    t,
+)
+from tests.support.journeys import Person
 
-GROUP = -1001234567890
 ON_CALL = 4242
-
-
-def t(key: str, **values: object) -> str:
-    return catalog().get(key, "en", **values)
-
-
-def rows(workdir, query: str) -> list[tuple]:
-    with sqlite3.connect(workdir / "peerbot.sqlite3") as db:
-        return db.execute(query).fetchall()
-
-
-async def participant_outside_any_flow(api, name: str = "Sam") -> Person:
-    """Consented, then stopped the intake: nothing is in progress in their chat."""
-    person = Person(api, api.private_user(first_name=name))
-    await person.consent()
-    await person.command("/cancel")
-    await person.expect("engine.cancelled", after=person.last_pressed)
-    return person
 
 
 async def test_a_person_and_the_coordinators_talk_through_a_case_thread(
     api, start_bot, bot_workdir
 ):
-    start_bot(coordinator_chat_id=str(GROUP))
     coordinator = api.private_user(first_name="Dana")
     bystander = api.private_user(first_name="Kim")
-    group = api.group(chat_id=GROUP, members=[coordinator])
+    group = coordinators_group(api, coordinator)
+    start_bot(coordinator_chat_id=str(GROUP))
     group.add_member(bystander, status="restricted")  # in the group, but not a coordinator
     person = await participant_outside_any_flow(api)
 
@@ -54,16 +45,12 @@ async def test_a_person_and_the_coordinators_talk_through_a_case_thread(
     assert "Sam" not in card.text + relayed.text, "the group sees the case's pseudonym only"
 
     # a coordinator's reply to the relayed message reaches the person within 2 s
-    mark = person.newest_id()
-    started = time.monotonic()
-    said = await coordinator.send_text(
-        "Hello Sam, we meet on Thursdays.", chat=group, reply_to=relayed
+    said, answer = await reaches_the_person(
+        api,
+        person,
+        coordinator.send_text("Hello Sam, we meet on Thursdays.", chat=group, reply_to=relayed),
+        "we meet on Thursdays",
     )
-    answer = await api.wait_for_message(
-        person.chat_id, contains="we meet on Thursdays", timeout=20, after=mark
-    )
-    assert time.monotonic() - started < 2.0
-    assert answer.text.startswith(t("case.from_coordinators"))
     assert "Dana" not in answer.text
 
     # the person's answer reaches the thread, as a reply to its newest message
@@ -72,17 +59,8 @@ async def test_a_person_and_the_coordinators_talk_through_a_case_thread(
     assert back.reply_to is not None and back.reply_to.message_id == said.message_id
 
     # someone the group does not count as a coordinator is ignored, and that is audited
-    mark = person.newest_id()
-    await bystander.send_text("I can answer this one", chat=group, reply_to=relayed)
-    await api.wait_until(
-        lambda: rows(
-            bot_workdir,
-            "select count(*) from audit_events where action = 'coordinator_action.refused'",
-        )[0][0]
-        == 1,
-        timeout=20,
-    )
-    assert person.newest_id() == mark
+    intruding = bystander.send_text("I can answer this one", chat=group, reply_to=relayed)
+    await ignored_and_audited(api, bot_workdir, person, intruding)
 
     # /case in the thread shows what triage needs
     await coordinator.send_command("/case", chat=group)  # not a reply, no code: how to use it
@@ -112,12 +90,15 @@ async def test_a_person_and_the_coordinators_talk_through_a_case_thread(
     assert rows(bot_workdir, "select count(*) from case_messages") == [(0,)]
 
 
+@pytest.mark.parametrize("forum", [False, True], ids=["plain-group", "forum-topic"])
 async def test_a_supporter_writes_to_the_program_and_a_blocked_one_is_reported(
-    api, start_bot, bot_workdir
+    api, start_bot, bot_workdir, forum
 ):
-    bot = start_bot(coordinator_chat_id=str(GROUP), coordinator_ids=str(ON_CALL))
+    """The same in both modes: in a forum, a reply to the relayed message is in the case's
+    topic, and the report comes there."""
     coordinator = api.private_user(user_id=ON_CALL, first_name="Dana")
-    group = api.group(chat_id=GROUP, members=[coordinator])
+    group = coordinators_group(api, coordinator, forum=forum)
+    bot = start_bot(coordinator_chat_id=str(GROUP), coordinator_ids=str(ON_CALL))
     await api.wait_until(lambda: api.calls("getUpdates"), timeout=30)
     made = await bot.command("invite", "--expires", "2d")
     assert made.returncode == 0, made.stderr
@@ -137,7 +118,8 @@ async def test_a_supporter_writes_to_the_program_and_a_blocked_one_is_reported(
     api.block_user(supporter.user)
     await coordinator.send_text("Of course, when suits you?", chat=group, reply_to=relayed)
     report = await api.wait_for_message(GROUP, contains="Not delivered", timeout=20)
-    assert report.reply_to is not None
+    assert (relayed.topic is not None) == forum, "in a forum, the case's own topic"
+    assert report.reply_to is not None and report.topic is relayed.topic
     audited = rows(bot_workdir, "select count(*) from audit_events where action like 'case.%'")
     assert audited[0][0] >= 4  # held, opened, relayed twice, not delivered
 
@@ -145,22 +127,13 @@ async def test_a_supporter_writes_to_the_program_and_a_blocked_one_is_reported(
 async def test_a_crisis_mid_intake_is_talked_through_in_its_case_thread_then_resumed(
     api, start_bot, bot_workdir
 ):
-    start_bot(coordinator_chat_id=str(GROUP))
     coordinator = api.private_user(first_name="Dana")
-    group = api.group(chat_id=GROUP, members=[coordinator])
-    person = Person(api, api.private_user(language_code="en"))
-    await person.consent()
-    await person.choose("intake.topics.anxiety")
-    await person.expect("intake.who_for", after=person.last_pressed)
+    group = coordinators_group(api, coordinator)
+    start_bot(coordinator_chat_id=str(GROUP))
     who_for = t("intake.who_for")
-    mark = person.newest_id()
 
     # crisis mid-intake: the questions pause and the person is asked if they are safe
-    await person.say("I don't want to be alive anymore")
-    asked = await person.expect("crisis.are_you_safe", after=mark)
-    card = await api.wait_for_message(GROUP, contains="Safety flag – high", timeout=20)
-    person.looks_at(asked)
-    await person.press("crisis.safe.no")
+    person, mark, card = await crisis_mid_intake(api)
 
     # the answer is in the case thread, as a reply to the card, headed as the card now reads
     answer = await api.wait_for_message(
@@ -175,15 +148,12 @@ async def test_a_crisis_mid_intake_is_talked_through_in_its_case_thread_then_res
 
     # a coordinator replies to the answer: it reaches the person within 2 s
     mark = person.newest_id()
-    started = time.monotonic()
-    said = await coordinator.send_text(
-        "We are here with you. Is someone with you right now?", chat=group, reply_to=answer
+    said, _ = await reaches_the_person(
+        api,
+        person,
+        coordinator.send_text("Is someone with you right now?", chat=group, reply_to=answer),
+        "Is someone with you",
     )
-    reached = await api.wait_for_message(
-        person.chat_id, contains="Is someone with you", timeout=20, after=mark
-    )
-    assert time.monotonic() - started < 2.0
-    assert reached.text.startswith(t("case.from_coordinators"))
 
     # the person writes back while the questions are paused: it reaches the thread
     await person.say("My sister is here with me.")

@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 import peerbot
+from tests.support.case_threads import asked_who_for
 from tests.support.journeys import Person, catalog
 
 GROUP = -1001234567890
@@ -29,11 +30,7 @@ async def test_crisis_sentence_mid_intake_gets_resources_and_a_card(api, start_b
 async def test_crisis_mid_intake_pauses_asks_if_safe_tells_the_group_and_resumes(api, start_bot):
     start_bot(coordinator_chat_id=str(GROUP))
     api.group(chat_id=GROUP)
-    person = Person(api, api.private_user(language_code="en"))
-    await person.consent()
-    await person.choose("intake.topics.anxiety")
-    await person.expect("intake.who_for", after=person.last_pressed)
-    mark = person.newest_id()
+    person, mark = await asked_who_for(api)
 
     await person.say("I don't want to be alive anymore")
 

@@ -1,11 +1,12 @@
-"""The coordinators' group: card buttons, notes and case messages as replies, /open, /case,
-/close, /invite, /supporters, /stats and /audit (/open, /case, /stats and /audit also in a
-coordinator's private chat), and the group's own changes: migrated to a supergroup, the bot
-removed, a member gone."""
+"""The coordinators' group: card buttons, notes and case messages (replies, or in a case's
+topic), /open, /case, /close, /invite, /supporters, /stats and /audit (/open, /case, /stats and
+/audit also in a coordinator's private chat), and the group's own changes: migrated to a
+supergroup, the bot removed, a member gone."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
 from telegram import ChatMemberRestricted, Update
 from telegram.ext import (
@@ -23,7 +24,7 @@ from peerbot.bot.deps import deps_from
 from peerbot.bot.group_watch import WATCH_KEY, GroupWatch, watch_from
 from peerbot.bot.relayed import written_in
 from peerbot.bot.replies import acknowledge, deliver, reply_text
-from peerbot.services.cases import case_view, relay
+from peerbot.services.cases import case_view, relay, threads
 from peerbot.services.conversations.actions import (
     EscalationAction,
     MatchApprove,
@@ -31,6 +32,7 @@ from peerbot.services.conversations.actions import (
     TrainingConfirm,
 )
 from peerbot.services.conversations.callback_data import decode
+from peerbot.services.conversations.shown import Reply
 from peerbot.services.coordination import coordinators, group_delivery, group_membership
 from peerbot.services.escalations import escalation_desk
 from peerbot.services.matching import proposals, relationships
@@ -164,49 +166,64 @@ async def case_trail(update: Update, context: PeerbotContext) -> None:
 
 
 async def group_reply(update: Update, context: PeerbotContext) -> None:
-    """A reply in the group: a note to a note prompt, else a message for a case's person."""
+    """In the group: a note answering a note prompt, else a message for a case's person (a
+    reply to one of the case's messages, or written in the case's topic)."""
     message = update.effective_message
-    assert message is not None and message.reply_to_message is not None
-    replied = message.reply_to_message.message_id
+    assert message is not None
+    at = _written_at(update)
     ctx, coordinator, refusal = await _verified(update, context)
     if coordinator is None:
         await _refused(update, context, refusal)
         return
-    reply = await escalation_desk.save_note(ctx, coordinator, replied, message.text or "")
+    reply = None
+    if at.replied_to is not None:
+        text = message.text or ""
+        reply = await escalation_desk.save_note(ctx, coordinator, at.replied_to, text)
     if reply is None:
-        reply = await relay.from_coordinator(ctx, coordinator, replied, written_in(message))
+        reply = await relay.from_coordinator(ctx, coordinator, written_in(message), at)
     if reply is not None:
         await deliver(context, update, reply)
 
 
 async def case_facts(update: Update, context: PeerbotContext) -> None:
-    """/case as a reply in a case's thread, or /case CODE: what triage needs."""
-    ctx, coordinator, refusal = await _verified(update, context)
-    if coordinator is None:
-        await reply_text(context, update, refusal)
-        return
-    replied, args = _replied_to(update), list(context.args or ())
-    await deliver(
-        context, update, await case_view.show(ctx, coordinator, replied_to=replied, args=args)
-    )
+    """/case in a case's topic or as a reply in its thread, or /case CODE: what triage needs."""
+    await _case_command(update, context, case_view.show, tell_refusal=True)
 
 
 async def close_case(update: Update, context: PeerbotContext) -> None:
-    """/close [outcome] as a reply in a case's thread."""
+    """/close [outcome] in a case's topic or as a reply in its thread."""
+    await _case_command(update, context, case_view.close, tell_refusal=False)
+
+
+async def _case_command(
+    update: Update,
+    context: PeerbotContext,
+    service: Callable[..., Awaitable[Reply]],
+    *,
+    tell_refusal: bool,
+) -> None:
+    """tell_refusal: also tell someone who is no coordinator (a command that works privately)."""
     ctx, coordinator, refusal = await _verified(update, context)
     if coordinator is None:
-        await _refused(update, context, refusal)
+        if tell_refusal:
+            await reply_text(context, update, refusal)
+        else:
+            await _refused(update, context, refusal)
         return
-    replied, args = _replied_to(update), list(context.args or ())
-    await deliver(
-        context, update, await case_view.close(ctx, coordinator, replied_to=replied, args=args)
-    )
+    reply = await service(ctx, coordinator, _written_at(update), list(context.args or ()))
+    await deliver(context, update, reply)
 
 
-def _replied_to(update: Update) -> int | None:
+def _written_at(update: Update) -> threads.At:
+    """The message a group message answers (a topic's own opening is none), and the forum
+    topic it was written in (a reply chain outside topics is none)."""
     message = update.effective_message
-    replied = message.reply_to_message if message is not None else None
-    return replied.message_id if replied is not None else None
+    if message is None:
+        return threads.At()
+    topic = message.message_thread_id if message.is_topic_message else None
+    replied = message.reply_to_message
+    replied_id = replied.message_id if replied is not None else None
+    return threads.At(None if replied_id == topic else replied_id, topic)
 
 
 async def group_migrated(update: Update, context: PeerbotContext) -> None:
@@ -303,9 +320,10 @@ def register(
     if coordinator_chat_id is None:
         return  # notes and case threads are replies in the group only
     application.add_handler(CommandHandler("close", close_case, filters=group))  # type: ignore[arg-type]
-    written = filters.TEXT | filters.PHOTO | filters.Document.ALL
+    written = filters.TEXT | filters.PHOTO | filters.Document.ALL | filters.VOICE
+    placed = filters.REPLY | filters.IS_TOPIC_MESSAGE
     application.add_handler(
-        MessageHandler(group & filters.REPLY & written & ~filters.COMMAND, group_reply)  # type: ignore[arg-type]
+        MessageHandler(group & placed & written & ~filters.COMMAND, group_reply)  # type: ignore[arg-type]
     )
 
 

@@ -129,7 +129,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))  # type: ignore[arg-type]
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, typed))  # type: ignore[arg-type]
-    files = PRIVATE & (filters.PHOTO | filters.Document.ALL) & ~filters.FORWARDED
+    files = PRIVATE & (filters.PHOTO | filters.Document.ALL | filters.VOICE) & ~filters.FORWARDED
     application.add_handler(MessageHandler(files, shared_file))  # type: ignore[arg-type]
     application.add_handler(CallbackQueryHandler(pressed))  # type: ignore[arg-type]
 

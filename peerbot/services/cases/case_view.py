@@ -17,7 +17,6 @@ from peerbot.services.escalations import card
 from peerbot.services.matching import match_words
 from peerbot.services.participants import consent
 from peerbot.services.privacy import case_audit
-from peerbot.storage import audit
 from peerbot.storage.enums import (
     CaseStatus,
     ConsentKind,
@@ -36,36 +35,33 @@ CONSENTS = (
 )
 
 
-async def show(
-    ctx: ServiceContext, coordinator: Person, *, replied_to: int | None, args: list[str]
-) -> Reply:
-    """/case as a reply in a case's thread, or /case CODE (a pseudonym or a request code)."""
+async def show(ctx: ServiceContext, coordinator: Person, at: threads.At, args: list[str]) -> Reply:
+    """/case in a case's topic or as a reply in its thread, or /case CODE (a pseudonym or a
+    request code)."""
     reply = Reply(coordinators.coordinator_locale(ctx))
-    case = await _named(ctx, replied_to, args)
+    if args:
+        found = await case_audit.find_case(ctx, args[0].strip().upper()[:16])
+        case = await cases.latest(ctx, found.person_id) if found is not None else None
+    else:
+        case = await threads.case_of(ctx, at)
     if case is None:
         label = args[0][:16] if args else ""
         return reply.add(Notice("case.unknown" if label else "case.usage", {"case": label}))
     person = await ctx.session.get(Person, case.person_id)
     assert person is not None
     lines = await _facts(ctx, case, person)
-    await audit.record(
-        ctx.session,
-        "case.viewed",
-        now=ctx.now,
-        actor_id=coordinator.id,
-        subject_id=person.id,
-        case_id=case.id,
-    )
+    await cases.audited(ctx, "case.viewed", case, coordinator.id)
     return reply.add(Text(text="\n".join(lines)))
 
 
 async def close(
-    ctx: ServiceContext, coordinator: Person, *, replied_to: int | None, args: list[str]
+    ctx: ServiceContext, coordinator: Person, at: threads.At, args: list[str]
 ) -> Reply:
-    """/close [outcome] as a reply in a case's thread: closed, and the person told."""
+    """/close [outcome] in a case's topic or as a reply in its thread: closed (its topic too),
+    and the person told."""
     reply = Reply(coordinators.coordinator_locale(ctx))
     outcome = args[0].lower() if args else "other"
-    case = await threads.case_of(ctx, replied_to) if replied_to is not None else None
+    case = await threads.case_of(ctx, at)
     choices = ", ".join(OUTCOMES)
     if case is None or outcome not in OUTCOMES:
         return reply.add(Notice("case.close_usage", {"outcomes": choices}))
@@ -74,6 +70,7 @@ async def close(
     if case.status != CaseStatus.OPEN:
         return reply.add(Notice("case.not_open", {"case": person.pseudonym}))
     await cases.close(ctx, case, coordinator, outcome)
+    await threads.close_topic(ctx, case)
     if person.telegram_user_id is not None and person.status == PersonStatus.ACTIVE:
         await _tell_closed(ctx, case, person, person.telegram_user_id)
     outcome_text = coordinators.text(ctx, f"outcome.{outcome}")
@@ -98,13 +95,6 @@ async def _tell_closed(ctx: ServiceContext, case: Case, person: Person, chat_id:
             dedupe_key=threads.note_key(case, "closed:go_back"),
             locale=person.language,
         )
-
-
-async def _named(ctx: ServiceContext, replied_to: int | None, args: list[str]) -> Case | None:
-    if args:
-        found = await case_audit.find_case(ctx, args[0].strip().upper()[:16])
-        return await cases.latest(ctx, found.person_id) if found is not None else None
-    return await threads.case_of(ctx, replied_to) if replied_to is not None else None
 
 
 async def _facts(ctx: ServiceContext, case: Case, person: Person) -> list[str]:

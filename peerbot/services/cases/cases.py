@@ -102,23 +102,23 @@ async def close(ctx: ServiceContext, case: Case, coordinator: Person, outcome: s
     case.closed_at = ctx.now
     case.outcome = outcome
     case.closed_by_id = coordinator.id
+    await audited(ctx, "case.closed", case, coordinator.id, outcome=outcome)
+
+
+async def audited(
+    ctx: ServiceContext, action: str, case: Case, actor_id: int | None = None, **details: object
+) -> None:
+    """Record who did what to which case, and when; never what was said."""
     await audit.record(
         ctx.session,
-        "case.closed",
+        action,
         now=ctx.now,
-        actor_id=coordinator.id,
+        actor_id=actor_id,
         subject_id=case.person_id,
         case_id=case.id,
-        outcome=outcome,
+        **details,
     )
 
 
 async def _opened(ctx: ServiceContext, case: Case) -> None:
-    await audit.record(
-        ctx.session,
-        "case.opened",
-        now=ctx.now,
-        subject_id=case.person_id,
-        case_id=case.id,
-        reason=case.reason,
-    )
+    await audited(ctx, "case.opened", case, reason=case.reason)

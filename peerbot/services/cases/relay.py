@@ -9,7 +9,7 @@ and delivered through the outbox. The person's words were screened before this u
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy import delete, select
@@ -25,12 +25,10 @@ from peerbot.services.conversations.shown import (
     Notice,
     Reply,
     SharedFile,
-    Shown,
     Text,
 )
 from peerbot.services.coordination import coordinators
 from peerbot.services.escalations import card
-from peerbot.storage import audit
 from peerbot.storage.enums import CaseDirection, CaseMessageKind, CaseStatus, PersonStatus, Role
 from peerbot.storage.models import Case, CaseMessage, Person
 from peerbot.storage.outbox import Priority
@@ -125,13 +123,14 @@ async def cancel_held(ctx: ServiceContext, who: Who) -> bool:
 async def from_coordinator(
     ctx: ServiceContext,
     coordinator: Person,
-    replied_to: int,
     written: Written,
+    at: threads.At,
 ) -> Reply | None:
-    """A verified coordinator's reply in the group: to the person of the case it answers.
+    """A verified coordinator's message in a case's topic, or reply in the group: to the
+    person of that case.
 
-    None when the message it replies to belongs to no case (not ours to handle)."""
-    case = await threads.case_of(ctx, replied_to)
+    None when it belongs to no case (not ours to handle)."""
+    case = await threads.case_of(ctx, at)
     if case is None:
         return None
     reply = Reply(coordinators.coordinator_locale(ctx))
@@ -146,15 +145,9 @@ async def from_coordinator(
     message = await _store(ctx, case, CaseDirection.TO_PERSON, coordinator, written)
     message.group_message_id = written.message_id
     header = _from_coordinators(ctx, coordinator, person.language)
-    view: Shown
-    if written.file_id is not None:
-        caption = f"{header}\n\n{written.text}" if written.text else header
-        view = SharedFile(written.kind.value, written.file_id, caption)
-    else:
-        view = Text(text=f"{header}\n\n{written.text or ''}")
     await ctx.outbox.post(
         person.telegram_user_id,
-        view,
+        _headed(written, header, ctx.settings.coordinator_chat_id),
         priority=Priority.REPLY,
         dedupe_key=threads.sent_key(case, message),
         locale=person.language,
@@ -184,14 +177,8 @@ async def not_delivered(ctx: ServiceContext, dedupe_key: str, *, blocked: bool) 
         lambda anchor: Text(text=note, reply_to=answered or anchor),
         threads.note_key(case, f"undelivered:{message.id}"),
     )
-    await audit.record(
-        ctx.session,
-        "case.not_delivered",
-        now=ctx.now,
-        subject_id=case.person_id,
-        case_id=case.id,
-        case_message_id=message.id,
-        blocked=blocked,
+    await cases.audited(
+        ctx, "case.not_delivered", case, case_message_id=message.id, blocked=blocked
     )
     return True
 
@@ -208,14 +195,18 @@ async def _to_group(
         case=person.pseudonym,
         role=coordinators.text(ctx, f"role.{role.value}"),
     )
+    view = _headed(written, header, person.telegram_user_id)
+    key = threads.relayed_key(case, message)
+    await threads.post(ctx, case, lambda anchor: replace(view, reply_to=anchor), key)
+
+
+def _headed(written: Written, header: str, from_chat_id: int | None) -> threads.Placed:
+    """The message under a header saying who it is from: a photo, document or voice note as
+    a copy of the one sent (copyMessage) with the header over its caption."""
     body = f"{header}\n\n{written.text}" if written.text else header
-
-    def view(anchor: int | None) -> Shown:
-        if written.file_id is not None:
-            return SharedFile(written.kind.value, written.file_id, body, reply_to=anchor)
-        return Text(text=body, reply_to=anchor)
-
-    await threads.post(ctx, case, view, threads.relayed_key(case, message))
+    if written.file_id is None or written.message_id is None or from_chat_id is None:
+        return Text(text=body)
+    return SharedFile(from_chat_id, written.message_id, body)
 
 
 def _from_coordinators(ctx: ServiceContext, coordinator: Person, locale: str) -> str:
@@ -259,13 +250,11 @@ async def _store(
 
 async def _audited(ctx: ServiceContext, action: str, case: Case, message: CaseMessage) -> None:
     """Who, when, which case and which way: never what it said."""
-    await audit.record(
-        ctx.session,
+    await cases.audited(
+        ctx,
         action,
-        now=ctx.now,
-        actor_id=message.author_id,
-        subject_id=case.person_id,
-        case_id=case.id,
+        case,
+        message.author_id,
         case_message_id=message.id,
         direction=message.direction.value,
         kind=message.kind.value,
@@ -287,15 +276,7 @@ async def _drop(ctx: ServiceContext, case: Case, held: list[CaseMessage]) -> Non
     await ctx.session.execute(
         delete(CaseMessage).where(CaseMessage.id.in_([message.id for message in held]))
     )
-    await audit.record(
-        ctx.session,
-        "case.not_sent",
-        now=ctx.now,
-        actor_id=case.person_id,
-        subject_id=case.person_id,
-        case_id=case.id,
-        count=len(held),
-    )
+    await cases.audited(ctx, "case.not_sent", case, case.person_id, count=len(held))
     if case.status == CaseStatus.PENDING:
         await ctx.session.delete(case)
         await ctx.session.flush()

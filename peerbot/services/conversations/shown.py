@@ -37,6 +37,11 @@ class Menu:
     values: Mapping[str, object] = field(default_factory=dict)
 
 
+#: A forum topic: its message_thread_id, or the outbox key of the call that opens it (the
+#: message then waits for the topic).
+Topic = int | str
+
+
 @dataclass(frozen=True)
 class Text:
     """A message: a text key and its values, or text already written (e.g. a card in the
@@ -50,6 +55,7 @@ class Text:
     link_preview: bool = True
     force_reply: bool = False  # ask the reader to answer this message (e.g. a note)
     reply_to: int | None = None  # shown as an answer to this message of the chat, if still there
+    topic: Topic | None = None  # in this forum topic of the chat
 
 
 @dataclass(frozen=True)
@@ -63,13 +69,14 @@ class Photo:
 
 @dataclass(frozen=True)
 class SharedFile:
-    """A photo or document Telegram already holds (by its file id), passed on with a caption
-    already written (e.g. what a person sent to the coordinators)."""
+    """A copy of a message with a photo, document or voice note (copyMessage), its caption
+    replaced by one already written (e.g. what a person sent to the coordinators)."""
 
-    kind: str  # "photo" or "document"
-    file_id: str
+    from_chat_id: int
+    message_id: int
     caption: str
     reply_to: int | None = None
+    topic: Topic | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,15 @@ class CloseMenu:
     """Remove the buttons of the message whose button was pressed."""
 
 
+@dataclass(frozen=True)
+class TopicChange:
+    """Open, rename, close or reopen a forum topic of the chat (a case's, in the group)."""
+
+    change: str  # "open", "rename", "close" or "reopen"
+    topic: Topic | None = None  # None only to open one
+    name: str | None = None
+
+
 Shown = (
     Output
     | Notice
@@ -120,6 +136,7 @@ Shown = (
     | CloseMenu
     | EditPressed
     | EditSent
+    | TopicChange
 )
 
 

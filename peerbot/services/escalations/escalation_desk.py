@@ -8,7 +8,7 @@ from peerbot.services.common.context import ServiceContext
 from peerbot.services.conversations.actions import EscalationAction
 from peerbot.services.conversations.shown import EditPressed, Notice, Reply, Text
 from peerbot.services.coordination import coordinators, group_delivery
-from peerbot.services.escalations import card
+from peerbot.services.escalations import card, escalations
 from peerbot.storage import audit
 from peerbot.storage.enums import EscalationEventKind, EscalationSeverity, EscalationStatus
 from peerbot.storage.models import (
@@ -192,19 +192,8 @@ async def _event(
     action: str,
     **details: object,
 ) -> None:
-    ctx.session.add(
-        EscalationEvent(
-            escalation_id=escalation.id, kind=kind, actor_id=coordinator.id, at=ctx.now
-        )
-    )
-    await audit.record(
-        ctx.session,
-        action,
-        now=ctx.now,
-        actor_id=coordinator.id,
-        subject_id=escalation.person_id,
-        escalation_id=escalation.id,
-        **details,
+    await escalations.record_event(
+        ctx, escalation, kind, action, actor_id=coordinator.id, details=details
     )
 
 

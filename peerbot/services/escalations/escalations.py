@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import select
 
 from peerbot.services.cases import cases, threads
@@ -154,6 +157,27 @@ async def raise_severity(ctx: ServiceContext, escalation: Escalation, severity: 
         severity=str(new),
     )
     return True
+
+
+async def record_event(
+    ctx: ServiceContext,
+    escalation: Escalation,
+    kind: EscalationEventKind,
+    action: str,
+    *,
+    actor_id: int | None = None,
+    note: str | None = None,
+    details: Mapping[str, object] | None = None,
+) -> None:
+    """Add a step to the escalation's history (a note encrypted) and audit it (with details;
+    never the note)."""
+    step = EscalationEvent(escalation_id=escalation.id, kind=kind, actor_id=actor_id, at=ctx.now)
+    step.note_enc = ctx.cipher.encrypt(note) if note else None
+    ctx.session.add(step)
+    about: dict[str, Any] = {"subject_id": escalation.person_id, "escalation_id": escalation.id}
+    await audit.record(
+        ctx.session, action, now=ctx.now, actor_id=actor_id, **about | dict(details or {})
+    )
 
 
 def severity_rank(severity: str) -> int:

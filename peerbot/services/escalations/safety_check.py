@@ -28,7 +28,6 @@ from peerbot.services.conversations.shown import (
 from peerbot.services.coordination import coordinators
 from peerbot.services.escalations import card, escalations
 from peerbot.services.escalations.screening import Screened, is_urgent
-from peerbot.storage import audit
 from peerbot.storage.enums import (
     CaseStatus,
     EscalationEventKind,
@@ -108,16 +107,9 @@ async def record_answer(ctx: ServiceContext, who: Who, pressed: SafetyAnswer) ->
         return NOT_THEIRS
     if await answer_of(ctx, escalation.id) is not None:
         return ANSWERED_BEFORE
-    ctx.session.add(
-        EscalationEvent(escalation_id=escalation.id, kind=ANSWER_KINDS[pressed.answer], at=ctx.now)
-    )
-    await audit.record(
-        ctx.session,
-        "escalation.safety_answered",
-        now=ctx.now,
-        subject_id=escalation.person_id,
-        escalation_id=escalation.id,
-        answer=pressed.answer,
+    kind = ANSWER_KINDS[pressed.answer]
+    await escalations.record_event(
+        ctx, escalation, kind, "escalation.safety_answered", details={"answer": pressed.answer}
     )
     if pressed.answer in NOT_A_CLEAR_YES:
         await _more_severe(ctx, escalation, EscalationSeverity.CRITICAL, "safety")
@@ -160,21 +152,9 @@ async def screener_answered(
     if escalation is None:
         return [Notice("cssrs.thanks")]
     record = json.dumps({"answers": given, "risk": risk})
-    ctx.session.add(
-        EscalationEvent(
-            escalation_id=escalation.id,
-            kind=EscalationEventKind.SCREENED,
-            at=ctx.now,
-            note_enc=ctx.cipher.encrypt(record),
-        )
-    )
-    await audit.record(
-        ctx.session,
-        "escalation.screened",
-        now=ctx.now,
-        subject_id=escalation.person_id,
-        escalation_id=escalation.id,
-        risk=risk,
+    screened = EscalationEventKind.SCREENED
+    await escalations.record_event(
+        ctx, escalation, screened, "escalation.screened", note=record, details={"risk": risk}
     )
     if risk in RISK_SEVERITY:
         await _more_severe(ctx, escalation, RISK_SEVERITY[risk], "screener")
@@ -251,15 +231,9 @@ async def post_to_case(
 async def _case_severity(ctx: ServiceContext, escalation: Escalation) -> str:
     """The severity the case's header shows: the most severe of this escalation and the
     person's others still open (a "No" after it was resolved raised a new, critical one)."""
-    severities = [escalation.severity]
-    if escalation.person_id is not None:
-        severities += await ctx.session.scalars(
-            select(Escalation.severity).where(
-                Escalation.person_id == escalation.person_id,
-                Escalation.status != EscalationStatus.RESOLVED,
-            )
-        )
-    return max(severities, key=escalations.severity_rank).value
+    others = await threads.case_severity(ctx, escalation.person_id)
+    severities = [escalation.severity.value, *([others] if others else [])]
+    return max(severities, key=escalations.severity_rank)
 
 
 async def _card_in_group(ctx: ServiceContext, subject: Person) -> bool:

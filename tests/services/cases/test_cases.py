@@ -52,8 +52,12 @@ CIPHER = FieldCipher(FieldCipher.generate_key())
 WORDS = "Can someone tell me when the next group meeting is?"
 
 
-def context(session, *, now: datetime = NOW, program=PROGRAM) -> ServiceContext:
+def context(
+    session, *, now: datetime = NOW, program=PROGRAM, topics: bool = False
+) -> ServiceContext:
+    """topics: the group a forum where the bot may manage topics."""
     settings = load_settings(coordinator_chat_id=GROUP, coordinator_ids={COORDINATOR_ID})
+    settings.use_case_topics(topics)
     return service_context(session, program, CIPHER, settings, now)
 
 
@@ -61,28 +65,29 @@ def t(key: str, **values: object) -> str:
     return PROGRAM.texts.get(key, "en", **values)
 
 
-async def make_person(session, role: Role = Role.PARTICIPANT, *, telegram_id: int = 556) -> Person:
+async def make_person(
+    session,
+    role: Role | None = Role.PARTICIPANT,
+    *,
+    telegram_id: int = 556,
+    name: str = "Samantha",
+) -> Person:
     person = Person(
         telegram_user_id=telegram_id,
         pseudonym=new_pseudonym(),
-        display_name_enc=CIPHER.encrypt("Samantha"),
+        display_name_enc=CIPHER.encrypt(name),
     )
     session.add(person)
     await session.flush()
-    session.add(RoleAssignment(person_id=person.id, role=role, granted_at=NOW))
-    await session.flush()
+    if role is not None:
+        session.add(RoleAssignment(person_id=person.id, role=role, granted_at=NOW))
+        await session.flush()
     return person
 
 
 async def make_coordinator(session) -> Person:
-    coordinator = Person(
-        telegram_user_id=COORDINATOR_ID,
-        pseudonym=new_pseudonym(),
-        display_name_enc=CIPHER.encrypt("Dana Smith"),
-    )
-    session.add(coordinator)
-    await session.flush()
-    return coordinator
+    """Known by the group's membership, not by a role of its own."""
+    return await make_person(session, None, telegram_id=COORDINATOR_ID, name="Dana Smith")
 
 
 def who_of(person: Person) -> Who:
@@ -143,8 +148,8 @@ async def test_an_escalation_opens_a_case_anchored_to_its_card_and_a_second_flag
         await sent(session, f"escalation:{second.id}:raised", 720)
         (case,) = await rows(session, Case)
         cards = await group_rows(session)
-        assert await threads.case_of(context(session), 700) is case
-        assert await threads.case_of(context(session), 720) is case
+        assert await threads.case_of(context(session), threads.At(700)) is case
+        assert await threads.case_of(context(session), threads.At(720)) is case
     assert (case.status, case.reason, case.escalation_id) == (
         CaseStatus.OPEN,
         "escalation",
@@ -227,7 +232,10 @@ async def test_a_coordinators_reply_reaches_the_person_from_the_coordinators_unn
     async with session_factory() as session, session.begin():
         person, coordinator, case = await case_on_card_700(session)
         answer = Written(CaseMessageKind.TEXT, "We are here. Can we call you?", None, 801)
-        assert await relay.from_coordinator(context(session), coordinator, 700, answer) is None
+        assert (
+            await relay.from_coordinator(context(session), coordinator, answer, threads.At(700))
+            is None
+        )
         (to_person,) = await rows(session, OutboxMessage, OutboxMessage.chat_id == 556)
         stored = await rows(session, CaseMessage, CaseMessage.direction == CaseDirection.TO_PERSON)
     assert to_person.payload["text"].startswith(t("case.from_coordinators"))
@@ -243,7 +251,8 @@ async def test_the_program_may_add_the_coordinators_first_name(session_factory):
     async with session_factory() as session, session.begin():
         person, coordinator, case = await case_on_card_700(session)
         answer = Written.words("Hello", 802)
-        await relay.from_coordinator(context(session, program=named), coordinator, 700, answer)
+        ctx = context(session, program=named)
+        await relay.from_coordinator(ctx, coordinator, answer, threads.At(700))
         (to_person,) = await rows(session, OutboxMessage, OutboxMessage.chat_id == 556)
     assert to_person.payload["text"].startswith(t("case.from_coordinator_named", name="Dana"))
 
@@ -257,41 +266,49 @@ async def test_a_reply_to_a_relayed_message_finds_its_case_and_unrelated_replies
         case = await confirmed_case(session, person)
         relayed = (await group_rows(session))[-1]
         await sent(session, relayed.dedupe_key or "", 710)
-        assert await threads.case_of(context(session), 710) is case
+        assert await threads.case_of(context(session), threads.At(710)) is case
         nothing = await relay.from_coordinator(
-            context(session), coordinator, 999, Written.words("hi")
+            context(session), coordinator, Written.words("hi"), threads.At(999)
         )
     assert nothing is None
 
 
-async def test_photos_and_documents_are_relayed_by_file_id_with_their_caption(session_factory):
+async def test_photos_documents_and_voice_notes_are_copied_with_a_header_over_the_caption(
+    session_factory,
+):
     async with session_factory() as session, session.begin():
         person, coordinator, case = await case_on_card_700(session)
         photo = Written(CaseMessageKind.PHOTO, "my letter", "AgAC-photo", 12)
         await relay.from_person(context(session), who_of(person), photo)
+        voice = Written(CaseMessageKind.VOICE, None, "AwAC-voice", 13)
+        await relay.from_person(context(session), who_of(person), voice)
         document = Written(CaseMessageKind.DOCUMENT, None, "BQAC-doc", 803)
-        await relay.from_coordinator(context(session), coordinator, 700, document)
-        to_group = (await group_rows(session))[-1]
+        await relay.from_coordinator(context(session), coordinator, document, threads.At(700))
+        photo_row, voice_row = (await group_rows(session))[-2:]
         (to_person,) = await rows(session, OutboxMessage, OutboxMessage.chat_id == 556)
         stored = await rows(session, CaseMessage, CaseMessage.kind == CaseMessageKind.PHOTO)
-    assert to_group.method == "sendPhoto" and to_group.payload["photo"] == {
-        "file_id": "AgAC-photo"
-    }
-    assert (
-        "my letter" in to_group.payload["caption"]
-        and person.pseudonym in to_group.payload["caption"]
-    )
-    assert (
-        to_person.method == "sendDocument"
-        and to_person.payload["document"]["file_id"] == "BQAC-doc"
-    )
+    copied = [
+        (r.method, r.payload["from_chat_id"], r.payload["message_id"])
+        for r in (photo_row, voice_row, to_person)
+    ]
+    assert copied == [
+        ("copyMessage", 556, 12),
+        ("copyMessage", 556, 13),
+        ("copyMessage", GROUP, 803),
+    ]
+    caption = photo_row.payload["caption"]
+    assert "my letter" in caption and person.pseudonym in caption
+    assert to_person.payload["caption"] == t("case.from_coordinators")
     assert CIPHER.decrypt(stored[0].file_id_enc) == "AgAC-photo"
+    assert "my letter" not in (stored[0].body_enc or "")
 
 
 async def test_a_message_the_person_never_got_is_reported_in_the_thread(session_factory):
     async with session_factory() as session, session.begin():
         person, coordinator, case = await case_on_card_700(session)
-        await relay.from_coordinator(context(session), coordinator, 700, Written.words("hi", 804))
+        await relay.from_coordinator(
+            context(session), coordinator, Written.words("hi", 804), threads.At(700)
+        )
         (to_person,) = await rows(session, OutboxMessage, OutboxMessage.chat_id == 556)
         ctx = context(session)
         assert await relay.not_delivered(ctx, to_person.dedupe_key or "", blocked=True)
@@ -325,7 +342,7 @@ async def test_case_shows_what_triage_needs_and_the_summary_only_when_sharing_wa
         await escalations.raise_flag(
             ctx, person, category="suicide", severity="high", source="message"
         )
-        hidden = await case_view.show(ctx, coordinator, replied_to=None, args=[person.pseudonym])
+        hidden = await case_view.show(ctx, coordinator, threads.At(None), [person.pseudonym])
         await consent.record(
             ctx,
             person_id=person.id,
@@ -333,7 +350,7 @@ async def test_case_shows_what_triage_needs_and_the_summary_only_when_sharing_wa
             granted=True,
             text_shown="x",
         )
-        shown = await case_view.show(ctx, coordinator, replied_to=None, args=["R-7"])
+        shown = await case_view.show(ctx, coordinator, threads.At(None), ["R-7"])
         viewed = await rows(session, AuditEvent, AuditEvent.action == "case.viewed")
     hidden_text, shown_text = hidden.items[0].text, shown.items[0].text  # type: ignore[union-attr]
     assert "R-7" in hidden_text and "share_with_supporter: declined" in hidden_text
@@ -348,14 +365,14 @@ async def test_close_tells_the_person_and_their_next_words_ask_again_for_a_new_c
 ):
     async with session_factory() as session, session.begin():
         person, coordinator, case = await case_on_card_700(session)
-        usage = await case_view.close(context(session), coordinator, replied_to=700, args=["x"])
+        usage = await case_view.close(context(session), coordinator, threads.At(700), ["x"])
         assert usage.items[0].key == "case.close_usage"  # type: ignore[union-attr]
         closed = await case_view.close(
-            context(session), coordinator, replied_to=700, args=["contacted"]
+            context(session), coordinator, threads.At(700), ["contacted"]
         )
         told = await rows(session, OutboxMessage, OutboxMessage.chat_id == 556)
         late = await relay.from_coordinator(
-            context(session), coordinator, 700, Written.words("one more", 805)
+            context(session), coordinator, Written.words("one more", 805), threads.At(700)
         )
         again = await relay.from_person(context(session), who_of(person), Written.words("hi"))
         all_cases = await rows(session, Case)
@@ -385,7 +402,7 @@ async def test_forget_erases_the_case_messages_and_mydata_shows_them(session_fac
 async def test_retention_erases_message_bodies_after_the_case_closed(session_factory):
     async with session_factory() as session, session.begin():
         person, coordinator, case = await case_on_card_700(session)
-        await case_view.close(context(session), coordinator, replied_to=700, args=[])
+        await case_view.close(context(session), coordinator, threads.At(700), [])
         case_id = case.id
     policy = RetentionPolicy(free_text_days=30)
     deps = caller_deps(session_factory, CIPHER)
@@ -413,5 +430,5 @@ async def test_a_later_card_anchors_the_same_case_and_the_first_still_answers(se
         again = await cases.open_for(ctx, person, cases.NOT_CONNECTED, card_key=later)
         await sent(session, later, 720)
         assert again is case and case.reason == cases.FIRST_CONTACT
-        assert await threads.case_of(ctx, 700) is case
-        assert await threads.case_of(ctx, 720) is case
+        assert await threads.case_of(ctx, threads.At(700)) is case
+        assert await threads.case_of(ctx, threads.At(720)) is case

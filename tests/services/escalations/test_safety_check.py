@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from peerbot.dialogs.inputs import Cancel, Press, Text
 from peerbot.dialogs.policy import PolicyError, build_policy
-from peerbot.services.cases import case_view, relay
+from peerbot.services.cases import case_view, relay, threads
 from peerbot.services.cases.relay import Written
 from peerbot.services.conversations import journey
 from peerbot.services.conversations.actions import ResumeChoice, SafetyAnswer
@@ -44,6 +44,7 @@ from tests.support.supporter_steps import CIPHER, GROUP, PROGRAM, Chat, rows
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 CRISIS = "i have my pills saved up and im going to take them all tonight"
+NOT_ALIVE = "I don't want to be alive anymore"  # a high flag
 STRUGGLING = "after every session I feel empty and exhausted"  # a medium flag
 
 
@@ -97,6 +98,16 @@ async def card_sent(session_factory, escalation_id: int, telegram_message_id: in
         )
         assert card is not None
         card.status, card.telegram_message_id = "sent", telegram_message_id
+
+
+async def flagged_with_card(session_factory, words: str = CRISIS):
+    """Mid-intake, words that raise a flag: asked whether they are safe, the escalation's card
+    delivered to the group as message 77. Returns the chat, the reply and the escalation."""
+    chat = await mid_intake(session_factory)
+    asked = await chat.send(NOW, Text(words))
+    escalation = await the_escalation(session_factory)
+    await card_sent(session_factory, escalation.id)
+    return chat, asked, escalation
 
 
 async def test_an_urgent_flag_mid_intake_pauses_the_questions_and_asks_if_they_are_safe(
@@ -298,10 +309,7 @@ async def test_cancel_still_cancels_a_paused_flow(session_factory):
 async def test_words_while_paused_reach_the_case_thread_asking_again_until_answered(
     session_factory,
 ):
-    chat = await mid_intake(session_factory)
-    asked = await chat.send(NOW, Text(CRISIS))
-    escalation = await the_escalation(session_factory)
-    await card_sent(session_factory, escalation.id)
+    chat, asked, escalation = await flagged_with_card(session_factory)
 
     written = await chat.send(NOW, Text("my sister is with me now"))
 
@@ -352,10 +360,7 @@ async def make_coordinator(session_factory) -> Person:
 async def test_the_answer_is_in_the_thread_from_the_first_commit_and_a_reply_to_it_reaches_them(
     session_factory,
 ):
-    chat = await mid_intake(session_factory)
-    asked = await chat.send(NOW, Text("I don't want to be alive anymore"))
-    escalation = await the_escalation(session_factory)
-    await card_sent(session_factory, escalation.id)
+    chat, asked, escalation = await flagged_with_card(session_factory, NOT_ALIVE)
     coordinator = await make_coordinator(session_factory)
 
     async with session_factory() as session, session.begin():  # the safety net's transaction
@@ -380,7 +385,7 @@ async def test_the_answer_is_in_the_thread_from_the_first_commit_and_a_reply_to_
     async with session_factory() as session, session.begin():
         ctx = supporter_steps.context(session, NOW)
         answer = Written.words("We are here with you. Can we call?", 79)
-        assert await relay.from_coordinator(ctx, coordinator, 78, answer) is None
+        assert await relay.from_coordinator(ctx, coordinator, answer, threads.At(78)) is None
 
     to_person = await rows(session_factory, OutboxMessage, OutboxMessage.chat_id == 501)
     [reached] = [r for r in to_person if "Can we call?" in r.payload.get("text", "")]
@@ -390,10 +395,7 @@ async def test_the_answer_is_in_the_thread_from_the_first_commit_and_a_reply_to_
 async def test_a_no_after_the_escalation_was_resolved_is_headed_critical_like_its_new_card(
     session_factory,
 ):
-    chat = await mid_intake(session_factory)
-    asked = await chat.send(NOW, Text("I don't want to be alive anymore"))
-    escalation = await the_escalation(session_factory)
-    await card_sent(session_factory, escalation.id)
+    chat, asked, escalation = await flagged_with_card(session_factory, NOT_ALIVE)
     async with session_factory() as session, session.begin():
         resolved = await session.get(Escalation, escalation.id)
         assert resolved is not None
@@ -412,17 +414,14 @@ async def test_a_no_after_the_escalation_was_resolved_is_headed_critical_like_it
 async def test_closing_the_case_tells_them_and_offers_to_go_back_to_the_paused_questions(
     session_factory,
 ):
-    chat = await mid_intake(session_factory)
-    asked = await chat.send(NOW, Text(CRISIS))
-    escalation = await the_escalation(session_factory)
-    await card_sent(session_factory, escalation.id)
+    chat, asked, escalation = await flagged_with_card(session_factory)
     await chat.call(NOW, journey.safety_answer, safety_buttons(asked)["no"])
     coordinator = await make_coordinator(session_factory)
     mark = max(r.id for r in await rows(session_factory, OutboxMessage))
 
     async with session_factory() as session, session.begin():
         ctx = supporter_steps.context(session, NOW)
-        closed = await case_view.close(ctx, coordinator, replied_to=77, args=["contacted"])
+        closed = await case_view.close(ctx, coordinator, threads.At(77), ["contacted"])
     assert closed.items[0].key == "case.closed"  # type: ignore[union-attr]
 
     told = await rows(
