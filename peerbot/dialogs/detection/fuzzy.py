@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import zlib
 from array import array
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -49,17 +49,14 @@ def build_fuzzy_index(
 ) -> FuzzyIndex:
     """Index the rule words long enough to be matched with one edit."""
     rule_words = frozenset(rule_words)
-    by_deletion: dict[int, set[str]] = {}
-    for word in rule_words:
-        if len(word) >= min_length and not word.isdigit():
-            for key in (word, *_deletions(word)):
-                by_deletion.setdefault(_digest(key), set()).add(word)
     return FuzzyIndex(
         min_length=min_length,
         same_first_letter=same_first_letter,
         known=rule_words | frozenset(known),
         not_misspellings=frozenset(not_misspellings),
-        by_deletion=DeletionIndex.of(by_deletion),
+        by_deletion=DeletionIndex.of(
+            word for word in rule_words if len(word) >= min_length and not word.isdigit()
+        ),
     )
 
 
@@ -76,13 +73,30 @@ class DeletionIndex:
     words: tuple[str, ...]
 
     @classmethod
-    def of(cls, found: Mapping[int, set[str]]) -> DeletionIndex:
-        keys = sorted(found)
-        starts, words = array("l", [0]), []
-        for key in keys:
-            words.extend(sorted(found[key]))
-            starts.append(len(words))
-        return cls(array("L", keys), starts, tuple(words))
+    def of(cls, indexed: Iterable[str]) -> DeletionIndex:
+        """Index these words. Each (digest, word) pair is packed into one integer and sorted:
+        a dictionary of sets would take several times the memory while the rules compile,
+        and that peak stays in the process's resident size."""
+        words = sorted(indexed)
+        assert len(words) < 1 << _WORD_BITS
+        packed = sorted(
+            _digest(key) << _WORD_BITS | position
+            for position, word in enumerate(words)
+            for key in (word, *_deletions(word))
+        )
+        keys, starts, listed = array("L"), array("l"), list[str]()
+        previous = -1
+        for pair in packed:
+            if pair == previous:
+                continue  # two keys of one word with the same digest: listed once
+            previous = pair
+            key = pair >> _WORD_BITS
+            if not keys or keys[-1] != key:
+                keys.append(key)
+                starts.append(len(listed))
+            listed.append(words[pair & _WORD_MASK])
+        starts.append(len(listed))
+        return cls(keys, starts, tuple(listed))
 
     def get(self, key: str) -> tuple[str, ...]:
         """The rule words that have key as themselves or as a one-letter deletion."""
@@ -91,6 +105,10 @@ class DeletionIndex:
         if at == len(self.keys) or self.keys[at] != wanted:
             return ()
         return self.words[self.starts[at] : self.starts[at + 1]]
+
+
+_WORD_BITS = 20
+_WORD_MASK = (1 << _WORD_BITS) - 1
 
 
 def _digest(key: str) -> int:
