@@ -1,17 +1,19 @@
 """Database rows for tests, with defaults unless told otherwise: people, requests, matches,
-follow-ups, contact notes, feedback and intake answers, consents, escalations and check-ins."""
+follow-ups, contact notes, feedback and intake answers, consents, escalations, check-ins and
+conversations."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.services.matching.relationships import FEEDBACK_FLOW
 from peerbot.services.participants import consent
+from peerbot.storage import conversations
 from peerbot.storage.codes import new_pseudonym, new_request_code
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import (
@@ -304,3 +306,23 @@ async def add_supporters_due(
         session.add(SupporterProfile(person_id=person.id, **profile))
         session.add(due_checkin(person, due_at))
     return people
+
+
+async def begin_conversation(
+    session: AsyncSession, chat_id: int, at: datetime, **changes: Any
+) -> int:
+    """Begin an intake conversation at ``at`` in ``chat_id``, at the topics question, with the
+    usual idle timers: a reminder after a day, expiry after a week (arguments overridable);
+    return its id."""
+    values: dict[str, Any] = {
+        "person_id": None,
+        "flow": "intake",
+        "step": "topics",
+        "state": {"engine": {}, "meta": {}},
+        "remind_after": timedelta(days=1),
+        "expire_after": timedelta(days=7),
+    }
+    conversation = await conversations.begin(
+        session, chat_id=chat_id, now=at, **(values | changes)
+    )
+    return conversation.id

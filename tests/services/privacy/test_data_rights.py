@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from peerbot.services.conversations.flows import SEALED
 from peerbot.services.privacy import data_rights
-from peerbot.storage import conversations
 from peerbot.storage.enums import EscalationCategory
-from tests.support.rows import add_escalation, add_person
+from tests.support.rows import add_escalation, add_person, begin_conversation
 from tests.support.supporter_steps import context
 
 NOW = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
@@ -24,16 +23,8 @@ async def test_export_opens_sealed_answers_of_an_unfinished_conversation(session
             "engine": {"answers": {"region": {SEALED: cipher.encrypt(secret)}, "who_for": "self"}},
             "meta": {},
         }
-        await conversations.begin(
-            session,
-            chat_id=777,
-            person_id=person.id,
-            flow="intake",
-            step="timezone",
-            state=state,
-            now=NOW,
-            remind_after=timedelta(days=1),
-            expire_after=None,
+        await begin_conversation(
+            session, 777, NOW, person_id=person.id, step="timezone", state=state, expire_after=None
         )
         summary, data = await data_rights.export(ctx, person)
     answers = data["conversations"][0]["state"]["engine"]["answers"]
