@@ -6,13 +6,15 @@ import asyncio
 from pathlib import Path
 
 import peerbot
-from tests.support.journeys import Person, catalog, first_contact
+from tests.support.journeys import Person, catalog
 
 GROUP = -1001234567890
 
 
 async def test_crisis_sentence_mid_intake_gets_resources_and_a_card(api, start_bot):
-    person = first_contact(api, start_bot, GROUP)
+    start_bot(coordinator_chat_id=str(GROUP))
+    api.group(chat_id=GROUP)
+    person = Person(api, api.private_user(language_code="en"))
     await person.consent()
     await person.expect("intake.topics")
 
@@ -25,8 +27,12 @@ async def test_crisis_sentence_mid_intake_gets_resources_and_a_card(api, start_b
 
 
 async def test_crisis_mid_intake_pauses_asks_if_safe_tells_the_group_and_resumes(api, start_bot):
-    person = first_contact(api, start_bot, GROUP)
-    await person.reach_who_for()
+    start_bot(coordinator_chat_id=str(GROUP))
+    api.group(chat_id=GROUP)
+    person = Person(api, api.private_user(language_code="en"))
+    await person.consent()
+    await person.choose("intake.topics.anxiety")
+    await person.expect("intake.who_for", after=person.last_pressed)
     mark = person.newest_id()
 
     await person.say("I don't want to be alive anymore")
@@ -66,7 +72,9 @@ async def test_the_screener_follows_when_the_program_turns_it_on(api, start_bot,
     program = tmp_path / "program"
     program.mkdir()
     (program / "program.yaml").write_text("crisis:\n  screen: cssrs\n", encoding="utf-8")
-    person = first_contact(api, start_bot, GROUP, "es", program_dir=str(program))
+    start_bot(coordinator_chat_id=str(GROUP), program_dir=str(program))
+    api.group(chat_id=GROUP)
+    person = Person(api, api.private_user(language_code="es"), locale="es")
     await person.consent()
     await person.expect("intake.topics")
     mark = person.newest_id()
@@ -91,7 +99,9 @@ async def test_the_screener_follows_when_the_program_turns_it_on(api, start_bot,
 
 
 async def test_crisis_sentence_outside_any_flow_in_spanish(api, start_bot):
-    person = first_contact(api, start_bot, GROUP, "es")
+    start_bot(coordinator_chat_id=str(GROUP))
+    api.group(chat_id=GROUP)
+    person = Person(api, api.private_user(language_code="es"), locale="es")
     await person.say("ya no aguanto más, quiero acabar con todo")
     await person.expect("crisis.resources")
     await api.wait_for_message(GROUP, contains="thoughts of suicide", timeout=20)
@@ -100,7 +110,9 @@ async def test_crisis_sentence_outside_any_flow_in_spanish(api, start_bot):
 
 
 async def test_everyday_message_is_not_flagged(api, start_bot):
-    person = first_contact(api, start_bot, GROUP)
+    start_bot(coordinator_chat_id=str(GROUP))
+    api.group(chat_id=GROUP)
+    person = Person(api, api.private_user(language_code="en"))
     await person.say("this traffic is killing me, sorry I am late")
     await person.expect("case.start_first")  # no record yet: nothing is kept or passed on
     assert api.messages(GROUP) == []
