@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from telegram import Bot, Update
@@ -49,6 +48,7 @@ from peerbot.runtime.build import build_deps
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.migrate import upgrade_to_head
 from peerbot.storage.models import SupportRequest
+from tests.support.postgres import execute
 
 TOKEN = "123456:dialog-throughput"
 BOT_ID = 123456
@@ -453,26 +453,18 @@ async def sqlite_database() -> Any:
         yield url
 
 
-async def _postgres(statement: str) -> None:
-    connection = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 @contextlib.asynccontextmanager
 async def postgres_database() -> Any:
     """A database of our own beside the tests' one (named per process), dropped afterwards."""
     name = f"{POSTGRES_DATABASE}_{os.getpid()}"
-    await _postgres(f'CREATE DATABASE "{name}"')
+    await execute(POSTGRES_ADMIN_DSN, f'CREATE DATABASE "{name}"')
     try:
         url = make_url(POSTGRES_ADMIN_DSN).set(drivername="postgresql+asyncpg", database=name)
         rendered = url.render_as_string(hide_password=False)
         await asyncio.to_thread(upgrade_to_head, rendered)
         yield rendered
     finally:
-        await _postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await execute(POSTGRES_ADMIN_DSN, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 DATABASES: dict[str, Callable[[], Any]] = {

@@ -26,9 +26,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from peerbot.emulator.fake_telegram import FakeBotApi
 from peerbot.storage.db import create_engine, make_session_factory
-from peerbot.storage.enums import CheckinKind, CheckinStatus, Role, SupporterStatus
-from peerbot.storage.models import Checkin, Person, RoleAssignment, SupporterProfile
+from peerbot.storage.enums import SupporterStatus
 from tests.support.journeys import Person as ScriptedPerson
+from tests.support.rows import add_supporters_due
 
 TOKEN = "123456:benchmark-token-for-the-fake-api"
 GROUP = -1001234567890
@@ -198,40 +198,22 @@ async def seed_supporters(database_url: str, count: int) -> None:
     engine = create_engine(database_url)
     sessions = make_session_factory(engine)
     now = datetime.now(UTC)
-    zone = afternoon_zone(now)
+    zone, due = afternoon_zone(now), now - timedelta(minutes=1)
+    telegram_ids = range(FIRST_SUPPORTER_ID, FIRST_SUPPORTER_ID + count)
     for start in range(0, count, SEED_BATCH):
         async with sessions() as session, session.begin():
-            people = [
-                Person(
-                    telegram_user_id=FIRST_SUPPORTER_ID + i,
-                    pseudonym=f"S{i:07d}",
-                    time_zone=zone,
-                )
-                for i in range(start, min(count, start + SEED_BATCH))
-            ]
-            session.add_all(people)
-            await session.flush()
-            for person in people:
-                session.add(RoleAssignment(person_id=person.id, role=Role.SUPPORTER))
-                session.add(
-                    SupporterProfile(
-                        person_id=person.id,
-                        lived_experience=["grief"],
-                        languages=["en"],
-                        status=SupporterStatus.ACTIVE,
-                        training="completed",
-                        training_confirmed_at=now,
-                        next_checkin_at=now - timedelta(minutes=1),
-                    )
-                )
-                session.add(
-                    Checkin(
-                        person_id=person.id,
-                        kind=CheckinKind.SUPPORTER_WELLBEING,
-                        due_at=now - timedelta(minutes=1),
-                        status=CheckinStatus.SCHEDULED,
-                    )
-                )
+            await add_supporters_due(
+                session,
+                telegram_ids[start : start + SEED_BATCH],
+                due,
+                time_zone=zone,
+                lived_experience=["grief"],
+                languages=["en"],
+                status=SupporterStatus.ACTIVE,
+                training="completed",
+                training_confirmed_at=now,
+                next_checkin_at=due,
+            )
     await engine.dispose()
 
 

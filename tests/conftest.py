@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from peerbot.storage.db import create_engine, make_session_factory
 from peerbot.storage.migrate import upgrade_to_head
 from tests.support.figures import FIGURES
+from tests.support.postgres import execute
 
 # The server and a database to connect to for CREATE/DROP DATABASE.
 POSTGRES_ADMIN_DSN = os.environ.get(
@@ -42,33 +43,18 @@ def _run_in_thread(make_coroutine: Callable[[], Awaitable[T]]) -> T:
         return executor.submit(asyncio.run, main()).result()
 
 
-async def _admin(statement: str) -> None:
-    connection = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
-async def _reset_schema(dsn: str) -> None:
-    connection = await asyncpg.connect(dsn, timeout=5)
-    try:
-        await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-    finally:
-        await connection.close()
-
-
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """Create a database for this test session and return its plain ``postgresql://`` DSN."""
     name = f"peerbot_test_{os.getpid()}_{secrets.token_hex(3)}"
     try:
-        _run_in_thread(lambda: _admin(f'CREATE DATABASE "{name}"'))
+        _run_in_thread(lambda: execute(POSTGRES_ADMIN_DSN, f'CREATE DATABASE "{name}"'))
     except (OSError, TimeoutError, asyncpg.CannotConnectNowError) as error:
         pytest.skip(f"PostgreSQL at {POSTGRES_ADMIN_DSN} does not answer: {error!r}")
     dsn = make_url(POSTGRES_ADMIN_DSN).set(database=name).render_as_string(hide_password=False)
     yield dsn
-    _run_in_thread(lambda: _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    _run_in_thread(lambda: execute(POSTGRES_ADMIN_DSN, drop))
 
 
 @pytest.fixture(
@@ -80,7 +66,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         path = tmp_path_factory.mktemp("db") / "peerbot.sqlite3"
         return f"sqlite+aiosqlite:///{path}"
     dsn: str = request.getfixturevalue("postgres_database")
-    _run_in_thread(lambda: _reset_schema(dsn))
+    _run_in_thread(lambda: execute(dsn, "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"))
     url = make_url(dsn).set(drivername="postgresql+asyncpg")
     return url.render_as_string(hide_password=False)
 

@@ -5,11 +5,10 @@ from datetime import timedelta
 from importlib import resources
 
 import pytest
-import yaml
 
 from peerbot.dialogs.detection import detect
-from peerbot.dialogs.engine_texts import ENGINE_TEXT_KEYS
 from peerbot.program import ProgramDataError, load_program
+from tests.support.program_folder import MOOD, MOOD_TEXTS, english, refusal, write
 
 
 def test_builtin_texts_have_english_and_spanish_for_every_key():
@@ -41,29 +40,10 @@ def test_builtin_flows_are_loaded_under_their_ids():
 
 def _program_folder(tmp_path, flows, texts):
     """Write a program folder with flow files and English texts."""
-    (tmp_path / "flows").mkdir()
-    (tmp_path / "texts").mkdir()
     for name, text in flows.items():
-        (tmp_path / "flows" / name).write_text(text)
-    english = _engine_texts_missing_from_the_builtin_ones() | texts
-    (tmp_path / "texts" / "en.yaml").write_text(yaml.safe_dump({"locale": "en", "texts": english}))
+        write(tmp_path, f"flows/{name}", text)
+    write(tmp_path, "texts/en.yaml", english(texts))
     return tmp_path
-
-
-def _engine_texts_missing_from_the_builtin_ones():
-    """Fill in engine texts the built-in catalogue lacks, so these tests check flows only."""
-    english = resources.files("peerbot.dialogs") / "texts" / "en.yaml"
-    builtin = yaml.safe_load(english.read_text("utf-8"))["texts"]
-    return {key: "Engine text" for key in ENGINE_TEXT_KEYS if key not in builtin}
-
-
-MOOD = """
-flow: mood
-steps:
-  - {id: energy, kind: scale, prompt: mood.energy, min: 0, max: 4}
-  - {id: thanks, kind: message, prompt: mood.thanks}
-"""
-MOOD_TEXTS = {"mood.energy": "How is your energy?", "mood.thanks": "Thank you"}
 
 
 def test_program_folder_adds_a_flow(tmp_path):
@@ -87,9 +67,7 @@ def test_broken_flow_file_names_file_flow_step_and_field(tmp_path):
     broken = MOOD.replace("max: 4", "max: 40")
     folder = _program_folder(tmp_path, {"mood.yaml": broken}, MOOD_TEXTS)
     path = folder / "flows" / "mood.yaml"
-    with pytest.raises(ProgramDataError) as refused:
-        load_program(folder)
-    assert str(refused.value) == (
+    assert refusal(folder) == (
         f"{path}: flow mood, step energy, field max: a scale offers at most 11 buttons"
     )
 
@@ -97,9 +75,7 @@ def test_broken_flow_file_names_file_flow_step_and_field(tmp_path):
 def test_flow_text_missing_from_the_catalogue_is_named(tmp_path):
     folder = _program_folder(tmp_path, {"mood.yaml": MOOD}, {"mood.energy": "Energy?"})
     path = folder / "flows" / "mood.yaml"
-    with pytest.raises(ProgramDataError) as refused:
-        load_program(folder)
-    assert str(refused.value) == (
+    assert refusal(folder) == (
         f"{path}: flow mood, step thanks, field prompt: "
         "text 'mood.thanks' is missing from the 'en' texts"
     )
@@ -134,14 +110,12 @@ def test_program_folder_adds_red_flag_rules_on_top_of_the_builtin_ones(tmp_path)
 
 
 def test_broken_program_red_flag_rules_name_the_file_and_field(tmp_path):
-    (tmp_path / "redflags").mkdir()
-    broken = tmp_path / "redflags" / "es.yaml"
-    broken.write_text(
-        "locale: es\nrules:\n  - {id: x, category: suicide, severity: alta, patterns: [hola]}\n"
+    broken = write(
+        tmp_path,
+        "redflags/es.yaml",
+        "locale: es\nrules:\n  - {id: x, category: suicide, severity: alta, patterns: [hola]}\n",
     )
-    with pytest.raises(ProgramDataError) as refused:
-        load_program(tmp_path)
-    assert str(refused.value) == (
+    assert refusal(tmp_path) == (
         f"{broken}: rules[0].severity: must be 'critical', 'high' or 'medium' (got 'alta')"
     )
 
@@ -200,10 +174,8 @@ def test_program_yaml_overrides_only_the_fields_it_sets(tmp_path):
     ],
 )
 def test_broken_program_yaml_names_the_file_and_field(tmp_path, text, problem):
-    (tmp_path / "program.yaml").write_text(text)
-    with pytest.raises(ProgramDataError) as refused:
-        load_program(tmp_path)
-    assert str(refused.value) == f"{tmp_path / 'program.yaml'}: {problem}"
+    policy = write(tmp_path, "program.yaml", text)
+    assert refusal(tmp_path) == f"{policy}: {problem}"
 
 
 def test_program_yaml_that_is_not_a_mapping_is_named(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -135,19 +136,29 @@ def locked() -> OperationalError:
     return OperationalError("UPDATE conversations", {}, Exception("database is locked"))
 
 
-async def test_passing_database_fault_is_tried_again_and_succeeds(session_factory):
-    recorder = Recorder()
+async def process_with_faults(
+    session_factory, recorder: Recorder, update, fault_for_try: Callable[[], Exception | None]
+) -> None:
+    """Process ``update``; each try of its handler fails with what ``fault_for_try`` gives
+    (None: that try succeeds)."""
     processor = make_processor(session_factory, recorder)
-    update = message_update(707, "hello")
-    faults = [locked()]
 
     async def handle(update) -> None:
         await recorder.handle(update, pause=0)
-        if faults:
-            current_scope().fail(faults.pop())
+        fault = fault_for_try()
+        if fault is not None:
+            current_scope().fail(fault)
 
     processor.redo = handle
     await processor.process_update(update, handle(update))
+
+
+async def test_passing_database_fault_is_tried_again_and_succeeds(session_factory):
+    recorder = Recorder()
+    update = message_update(707, "hello")
+    faults = iter([locked()])
+
+    await process_with_faults(session_factory, recorder, update, lambda: next(faults, None))
 
     assert recorder.apologies == [], "a fault that passes is not the person's problem"
     starts = [e for e in recorder.events if e[0] == "start"]
@@ -161,15 +172,9 @@ async def test_passing_database_fault_is_tried_again_and_succeeds(session_factor
 
 async def test_fault_that_does_not_pass_fails_the_update_after_a_few_tries(session_factory):
     recorder = Recorder()
-    processor = make_processor(session_factory, recorder)
     update = message_update(808, "hello")
 
-    async def handle(update) -> None:
-        await recorder.handle(update, pause=0)
-        current_scope().fail(locked())
-
-    processor.redo = handle
-    await processor.process_update(update, handle(update))
+    await process_with_faults(session_factory, recorder, update, locked)
 
     assert len([e for e in recorder.events if e[0] == "start"]) == 1 + len(RETRY_DELAYS)
     assert recorder.tries_again == len(RETRY_DELAYS), "the guard heard of every further try"
@@ -181,15 +186,9 @@ async def test_fault_that_does_not_pass_fails_the_update_after_a_few_tries(sessi
 
 async def test_an_error_that_is_not_passing_is_not_tried_again(session_factory):
     recorder = Recorder()
-    processor = make_processor(session_factory, recorder)
     update = message_update(909, "hello")
 
-    async def handle(update) -> None:
-        await recorder.handle(update, pause=0)
-        current_scope().fail(KeyError("missing text"))
-
-    processor.redo = handle
-    await processor.process_update(update, handle(update))
+    await process_with_faults(session_factory, recorder, update, lambda: KeyError("missing text"))
 
     assert len([e for e in recorder.events if e[0] == "start"]) == 1
     assert recorder.apologies == [909]

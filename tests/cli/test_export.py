@@ -6,21 +6,17 @@ import asyncio
 import csv
 import io
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from peerbot.storage.codes import new_pseudonym, new_request_code
 from peerbot.storage.db import create_engine, make_session_factory
-from peerbot.storage.enums import ConsentDecision, ConsentKind
 from peerbot.storage.migrate import upgrade_to_head
-from peerbot.storage.models import Answer, Consent, Person, SupportRequest
 from tests.support.cli import OPERATOR_CIPHER, operator_command
+from tests.support.rows import add_intake_answer, add_person, add_request, consent_row
 
 CIPHER = OPERATOR_CIPHER
 TELEGRAM_ID = 8_420_000_017
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 async def seed(database_url: str) -> tuple[str, str]:
@@ -28,39 +24,13 @@ async def seed(database_url: str) -> tuple[str, str]:
     engine = create_engine(database_url)
     try:
         async with make_session_factory(engine)() as session, session.begin():
-            person = Person(telegram_user_id=TELEGRAM_ID, pseudonym=new_pseudonym())
-            session.add(person)
-            await session.flush()
-            session.add(
-                Consent(
-                    person_id=person.id,
-                    kind=ConsentKind.EVALUATION,
-                    version="evaluation-v1",
-                    text_hash="c" * 64,
-                    decision=ConsentDecision.GRANTED,
-                    decided_at=T0,
-                )
+            person = await add_person(
+                session, CIPHER, "Ada Lovelace", telegram_user_id=TELEGRAM_ID
             )
-            request = SupportRequest(
-                person_id=person.id,
-                code=new_request_code(),
-                topics=["grief"],
-                summary_enc=CIPHER.encrypt("the summary, in confidence"),
-                created_at=T0,
-                updated_at=T0,
-            )
-            session.add(request)
-            await session.flush()
-            session.add(
-                Answer(
-                    person_id=person.id,
-                    support_request_id=request.id,
-                    flow="intake",
-                    question="who_for",
-                    value="myself",
-                    answered_at=T0,
-                )
-            )
+            session.add(consent_row(person))
+            summary = CIPHER.encrypt("the summary, in confidence")
+            request = await add_request(session, person, summary_enc=summary)
+            await add_intake_answer(session, request, "who_for", "myself")
             return request.code, person.pseudonym
     finally:
         await engine.dispose()

@@ -9,11 +9,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from peerbot.storage.db import create_engine, make_session_factory
-from peerbot.storage.enums import CheckinKind, CheckinStatus, PersonStatus, Role
 from peerbot.storage.migrate import upgrade_to_head
-from peerbot.storage.models import Checkin, Person, RoleAssignment, SupporterProfile
 from tests.support.cli import operator_command as peerbot
 from tests.support.db_inspect import sqlite_url
+from tests.support.rows import add_supporters_due
 
 DUE = datetime(2027, 3, 8, 23, 0, tzinfo=UTC)
 
@@ -22,26 +21,7 @@ async def seed_due_checkins(database_url: str, supporters: int) -> None:
     engine = create_engine(database_url)
     try:
         async with make_session_factory(engine)() as session, session.begin():
-            for number in range(supporters):
-                person = Person(
-                    telegram_user_id=810_000 + number,
-                    pseudonym=f"J-{number:05d}",
-                    language="en",
-                    time_zone="UTC",
-                    status=PersonStatus.ACTIVE,
-                )
-                session.add(person)
-                await session.flush()
-                session.add(RoleAssignment(person_id=person.id, role=Role.SUPPORTER))
-                session.add(SupporterProfile(person_id=person.id, capacity=2))
-                session.add(
-                    Checkin(
-                        person_id=person.id,
-                        kind=CheckinKind.SUPPORTER_WELLBEING,
-                        due_at=DUE,
-                        status=CheckinStatus.SCHEDULED,
-                    )
-                )
+            await add_supporters_due(session, range(810_000, 810_000 + supporters), DUE)
     finally:
         await engine.dispose()
 

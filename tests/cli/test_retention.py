@@ -14,7 +14,7 @@ from peerbot.storage.migrate import upgrade_to_head
 from tests.support.cli import OPERATOR_CIPHER as CIPHER
 from tests.support.cli import operator_command as peerbot
 from tests.support.db_inspect import sqlite_rows, sqlite_url
-from tests.support.match_builders import add_person, add_request
+from tests.support.rows import add_person, add_request
 
 
 async def seed(database_url: str) -> None:

@@ -85,49 +85,19 @@ def test_a_fortnightly_schedule_from_midweek_is_due_in_two_weeks():
     assert monday_1800_new_york(utc(2027, 3, 10), every_weeks=2) == utc(2027, 3, 22, 22)
 
 
-def test_a_time_in_the_evening_quiet_hours_moves_to_the_next_morning():
-    due = next_checkin_at(
-        weekday="mon",
-        at_time="22:30",
-        time_zone="Europe/Madrid",
-        after=utc(2027, 1, 1),
-        quiet=QUIET,
-    )
-    # Monday 2027-01-04 22:30 CET is quiet; Tuesday 08:00 CET is 07:00 UTC.
-    assert due == utc(2027, 1, 5, 7)
-
-
-def test_a_time_after_midnight_in_wrapping_quiet_hours_moves_to_that_morning():
-    due = next_checkin_at(
-        weekday="mon",
-        at_time="02:00",
-        time_zone="Europe/Madrid",
-        after=utc(2027, 1, 1),
-        quiet=QUIET,
-    )
-    assert due == utc(2027, 1, 4, 7)  # Monday 08:00 CET
-
-
-def test_a_time_outside_quiet_hours_is_kept():
-    due = next_checkin_at(
-        weekday="mon",
-        at_time="20:59",
-        time_zone="Europe/Madrid",
-        after=utc(2027, 1, 1),
-        quiet=QUIET,
-    )
-    assert due == utc(2027, 1, 4, 19, 59)
-
-
-def test_without_quiet_hours_a_late_time_is_kept():
-    due = next_checkin_at(
-        weekday="mon",
-        at_time="22:30",
-        time_zone="Europe/Madrid",
-        after=utc(2027, 1, 1),
-        quiet=NO_QUIET,
-    )
-    assert due == utc(2027, 1, 4, 21, 30)
+@pytest.mark.parametrize(
+    ("at_time", "quiet", "due"),
+    [
+        # Monday 2027-01-04 22:30 CET is quiet; Tuesday 08:00 CET is 07:00 UTC.
+        pytest.param("22:30", QUIET, utc(2027, 1, 5, 7), id="evening: the next morning"),
+        pytest.param("02:00", QUIET, utc(2027, 1, 4, 7), id="after midnight: that morning"),
+        pytest.param("20:59", QUIET, utc(2027, 1, 4, 19, 59), id="outside quiet hours: kept"),
+        pytest.param("22:30", NO_QUIET, utc(2027, 1, 4, 21, 30), id="none: a late time kept"),
+    ],
+)
+def test_a_time_in_quiet_hours_moves_to_when_they_end(at_time, quiet, due):
+    in_madrid = {"time_zone": "Europe/Madrid", "after": utc(2027, 1, 1)}
+    assert next_checkin_at(weekday="mon", at_time=at_time, quiet=quiet, **in_madrid) == due
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from peerbot.dialogs.flow_yaml import YamlPositions, _FlowLoader, flow_file_schema
+from tests.support.program_folder import MOOD
 
 BUILTIN_FLOWS = sorted(
     entry.name for entry in (resources.files("peerbot.dialogs") / "flows").iterdir()
@@ -30,19 +31,6 @@ def read(text):
 def test_every_builtin_flow_meets_the_schema(name):
     text = (resources.files("peerbot.dialogs") / "flows" / name).read_text("utf-8")
     assert [error.message for error in validator().iter_errors(read(text))] == []
-
-
-MOOD = """
-flow: mood
-steps:
-  - id: energy
-    kind: scale
-    prompt: mood.energy
-    min: 0
-    max: 4
-    next: thanks
-  - {id: thanks, kind: message, prompt: mood.thanks}
-"""
 
 
 def test_a_step_id_alone_is_a_valid_next():

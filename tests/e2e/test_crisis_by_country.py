@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.journeys import Person
+from tests.support.journeys import first_contact
 
 # Replies and /help take the person's block from services/escalations/crisis.py through the
 # screening service (services/escalations/safety.py); until that lands they give the time
@@ -17,9 +17,7 @@ GROUP = -1001234567890
 
 
 async def test_a_participant_in_argentina_gets_argentinas_crisis_lines(api, start_bot):
-    start_bot(coordinator_chat_id=str(GROUP))
-    api.group(chat_id=GROUP)
-    person = Person(api, api.private_user(language_code="es"), locale="es")
+    person = first_contact(api, start_bot, GROUP, "es")
     argentina = person.t("crisis.resources.ar").splitlines()[2]  # "• Centro de Asistencia…"
     spain = person.t("crisis.resources.es").splitlines()[2]
 

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from peerbot.emulator.fake_telegram import FakeBotApi
-from tests.support.journeys import Person
+from tests.support.journeys import first_contact
 
 GROUP = -1001234567890
 CRISIS = {
@@ -23,9 +23,7 @@ def cards(api: FakeBotApi, contains: str = "Safety flag") -> list[str]:
 
 @pytest.mark.parametrize("locale", ["en", "es"])
 async def test_crisis_words_in_a_caption_a_command_or_a_forward_escalate(api, start_bot, locale):
-    start_bot(coordinator_chat_id=str(GROUP))
-    api.group(chat_id=GROUP)
-    person = Person(api, api.private_user(language_code=locale), locale=locale)
+    person = first_contact(api, start_bot, GROUP, locale)
 
     await person.user.send_media("photo", caption=CRISIS[locale])
     await person.expect("crisis.resources")
@@ -50,9 +48,7 @@ async def test_crisis_words_in_a_caption_a_command_or_a_forward_escalate(api, st
 async def test_what_the_bot_cannot_read_gets_a_kind_answer_and_the_crisis_resources(
     api, start_bot, locale, kind
 ):
-    start_bot(coordinator_chat_id=str(GROUP))
-    api.group(chat_id=GROUP)
-    person = Person(api, api.private_user(language_code=locale), locale=locale)
+    person = first_contact(api, start_bot, GROUP, locale)
 
     await person.user.send_media(kind)
 
@@ -63,9 +59,7 @@ async def test_what_the_bot_cannot_read_gets_a_kind_answer_and_the_crisis_resour
 
 
 async def test_voice_note_from_someone_with_an_open_case_tells_the_coordinators(api, start_bot):
-    start_bot(coordinator_chat_id=str(GROUP))
-    api.group(chat_id=GROUP)
-    person = Person(api, api.private_user(language_code="en"))
+    person = first_contact(api, start_bot, GROUP)
     await person.consent()
     await person.expect("intake.topics")
     await person.say(CRISIS["en"])  # an open escalation: an open case
@@ -80,9 +74,7 @@ async def test_voice_note_from_someone_with_an_open_case_tells_the_coordinators(
 
 @pytest.mark.parametrize("locale", ["en", "es"])
 async def test_an_edit_is_screened_once_and_never_answers_a_question(api, start_bot, locale):
-    start_bot(coordinator_chat_id=str(GROUP))
-    api.group(chat_id=GROUP)
-    person = Person(api, api.private_user(language_code=locale), locale=locale)
+    person = first_contact(api, start_bot, GROUP, locale)
     await person.consent()
     await person.expect("intake.topics")
     sent = await person.user.send_text("hello")

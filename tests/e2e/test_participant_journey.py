@@ -6,7 +6,7 @@ import json
 
 from peerbot.storage.crypto import FieldCipher
 from tests.support.db_inspect import find_in_every_table, sqlite_rows
-from tests.support.journeys import Person
+from tests.support.journeys import Person, first_contact
 
 COORDINATORS = -1001234567890
 
@@ -177,9 +177,7 @@ async def test_declining_consent_keeps_only_the_refusal(api, start_bot, bot_work
 
 
 async def test_wrong_answers_are_explained_and_asked_again(api, start_bot, bot_workdir):
-    start_bot()
-    user = api.private_user()
-    person = Person(api, user)
+    person = first_contact(api, start_bot)
     await person.consent()
 
     topics = await person.expect("intake.topics")
@@ -199,7 +197,7 @@ async def test_wrong_answers_are_explained_and_asked_again(api, start_bot, bot_w
     hint = await person.expect("engine.hint.single_choice", after=who_for.message_id)
     await person.expect("intake.who_for", after=hint.message_id)
 
-    [conversation] = intake_conversations(bot_workdir, user)
+    [conversation] = intake_conversations(bot_workdir, person.user)
     assert conversation["step"] == "who_for"
     assert "neighbour" not in conversation["state"], "free text is sealed in the stored state"
 
@@ -207,9 +205,7 @@ async def test_wrong_answers_are_explained_and_asked_again(api, start_bot, bot_w
 async def test_back_returns_to_the_previous_question_and_keeps_the_new_answer(
     api, start_bot, bot_workdir
 ):
-    start_bot()
-    user = api.private_user()
-    person = Person(api, user)
+    person = first_contact(api, start_bot)
     await person.consent()
     await person.choose("intake.topics.anxiety")
     await person.press("intake.who_for.family")
@@ -220,28 +216,24 @@ async def test_back_returns_to_the_previous_question_and_keeps_the_new_answer(
     again = await person.expect("intake.who_for", after=support_kind.message_id)
     await person.press("intake.who_for.self")
     await person.expect("intake.support_kind", after=again.message_id)
-    [conversation] = intake_conversations(bot_workdir, user)
+    [conversation] = intake_conversations(bot_workdir, person.user)
     state = json.loads(conversation["state"])["engine"]
     assert (conversation["step"], state["answers"]["who_for"]) == ("support_kind", "self")
 
 
 async def test_cancel_midway_then_start_begins_the_intake_afresh(api, start_bot, bot_workdir):
-    start_bot()
-    user = api.private_user()
-    person = Person(api, user)
-    await person.consent()
-    await person.choose("intake.topics.anxiety")
-    who_for = await person.expect("intake.who_for", after=person.last_pressed)
+    person = first_contact(api, start_bot)
+    who_for = await person.reach_who_for()
 
     await person.command("/cancel")
     cancelled = await person.expect("engine.cancelled", after=who_for.message_id)
-    assert [c["status"] for c in intake_conversations(bot_workdir, user)] == ["cancelled"]
+    assert [c["status"] for c in intake_conversations(bot_workdir, person.user)] == ["cancelled"]
 
     await person.command("/start")
     begun = await person.expect("intake.start", after=cancelled.message_id)
     topics = await person.expect("intake.topics", after=begun.message_id)
     assert not any(label.startswith(person.t("engine.selected_mark")) for label in topics.buttons)
-    conversations = intake_conversations(bot_workdir, user)
+    conversations = intake_conversations(bot_workdir, person.user)
     assert [(c["status"], c["step"]) for c in conversations] == [
         ("cancelled", "who_for"),
         ("active", "topics"),

@@ -7,11 +7,18 @@ erase.)
 from __future__ import annotations
 
 from tests.support.db_inspect import sqlite_rows
-from tests.support.journeys import Person
+from tests.support.journeys import Person, first_contact
 
 
 def database(workdir):
     return workdir / "peerbot.sqlite3"
+
+
+def person_row(workdir, person: Person, columns: str) -> dict:
+    """These columns of the person's row in the bot's database."""
+    query = f"SELECT {columns} FROM people WHERE telegram_user_id = ?"
+    [row] = sqlite_rows(database(workdir), query, person.user.id)
+    return row
 
 
 async def test_consent_shows_decisions_and_withdrawing_evaluation_is_recorded(
@@ -56,20 +63,14 @@ async def test_consent_shows_decisions_and_withdrawing_evaluation_is_recorded(
 
 
 async def test_stop_pauses_the_program_and_writing_again_resumes(api, start_bot, bot_workdir):
-    start_bot()
-    user = api.private_user()
-    person = Person(api, user)
+    person = first_contact(api, start_bot)
     await person.consent()
     topics = await person.expect("intake.topics")
 
     await person.command("/stop")
 
     await person.expect("stop.done", after=topics.message_id)
-    [stopped] = sqlite_rows(
-        database(bot_workdir),
-        "SELECT status, stopped_at FROM people WHERE telegram_user_id = ?",
-        user.id,
-    )
+    stopped = person_row(bot_workdir, person, "status, stopped_at")
     assert stopped["status"] == "stopped" and stopped["stopped_at"] is not None
     active = sqlite_rows(
         database(bot_workdir), "SELECT id FROM conversations WHERE status = 'active'"
@@ -80,21 +81,13 @@ async def test_stop_pauses_the_program_and_writing_again_resumes(api, start_bot,
     await person.say("Hello, it's me again")
 
     await person.expect("stop.resumed", after=before)
-    [resumed] = sqlite_rows(
-        database(bot_workdir),
-        "SELECT status, stopped_at FROM people WHERE telegram_user_id = ?",
-        user.id,
-    )
+    resumed = person_row(bot_workdir, person, "status, stopped_at")
     assert resumed == {"status": "active", "stopped_at": None}
 
 
 async def test_language_switches_to_spanish_midway_through_the_intake(api, start_bot, bot_workdir):
-    start_bot()
-    user = api.private_user(language_code="en")
-    person = Person(api, user)
-    await person.consent()
-    await person.choose("intake.topics.anxiety")
-    who_for = await person.expect("intake.who_for", after=person.last_pressed)
+    person = first_contact(api, start_bot)
+    who_for = await person.reach_who_for()
 
     await person.command("/language")
     person.locale = "es"  # the person picks "Español" and reads Spanish from here on
@@ -105,7 +98,4 @@ async def test_language_switches_to_spanish_midway_through_the_intake(api, start
     assert person.t("intake.who_for.self") in question.buttons
     await person.press("intake.who_for.self")
     await person.expect("intake.support_kind", after=question.message_id)
-    [row] = sqlite_rows(
-        database(bot_workdir), "SELECT language FROM people WHERE telegram_user_id = ?", user.id
-    )
-    assert row["language"] == "es"
+    assert person_row(bot_workdir, person, "language") == {"language": "es"}

@@ -12,16 +12,10 @@ import pytest
 from sqlalchemy import func, select
 
 from peerbot.storage.crypto import FieldCipher
-from peerbot.storage.enums import CheckinKind, CheckinStatus, PersonStatus, Role
-from peerbot.storage.models import (
-    Checkin,
-    Conversation,
-    OutboxMessage,
-    Person,
-    RoleAssignment,
-    SupporterProfile,
-)
+from peerbot.storage.enums import CheckinStatus
+from peerbot.storage.models import Checkin, Conversation, OutboxMessage
 from tests.support.figures import report
+from tests.support.rows import add_supporters_due
 
 DUE = datetime(2027, 3, 8, 23, 0, tzinfo=UTC)  # Monday 18:00 in New York
 SUPPORTERS = 1000
@@ -30,29 +24,8 @@ FIRST_USER_ID = 700_000
 
 async def seed_due_checkins(session_factory) -> None:
     async with session_factory() as session, session.begin():
-        people = [
-            Person(
-                telegram_user_id=FIRST_USER_ID + number,
-                pseudonym=f"P-{number:05d}",  # random ones would clash now and then
-                language="en",
-                time_zone="America/New_York",
-                status=PersonStatus.ACTIVE,
-            )
-            for number in range(SUPPORTERS)
-        ]
-        session.add_all(people)
-        await session.flush()
-        for person in people:
-            session.add(RoleAssignment(person_id=person.id, role=Role.SUPPORTER))
-            session.add(SupporterProfile(person_id=person.id, capacity=2))
-            session.add(
-                Checkin(
-                    person_id=person.id,
-                    kind=CheckinKind.SUPPORTER_WELLBEING,
-                    due_at=DUE,
-                    status=CheckinStatus.SCHEDULED,
-                )
-            )
+        telegram_ids = range(FIRST_USER_ID, FIRST_USER_ID + SUPPORTERS)
+        await add_supporters_due(session, telegram_ids, DUE, time_zone="America/New_York")
 
 
 async def run_due(database_url: str, key: str) -> str:

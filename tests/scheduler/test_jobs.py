@@ -13,10 +13,11 @@ from peerbot.config import load_settings
 from peerbot.program import load_program
 from peerbot.scheduler import jobs
 from peerbot.services.escalations import escalations
-from peerbot.storage import conversations, outbox
+from peerbot.storage import outbox
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.models import OutboxMessage, Person
 from tests.support.contexts import service_context
+from tests.support.rows import begin_conversation
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
@@ -55,17 +56,7 @@ async def test_every_tick_is_registered_once_with_a_fixed_id(engine, session_fac
 
 async def test_idle_tick_sends_the_reminder(engine, session_factory):
     async with session_factory() as session, session.begin():
-        await conversations.begin(
-            session,
-            chat_id=31,
-            person_id=None,
-            flow="consent",
-            step="about_program",
-            state={"engine": {}, "meta": {}},
-            now=T0,
-            remind_after=timedelta(hours=24),
-            expire_after=timedelta(days=7),
-        )
+        await begin_conversation(session, 31, T0, flow="consent", step="about_program")
     deps = make_deps(engine, session_factory, T0 + timedelta(hours=25))
     await jobs.nudge_idle_conversations(tick_context(deps))  # type: ignore[arg-type]
     async with session_factory() as session:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -56,6 +57,14 @@ async def rows_by_label(factory: Factory) -> dict[str, OutboxMessage]:
 
 async def id_of(factory: Factory, label: str) -> int:
     return (await rows_by_label(factory))[label].id
+
+
+async def claimed_head(factory: Factory, **behind: Any) -> int:
+    """Queue "head" and then "behind" (options given) in chat 1, claim "head"; its id."""
+    await put(factory, "head", chat_id=1)
+    await put(factory, "behind", chat_id=1, **behind)
+    assert await claim(factory) == ["head"]
+    return await id_of(factory, "head")
 
 
 async def test_enqueue_stores_a_pending_row_due_now_or_not_before(
@@ -135,11 +144,7 @@ async def test_a_leased_row_is_claimed_again_only_when_its_lease_expires(
 
 
 async def test_a_head_waiting_for_retry_keeps_its_chat_in_order(session_factory: Factory) -> None:
-    await put(session_factory, "head", chat_id=1)
-    await put(session_factory, "behind", chat_id=1, priority=Priority.ESCALATION)
-    assert await claim(session_factory) == ["head"]
-
-    head = await id_of(session_factory, "head")
+    head = await claimed_head(session_factory, priority=Priority.ESCALATION)
     async with session_factory() as session, session.begin():
         await outbox.retry_later(
             session, head, at=T0 + timedelta(minutes=1), error="429 retry_after " + "x" * 300
@@ -188,11 +193,7 @@ async def test_concurrent_claimers_get_disjoint_rows(session_factory: Factory) -
 
 
 async def test_mark_sent_records_delivery_and_frees_the_chat(session_factory: Factory) -> None:
-    await put(session_factory, "head", chat_id=1)
-    await put(session_factory, "behind", chat_id=1)
-    assert await claim(session_factory) == ["head"]
-
-    head = await id_of(session_factory, "head")
+    head = await claimed_head(session_factory)
     async with session_factory() as session, session.begin():
         await outbox.mark_sent(session, head, now=T0 + SECOND, telegram_message_id=777)
 
@@ -206,11 +207,7 @@ async def test_mark_sent_records_delivery_and_frees_the_chat(session_factory: Fa
 
 
 async def test_mark_failed_gives_up_and_frees_the_chat(session_factory: Factory) -> None:
-    await put(session_factory, "head", chat_id=1)
-    await put(session_factory, "behind", chat_id=1)
-    assert await claim(session_factory) == ["head"]
-
-    head = await id_of(session_factory, "head")
+    head = await claimed_head(session_factory)
     async with session_factory() as session, session.begin():
         await outbox.mark_failed(session, head, error="403 blocked")
 

@@ -34,6 +34,12 @@ def service_context(
     return ServiceContext(session, program, cipher, settings, now, outbox=outbox, **extra)
 
 
+def context_with_settings(session: AsyncSession, now: datetime, **settings: Any) -> ServiceContext:
+    """A unit of work's context with the built-in program, a fresh key and these settings."""
+    cipher = FieldCipher(FieldCipher.generate_key())
+    return service_context(session, _built_in_program(), cipher, load_settings(**settings), now)
+
+
 def caller_deps(sessions: async_sessionmaker[AsyncSession], cipher: FieldCipher) -> Deps:
     """What a caller (a tick, a CLI command) opens units of work from, on the test database:
     its settings, the built-in program and this cipher."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -12,6 +13,24 @@ from peerbot.program import load_program
 @cache
 def catalog() -> TextCatalog:
     return load_program().texts
+
+
+def first_contact(
+    api: object,
+    start_bot: Callable[..., object],
+    group: int | None = None,
+    locale: str = "en",
+    **settings: str,
+) -> Person:
+    """Start the bot (with ``group`` as the coordinators' group, when given), and return a
+    person about to write to it for the first time, from a Telegram app in ``locale``."""
+    if group is None:
+        start_bot(**settings)
+    else:
+        start_bot(coordinator_chat_id=str(group), **settings)
+        api.group(chat_id=group)  # type: ignore[attr-defined]
+    user = api.private_user(language_code=locale)  # type: ignore[attr-defined]
+    return Person(api, user, locale=locale)
 
 
 @dataclass
@@ -126,6 +145,12 @@ class Person:
             await self.press("common.continue")
         await self.finish_intake(anything_else=anything_else)
 
+    async def reach_who_for(self) -> object:
+        """Consent, choose a topic, and wait until the intake asks who the support is for."""
+        await self.consent()
+        await self.choose("intake.topics.anxiety")
+        return await self.expect("intake.who_for", after=self.last_pressed)
+
     async def intake_until_safety(
         self, *, country: str | None = None, region: str | None = None
     ) -> None:
@@ -142,24 +167,24 @@ class Person:
         await self.press("intake.supporter_similar_age.no_preference")
         await self.press("engine.done")  # no must-haves
         await self.press(f"intake.country.{country}" if country else "engine.skip")
-        if region is None:
-            await self.press("engine.skip")
-        else:
-            await self.expect("intake.region", after=self.last_pressed)
-            await self.say(region)
+        await self.type_or_skip("intake.region", region)
         await self.press("intake.timezone.madrid")
         await self.choose("intake.availability.evenings")
         await self.expect("intake.safety", after=self.last_pressed)
 
     async def finish_intake(self, *, anything_else: str | None = None) -> None:
         """After the safety question: the last free-text question, then confirm the summary."""
-        if anything_else is None:
-            await self.press("engine.skip")
-        else:
-            await self.expect("intake.anything_else", after=self.last_pressed)
-            await self.say(anything_else)
+        await self.type_or_skip("intake.anything_else", anything_else)
         await self.press("engine.confirm")
         await self.expect("intake.received", after=self.last_pressed)
+
+    async def type_or_skip(self, question: str, text: str | None) -> None:
+        """Skip an optional free-text question, or wait until it is asked and type ``text``."""
+        if text is None:
+            await self.press("engine.skip")
+        else:
+            await self.expect(question, after=self.last_pressed)
+            await self.say(text)
 
     async def answer_worrying_checkin(self) -> None:
         """A check-in's answers up to its last question, scored as very low well-being."""

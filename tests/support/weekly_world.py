@@ -18,13 +18,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peerbot.storage.codes import new_pseudonym, new_request_code
+from peerbot.storage.codes import new_pseudonym
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import (
-    CheckinKind,
     CheckinStatus,
-    ConsentDecision,
-    ConsentKind,
     EscalationCategory,
     EscalationSeverity,
     EscalationStatus,
@@ -33,14 +30,16 @@ from peerbot.storage.enums import (
     SupportRequestStatus,
 )
 from peerbot.storage.models import (
-    Checkin,
-    Consent,
-    Escalation,
-    Match,
     Person,
     RoleAssignment,
     SupporterProfile,
-    SupportRequest,
+)
+from tests.support.rows import (
+    add_escalation,
+    add_match,
+    add_request,
+    consent_row,
+    due_checkin,
 )
 
 MONDAY = datetime(2027, 1, 4, tzinfo=UTC)  # 2027-W01
@@ -71,66 +70,61 @@ async def seed_three_weeks(
         session.add_all(people.values())
         await session.flush()
         for name in CONSENTING:
-            session.add(_evaluation_consent(people[name]))
+            session.add(consent_row(people[name], at=at(0, 0)))
         sam, cat = people["sam"], people["cat"]
         session.add(SupporterProfile(person_id=sam.id, capacity=2))
         session.add(RoleAssignment(person_id=sam.id, role=Role.SUPPORTER, granted_at=at(0, 0)))
         session.add(RoleAssignment(person_id=cat.id, role=Role.COORDINATOR, granted_at=at(0, 0)))
 
-        r1 = _request(people["ana"], SupportRequestStatus.MATCHED, at(0, 10), cipher)
-        r2 = _request(people["ben"], SupportRequestStatus.NEW, at(1, 10), cipher)
-        r3 = _request(people["ana"], SupportRequestStatus.CLOSED, at(9, 12), cipher)
-        r4 = _request(people["ben"], SupportRequestStatus.MATCHING, at(10, 12), cipher)
-        session.add_all([r1, r2, r3, r4])
-        await session.flush()
-        session.add_all(
-            [
-                Match(
-                    support_request_id=r1.id,
-                    supporter_id=sam.id,
-                    status=MatchStatus.ACCEPTED,
-                    score=0.9,
-                    proposed_at=at(0, 12),
-                    approved_at=at(0, 16),
-                    decided_at=at(1, 9),
-                ),
-                Match(
-                    support_request_id=r4.id,
-                    supporter_id=sam.id,
-                    status=MatchStatus.APPROVED,
-                    score=0.7,
-                    proposed_at=at(11, 8),
-                    approved_at=at(11, 9),
-                ),
-            ]
-        )
-        session.add_all(
-            [
-                _escalation(people["ana"], "suicide", "critical", at(2, 10), claim_minutes=10),
-                _escalation(people["ben"], "self_harm", "high", at(3, 10), claim_minutes=30),
-                _escalation(people["ben"], "other", "medium", at(8, 10), claim_minutes=None),
-            ]
-        )
-        session.add_all(
-            [
-                Checkin(
-                    person_id=sam.id,
-                    kind=CheckinKind.SUPPORTER_WELLBEING,
-                    due_at=at(4, 18),
-                    status=CheckinStatus.ANSWERED,
-                    sent_at=at(4, 18),
-                    answered_at=at(4, 19),
-                    score=80.0,
-                ),
-                Checkin(
-                    person_id=sam.id,
-                    kind=CheckinKind.SUPPORTER_WELLBEING,
-                    due_at=at(11, 18),
-                    status=CheckinStatus.MISSED,
-                    sent_at=at(11, 18),
-                ),
-            ]
-        )
+        r1, r2, r3, r4 = [
+            await add_request(
+                session,
+                people[name],
+                status=status,
+                summary_enc=cipher.encrypt("what they wrote, in confidence"),
+                created_at=created,
+                updated_at=created,
+            )
+            for name, status, created in (
+                ("ana", SupportRequestStatus.MATCHED, at(0, 10)),
+                ("ben", SupportRequestStatus.NEW, at(1, 10)),
+                ("ana", SupportRequestStatus.CLOSED, at(9, 12)),
+                ("ben", SupportRequestStatus.MATCHING, at(10, 12)),
+            )
+        ]
+        for request, status, score, proposed, approved, decided in (
+            (r1, MatchStatus.ACCEPTED, 0.9, at(0, 12), at(0, 16), at(1, 9)),
+            (r4, MatchStatus.APPROVED, 0.7, at(11, 8), at(11, 9), None),
+        ):
+            await add_match(
+                session,
+                request,
+                sam,
+                status=status,
+                score=score,
+                proposed_at=proposed,
+                approved_at=approved,
+                decided_at=decided,
+            )
+        for name, category, severity, created, claim_minutes in (
+            ("ana", "suicide", "critical", at(2, 10), 10),
+            ("ben", "self_harm", "high", at(3, 10), 30),
+            ("ben", "other", "medium", at(8, 10), None),
+        ):
+            claimed = None if claim_minutes is None else created + timedelta(minutes=claim_minutes)
+            await add_escalation(
+                session,
+                people[name],
+                category=EscalationCategory(category),
+                severity=EscalationSeverity(severity),
+                status=EscalationStatus.OPEN if claimed is None else EscalationStatus.CLAIMED,
+                source="test",
+                created_at=created,
+                claimed_at=claimed,
+            )
+        answered = {"status": CheckinStatus.ANSWERED, "answered_at": at(4, 19), "score": 80.0}
+        session.add(due_checkin(sam, at(4, 18), sent_at=at(4, 18), **answered))
+        session.add(due_checkin(sam, at(11, 18), sent_at=at(11, 18), status=CheckinStatus.MISSED))
     return people
 
 
@@ -143,43 +137,4 @@ def _person(cipher: FieldCipher, name: str) -> Person:
         username_enc=cipher.encrypt(str(values["username"])),
         created_at=at(0, 0),
         updated_at=at(0, 0),
-    )
-
-
-def _evaluation_consent(person: Person) -> Consent:
-    return Consent(
-        person_id=person.id,
-        kind=ConsentKind.EVALUATION,
-        version="evaluation-v1",
-        text_hash="e" * 64,
-        decision=ConsentDecision.GRANTED,
-        decided_at=at(0, 0),
-    )
-
-
-def _request(
-    person: Person, status: SupportRequestStatus, created: datetime, cipher: FieldCipher
-) -> SupportRequest:
-    return SupportRequest(
-        person_id=person.id,
-        code=new_request_code(),
-        status=status,
-        summary_enc=cipher.encrypt("what they wrote, in confidence"),
-        created_at=created,
-        updated_at=created,
-    )
-
-
-def _escalation(
-    person: Person, category: str, severity: str, created: datetime, *, claim_minutes: int | None
-) -> Escalation:
-    claimed = None if claim_minutes is None else created + timedelta(minutes=claim_minutes)
-    return Escalation(
-        person_id=person.id,
-        category=EscalationCategory(category),
-        severity=EscalationSeverity(severity),
-        status=EscalationStatus.OPEN if claimed is None else EscalationStatus.CLAIMED,
-        source="test",
-        created_at=created,
-        claimed_at=claimed,
     )

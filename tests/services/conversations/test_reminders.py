@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from peerbot.program import load_program
 from peerbot.services.conversations import reminders
-from peerbot.storage import conversations
 from peerbot.storage.codes import new_pseudonym
 from peerbot.storage.enums import ConversationStatus, PersonStatus
 from peerbot.storage.models import Conversation, OutboxMessage, Person
+from tests.support.rows import begin_conversation
 from tests.support.supporter_steps import context
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -38,18 +38,7 @@ async def make_conversation(
             session.add(person)
             await session.flush()
             person_id = person.id
-        conversation = await conversations.begin(
-            session,
-            chat_id=chat_id,
-            person_id=person_id,
-            flow=flow,
-            step="topics",
-            state={"engine": {}, "meta": {}},
-            now=T0,
-            remind_after=timedelta(hours=24),
-            expire_after=timedelta(days=7),
-        )
-        return conversation.id
+        return await begin_conversation(session, chat_id, T0, person_id=person_id, flow=flow)
 
 
 async def tick(session_factory, now: datetime) -> None:

@@ -6,33 +6,23 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from peerbot.config import load_settings
-from peerbot.program import load_program
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.conversations.shown import Text
 from peerbot.services.coordination import coordinators
 from peerbot.services.escalations import escalations
 from peerbot.storage.codes import new_pseudonym
-from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import Role
 from peerbot.storage.models import OutboxMessage, Person, RoleAssignment
 from peerbot.storage.outbox import Priority
-from tests.support.contexts import service_context
+from tests.support.contexts import context_with_settings
 
 GROUP = -1002222
 LISTED = frozenset({901, 902})
 NOW = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)
-PROGRAM = load_program()
 
 
 def context(session, **settings: object) -> ServiceContext:
-    return service_context(
-        session=session,
-        program=PROGRAM,
-        cipher=FieldCipher(FieldCipher.generate_key()),
-        settings=load_settings(**settings),
-        now=NOW,
-    )
+    return context_with_settings(session, NOW, **settings)
 
 
 def privately(session) -> ServiceContext:

@@ -6,32 +6,23 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from peerbot.config import load_settings
-from peerbot.program import load_program
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.coordination import coordinators, group_membership
 from peerbot.storage.codes import new_pseudonym
-from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import Role
 from peerbot.storage.models import AuditEvent, Person, RoleAssignment
-from tests.support.contexts import service_context
+from tests.support.contexts import context_with_settings
 
 GROUP = -4001
 SUPERGROUP = -1002002
 LATER = -1003003
 LISTED = 901
 NOW = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)
-PROGRAM = load_program()
 
 
 def context(session, group: int | None = GROUP) -> ServiceContext:
-    settings = load_settings(coordinator_chat_id=group, coordinator_ids=frozenset({LISTED}))
-    return service_context(
-        session=session,
-        program=PROGRAM,
-        cipher=FieldCipher(FieldCipher.generate_key()),
-        settings=settings,
-        now=NOW,
+    return context_with_settings(
+        session, NOW, coordinator_chat_id=group, coordinator_ids=frozenset({LISTED})
     )
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import select
 
 from peerbot.config import load_settings
 from peerbot.program import ProgramData, ProgramDataError, load_program
+from peerbot.services.common.context import ServiceContext
 from peerbot.services.coordination import coordinators
 from peerbot.services.escalations import escalation_timers, escalations
 from peerbot.storage.codes import new_pseudonym
@@ -50,13 +53,20 @@ async def raise_one(session_factory, severity: str, program: ProgramData = PROGR
         return escalation.id
 
 
-async def tick(
-    session_factory, now: datetime, program: ProgramData = PROGRAM, **options: object
+async def run_timer(
+    timer: Callable[[ServiceContext], Awaitable[int]],
+    session_factory,
+    now: datetime,
+    program: ProgramData = PROGRAM,
+    **options: object,
 ) -> int:
+    """Run one of the escalation timers' passes at ``now`` in a unit of work of its own."""
     async with session_factory() as session, session.begin():
-        return await escalation_timers.reraise_due(
-            service_context(session, now, program, **options)
-        )
+        return await timer(service_context(session, now, program, **options))
+
+
+tick = partial(run_timer, escalation_timers.reraise_due)
+remind = partial(run_timer, escalation_timers.remind_claimed_due)
 
 
 async def reminders(session_factory) -> list[OutboxMessage]:
@@ -244,15 +254,6 @@ async def resolve(session_factory, escalation_id: int, at: datetime) -> None:
     async with session_factory() as session, session.begin():
         escalation = await session.get(Escalation, escalation_id)
         escalation.status, escalation.resolved_at = EscalationStatus.RESOLVED, at
-
-
-async def remind(
-    session_factory, now: datetime, program: ProgramData = PROGRAM, **options: object
-) -> int:
-    async with session_factory() as session, session.begin():
-        return await escalation_timers.remind_claimed_due(
-            service_context(session, now, program, **options)
-        )
 
 
 async def claimed_reminders(session_factory) -> list[OutboxMessage]:

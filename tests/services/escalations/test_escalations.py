@@ -7,16 +7,14 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from peerbot.config import load_settings
 from peerbot.dialogs.policy import EscalationPolicy, ProgramPolicy
 from peerbot.program import load_program
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.escalations import escalations
 from peerbot.storage.codes import new_pseudonym
-from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import EscalationStatus, Role
 from peerbot.storage.models import Escalation, OutboxMessage, Person, RoleAssignment
-from tests.support.contexts import service_context
+from tests.support.contexts import context_with_settings
 
 GROUP = -1001111
 COORDINATORS = frozenset({901, 902})
@@ -25,13 +23,8 @@ PROGRAM = load_program()
 
 
 def context(session) -> ServiceContext:
-    settings = load_settings(coordinator_chat_id=GROUP, coordinator_ids=COORDINATORS)
-    return service_context(
-        session=session,
-        program=PROGRAM,
-        cipher=FieldCipher(FieldCipher.generate_key()),
-        settings=settings,
-        now=NOW,
+    return context_with_settings(
+        session, NOW, coordinator_chat_id=GROUP, coordinator_ids=COORDINATORS
     )
 
 

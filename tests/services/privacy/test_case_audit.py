@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from peerbot.services.conversations.shown import Reply, Text
 from peerbot.services.privacy import case_audit
 from peerbot.storage import audit
-from peerbot.storage.enums import EscalationCategory, EscalationSeverity, Role
-from peerbot.storage.models import AuditEvent, Escalation, Person, RoleAssignment
-from tests.support import match_builders as build
+from peerbot.storage.enums import EscalationCategory, Role
+from peerbot.storage.models import AuditEvent, Person, RoleAssignment
+from tests.support import rows as build
 from tests.support.supporter_steps import CIPHER, PROGRAM, context
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -37,15 +37,9 @@ async def seed(sessions: Sessions) -> dict[str, str]:
         await _role(session, coordinator, Role.SUPPORTER)  # the highest role is shown
         request = await build.add_request(session, participant)
         match = await build.add_match(session, request, supporter)
-        escalation = Escalation(
-            person_id=participant.id,
-            category=EscalationCategory.SELF_HARM,
-            severity=EscalationSeverity.HIGH,
-            source="intake",
-            created_at=T0,
+        escalation = await build.add_escalation(
+            session, participant, category=EscalationCategory.SELF_HARM
         )
-        session.add(escalation)
-        await session.flush()
 
         async def event(action: str, minutes: int, **values: object) -> None:
             await audit.record(session, action, now=T0 + minutes * MINUTE, **values)

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from peerbot.services.conversations.flows import SEALED
 from peerbot.services.privacy import data_rights
-from peerbot.storage import conversations
-from peerbot.storage.codes import new_pseudonym
-from peerbot.storage.enums import (
-    EscalationCategory,
-    EscalationEventKind,
-    EscalationSeverity,
-)
-from peerbot.storage.models import Escalation, EscalationEvent, Person
+from peerbot.storage.enums import EscalationCategory
+from tests.support.rows import add_escalation, add_person, begin_conversation
 from tests.support.supporter_steps import context
 
 NOW = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
@@ -24,23 +18,13 @@ async def test_export_opens_sealed_answers_of_an_unfinished_conversation(session
     async with session_factory() as session, session.begin():
         ctx = context(session, NOW)
         cipher = ctx.cipher
-        person = Person(telegram_user_id=777, pseudonym=new_pseudonym())
-        session.add(person)
-        await session.flush()
+        person = await add_person(session, cipher, "Ada Lovelace", telegram_user_id=777)
         state = {
             "engine": {"answers": {"region": {SEALED: cipher.encrypt(secret)}, "who_for": "self"}},
             "meta": {},
         }
-        await conversations.begin(
-            session,
-            chat_id=777,
-            person_id=person.id,
-            flow="intake",
-            step="timezone",
-            state=state,
-            now=NOW,
-            remind_after=timedelta(days=1),
-            expire_after=None,
+        await begin_conversation(
+            session, 777, NOW, person_id=person.id, step="timezone", state=state, expire_after=None
         )
         summary, data = await data_rights.export(ctx, person)
     answers = data["conversations"][0]["state"]["engine"]["answers"]
@@ -52,27 +36,16 @@ async def test_mydata_shows_what_we_store_about_you_including_coordinators_notes
     """/mydata promises "what we store about you": a coordinator's note on their escalation too."""
     async with session_factory() as session, session.begin():
         ctx = context(session, NOW)
-        person = Person(telegram_user_id=778, pseudonym=new_pseudonym())
-        session.add(person)
-        await session.flush()
-        escalation = Escalation(
-            person_id=person.id,
+        person = await add_person(session, ctx.cipher, "Grace Hopper")
+        await add_escalation(
+            session,
+            person,
+            note="called her, she is with her sister tonight",
+            cipher=ctx.cipher,
             category=EscalationCategory.SUICIDE,
-            severity=EscalationSeverity.HIGH,
             source="message",
             created_at=NOW,
         )
-        session.add(escalation)
-        await session.flush()
-        session.add(
-            EscalationEvent(
-                escalation_id=escalation.id,
-                kind=EscalationEventKind.NOTE,
-                at=NOW,
-                note_enc=ctx.cipher.encrypt("called her, she is with her sister tonight"),
-            )
-        )
-        await session.flush()
         _, data = await data_rights.export(ctx, person)
     assert [event["note"] for event in data["escalation_history"]] == [
         "called her, she is with her sister tonight"

@@ -24,12 +24,8 @@ from peerbot.services.privacy import retention
 from peerbot.storage import personal_data
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import (
-    CheckinKind,
     CheckinStatus,
     ConversationStatus,
-    EscalationCategory,
-    EscalationEventKind,
-    EscalationSeverity,
     EscalationStatus,
     MatchStatus,
     PersonStatus,
@@ -42,8 +38,6 @@ from peerbot.storage.models import (
     Base,
     Checkin,
     Conversation,
-    Escalation,
-    EscalationEvent,
     Invite,
     Person,
     ProcessedUpdate,
@@ -53,13 +47,15 @@ from peerbot.storage.models import (
 )
 from peerbot.storage.personal_data import Expiry
 from tests.support.contexts import caller_deps
-from tests.support.match_builders import (
+from tests.support.rows import (
+    add_escalation,
     add_feedback,
     add_intake_answer,
     add_match,
     add_note,
     add_person,
     add_request,
+    due_checkin,
 )
 
 NOW = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
@@ -91,16 +87,15 @@ async def seed(session: AsyncSession) -> Seeded:
     )
     await add_intake_answer(session, old_request, "who_for", "myself")
     await _free_answer(session, closed.id, old_request.id, f"{GONE} intake answer", OLD)
-    ended = await add_match(
+    await _supported(
         session,
         old_request,
         supporter,
+        f"{GONE} contact note",
         status=MatchStatus.ENDED,
         approved_at=OLD - timedelta(days=1, hours=12),
-        decided_at=OLD - timedelta(days=1),
         ended_at=OLD,
     )
-    await add_note(session, CIPHER, ended, supporter, f"{GONE} contact note", contact_at=OLD)
     await add_feedback(session, CIPHER, old_request, at=OLD, comments=f"{GONE} feedback")
     await _escalation(session, closed.id, f"{GONE} escalation note", resolved_at=OLD)
     await _conversation(session, closed, ConversationStatus.COMPLETED, OLD, f"{GONE} sealed")
@@ -111,15 +106,10 @@ async def seed(session: AsyncSession) -> Seeded:
     )
     open_request.status = SupportRequestStatus.MATCHED
     await _free_answer(session, open_case.id, open_request.id, f"{KEPT} open answer", OLD)
-    accepted = await add_match(
-        session,
-        open_request,
-        supporter,
-        status=MatchStatus.ACCEPTED,
-        approved_at=OLD - timedelta(days=1, hours=6),
-        decided_at=OLD - timedelta(days=1),
+    approved_at = OLD - timedelta(days=1, hours=6)
+    await _supported(
+        session, open_request, supporter, f"{KEPT} open note", approved_at=approved_at
     )
-    await add_note(session, CIPHER, accepted, supporter, f"{KEPT} open note", contact_at=OLD)
     await _escalation(session, open_case.id, f"{KEPT} claimed escalation note", resolved_at=None)
     await _conversation(session, open_case, ConversationStatus.ACTIVE, OLD, f"{KEPT} active")
 
@@ -131,27 +121,12 @@ async def seed(session: AsyncSession) -> Seeded:
     await _conversation(session, recent, ConversationStatus.COMPLETED, RECENT, f"{KEPT} sealed")
 
     # The supporter's check-ins: notes are answers of flow "checkin", without a request.
+    scores = {"score": 64.0, "answers": {"who5_1": 3, "raw": 16, "band": "good"}}
     for when, note in ((OLD, f"{GONE} check-in note"), (RECENT, f"{KEPT} check-in note")):
-        session.add(
-            Checkin(
-                person_id=supporter.id,
-                kind=CheckinKind.SUPPORTER_WELLBEING,
-                due_at=when,
-                status=CheckinStatus.ANSWERED,
-                answered_at=when,
-                score=64.0,
-                answers={"who5_1": 3, "raw": 16, "band": "good"},
-            )
-        )
+        status = CheckinStatus.ANSWERED
+        session.add(due_checkin(supporter, when, status=status, answered_at=when, **scores))
         await _free_answer(session, supporter.id, None, note, when, flow="checkin")
-    session.add(
-        Checkin(
-            person_id=supporter.id,
-            kind=CheckinKind.SUPPORTER_WELLBEING,
-            due_at=OLD - timedelta(days=1),
-            status=CheckinStatus.MISSED,
-        )
-    )
+    session.add(due_checkin(supporter, OLD - timedelta(days=1), status=CheckinStatus.MISSED))
 
     # Invites: one used long ago, one still open.
     for used_at, expires_at, note in (
@@ -226,6 +201,22 @@ async def _participant(
     return person, request
 
 
+async def _supported(
+    session: AsyncSession,
+    request: SupportRequest,
+    supporter: Person,
+    note: str,
+    *,
+    status: MatchStatus = MatchStatus.ACCEPTED,
+    **match: Any,
+) -> None:
+    """A match on ``request`` accepted the day before OLD, and the supporter's note at OLD."""
+    accepted = await add_match(
+        session, request, supporter, status=status, decided_at=OLD - timedelta(days=1), **match
+    )
+    await add_note(session, CIPHER, accepted, supporter, note, contact_at=OLD)
+
+
 async def _free_answer(
     session: AsyncSession,
     person_id: int,
@@ -250,25 +241,17 @@ async def _free_answer(
 async def _escalation(
     session: AsyncSession, person_id: int, note: str, *, resolved_at: datetime | None
 ) -> None:
-    escalation = Escalation(
-        person_id=person_id,
-        category=EscalationCategory.ACUTE_DISTRESS,
-        severity=EscalationSeverity.HIGH,
+    """An escalation with a coordinator's note: resolved at resolved_at, or claimed."""
+    settled = resolved_at or OLD
+    await add_escalation(
+        session,
+        person_id,
+        note=note,
+        cipher=CIPHER,
         status=EscalationStatus.RESOLVED if resolved_at else EscalationStatus.CLAIMED,
-        source="intake",
-        created_at=(resolved_at or OLD) - timedelta(hours=2),
-        claimed_at=(resolved_at or OLD) - timedelta(hours=1),
+        created_at=settled - timedelta(hours=2),
+        claimed_at=settled - timedelta(hours=1),
         resolved_at=resolved_at,
-    )
-    session.add(escalation)
-    await session.flush()
-    session.add(
-        EscalationEvent(
-            escalation_id=escalation.id,
-            kind=EscalationEventKind.NOTE,
-            at=escalation.created_at,
-            note_enc=CIPHER.encrypt(note),
-        )
     )
 
 
@@ -371,9 +354,7 @@ async def test_free_text_of_cases_closed_long_ago_is_erased_and_the_rest_kept(
     assert report.pseudonymized == 1
 
 
-async def test_people_gone_quiet_are_pseudonymized_and_no_one_else(
-    session_factory, deps, seeded
-):
+async def test_people_gone_quiet_are_pseudonymized_and_no_one_else(session_factory, deps, seeded):
     async with session_factory() as session:
         pseudonym = (await session.get_one(Person, seeded.quiet)).pseudonym
 
@@ -509,9 +490,7 @@ async def test_the_daily_tick_runs_once_after_run_at_in_the_program_time_zone(
     first = await retention_pass.run_if_due(deps, policy, time_zone=madrid, now=at(1, 31))
     assert first is not None and first.pseudonymized == 1
     for now in (at(1, 45), at(23, 0), at(1, 29, days=1)):
-        assert (
-            await retention_pass.run_if_due(deps, policy, time_zone=madrid, now=now) is None
-        )
+        assert await retention_pass.run_if_due(deps, policy, time_zone=madrid, now=now) is None
 
     ticking = Deps(
         settings=load_settings(database_url=str(engine.url), timezone="Europe/Madrid"),

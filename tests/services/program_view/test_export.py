@@ -18,7 +18,6 @@ from peerbot.program import load_program
 from peerbot.services.common.context import context_for
 from peerbot.services.program_view import export
 from peerbot.services.program_view.export import ExportFormat, ExportKind, ExportSpec
-from peerbot.storage.codes import new_pseudonym, new_request_code
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import (
     ConsentDecision,
@@ -27,8 +26,9 @@ from peerbot.storage.enums import (
     SupportRequestStatus,
     Urgency,
 )
-from peerbot.storage.models import Answer, AuditEvent, Consent, Person, SupportRequest
+from peerbot.storage.models import AuditEvent
 from tests.support.contexts import caller_deps
+from tests.support.rows import add_intake_answer, add_person, add_request, consent_row
 
 T0 = datetime(2026, 3, 2, 23, 30, tzinfo=UTC)
 CIPHER = FieldCipher(FieldCipher.generate_key())
@@ -67,45 +67,29 @@ async def seed(sessions: Sessions) -> Seeded:
     secrets: dict[str, list[str]] = {}
     async with sessions() as session, session.begin():
         for position, name in enumerate(evaluation):
-            person = Person(
+            erased = name == "erased"
+            person = await add_person(
+                session,
+                CIPHER,
+                f"Name of {name}",
                 telegram_user_id=telegram_ids.get(name),
-                pseudonym=new_pseudonym(),
-                display_name_enc=CIPHER.encrypt(f"Name of {name}"),
-                referral_source="clinic" if name != "erased" else None,
-                status=PersonStatus.ERASED if name == "erased" else PersonStatus.ACTIVE,
+                referral_source=None if erased else "clinic",
+                status=PersonStatus.ERASED if erased else PersonStatus.ACTIVE,
             )
-            session.add(person)
-            await session.flush()
             pseudonyms[name] = person.pseudonym
             at = T0 + timedelta(minutes=position)
-            session.add(
-                Consent(
-                    person_id=person.id,
-                    kind=ConsentKind.PARTICIPATION,
-                    version="participation-v1",
-                    text_hash="a" * 64,
-                    decision=ConsentDecision.GRANTED,
-                    decided_at=at,
-                )
-            )
+            session.add(consent_row(person, kind=ConsentKind.PARTICIPATION, at=at))
             for decision, withdrawn_at in evaluation[name]:
                 session.add(
-                    Consent(
-                        person_id=person.id,
-                        kind=ConsentKind.EVALUATION,
-                        version="evaluation-v2",
-                        text_hash="b" * 64,
-                        decision=decision,
-                        decided_at=at,
-                        withdrawn_at=withdrawn_at,
+                    consent_row(
+                        person, decision, at=at, version="evaluation-v2", withdrawn_at=withdrawn_at
                     )
                 )
                 await session.flush()  # ids give the order of decisions
-            erased = name == "erased"
             summary = None if erased else f"summary secret of {name}"
-            request = SupportRequest(
-                person_id=person.id,
-                code=new_request_code(),
+            request = await add_request(
+                session,
+                person,
                 status=SupportRequestStatus.CLOSED if erased else SupportRequestStatus.NEW,
                 referral_source=person.referral_source,
                 topics=["anxiety", "sleep"],
@@ -118,8 +102,6 @@ async def seed(sessions: Sessions) -> Seeded:
                 closed_at=at if erased else None,
                 closed_reason="erased" if erased else None,
             )
-            session.add(request)
-            await session.flush()
             codes[name] = request.code
             if erased:
                 continue  # forget() deleted the answers
@@ -135,16 +117,8 @@ async def seed(sessions: Sessions) -> Seeded:
                 ("topics_other", None, CIPHER.encrypt(other)),
                 ("region", region, None),
             ):
-                session.add(
-                    Answer(
-                        person_id=person.id,
-                        support_request_id=request.id,
-                        flow="intake",
-                        question=question,
-                        value=value,
-                        value_enc=value_enc,
-                        answered_at=at,
-                    )
+                await add_intake_answer(
+                    session, request, question, value, value_enc=value_enc, answered_at=at
                 )
     return Seeded(telegram_ids, pseudonyms, codes, secrets)
 

@@ -23,7 +23,7 @@ from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import CheckinKind, ConsentKind, MatchStatus
 from peerbot.storage.models import AuditEvent
 from tests.support.contexts import caller_deps
-from tests.support.match_builders import (
+from tests.support.rows import (
     T0,
     add_consent,
     add_feedback,
@@ -139,33 +139,14 @@ async def seed(sessions: Sessions) -> World:
         await add_note(session, CIPHER, ended, sam, None, minutes=None, format=None)
 
         # ann was surveyed twice (after a change of supporter): the newest answers count
-        await add_feedback(
-            session,
-            CIPHER,
-            requests["ann"],
-            at=T0 + timedelta(days=10),
-            satisfaction=2,
-            recommend="no",
-            comments=SECRETS["first_comment_ann"],
-        )
-        await add_feedback(
-            session,
-            CIPHER,
-            requests["ann"],
-            at=T0 + timedelta(days=20),
-            satisfaction=5,
-            recommend="yes",
-            comments=SECRETS["comment_ann"],
-        )
-        await add_feedback(
-            session,
-            CIPHER,
-            requests["ben"],
-            at=T0 + timedelta(days=21),
-            satisfaction=3,
-            understood="partly",
-            comments=SECRETS["comment_ben"],
-        )
+        for name, days, comments, answers in (
+            ("ann", 10, SECRETS["first_comment_ann"], {"satisfaction": 2, "recommend": "no"}),
+            ("ann", 20, SECRETS["comment_ann"], {"satisfaction": 5, "recommend": "yes"}),
+            ("ben", 21, SECRETS["comment_ben"], {"satisfaction": 3, "understood": "partly"}),
+        ):
+            at = T0 + timedelta(days=days)
+            request = requests[name]
+            await add_feedback(session, CIPHER, request, at=at, comments=comments, **answers)
     return World(
         pseudonyms={key: person.pseudonym for key, person in people.items()},
         telegram_ids=[

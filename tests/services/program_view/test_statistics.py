@@ -38,7 +38,7 @@ from peerbot.storage.models import (
     Person,
     SupporterProfile,
 )
-from tests.support import match_builders as build
+from tests.support import rows as build
 from tests.support.supporter_steps import context
 
 NOW = datetime(2026, 3, 30, 12, 0, tzinfo=UTC)
