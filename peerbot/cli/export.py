@@ -45,14 +45,19 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
         "participant's newest evaluation consent is granted and not withdrawn; these "
         "fields stay empty for everyone else",
     )
+    export.add_argument(
+        "--coarse", action="store_true", help="times to the ISO week (YYYY-Www), not the day"
+    )
 
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:
     """write de-identified program data for evaluation
 
     Write support requests, matches, contact notes, feedback or consent decisions as CSV or
-    JSON lines for program evaluation. People appear only by their pseudonym (a random code):
-    no names, no Telegram ids and, by default, no free text.
+    JSON lines for program evaluation. Only people whose newest evaluation consent is granted
+    appear (how many rows were left out is said on standard error), under export codes that
+    differ from the codes coordinators see in the group, with times to the day (--coarse: the
+    week): no names, no Telegram ids and, by default, no free text.
     """
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -78,6 +83,7 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
         format=export.ExportFormat(args.format),
         include_free_text=args.include_free_text,
         free_text_questions=export.free_text_questions(deps.program.flows.values()),
+        coarse=args.coarse,
     )
     try:
         if out is None:
@@ -132,9 +138,10 @@ async def write_export(deps: ServiceDeps, spec: ExportSpec, out: TextIO, *, now:
     from peerbot.services.common.context import unit_of_work
     from peerbot.services.program_view import export
 
-    written = 0
+    written = left_out = 0
     try:
         async with unit_of_work(deps, now=now) as ctx:
+            left_out = await export.left_out(ctx, spec)
             async for text, rows in export.lines(ctx, spec):
                 out.write(text)
                 written += rows
@@ -144,8 +151,13 @@ async def write_export(deps: ServiceDeps, spec: ExportSpec, out: TextIO, *, now:
         # the audit cannot be written either, and the original error is the one to see.
         with contextlib.suppress(SQLAlchemyError):
             async with unit_of_work(deps, now=now) as ctx:
-                await export.record(ctx, spec, rows=written, complete=False)
+                await export.record(ctx, spec, rows=written, complete=False, left_out=left_out)
         raise
     async with unit_of_work(deps, now=now) as ctx:
-        await export.record(ctx, spec, rows=written, complete=True)
+        await export.record(ctx, spec, rows=written, complete=True, left_out=left_out)
+    if left_out:
+        sys.stderr.write(
+            f"peerbot export: {left_out} {spec.kind.value} rows left out: their person has not "
+            "consented to evaluation use\n"
+        )
     return written

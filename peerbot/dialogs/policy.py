@@ -194,6 +194,14 @@ class RetentionPolicy(_Model):
         return datetime.combine(day, at, tzinfo=time_zone)
 
 
+class ReportPolicy(_Model):
+    """What `peerbot report` may print for a funder or a board."""
+
+    # A count above 0 and below this is printed as "<5" (and its medians left empty): in a
+    # small program a count of 1 or 2 in a week can point at one person.
+    smallest_count: int = Field(5, strict=True, ge=1, le=100)
+
+
 class CasePolicy(_Model):
     """How a case thread relays between a person and the coordinators."""
 
@@ -219,6 +227,7 @@ class ProgramPolicy(_Model):
     digest: DigestPolicy = Field(default_factory=lambda: DigestPolicy.model_validate({}))
     retention: RetentionPolicy = Field(default_factory=lambda: RetentionPolicy.model_validate({}))
     cases: CasePolicy = Field(default_factory=lambda: CasePolicy.model_validate({}))
+    report: ReportPolicy = Field(default_factory=lambda: ReportPolicy.model_validate({}))
 
 
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from peerbot.services.program_view.disclosure import Disclosure
 from peerbot.storage.db import create_engine, make_session_factory
 from peerbot.storage.migrate import upgrade_to_head
 from tests.support.cli import OPERATOR_CIPHER, operator_command
 from tests.support.rows import add_intake_answer, add_person, add_request, consent_row
 
 CIPHER = OPERATOR_CIPHER
+SHOWN = Disclosure(CIPHER)
 TELEGRAM_ID = 8_420_000_017
 
 
@@ -52,10 +54,37 @@ def test_export_writes_json_lines_to_stdout(migrated: str, tmp_path: Path) -> No
 
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
-    assert [(row["request"], row["person"]) for row in rows] == [(code, pseudonym)]
+    assert [(row["request"], row["person"]) for row in rows] == [
+        (SHOWN.code(code), SHOWN.code(pseudonym))
+    ]
     assert rows[0]["answers"] == {"who_for": "myself"}
     assert str(TELEGRAM_ID) not in done.stdout
     assert "in confidence" not in done.stdout
+    assert "left out" not in done.stderr
+
+
+def test_export_says_how_many_rows_it_left_out(migrated: str, tmp_path: Path) -> None:
+    asyncio.run(seed(migrated))
+    asyncio.run(seed_without_consent(migrated))
+
+    done = peerbot(migrated, tmp_path, "export", "requests", "--format", "jsonl")
+
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 1
+    assert "1 requests rows left out: their person has not consented" in done.stderr
+
+
+async def seed_without_consent(database_url: str) -> None:
+    """A second person who never consented to evaluation use, with a request."""
+    engine = create_engine(database_url)
+    try:
+        async with make_session_factory(engine)() as session, session.begin():
+            person = await add_person(
+                session, CIPHER, "Bo Brown", telegram_user_id=TELEGRAM_ID + 1
+            )
+            await add_request(session, person)
+    finally:
+        await engine.dispose()
 
 
 def test_export_out_writes_a_file(migrated: str, tmp_path: Path) -> None:
@@ -76,9 +105,11 @@ def test_export_out_writes_a_file(migrated: str, tmp_path: Path) -> None:
 
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
-    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"), newline="")))
+    # utf-8-sig: Excel reads the file as UTF-8 only after its byte order mark
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"), newline="")))
     assert [(row["request"], row["summary"]) for row in rows] == [
-        (code, "the summary, in confidence")
+        (SHOWN.code(code), "the summary, in confidence")
     ]
     assert out.stat().st_mode & 0o077 == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["requests.csv"]

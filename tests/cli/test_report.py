@@ -24,13 +24,24 @@ CIPHER = OPERATOR_CIPHER
 PNG_PREFIX = "data:image/png;base64,"
 
 
-def report(database_url: str, workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def report(
+    database_url: str, workdir: Path, *args: str, **settings: str
+) -> subprocess.CompletedProcess[str]:
     """`python -m peerbot report ARGS` with the database, key and a UTC program zone."""
-    return operator_command(database_url, workdir, "report", *args, timezone="UTC")
+    return operator_command(database_url, workdir, "report", *args, timezone="UTC", **settings)
+
+
+def every_count_shown(workdir: Path) -> str:
+    """A program folder whose report prints every count, however small."""
+    folder = workdir / "program"
+    folder.mkdir()
+    (folder / "program.yaml").write_text("report:\n  smallest_count: 1\n", encoding="utf-8")
+    return str(folder)
 
 
 def table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    with path.open(encoding="utf-8", newline="") as stream:
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf"), "Excel reads UTF-8 after a BOM"
+    with path.open(encoding="utf-8-sig", newline="") as stream:
         reader = csv.DictReader(stream)
         rows = list(reader)
         return list(reader.fieldnames or []), rows
@@ -77,6 +88,7 @@ async def test_report_writes_weekly_tables_and_a_page_with_its_charts(
         "2027-01-24",
         "--out",
         str(out),
+        program_dir=every_count_shown(tmp_path),
     )
 
     assert done.returncode == 0, done.stderr
@@ -149,6 +161,43 @@ async def test_report_writes_weekly_tables_and_a_page_with_its_charts(
     assert event.details["complete"] is True
     assert event.details["first"] == "2027-01-04" and event.details["last"] == "2027-01-24"
     assert sorted(event.details["files"]) == sorted(p.name for p in out.iterdir())
+
+
+async def test_a_count_below_five_is_printed_as_less_than_five_by_default(
+    database_url: str, session_factory: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    await seed_three_weeks(session_factory, CIPHER)
+    out = tmp_path / "board"
+
+    done = await asyncio.to_thread(
+        report,
+        database_url,
+        tmp_path,
+        "--from",
+        "2027-01-04",
+        "--to",
+        "2027-01-24",
+        "--out",
+        str(out),
+    )
+
+    assert done.returncode == 0, done.stderr
+    _, totals = table(out / "totals.csv")
+    assert [(r["requests"], r["matches"], r["escalations"]) for r in totals] == [
+        ("<5", "<5", "<5"),
+        ("<5", "<5", "<5"),
+        ("0", "0", "0"),
+    ], "in a small program a count of 1 or 2 can point at one person; 0 points at no one"
+    _, weekly = table(out / "weekly.csv")
+    w01 = weekly[0]
+    assert (w01["requests_matched"], w01["who5_good"]) == ("<5", "<5")
+    assert (w01["median_hours_to_match"], w01["median_minutes_to_claim"]) == ("", "")
+    assert w01["checkin_completion_rate"] == "", "a rate of one check-in is that check-in"
+    _, escalations = table(out / "escalations.csv")
+    assert [r["escalations"] for r in escalations] == ["<5"]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "A count above 0 and below 5 is shown as &lt;5" in html
+    assert "<td>1</td>" not in html and "<td>2</td>" not in html
 
 
 @pytest.mark.parametrize(

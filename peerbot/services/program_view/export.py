@@ -1,8 +1,8 @@
 """De-identified exports of requests, matches, contact notes, feedback and consents.
 
-Rows name a person only by ``people.pseudonym`` (a random code); Telegram ids and names
-are never selected. Free text is left out unless asked for, and then only for participants
-whose newest evaluation consent is granted and not withdrawn. The caller writes the text
+Only people whose newest evaluation consent is granted and not withdrawn appear, under
+export codes, with times to the day or week (disclosure.py says why); Telegram ids and names
+are never selected. Free text is left out unless asked for. The caller writes the text
 (``lines``) where it goes and then audits the export (``record``), each in its own
 transaction (`peerbot export`, cli/export.py).
 """
@@ -13,7 +13,6 @@ import csv
 import json
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVarTuple, assert_never
 
@@ -24,7 +23,11 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 from peerbot.dialogs.flow_schema import Flow, TextStep
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.matching.relationships import FEEDBACK_FLOW
-from peerbot.services.participants.consent import evaluation_consenting
+from peerbot.services.participants.consent import (
+    evaluation_consenting,
+    evaluation_consenting_ids,
+)
+from peerbot.services.program_view.disclosure import Disclosure, spreadsheet_safe
 from peerbot.storage import audit
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import CheckinKind
@@ -39,6 +42,8 @@ from peerbot.storage.models import (
 )
 
 BATCH_SIZE = 500
+#: Written first in a CSV export, so that Excel reads it as UTF-8 (accents, emoji).
+CSV_BOM = "\ufeff"
 LIST_SEPARATOR = ";"
 
 #: The columns after the key column of a statement read in batches.
@@ -50,8 +55,7 @@ FlowQuestion = tuple[str, str]
 REQUEST_COLUMNS = (
     "request",
     "person",
-    "created_date",
-    "created_at",
+    "created",
     "status",
     "urgency",
     "topics",
@@ -138,6 +142,7 @@ class ExportSpec:
     format: ExportFormat
     include_free_text: bool = False
     free_text_questions: frozenset[FlowQuestion] = field(default_factory=frozenset)
+    coarse: bool = False  # times to the ISO week, not the day
 
 
 def free_text_questions(flows: Iterable[Flow]) -> frozenset[FlowQuestion]:
@@ -147,8 +152,11 @@ def free_text_questions(flows: Iterable[Flow]) -> frozenset[FlowQuestion]:
     )
 
 
-async def record(ctx: ServiceContext, spec: ExportSpec, *, rows: int, complete: bool) -> None:
-    """Audit an export: its kind, format, rows written and whether it ran to the end.
+async def record(
+    ctx: ServiceContext, spec: ExportSpec, *, rows: int, complete: bool, left_out: int = 0
+) -> None:
+    """Audit an export: its kind, format, rows written and left out, and whether it ran to
+    the end.
 
     The caller records it in a transaction of its own after the read, so an export that
     fails midway (a full disk, a closed pipe) is still recorded, with ``complete=False``.
@@ -161,50 +169,93 @@ async def record(ctx: ServiceContext, spec: ExportSpec, *, rows: int, complete: 
         format=spec.format.value,
         rows=rows,
         free_text=spec.include_free_text,
+        coarse=spec.coarse,
+        left_out=left_out,
         complete=complete,
+    )
+
+
+async def left_out(ctx: ServiceContext, spec: ExportSpec) -> int:
+    """How many rows of this kind the export leaves out: their person has not consented."""
+    subject = _SUBJECT[spec.kind]
+    statement = select(func.count()).select_from(subject.table)
+    for join in subject.joins:
+        statement = statement.join(*join)
+    counted = statement.where(subject.person.not_in(evaluation_consenting_ids()))
+    if spec.kind == ExportKind.FEEDBACK:
+        counted = counted.where(_has_feedback())
+    return int(await ctx.session.scalar(counted) or 0)
+
+
+@dataclass(frozen=True)
+class _Subject:
+    """Whose consent lets a kind's rows out: ``person`` on ``table`` (after ``joins``)."""
+
+    table: Any
+    person: InstrumentedAttribute[int]
+    joins: tuple[tuple[Any, Any], ...] = ()
+
+
+_BY_REQUEST = ((SupportRequest, SupportRequest.id == Match.support_request_id),)
+_SUBJECT = {
+    ExportKind.REQUESTS: _Subject(SupportRequest, SupportRequest.person_id),
+    ExportKind.FEEDBACK: _Subject(SupportRequest, SupportRequest.person_id),
+    ExportKind.MATCHES: _Subject(Match, SupportRequest.person_id, _BY_REQUEST),
+    ExportKind.NOTES: _Subject(
+        ContactNote,
+        SupportRequest.person_id,
+        ((Match, Match.id == ContactNote.match_id), *_BY_REQUEST),
+    ),
+    ExportKind.CONSENTS: _Subject(Consent, Consent.person_id),
+}
+
+
+def _consenting(person: InstrumentedAttribute[int]) -> Any:
+    return person.in_(evaluation_consenting_ids())
+
+
+def _has_feedback() -> Any:
+    return (
+        select(Answer.id)
+        .where(Answer.support_request_id == SupportRequest.id, Answer.flow == FEEDBACK_FLOW)
+        .exists()
     )
 
 
 async def request_rows(
     ctx: ServiceContext,
+    shown: Disclosure,
     *,
     include_free_text: bool = False,
     free_text_questions: Collection[FlowQuestion] = frozenset(),
     batch_size: int = BATCH_SIZE,
 ) -> AsyncIterator[dict[str, Any]]:
-    """Yield one row per support request, oldest first, read in batches of ``batch_size``.
-
-    Only confirmed requests are stored, so all are listed, erased people's included.
-    Feedback answers share the request but are the feedback export's.
-    """
+    """Yield one row per support request of a consenting participant, oldest first, read in
+    batches of ``batch_size``. Feedback answers share the request but are the feedback
+    export's."""
     session, cipher = ctx.session, ctx.cipher
-    statement = select(SupportRequest.id, SupportRequest, Person.pseudonym).join(
-        Person, Person.id == SupportRequest.person_id
+    statement = (
+        select(SupportRequest.id, SupportRequest, Person.pseudonym)
+        .join(Person, Person.id == SupportRequest.person_id)
+        .where(_consenting(SupportRequest.person_id))
     )
     async for batch in _batches(session, statement, SupportRequest.id, batch_size):
         answers = await _answers_of([id_ for id_, _, _ in batch], session, feedback=False)
-        consenting: set[int] = set()
-        if include_free_text:
-            consenting = await evaluation_consenting(ctx, {r.person_id for _, r, _ in batch})
         for _, request, pseudonym in batch:
-            row = _request_row(request, pseudonym)
+            row = _request_row(request, pseudonym, shown)
             closed, free = _split_answers(answers.get(request.id, []), free_text_questions)
             row["answers"] = {answer.question: answer.value for answer in closed}
             if include_free_text:
-                allowed = request.person_id in consenting
-                row["summary"] = cipher.decrypt(request.summary_enc) if allowed else None
-                row["free_text"] = (
-                    {answer.question: _free_text(answer, cipher) for answer in free}
-                    if allowed
-                    else None
-                )
+                row["summary"] = cipher.decrypt(request.summary_enc)
+                row["free_text"] = {answer.question: _free_text(answer, cipher) for answer in free}
             yield row
 
 
 async def match_rows(
-    ctx: ServiceContext, *, batch_size: int = BATCH_SIZE
+    ctx: ServiceContext, shown: Disclosure, *, batch_size: int = BATCH_SIZE
 ) -> AsyncIterator[dict[str, Any]]:
-    """Yield one row per match, oldest first, with each side's answer to "have you connected?"."""
+    """Yield one row per match of a consenting participant, oldest first, with each side's
+    answer to "have you connected?"; the supporter's code only if they consented too."""
     session = ctx.session
     participant = aliased(Person)
     supporter = aliased(Person)
@@ -213,25 +264,32 @@ async def match_rows(
         .join(SupportRequest, SupportRequest.id == Match.support_request_id)
         .join(participant, participant.id == SupportRequest.person_id)
         .outerjoin(supporter, supporter.id == Match.supporter_id)
+        .where(_consenting(SupportRequest.person_id))
     )
     async for batch in _batches(session, statement, Match.id, batch_size):
-        connected = await _connected_answers([match for _, match, *_ in batch], session)
+        matches = [match for _, match, *_ in batch]
+        connected = await _connected_answers(matches, session)
+        supporters = await evaluation_consenting(
+            ctx, {match.supporter_id for match in matches if match.supporter_id is not None}
+        )
         for match_id, match, code, participant_pseudonym, supporter_pseudonym in batch:
             answers = connected.get(match_id, {})
             yield {
-                "request": code,
-                "participant": participant_pseudonym,
-                "supporter": supporter_pseudonym,
+                "request": shown.code(code),
+                "participant": shown.code(participant_pseudonym),
+                "supporter": shown.code(supporter_pseudonym)
+                if match.supporter_id in supporters
+                else None,
                 "status": match.status.value,
                 "rank": match.rank,
                 "score": match.score,
                 "reasons": _reason_codes(match.reasons),
-                "proposed_at": _iso(match.proposed_at),
-                "approved_at": _iso(match.approved_at),
-                "offered_at": _iso(match.offered_at),
-                "decided_at": _iso(match.decided_at),
+                "proposed_at": shown.when(match.proposed_at),
+                "approved_at": shown.when(match.approved_at),
+                "offered_at": shown.when(match.offered_at),
+                "decided_at": shown.when(match.decided_at),
                 "decline_reason": match.decline_reason,
-                "ended_at": _iso(match.ended_at),
+                "ended_at": shown.when(match.ended_at),
                 "end_reason": match.end_reason,
                 "participant_connected": answers.get("participant"),
                 "supporter_connected": answers.get("supporter"),
@@ -240,116 +298,97 @@ async def match_rows(
 
 async def note_rows(
     ctx: ServiceContext,
+    shown: Disclosure,
     *,
     include_free_text: bool = False,
     batch_size: int = BATCH_SIZE,
 ) -> AsyncIterator[dict[str, Any]]:
-    """Yield one row per contact note, oldest first.
-
-    ``details`` needs the participant's evaluation consent, not the author's: the note is
-    about the participant.
-    """
+    """Yield one row per contact note about a consenting participant, oldest first; the
+    author's code only if they consented too. The note is about the participant, so it is
+    their consent that lets it out."""
     session, cipher = ctx.session, ctx.cipher
     author = aliased(Person)
     statement = (
-        select(
-            ContactNote.id,
-            ContactNote,
-            SupportRequest.code,
-            SupportRequest.person_id,
-            author.pseudonym,
-        )
+        select(ContactNote.id, ContactNote, SupportRequest.code, author.pseudonym)
         .join(Match, Match.id == ContactNote.match_id)
         .join(SupportRequest, SupportRequest.id == Match.support_request_id)
         .outerjoin(author, author.id == ContactNote.author_id)
+        .where(_consenting(SupportRequest.person_id))
     )
     async for batch in _batches(session, statement, ContactNote.id, batch_size):
-        consenting: set[int] = set()
-        if include_free_text:
-            participants = {participant_id for _, _, _, participant_id, _ in batch}
-            consenting = await evaluation_consenting(ctx, participants)
-        for _, note, code, participant_id, author_pseudonym in batch:
+        authors = await evaluation_consenting(
+            ctx, {note.author_id for _, note, _, _ in batch if note.author_id is not None}
+        )
+        for _, note, code, author_pseudonym in batch:
             row: dict[str, Any] = {
-                "request": code,
-                "supporter": author_pseudonym,
-                "contact_date": note.contact_at.astimezone(UTC).date().isoformat(),
+                "request": shown.code(code),
+                "supporter": shown.code(author_pseudonym) if note.author_id in authors else None,
+                "contact_date": shown.when(note.contact_at),
                 "minutes": note.minutes,
                 "format": note.format,
                 "topics": list(note.topics or []),
                 "concerns": list(note.concerns or []),
-                "created_at": _iso(note.created_at),
+                "created_at": shown.when(note.created_at),
             }
             if include_free_text:
-                allowed = participant_id in consenting
-                row["details"] = cipher.decrypt(note.note_enc) if allowed else None
+                row["details"] = cipher.decrypt(note.note_enc)
             yield row
 
 
 async def feedback_rows(
     ctx: ServiceContext,
+    shown: Disclosure,
     *,
     include_free_text: bool = False,
     batch_size: int = BATCH_SIZE,
 ) -> AsyncIterator[dict[str, Any]]:
-    """Yield one row per request with feedback answers, oldest request first.
-
-    A question answered twice counts with its newest answer; ``comments`` only with the
-    participant's evaluation consent.
-    """
+    """Yield one row per request of a consenting participant with feedback answers, oldest
+    request first. A question answered twice counts with its newest answer."""
     session, cipher = ctx.session, ctx.cipher
-    has_feedback = (
-        select(Answer.id)
-        .where(Answer.support_request_id == SupportRequest.id, Answer.flow == FEEDBACK_FLOW)
-        .exists()
-    )
     statement = (
-        select(SupportRequest.id, SupportRequest.code, SupportRequest.person_id, Person.pseudonym)
+        select(SupportRequest.id, SupportRequest.code, Person.pseudonym)
         .join(Person, Person.id == SupportRequest.person_id)
-        .where(has_feedback)
+        .where(_has_feedback(), _consenting(SupportRequest.person_id))
     )
     async for batch in _batches(session, statement, SupportRequest.id, batch_size):
-        answers = await _answers_of([id_ for id_, _, _, _ in batch], session, feedback=True)
-        consenting: set[int] = set()
-        if include_free_text:
-            participants = {participant_id for _, _, participant_id, _ in batch}
-            consenting = await evaluation_consenting(ctx, participants)
-        for request_id, code, participant_id, pseudonym in batch:
+        answers = await _answers_of([id_ for id_, _, _ in batch], session, feedback=True)
+        for request_id, code, pseudonym in batch:
             given = answers.get(request_id)
             if not given:
                 continue  # deleted (an erasure) between the two reads
             newest = {answer.question: answer for answer in given}
-            answered = max(answer.answered_at for answer in given)
             row: dict[str, Any] = {
-                "request": code,
-                "participant": pseudonym,
-                "answered_at": answered.astimezone(UTC).date().isoformat(),
+                "request": shown.code(code),
+                "participant": shown.code(pseudonym),
+                "answered_at": shown.when(max(answer.answered_at for answer in given)),
             }
             for question in FEEDBACK_QUESTIONS:
                 answer = newest.get(question)
                 row[question] = None if answer is None else answer.value
             if include_free_text:
                 comments = newest.get("comments")
-                allowed = participant_id in consenting
-                row["comments"] = _free_text(comments, cipher) if allowed and comments else None
+                row["comments"] = _free_text(comments, cipher) if comments else None
             yield row
 
 
-async def consent_rows(ctx: ServiceContext) -> AsyncIterator[dict[str, Any]]:
-    """Yield every consent decision, oldest first, with its text version."""
+async def consent_rows(ctx: ServiceContext, shown: Disclosure) -> AsyncIterator[dict[str, Any]]:
+    """Yield every consent decision of the people whose newest evaluation consent is
+    granted, oldest first, with its text version."""
     result = await ctx.session.stream(
         select(Consent, Person.pseudonym)
         .join(Person, Person.id == Consent.person_id)
+        .where(_consenting(Consent.person_id))
         .order_by(Consent.id)
         .execution_options(yield_per=BATCH_SIZE)
     )
     async for consent, pseudonym in result:
         yield {
-            "person": pseudonym,
+            "person": shown.code(pseudonym),
             "kind": consent.kind.value,
             "version": consent.version,
             "decision": consent.decision.value,
-            "decided_at": _iso(consent.decided_at),
-            "withdrawn_at": _iso(consent.withdrawn_at),
+            "decided_at": shown.when(consent.decided_at),
+            "withdrawn_at": shown.when(consent.withdrawn_at),
             "channel": consent.channel,
         }
 
@@ -425,7 +464,7 @@ async def lines(ctx: ServiceContext, spec: ExportSpec) -> AsyncIterator[tuple[st
     # A question first answered while the export runs has no column; it is left out.
     writer = csv.DictWriter(buffer, fieldnames=columns, restval="", extrasaction="ignore")
     writer.writeheader()
-    header = buffer.take()
+    header = CSV_BOM + buffer.take()
     first = True
     async for row in rows:
         writer.writerow(csv_cells(row))
@@ -437,21 +476,24 @@ async def lines(ctx: ServiceContext, spec: ExportSpec) -> AsyncIterator[tuple[st
 
 
 def _rows(ctx: ServiceContext, spec: ExportSpec) -> AsyncIterator[dict[str, Any]]:
+    shown = Disclosure(ctx.cipher, coarse=spec.coarse)
+    free_text = spec.include_free_text
     match spec.kind:
         case ExportKind.REQUESTS:
             return request_rows(
                 ctx,
-                include_free_text=spec.include_free_text,
+                shown,
+                include_free_text=free_text,
                 free_text_questions=spec.free_text_questions,
             )
         case ExportKind.MATCHES:
-            return match_rows(ctx)
+            return match_rows(ctx, shown)
         case ExportKind.NOTES:
-            return note_rows(ctx, include_free_text=spec.include_free_text)
+            return note_rows(ctx, shown, include_free_text=free_text)
         case ExportKind.FEEDBACK:
-            return feedback_rows(ctx, include_free_text=spec.include_free_text)
+            return feedback_rows(ctx, shown, include_free_text=free_text)
         case ExportKind.CONSENTS:
-            return consent_rows(ctx)
+            return consent_rows(ctx, shown)
         case _:
             assert_never(spec.kind)
 
@@ -534,13 +576,11 @@ async def _connected_answers(
     return by_match
 
 
-def _request_row(request: SupportRequest, pseudonym: str) -> dict[str, Any]:
-    created = request.created_at.astimezone(UTC)
+def _request_row(request: SupportRequest, pseudonym: str, shown: Disclosure) -> dict[str, Any]:
     return {
-        "request": request.code,
-        "person": pseudonym,
-        "created_date": created.date().isoformat(),
-        "created_at": created.isoformat(),
+        "request": shown.code(request.code),
+        "person": shown.code(pseudonym),
+        "created": shown.when(request.created_at),
         "status": request.status.value,
         "urgency": request.urgency.value,
         "topics": list(request.topics or []),
@@ -581,10 +621,6 @@ def _free_text(answer: Answer, cipher: FieldCipher) -> str | None:
     return None if answer.value is None else str(answer.value)
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).isoformat()
-
-
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -594,4 +630,4 @@ def _cell(value: Any) -> str:
         return LIST_SEPARATOR.join(_cell(item) for item in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
+    return spreadsheet_safe(str(value)) if isinstance(value, str) else str(value)

@@ -2,7 +2,8 @@
 
 Counts and medians only: no pseudonyms, names, Telegram ids or free text are read. Totals
 count everyone; every breakdown (statuses, medians, WHO-5 bands, escalation categories)
-counts only people whose newest evaluation consent is granted and not withdrawn.
+counts only people whose newest evaluation consent is granted and not withdrawn. Small counts
+are hidden (small_cells.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from typing import Any
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.program_view import charts
 from peerbot.services.program_view.digest import activity_chart, day_label
+from peerbot.services.program_view.export import CSV_BOM
+from peerbot.services.program_view.small_cells import hidden_rows, hidden_week
 from peerbot.services.program_view.weekly import WeekFigures, iso_weeks, weekly_figures
 from peerbot.storage import audit
 
@@ -98,23 +101,32 @@ class Reading:
     last: date
     figures: ReportFigures
     pictures: list[charts.Chart]
+    smallest: int  # counts above 0 and below this are hidden
 
 
 async def read(ctx: ServiceContext, first: date, last: date) -> Reading:
     """Read the figures of the weeks from `first` to `last` (the caller's transaction)."""
     figures = await read_figures(ctx, first, last)
-    return Reading(first, last, figures, _charts(ctx, figures, first, last))
+    smallest = ctx.program.policy.report.smallest_count
+    drawn = ReportFigures(
+        totals=[hidden_week(week, smallest) for week in figures.totals],
+        consenting=[hidden_week(week, smallest) for week in figures.consenting],
+    )
+    return Reading(first, last, figures, _charts(ctx, drawn, first, last), smallest)
 
 
 async def write_files(reading: Reading, out_dir: Path, written: list[Path]) -> None:
     """Draw the charts and write the report's files into `out_dir`, adding each to `written`
     as it lands (so a report that fails midway is audited with what it wrote)."""
     drawn = await charts.draw(reading.pictures)
-    tables = _tables(reading.figures)
+    tables = {
+        name: hidden_rows(rows, reading.smallest)
+        for name, rows in _tables(reading.figures).items()
+    }
     for name, rows in tables.items():
         written.append(_write(out_dir / name, _csv(rows, COLUMNS[name])))
     pictures = list(zip(reading.pictures, drawn, strict=True))
-    page = _html(reading.first, reading.last, tables, pictures)
+    page = _html(reading.first, reading.last, tables, pictures, reading.smallest)
     written.append(_write(out_dir / HTML_FILE, page))
 
 
@@ -200,6 +212,7 @@ COLUMNS = {
 
 def _csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
     buffer = io.StringIO()
+    buffer.write(CSV_BOM)
     writer = csv.DictWriter(buffer, fieldnames=list(columns))
     writer.writeheader()
     writer.writerows(rows)
@@ -273,6 +286,7 @@ def _html(
     last: date,
     tables: dict[str, list[dict[str, Any]]],
     drawn: Sequence[tuple[charts.Chart, bytes]],
+    smallest: int,
 ) -> str:
     e = _escaped
     title = f"Program report, {first.isoformat()} to {last.isoformat()}"
@@ -288,7 +302,10 @@ def _html(
         "time zone; the first and last weeks are cut to the dates asked for). No names, "
         "Telegram ids, pseudonyms or free text appear here. <strong>Totals count everyone; "
         "every breakdown (statuses, medians, WHO-5 bands, escalation categories) counts only "
-        "people who consented to evaluation use.</strong></p>",
+        "people who consented to evaluation use.</strong> "
+        f"A count above 0 and below {smallest} is shown as &lt;{smallest} (and drawn as 0), "
+        "and a median or rate worked out from so few is left empty, so that no figure can "
+        "point at one person.</p>",
         "<h2>Charts</h2>",
     ]
     for (chart, picture), caption in zip(drawn, CHART_CAPTIONS, strict=True):

@@ -1,4 +1,5 @@
-"""The evaluation export: de-identified by default, free text only with evaluation consent."""
+"""The evaluation export: only people whose evaluation consent stands, under export codes, with
+times to the day, free text only when asked for, CSV safe to open in a spreadsheet."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from peerbot.cli.export import write_export
 from peerbot.program import load_program
 from peerbot.services.common.context import context_for
 from peerbot.services.program_view import export
+from peerbot.services.program_view.disclosure import Disclosure
 from peerbot.services.program_view.export import ExportFormat, ExportKind, ExportSpec
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import (
@@ -26,7 +28,7 @@ from peerbot.storage.enums import (
     SupportRequestStatus,
     Urgency,
 )
-from peerbot.storage.models import AuditEvent
+from peerbot.storage.models import AuditEvent, Person, SupportRequest
 from tests.support.contexts import caller_deps
 from tests.support.rows import add_intake_answer, add_person, add_request, consent_row
 
@@ -129,13 +131,34 @@ async def run(sessions: Sessions, spec: ExportSpec) -> str:
     return out.getvalue()
 
 
-def requests_spec(fmt: ExportFormat, *, include_free_text: bool = False) -> ExportSpec:
+def requests_spec(
+    fmt: ExportFormat, *, include_free_text: bool = False, coarse: bool = False
+) -> ExportSpec:
     return ExportSpec(
         kind=ExportKind.REQUESTS,
         format=fmt,
         include_free_text=include_free_text,
         free_text_questions=TEXT_STEPS,
+        coarse=coarse,
     )
+
+
+SHOWN = Disclosure(CIPHER)
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    assert text.startswith("\ufeff"), "Excel reads a CSV as UTF-8 only after a BOM"
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+
+
+async def grant_everyone(sessions: Sessions) -> None:
+    """Everyone still here consents to evaluation use (newest decision granted)."""
+    async with sessions() as session, session.begin():
+        people = (
+            await session.scalars(select(Person).where(Person.status == PersonStatus.ACTIVE))
+        ).all()
+        for person in people:
+            session.add(consent_row(person, at=T0 + timedelta(days=2), version="evaluation-v2"))
 
 
 def jsonl(text: str) -> list[dict[str, Any]]:
@@ -154,7 +177,13 @@ def assert_no_free_text(text: str, world: Seeded) -> None:
         assert secret not in text
 
 
-async def test_default_jsonl_lists_every_request_without_identifiers_or_free_text(
+def assert_no_group_codes(text: str, world: Seeded) -> None:
+    """The codes on the coordinators' cards never appear in an export."""
+    for code in (*world.codes.values(), *world.pseudonyms.values()):
+        assert code not in text
+
+
+async def test_only_people_whose_evaluation_consent_stands_are_exported(
     session_factory: Sessions,
 ) -> None:
     world = await seed(session_factory)
@@ -162,14 +191,14 @@ async def test_default_jsonl_lists_every_request_without_identifiers_or_free_tex
     text = await run(session_factory, requests_spec(ExportFormat.JSONL))
 
     rows = jsonl(text)
-    assert [row["request"] for row in rows] == list(world.codes.values())
+    assert [row["request"] for row in rows] == [SHOWN.code(world.codes["granted"])]
     assert_no_identifiers(text, world)
     assert_no_free_text(text, world)
+    assert_no_group_codes(text, world)
     assert all("summary" not in row and "free_text" not in row for row in rows)
     first = rows[0]
-    assert first["person"] == world.pseudonyms["granted"]
-    assert first["created_date"] == "2026-03-02"
-    assert first["created_at"] == "2026-03-02T23:30:00+00:00"
+    assert first["person"] == SHOWN.code(world.pseudonyms["granted"])
+    assert first["created"] == "2026-03-02", "a time is coarsened to its day"
     assert (first["status"], first["urgency"], first["language"]) == ("new", "soon", "es")
     assert first["topics"] == ["anxiety", "sleep"]
     assert first["support_format"] == ["one_to_one", "chat"]
@@ -181,22 +210,45 @@ async def test_default_jsonl_lists_every_request_without_identifiers_or_free_tex
         "age_band": "25_34",
         "supporter_similar_age": True,
     }
-    erased = rows[-1]
-    assert (erased["status"], erased["answers"], erased["referral_source"]) == ("closed", {}, None)
 
 
-async def test_default_csv_has_a_header_and_one_row_per_request(
+async def test_export_codes_are_not_the_groups_and_are_the_same_in_every_export(
     session_factory: Sessions,
 ) -> None:
     world = await seed(session_factory)
+
+    first = jsonl(await run(session_factory, requests_spec(ExportFormat.JSONL)))
+    again = jsonl(await run(session_factory, requests_spec(ExportFormat.JSONL)))
+
+    code = first[0]["person"]
+    assert code != world.pseudonyms["granted"]
+    assert code.startswith(world.pseudonyms["granted"][:1] + "X-")
+    assert [row["person"] for row in again] == [code]
+    other_key = Disclosure(FieldCipher(FieldCipher.generate_key()))
+    assert other_key.code(world.pseudonyms["granted"]) != code, "keyed: not guessable"
+
+
+async def test_coarse_gives_the_iso_week_instead_of_the_day(session_factory: Sessions) -> None:
+    await seed(session_factory)
+
+    rows = jsonl(await run(session_factory, requests_spec(ExportFormat.JSONL, coarse=True)))
+
+    assert rows[0]["created"] == "2026-W10"
+
+
+async def test_default_csv_has_a_bom_a_header_and_one_row_per_consenting_request(
+    session_factory: Sessions,
+) -> None:
+    world = await seed(session_factory)
+    await grant_everyone(session_factory)
 
     text = await run(session_factory, requests_spec(ExportFormat.CSV))
 
     assert_no_identifiers(text, world)
     assert_no_free_text(text, world)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    rows = list(reader)
-    assert reader.fieldnames == [
+    assert_no_group_codes(text, world)
+    rows = csv_rows(text)
+    assert list(rows[0]) == [
         *export.REQUEST_COLUMNS,
         "answer.topics",
         "answer.who_for",
@@ -204,14 +256,14 @@ async def test_default_csv_has_a_header_and_one_row_per_request(
         "answer.age_band",
         "answer.supporter_similar_age",
     ]
-    assert [row["request"] for row in rows] == list(world.codes.values())
+    still_here = ("granted", "withdrawn", "redeclined", "never_asked")
+    assert [row["request"] for row in rows] == [SHOWN.code(world.codes[n]) for n in still_here]
     assert rows[0]["topics"] == "anxiety;sleep"
     assert rows[0]["answer.channels"] == "chat;voice"
     assert rows[0]["answer.supporter_similar_age"] == "true"
-    assert rows[-1]["answer.who_for"] == ""
 
 
-async def test_free_text_only_for_people_whose_evaluation_consent_stands(
+async def test_free_text_is_given_for_the_consenting_and_no_one_else_s_is_read(
     session_factory: Sessions,
 ) -> None:
     world = await seed(session_factory)
@@ -219,75 +271,81 @@ async def test_free_text_only_for_people_whose_evaluation_consent_stands(
     text = await run(session_factory, requests_spec(ExportFormat.JSONL, include_free_text=True))
 
     assert_no_identifiers(text, world)
-    by_code = {row["request"]: row for row in jsonl(text)}
-    granted = by_code[world.codes["granted"]]
+    (granted,) = jsonl(text)
     assert granted["summary"] == "summary secret of granted"
     assert granted["free_text"] == {
         "topics_other": "topics_other secret of granted",
         "region": "region secret of granted",
     }
     assert "region" not in granted["answers"]
-    for name in ("withdrawn", "redeclined", "never_asked", "erased"):
-        row = by_code[world.codes[name]]
-        assert (row["summary"], row["free_text"]) == (None, None), name
     for name in ("withdrawn", "redeclined", "never_asked"):
         for secret in world.secrets[name]:
             assert secret not in text
 
 
-async def test_free_text_in_csv_stays_empty_without_consent(session_factory: Sessions) -> None:
+async def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_written_as_text(
+    session_factory: Sessions,
+) -> None:
     world = await seed(session_factory)
+    async with session_factory() as session, session.begin():
+        request = await session.scalar(
+            select(SupportRequest).where(SupportRequest.code == world.codes["granted"])
+        )
+        assert request is not None
+        request.summary_enc = CIPHER.encrypt('=HYPERLINK("http://x","click")')
 
     text = await run(session_factory, requests_spec(ExportFormat.CSV, include_free_text=True))
 
-    rows = {row["request"]: row for row in csv.DictReader(io.StringIO(text, newline=""))}
-    granted = rows[world.codes["granted"]]
-    assert granted["summary"] == "summary secret of granted"
-    assert granted["free_text.topics_other"] == "topics_other secret of granted"
-    withdrawn = rows[world.codes["withdrawn"]]
-    assert (withdrawn["summary"], withdrawn["free_text.topics_other"]) == ("", "")
-    assert "summary secret of withdrawn" not in text
+    (row,) = csv_rows(text)
+    assert row["summary"] == '\'=HYPERLINK("http://x","click")'
+    assert row["free_text.topics_other"] == "topics_other secret of granted", "plain text as is"
 
 
-async def test_consents_export_lists_decisions_with_versions(session_factory: Sessions) -> None:
+async def test_consents_export_lists_the_decisions_of_the_consenting_only(
+    session_factory: Sessions,
+) -> None:
     world = await seed(session_factory)
     spec = ExportSpec(kind=ExportKind.CONSENTS, format=ExportFormat.JSONL)
 
     text = await run(session_factory, spec)
 
     assert_no_identifiers(text, world)
+    assert_no_group_codes(text, world)
     rows = jsonl(text)
-    assert len(rows) == 5 + 4  # one participation each, four evaluation decisions
-    evaluation = [
-        (row["person"], row["decision"], row["withdrawn_at"])
-        for row in rows
-        if row["kind"] == "evaluation"
+    person = SHOWN.code(world.pseudonyms["granted"])
+    assert rows == [
+        {
+            "person": person,
+            "kind": "participation",
+            "version": "participation-v1",
+            "decision": "granted",
+            "decided_at": "2026-03-02",
+            "withdrawn_at": None,
+            "channel": "telegram",
+        },
+        {
+            "person": person,
+            "kind": "evaluation",
+            "version": "evaluation-v2",
+            "decision": "granted",
+            "decided_at": "2026-03-02",
+            "withdrawn_at": None,
+            "channel": "telegram",
+        },
     ]
-    assert evaluation == [
-        (world.pseudonyms["granted"], "granted", None),
-        (world.pseudonyms["withdrawn"], "granted", "2026-03-03T23:30:00+00:00"),
-        (world.pseudonyms["redeclined"], "granted", None),
-        (world.pseudonyms["redeclined"], "declined", None),
-    ]
-    assert {row["version"] for row in rows} == {"participation-v1", "evaluation-v2"}
-    assert rows[0] == {
-        "person": world.pseudonyms["granted"],
-        "kind": "participation",
-        "version": "participation-v1",
-        "decision": "granted",
-        "decided_at": "2026-03-02T23:30:00+00:00",
-        "withdrawn_at": None,
-        "channel": "telegram",
-    }
+    for name in ("withdrawn", "redeclined", "never_asked"):
+        assert SHOWN.code(world.pseudonyms[name]) not in text, "a 'no' is not listed"
 
     text = await run(session_factory, ExportSpec(ExportKind.CONSENTS, ExportFormat.CSV))
-    rows_csv = list(csv.DictReader(io.StringIO(text, newline="")))
+    rows_csv = csv_rows(text)
     assert [row["decision"] for row in rows_csv] == [row["decision"] for row in rows]
     assert list(rows_csv[0]) == list(export.CONSENT_COLUMNS)
 
 
 @pytest.mark.parametrize("include_free_text", [False, True])
-async def test_each_export_is_audited(session_factory: Sessions, include_free_text: bool) -> None:
+async def test_each_export_is_audited_with_what_it_left_out(
+    session_factory: Sessions, include_free_text: bool
+) -> None:
     await seed(session_factory)
 
     await run(
@@ -302,8 +360,10 @@ async def test_each_export_is_audited(session_factory: Sessions, include_free_te
             {
                 "kind": "requests",
                 "format": "csv",
-                "rows": 5,
+                "rows": 1,
+                "left_out": 4,
                 "free_text": include_free_text,
+                "coarse": False,
                 "complete": True,
             },
         )
@@ -312,6 +372,7 @@ async def test_each_export_is_audited(session_factory: Sessions, include_free_te
 
 async def test_an_export_that_fails_midway_is_still_audited(session_factory: Sessions) -> None:
     await seed(session_factory)
+    await grant_everyone(session_factory)
 
     class FullDisk(io.StringIO):
         def write(self, text: str) -> int:
@@ -333,21 +394,24 @@ async def test_an_export_that_fails_midway_is_still_audited(session_factory: Ses
 
 async def test_requests_are_read_in_batches(session_factory: Sessions) -> None:
     world = await seed(session_factory)
+    await grant_everyone(session_factory)
 
     async with session_factory() as session, session.begin():
         ctx = context_for(caller_deps(session_factory, CIPHER), session, T0)
         rows = [
-            row async for row in export.request_rows(ctx, include_free_text=True, batch_size=2)
+            row
+            async for row in export.request_rows(ctx, SHOWN, include_free_text=True, batch_size=2)
         ]
 
-    assert [row["request"] for row in rows] == list(world.codes.values())
+    still_here = ("granted", "withdrawn", "redeclined", "never_asked")
+    assert [row["request"] for row in rows] == [SHOWN.code(world.codes[n]) for n in still_here]
     assert rows[0]["summary"] == "summary secret of granted"
 
 
 async def test_empty_database_gives_a_header_only_csv(session_factory: Sessions) -> None:
     text = await run(session_factory, requests_spec(ExportFormat.CSV))
 
-    assert text == ",".join(export.REQUEST_COLUMNS) + "\r\n"
+    assert text == "\ufeff" + ",".join(export.REQUEST_COLUMNS) + "\r\n"
     assert await run(session_factory, requests_spec(ExportFormat.JSONL)) == ""
     async with session_factory() as session:
         counted = (

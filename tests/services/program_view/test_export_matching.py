@@ -1,5 +1,6 @@
-"""The evaluation export of matches, contact notes and feedback: pseudonyms only, free text
-only with the participant's evaluation consent."""
+"""The evaluation export of matches, contact notes and feedback: only rows about participants
+whose evaluation consent stands, people under export codes, a supporter's code only with the
+supporter's own consent."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ from peerbot.cli.export import write_export
 from peerbot.services.common.context import context_for
 from peerbot.services.participants import consent
 from peerbot.services.program_view import export
+from peerbot.services.program_view.disclosure import Disclosure
 from peerbot.services.program_view.export import ExportFormat, ExportKind, ExportSpec
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import CheckinKind, ConsentKind, MatchStatus
-from peerbot.storage.models import AuditEvent
+from peerbot.storage.models import AuditEvent, Person
 from tests.support.contexts import caller_deps
 from tests.support.rows import (
     T0,
@@ -37,6 +39,7 @@ from tests.support.rows import (
 from tests.support.supporter_steps import context
 
 CIPHER = FieldCipher(FieldCipher.generate_key())
+SHOWN = Disclosure(CIPHER)
 NAMES = {
     "ann": "Ann Ashdown",
     "ben": "Ben Birch",
@@ -174,7 +177,8 @@ def jsonl(text: str) -> list[dict[str, Any]]:
 
 
 def csv_rows(text: str) -> tuple[list[str], list[dict[str, str]]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    assert text.startswith("\ufeff")
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     rows = list(reader)
     assert reader.fieldnames is not None
     return list(reader.fieldnames), rows
@@ -185,47 +189,55 @@ def assert_no_secrets(text: str, *keys: str) -> None:
         assert SECRETS[key] not in text, key
 
 
-async def test_matches_list_each_pairing_with_both_sides_connected_answers(
+async def test_matches_list_the_consenting_participants_pairings_by_export_code(
     session_factory: Sessions,
 ) -> None:
     world = await seed(session_factory)
-    p = world.pseudonyms
+    code = {key: SHOWN.code(pseudonym) for key, pseudonym in world.pseudonyms.items()}
 
     rows = jsonl(await run(session_factory, spec(ExportKind.MATCHES, ExportFormat.JSONL)))
 
-    assert rows[0] == {
-        "request": world.codes["ann"],
-        "participant": p["ann"],
-        "supporter": p["sam"],
-        "status": "ended",
-        "rank": 1,
-        "score": 0.82,
-        "reasons": ["shared_experience", "similar_age"],
-        "proposed_at": "2026-03-02T09:00:00+00:00",
-        "approved_at": "2026-03-02T10:00:00+00:00",
-        "offered_at": "2026-03-02T11:00:00+00:00",
-        "decided_at": "2026-03-03T09:00:00+00:00",
-        "decline_reason": None,
-        "ended_at": "2026-03-22T09:00:00+00:00",
-        "end_reason": "ended_by_participant",
-        "participant_connected": "yes",
-        "supporter_connected": "not_yet",
-    }
-    assert [
-        (
-            row["participant"],
-            row["supporter"],
-            row["status"],
-            row["decline_reason"],
-            row["participant_connected"],
-            row["supporter_connected"],
-        )
-        for row in rows[1:]
-    ] == [
-        (p["ben"], p["sue"], "accepted", None, None, "need_help"),
-        (p["cat"], p["sam"], "declined", "no_time", None, None),
-        (p["cat"], None, "withdrawn", None, None, None),
+    # ben withdrew and cat declined: their matches are left out, only counted
+    assert rows == [
+        {
+            "request": SHOWN.code(world.codes["ann"]),
+            "participant": code["ann"],
+            "supporter": code["sam"],
+            "status": "ended",
+            "rank": 1,
+            "score": 0.82,
+            "reasons": ["shared_experience", "similar_age"],
+            "proposed_at": "2026-03-02",
+            "approved_at": "2026-03-02",
+            "offered_at": "2026-03-02",
+            "decided_at": "2026-03-03",
+            "decline_reason": None,
+            "ended_at": "2026-03-22",
+            "end_reason": "ended_by_participant",
+            "participant_connected": "yes",
+            "supporter_connected": "not_yet",
+        }
     ]
+
+
+async def test_a_supporter_without_evaluation_consent_is_not_named(
+    session_factory: Sessions,
+) -> None:
+    world = await seed(session_factory)
+    async with session_factory() as session, session.begin():
+        sam = await session.scalar(
+            select(Person).where(Person.pseudonym == world.pseudonyms["sam"])
+        )
+        assert sam is not None
+        await consent.withdraw(
+            context(session, T0 + timedelta(days=2)), person_id=sam.id, kind=ConsentKind.EVALUATION
+        )
+
+    matches = jsonl(await run(session_factory, spec(ExportKind.MATCHES, ExportFormat.JSONL)))
+    notes = jsonl(await run(session_factory, spec(ExportKind.NOTES, ExportFormat.JSONL)))
+
+    assert [row["supporter"] for row in matches] == [None]
+    assert [row["supporter"] for row in notes] == [None, None]
 
 
 async def test_matches_csv_has_the_fixed_columns_and_reason_codes_only(
@@ -237,16 +249,9 @@ async def test_matches_csv_has_the_fixed_columns_and_reason_codes_only(
 
     header, rows = csv_rows(text)
     assert header == list(export.MATCH_COLUMNS)
-    assert [row["request"] for row in rows] == [
-        world.codes["ann"],
-        world.codes["ben"],
-        world.codes["cat"],
-        world.codes["cat"],
-    ]
+    assert [row["request"] for row in rows] == [SHOWN.code(world.codes["ann"])]
     assert rows[0]["reasons"] == "shared_experience;similar_age"
     assert (rows[0]["score"], rows[0]["participant_connected"]) == ("0.82", "yes")
-    assert (rows[1]["participant_connected"], rows[1]["supporter_connected"]) == ("", "need_help")
-    assert rows[3]["supporter"] == ""
     # the values kept with a reason describe the people matched: left out
     assert "loss" not in text
     assert "age_25_34" not in text
@@ -254,33 +259,31 @@ async def test_matches_csv_has_the_fixed_columns_and_reason_codes_only(
 
 async def test_notes_without_free_text_by_default(session_factory: Sessions) -> None:
     world = await seed(session_factory)
-    p = world.pseudonyms
+    sam = SHOWN.code(world.pseudonyms["sam"])
 
     rows = jsonl(await run(session_factory, spec(ExportKind.NOTES, ExportFormat.JSONL)))
     text = await run(session_factory, spec(ExportKind.NOTES, ExportFormat.CSV))
 
     assert rows[0] == {
-        "request": world.codes["ann"],
-        "supporter": p["sam"],
+        "request": SHOWN.code(world.codes["ann"]),
+        "supporter": sam,
         "contact_date": "2026-03-02",
         "minutes": 45,
         "format": "voice",
         "topics": ["grief", "sleep"],
         "concerns": ["self_care"],
-        "created_at": "2026-03-02T09:00:00+00:00",
+        "created_at": "2026-03-02",
     }
-    assert [(row["request"], row["supporter"]) for row in rows[1:]] == [
-        (world.codes["ben"], p["sue"]),
-        (world.codes["ann"], p["sam"]),
-    ]
-    assert (rows[2]["minutes"], rows[2]["format"]) == (None, None)
+    assert [(row["supporter"], row["minutes"], row["format"]) for row in rows[1:]] == [
+        (sam, None, None)
+    ], "the note about ben, who withdrew, is left out"
     header, csv_notes = csv_rows(text)
     assert header == list(export.NOTE_COLUMNS)
     assert (csv_notes[0]["topics"], csv_notes[0]["concerns"]) == ("grief;sleep", "self_care")
     assert_no_secrets(text)
 
 
-async def test_note_details_only_with_the_participants_evaluation_consent(
+async def test_note_details_only_about_a_consenting_participant(
     session_factory: Sessions,
 ) -> None:
     await seed(session_factory)
@@ -291,11 +294,10 @@ async def test_note_details_only_with_the_participants_evaluation_consent(
         session_factory, spec(ExportKind.NOTES, ExportFormat.CSV, include_free_text=True)
     )
 
-    # ben withdrew; sue, who wrote the note about him, never consented either
-    assert [row["details"] for row in rows] == [SECRETS["note_ann"], None, None]
+    assert [row["details"] for row in rows] == [SECRETS["note_ann"], None]
     header, csv_notes = csv_rows(text)
     assert header == [*export.NOTE_COLUMNS, "details"]
-    assert [row["details"] for row in csv_notes] == [SECRETS["note_ann"], "", ""]
+    assert [row["details"] for row in csv_notes] == [SECRETS["note_ann"], ""]
     assert_no_secrets(text, "note_ben")
 
 
@@ -309,29 +311,21 @@ async def test_feedback_gives_one_row_per_surveyed_request_with_the_newest_answe
 
     assert rows == [
         {
-            "request": world.codes["ann"],
-            "participant": world.pseudonyms["ann"],
+            "request": SHOWN.code(world.codes["ann"]),
+            "participant": SHOWN.code(world.pseudonyms["ann"]),
             "answered_at": "2026-03-22",
             "satisfaction": 5,
             "understood": "yes",
             "recommend": "yes",
         },
-        {
-            "request": world.codes["ben"],
-            "participant": world.pseudonyms["ben"],
-            "answered_at": "2026-03-23",
-            "satisfaction": 3,
-            "understood": "partly",
-            "recommend": "maybe",
-        },
     ]
     header, csv_feedback = csv_rows(text)
     assert header == list(export.FEEDBACK_COLUMNS)
-    assert [row["satisfaction"] for row in csv_feedback] == ["5", "3"]
+    assert [row["satisfaction"] for row in csv_feedback] == ["5"]
     assert_no_secrets(text)
 
 
-async def test_feedback_comments_only_with_the_participants_evaluation_consent(
+async def test_feedback_comments_only_of_a_consenting_participant(
     session_factory: Sessions,
 ) -> None:
     await seed(session_factory)
@@ -345,10 +339,10 @@ async def test_feedback_comments_only_with_the_participants_evaluation_consent(
         session_factory, spec(ExportKind.FEEDBACK, ExportFormat.CSV, include_free_text=True)
     )
 
-    assert [row["comments"] for row in rows] == [SECRETS["comment_ann"], None]
+    assert [row["comments"] for row in rows] == [SECRETS["comment_ann"]]
     header, csv_feedback = csv_rows(text)
     assert header == [*export.FEEDBACK_COLUMNS, "comments"]
-    assert [row["comments"] for row in csv_feedback] == [SECRETS["comment_ann"], ""]
+    assert [row["comments"] for row in csv_feedback] == [SECRETS["comment_ann"]]
     assert_no_secrets(text, "comment_ben", "first_comment_ann")
 
 
@@ -363,7 +357,7 @@ async def test_requests_leave_feedback_answers_to_the_feedback_export(
     assert_no_secrets(text)
     if fmt == ExportFormat.JSONL:
         ann = jsonl(text)[0]
-        assert ann["request"] == world.codes["ann"]
+        assert ann["request"] == SHOWN.code(world.codes["ann"])
         assert (ann["answers"], ann["free_text"]) == ({"who_for": "myself"}, {})
     else:
         header, rows = csv_rows(text)
@@ -373,7 +367,7 @@ async def test_requests_leave_feedback_answers_to_the_feedback_export(
 
 @pytest.mark.parametrize("kind", [ExportKind.MATCHES, ExportKind.NOTES, ExportKind.FEEDBACK])
 @pytest.mark.parametrize("fmt", list(ExportFormat))
-async def test_people_appear_only_by_pseudonym(
+async def test_people_appear_only_by_export_code(
     session_factory: Sessions, kind: ExportKind, fmt: ExportFormat
 ) -> None:
     world = await seed(session_factory)
@@ -386,8 +380,10 @@ async def test_people_appear_only_by_pseudonym(
     for name in NAMES.values():
         assert name not in text
         assert name.replace(" ", "_") not in text
+    for code in (*world.pseudonyms.values(), *world.codes.values()):
+        assert code not in text, "the codes on the group's cards stay in the group"
     # notes name their author, the other kinds the participant
-    assert world.pseudonyms["sam" if kind == ExportKind.NOTES else "ann"] in text
+    assert SHOWN.code(world.pseudonyms["sam" if kind == ExportKind.NOTES else "ann"]) in text
 
 
 async def test_the_new_kinds_are_read_in_batches(session_factory: Sessions) -> None:
@@ -395,16 +391,20 @@ async def test_the_new_kinds_are_read_in_batches(session_factory: Sessions) -> N
 
     async with session_factory() as session, session.begin():
         ctx = context_for(caller_deps(session_factory, CIPHER), session, T0)
-        matches = [row async for row in export.match_rows(ctx, batch_size=1)]
-        notes = [row async for row in export.note_rows(ctx, include_free_text=True, batch_size=1)]
-        feedback = [row async for row in export.feedback_rows(ctx, batch_size=1)]
+        matches = [row async for row in export.match_rows(ctx, SHOWN, batch_size=1)]
+        notes = [
+            row async for row in export.note_rows(ctx, SHOWN, include_free_text=True, batch_size=1)
+        ]
+        feedback = [row async for row in export.feedback_rows(ctx, SHOWN, batch_size=1)]
 
-    assert [row["supporter_connected"] for row in matches] == ["not_yet", "need_help", None, None]
-    assert [row["details"] for row in notes] == [SECRETS["note_ann"], None, None]
-    assert [row["satisfaction"] for row in feedback] == [5, 3]
+    assert [row["supporter_connected"] for row in matches] == ["not_yet"]
+    assert [row["details"] for row in notes] == [SECRETS["note_ann"], None]
+    assert [row["satisfaction"] for row in feedback] == [5]
 
 
-async def test_a_notes_export_is_audited_with_its_kind(session_factory: Sessions) -> None:
+async def test_a_notes_export_is_audited_with_its_kind_and_what_it_left_out(
+    session_factory: Sessions,
+) -> None:
     await seed(session_factory)
 
     await run(session_factory, spec(ExportKind.NOTES, ExportFormat.CSV, include_free_text=True))
@@ -413,7 +413,15 @@ async def test_a_notes_export_is_audited_with_its_kind(session_factory: Sessions
         event = (await session.scalars(select(AuditEvent))).one()
     assert (event.action, event.details) == (
         "data.exported",
-        {"kind": "notes", "format": "csv", "rows": 3, "free_text": True, "complete": True},
+        {
+            "kind": "notes",
+            "format": "csv",
+            "rows": 2,
+            "left_out": 1,
+            "free_text": True,
+            "coarse": False,
+            "complete": True,
+        },
     )
 
 
@@ -423,4 +431,4 @@ async def test_an_empty_database_gives_a_header_only_csv(
 ) -> None:
     text = await run(session_factory, spec(kind, ExportFormat.CSV))
 
-    assert text == ",".join(export.FIXED_COLUMNS[kind][0]) + "\r\n"
+    assert text == "\ufeff" + ",".join(export.FIXED_COLUMNS[kind][0]) + "\r\n"
