@@ -609,6 +609,12 @@ POSITIVES = [
     ("es", "es diabetico y ya no responde", "medical", "critical"),
     ("en", "since the birth she says god wants the baby as a sacrifice", "postpartum", "critical"),
     ("es", "desde el parto dice que dios le pide sacrificar al bebe", "postpartum", "critical"),
+    ("en", "punched the door until my knuckles split", "self_harm", "high"),
+    ("es", "golpee la puerta hasta que los nudillos me sangraron", "self_harm", "high"),
+    ("en", "he's outside her house right now with a knife", "harm_to_others", "critical"),
+    ("es", "esta afuera de su casa ahora mismo con un cuchillo", "harm_to_others", "critical"),
+    ("en", "i'll smash his face in, i know where he works", "harm_to_others", "high"),
+    ("es", "le voy a partir la cara, se donde trabaja", "harm_to_others", "high"),
 ]
 
 # (lang, text): negation, a history that is over, someone else's death, idioms, lyrics and
