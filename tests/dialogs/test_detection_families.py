@@ -574,6 +574,47 @@ POSITIVES = [
     ("es", "desde el parto no come, dice que no sirve como madre", "postpartum", "medium"),
     ("en", "since that participant's call i dream of it every night", "burnout", "medium"),
     ("es", "desde esa llamada de la participante sueño con eso cada noche", "burnout", "medium"),
+    # the eleventh round: preparation told as chores, goodbyes to a group, a relative's goodbye
+    # and a weapon, intake answers, waking wished away, a belt, a supporter's nightmares
+    ("en", "gave my camera to my brother today, feeling strangely calm", "suicide", "high"),
+    ("es", "le regale mi camara a mi hermano, extrañamente tranquila", "suicide", "high"),
+    ("en", "checked when the freight train comes past, i know exactly when", "suicide", "high"),
+    ("es", "ya calcule a que hora pasa el tren de carga por el paso a nivel", "suicide", "high"),
+    ("en", "bought a hosepipe, told the woman at the till it was for the car", "suicide", "high"),
+    ("es", "compre una manguera, a la cajera le dije que era para el coche", "suicide", "high"),
+    ("en", "timed an email to go to my son for monday morning", "suicide", "high"),
+    ("es", "deje programada una carta para mi hijo para el lunes", "suicide", "high"),
+    ("en", "thanks for putting up with me all, please delete my number", "suicide", "high"),
+    ("es", "gracias por aguantarme, borren mi numero", "suicide", "high"),
+    ("en", "my son texted 'take care of your mum' and he has his rifle", "suicide", "critical"),
+    ("es", "mi hijo escribio 'cuiden a mi mama' y tiene su escopeta", "suicide", "critical"),
+    ("en", "asked if i'd made a plan: yes, i know the bridge and the day", "suicide", "high"),
+    ("es", "me preguntaron si he pensado como lo haria: si, con la cuerda", "suicide", "high"),
+    ("es", "me acuesto deseando no despertar", "suicide", "medium"),
+    ("en", "i hit my arms with a belt until they were red", "self_harm", "high"),
+    ("es", "me pegue con la correa en los brazos hasta dejarlos rojos", "self_harm", "high"),
+    ("en", "nightmares since the participant's call about her son", "burnout", "medium"),
+    ("es", "pesadillas desde la llamada de la participante", "burnout", "medium"),
+    # the eleventh round's grading: means in place, an order broken, a weapon and a locked
+    # door, a caustic swallowed, a diabetic unresponsive, god asking for the baby
+    ("en", "belt tied to the wardrobe rail, door locked, sorry dad", "suicide", "critical"),
+    ("es", "el cinturon atado a la barra del ropero, perdon papa", "suicide", "critical"),
+    ("en", "he's smashing the door in, he has a restraining order", "abuse", "critical"),
+    ("es", "esta rompiendo la puerta y tiene orden de alejamiento", "abuse", "critical"),
+    ("en", "dad's locked mum in and he's loading the rifle", "harm_to_others", "critical"),
+    ("es", "mi papa encerro a mi mama y esta cargando la escopeta", "harm_to_others", "critical"),
+    ("en", "my baby drank some bleach and is drooling", "medical", "critical"),
+    ("es", "mi bebe trago lejia y esta babeando", "medical", "critical"),
+    ("en", "she's diabetic and now she's unresponsive", "medical", "critical"),
+    ("es", "es diabetico y ya no responde", "medical", "critical"),
+    ("en", "since the birth she says god wants the baby as a sacrifice", "postpartum", "critical"),
+    ("es", "desde el parto dice que dios le pide sacrificar al bebe", "postpartum", "critical"),
+    ("en", "punched the door until my knuckles split", "self_harm", "high"),
+    ("es", "golpee la puerta hasta que los nudillos me sangraron", "self_harm", "high"),
+    ("en", "he's outside her house right now with a knife", "harm_to_others", "critical"),
+    ("es", "esta afuera de su casa ahora mismo con un cuchillo", "harm_to_others", "critical"),
+    ("en", "i'll smash his face in, i know where he works", "harm_to_others", "high"),
+    ("es", "le voy a partir la cara, se donde trabaja", "harm_to_others", "high"),
 ]
 
 # (lang, text): negation, a history that is over, someone else's death, idioms, lyrics and
@@ -733,6 +774,24 @@ NEGATIVES = [
     ("es", "fuimos al tiro al plato, me cargo la escopeta y le di a 12 de 25"),
     ("en", "bought rope for the tyre swing"),
     ("es", "compre una cuerda para el columpio"),
+    # the eleventh round's look-alikes: quotes, games and meetings, a trivial "kill me", a
+    # blood test, a water pistol, volunteers in training, histories told by professionals
+    ("en", "the chorus goes 'i just want to die tonight', such a tune"),
+    ("es", "el estribillo dice 'quiero morir esta noche', que temazo"),
+    ("en", "killed 20 times by the final boss, i want to die"),
+    ("es", "me mataron 20 veces en la partida, me quiero morir"),
+    ("en", "i'd rather die than sit through that meeting again"),
+    ("es", "prefiero morirme que ir a esa reunion otra vez"),
+    ("es", "mi papa me va a matar, choque la bici"),
+    ("en", "nearly fainted at the needle for my blood test"),
+    ("es", "casi me desmayo con la aguja de los analisis"),
+    ("es", "los niños me dispararon con la pistola de agua y me hice la muerta"),
+    ("en", "how do we ask someone about suicide? for the training"),
+    ("es", "como preguntamos por el suicidio? es para la formacion"),
+    ("en", "i'm a nurse now, self-harmed at school, that's long over"),
+    ("es", "soy enfermera, me cortaba en la secundaria, eso ya paso hace mucho"),
+    ("en", "goodbye group, changed jobs, delete my number"),
+    ("es", "adios grupo, me cambie de equipo, borren mi numero"),
 ]
 
 
