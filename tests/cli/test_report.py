@@ -31,6 +31,24 @@ def report(
     return operator_command(database_url, workdir, "report", *args, timezone="UTC", **settings)
 
 
+async def report_three_weeks(
+    database_url: str, workdir: Path, out: Path, **settings: str
+) -> subprocess.CompletedProcess[str]:
+    """The report of the three weeks tests/support/weekly_world.py seeds, written to `out`."""
+    return await asyncio.to_thread(
+        report,
+        database_url,
+        workdir,
+        "--from",
+        "2027-01-04",
+        "--to",
+        "2027-01-24",
+        "--out",
+        str(out),
+        **settings,
+    )
+
+
 def every_count_shown(workdir: Path) -> str:
     """A program folder whose report prints every count, however small."""
     folder = workdir / "program"
@@ -78,17 +96,8 @@ async def test_report_writes_weekly_tables_and_a_page_with_its_charts(
     pseudonyms = [person.pseudonym for person in people.values()]
     out = tmp_path / "board"
 
-    done = await asyncio.to_thread(
-        report,
-        database_url,
-        tmp_path,
-        "--from",
-        "2027-01-04",
-        "--to",
-        "2027-01-24",
-        "--out",
-        str(out),
-        program_dir=every_count_shown(tmp_path),
+    done = await report_three_weeks(
+        database_url, tmp_path, out, program_dir=every_count_shown(tmp_path)
     )
 
     assert done.returncode == 0, done.stderr
@@ -169,17 +178,7 @@ async def test_a_count_below_five_is_printed_as_less_than_five_by_default(
     await seed_three_weeks(session_factory, CIPHER)
     out = tmp_path / "board"
 
-    done = await asyncio.to_thread(
-        report,
-        database_url,
-        tmp_path,
-        "--from",
-        "2027-01-04",
-        "--to",
-        "2027-01-24",
-        "--out",
-        str(out),
-    )
+    done = await report_three_weeks(database_url, tmp_path, out)
 
     assert done.returncode == 0, done.stderr
     _, totals = table(out / "totals.csv")
