@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from peerbot.dialogs.detection import RuleFileError, RuleSet, build_rule_sets, parse_rule_file
+from peerbot.dialogs.detection.compiled_cache import cached_rule_sets
 from peerbot.dialogs.flow_schema import Flow, FlowError
 from peerbot.dialogs.flow_texts import check_texts
 from peerbot.dialogs.flow_yaml import YamlPositions, parse_flow
@@ -88,9 +89,14 @@ def _red_flag_rules(program_dir: Path | None, texts: TextCatalog) -> dict[str, R
     Why refuse a locale without rules: its messages would never be screened, and a missed
     red flag is the worst failure the program can have.
     """
+    files = list(_files("redflags", program_dir))
     try:
-        files = _files("redflags", program_dir)
-        rules = build_rule_sets((source, parse_rule_file(source, text)) for source, text in files)
+        rules = cached_rule_sets(
+            files,
+            lambda: build_rule_sets(
+                (source, parse_rule_file(source, text)) for source, text in files
+            ),
+        )
     except RuleFileError as error:
         raise ProgramDataError(str(error)) from None
     for locale in texts.locales:
