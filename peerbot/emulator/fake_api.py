@@ -41,6 +41,10 @@ class EmulatedBotApi(MembershipEvents):
     """The Bot API's methods on an emulated world, called in-process; also the side that acts
     as users and injects failures."""
 
+    #: How long a wait may first wait for a bot to make its first call: a bot process starting
+    #: on a busy machine is not what a wait's timeout measures, how the bot answers is.
+    startup_grace: float = 90.0
+
     def __init__(self, **world_options: Any) -> None:
         super().__init__(**world_options)
         self.requests: list[RequestRecord] = []
@@ -57,6 +61,7 @@ class EmulatedBotApi(MembershipEvents):
                 if not name.startswith("_"):
                     self._methods[name.lower()] = func
         self._closing = asyncio.Event()
+        self._called = asyncio.Event()  # set by a bot's first call
 
     @property
     def commands(self) -> dict[tuple[str, str], list[dict[str, str]]]:
@@ -79,6 +84,7 @@ class EmulatedBotApi(MembershipEvents):
         name = func.__name__ if func else method
         record = RequestRecord(name, params, time.monotonic(), None, "POST", "application/json")
         self.requests.append(record)
+        self._called.set()
         try:
             if func is None:
                 raise ApiError(404, "Not Found")
@@ -190,7 +196,9 @@ class EmulatedBotApi(MembershipEvents):
         interval: float = 0.01,
         message: str | None = None,
     ) -> Any:
-        """Poll `predicate` (sync or async) until truthy; returns its value or raises."""
+        """Poll `predicate` (sync or async) until truthy; returns its value or raises. The
+        timeout starts once a bot has called the API (``startup_grace`` at most)."""
+        await self._first_call()
         deadline = time.monotonic() + timeout
         while True:
             value = predicate()
@@ -201,6 +209,10 @@ class EmulatedBotApi(MembershipEvents):
             if time.monotonic() >= deadline:
                 raise AssertionError(message or f"condition not met within {timeout}s")
             await asyncio.sleep(interval)
+
+    async def _first_call(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._called.wait(), self.startup_grace)
 
     async def wait_for_message(
         self,

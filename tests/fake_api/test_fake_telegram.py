@@ -526,3 +526,31 @@ async def test_control_api(api: FakeBotApi, bot: Bot):
             await bot.send_message(7001, "x")
         logged = (await control.get("requests")).json()
         assert [r["status"] for r in logged if r["method"] == "sendMessage"] == [200, 500]
+
+
+async def test_a_waits_timeout_starts_when_a_bot_first_calls_the_api(api: FakeBotApi):
+    """A bot still starting (no call yet) does not use up a wait's timeout; once it has
+    called, the timeout counts as given."""
+    user = api.private_user()
+    await user.send_text("/start")
+
+    async def start_slowly_then_answer() -> None:
+        await asyncio.sleep(0.6)  # longer than the wait's timeout below
+        async with Bot(TOKEN, base_url=f"{api.url}/bot") as late_bot:
+            await late_bot.send_message(user.id, "Welcome")
+
+    task = asyncio.create_task(start_slowly_then_answer())
+    found = await api.wait_for_message(user.id, contains="Welcome", timeout=0.5)
+    await task
+    assert found.text == "Welcome"
+    with pytest.raises(AssertionError, match="within 0.1s"):
+        await api.wait_for_message(user.id, contains="never sent", timeout=0.1)
+
+
+async def test_a_wait_gives_up_after_the_startup_grace_when_no_bot_ever_calls(api: FakeBotApi):
+    user = api.private_user()
+    api.startup_grace = 0.2
+    began = time.monotonic()
+    with pytest.raises(AssertionError, match="within 0.1s"):
+        await api.wait_for_message(user.id, contains="anything", timeout=0.1)
+    assert 0.3 <= time.monotonic() - began < 2
