@@ -17,6 +17,7 @@ PARTICIPANT_CONSENTS = (
     ConsentKind.PARTICIPATION,
     ConsentKind.SHARE_WITH_SUPPORTER,
     ConsentKind.EVALUATION,
+    ConsentKind.SHARE_TELEGRAM_NAME,  # asked of both sides at an introduction
 )
 
 
