@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from peerbot.services.conversations.actions import NameShare, OfferAnswer
+from peerbot.services.conversations.actions import ConsentWithdraw, NameShare, OfferAnswer
 from peerbot.services.conversations.shown import Menu, Reply
 from peerbot.services.matching.introductions import name_answer
 from peerbot.services.matching.offers import answer as answer_offer
 from peerbot.services.participants import consent
+from peerbot.services.privacy import rights
 from peerbot.storage.enums import ConsentDecision, ConsentKind, MatchStatus
 from peerbot.storage.models import Consent, Match, Person
 from tests.services.matching.test_matching import (
@@ -131,3 +132,19 @@ async def test_a_second_press_or_someone_else_s_press_changes_nothing(session_fa
     assert not any("alex_k" in text for text in await texts_to(session_factory, ROBIN))
     [row] = await rows(session_factory, Match, Match.id == match.id)
     assert row.participant_shares_name is False
+
+
+async def test_consent_and_mydata_list_the_telegram_name_answer(session_factory):
+    _, participant, match, _ = await accepted(session_factory)
+    await participant.call(NOW, name_answer, NameShare(match.id, True))
+
+    overview = await participant.call(NOW, rights.consent_overview)
+    mine = await participant.call(NOW, rights.my_data)
+
+    [status] = shown(overview)
+    assert "Giving your Telegram name to the person you are matched with: yes" in status
+    [menu] = overview.items
+    assert isinstance(menu, Menu)
+    withdrawable = [row[0].data for row in menu.buttons]
+    assert ConsentWithdraw("share_telegram_name") in withdrawable
+    assert "giving your Telegram name to the person you are matched with" in shown(mine)[0]
