@@ -85,6 +85,8 @@ async def test_a_participant_who_says_no_is_asked_how_to_be_reached_instead(sess
 
     said = await participant.call(NOW, name_answer, NameShare(match.id, False))
 
+    # intro.name_kept: "stays private. We will connect you another way."
+    assert shown(said)[0] == PROGRAM.texts.get("intro.name_kept", "en")
     assert texts_of(said)[-1] == "contact.how"
     to_robin = await texts_to(session_factory, ROBIN)
     assert not any("alex_k" in text for text in to_robin), "no name anywhere Robin is sent"

@@ -114,6 +114,7 @@ async def test_an_offer_shows_what_triage_needs_and_never_their_words_or_name(se
     assert "My mother died in May" not in text, "never their own words"
     assert "@" not in text and "alex_k" not in text and "t.me" not in text, "no contact"
     assert "Alex" not in text, "no name before they accept"
+    assert PROGRAM.texts.get("offer.more_after", "en") in text, "the promise it makes"
 
 
 async def test_without_consent_to_share_the_offer_is_the_same_triage(session_factory):
