@@ -19,6 +19,9 @@ PARTICIPANT_CONSENTS = (
     ConsentKind.EVALUATION,
     ConsentKind.SHARE_TELEGRAM_NAME,  # asked of both sides at an introduction
 )
+#: Decisions used the moment they are made (a name given cannot be taken back), and asked
+#: again each time: listed in /consent, but with nothing to withdraw.
+ASKED_EACH_TIME = frozenset({ConsentKind.SHARE_TELEGRAM_NAME})
 
 
 class ConsentState(StrEnum):

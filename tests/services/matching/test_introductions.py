@@ -144,9 +144,11 @@ async def test_consent_and_mydata_list_the_telegram_name_answer(session_factory)
     mine = await participant.call(NOW, rights.my_data)
 
     [status] = shown(overview)
-    assert "Giving your Telegram name to the person you are matched with: yes" in status
+    assert "Giving your Telegram name to the person you are matched with" in status
+    assert "(asked each time you are introduced): yes" in status
     [menu] = overview.items
     assert isinstance(menu, Menu)
     withdrawable = [row[0].data for row in menu.buttons]
-    assert ConsentWithdraw("share_telegram_name") in withdrawable
+    assert ConsentWithdraw("evaluation") in withdrawable, "the others can be withdrawn"
+    assert ConsentWithdraw("share_telegram_name") not in withdrawable, "a name given is given"
     assert "giving your Telegram name to the person you are matched with" in shown(mine)[0]
