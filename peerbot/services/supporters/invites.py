@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.engine import CursorResult
 
 from peerbot.services.common.context import ServiceContext
@@ -161,12 +161,7 @@ async def revoke(ctx: ServiceContext, coordinator: Person, action: InviteRevoke)
     changes nothing and says so. The listing is shown again either way."""
     result = await ctx.session.execute(
         update(Invite)
-        .where(
-            Invite.id == action.invite_id,
-            Invite.used_at.is_(None),
-            Invite.revoked_at.is_(None),
-            Invite.expires_at > ctx.now,
-        )
+        .where(Invite.id == action.invite_id, *_still_open(ctx.now))
         .values(revoked_at=ctx.now)
         .execution_options(synchronize_session=False)
     )
@@ -190,15 +185,16 @@ async def revoke(ctx: ServiceContext, coordinator: Person, action: InviteRevoke)
     return Reply(coordinators.coordinator_locale(ctx)).add(EditPressed(view))
 
 
+def _still_open(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Unclaimed, unrevoked and unexpired: what /invites lists and Revoke may close."""
+    return (Invite.used_at.is_(None), Invite.revoked_at.is_(None), Invite.expires_at > now)
+
+
 async def _listing(ctx: ServiceContext) -> Text:
     found = (
         await ctx.session.scalars(
             select(Invite)
-            .where(
-                Invite.used_at.is_(None),
-                Invite.revoked_at.is_(None),
-                Invite.expires_at > ctx.now,
-            )
+            .where(*_still_open(ctx.now))
             .order_by(Invite.created_at, Invite.id)
             .limit(MAX_LISTED)
         )
