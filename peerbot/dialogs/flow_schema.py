@@ -27,7 +27,13 @@ STEP_KINDS = (
     "consent",
     "summary",
 )
-ConsentKind = Literal["participation", "share_with_supporter", "evaluation", "supporter_agreement"]
+ConsentKind = Literal[
+    "participation",
+    "share_with_supporter",
+    "evaluation",
+    "supporter_agreement",
+    "share_telegram_name",
+]
 
 StepId = Annotated[str, Field(strict=True), StringConstraints(pattern=r"^[a-z0-9_]+$")]
 TextKey = Annotated[str, Field(strict=True), StringConstraints(pattern=r"^[A-Za-z0-9_.\-]+$")]

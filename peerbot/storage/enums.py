@@ -25,6 +25,7 @@ class ConsentKind(StrEnum):
     SHARE_WITH_SUPPORTER = "share_with_supporter"
     EVALUATION = "evaluation"
     SUPPORTER_AGREEMENT = "supporter_agreement"
+    SHARE_TELEGRAM_NAME = "share_telegram_name"
 
 
 class ConsentDecision(StrEnum):

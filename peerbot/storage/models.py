@@ -353,6 +353,9 @@ class Match(Base):
     ended_at: Mapped[datetime | None]
     end_reason: Mapped[str | None] = mapped_column(String(32))
     ended_by_id: Mapped[int | None] = mapped_column(person_fk(ondelete="SET NULL"))
+    # each side's answer, at the introduction, to giving the other their Telegram name
+    participant_shares_name: Mapped[bool | None]
+    supporter_shares_name: Mapped[bool | None]
 
     support_request: Mapped[SupportRequest] = relationship(back_populates="matches", lazy="raise")
 

@@ -317,6 +317,8 @@ TABLES: tuple[PersonalTable, ...] = (
 #: Columns that look personal by name or type but are not, and why.
 NOT_PERSONAL: dict[str, str] = {
     "consents.text_hash": "the hash of the consent wording shown, the same for everyone",
+    "matches.participant_shares_name": "a yes or no on the match (the decision is a consent)",
+    "matches.supporter_shares_name": "a yes or no on the match (the decision is a consent)",
 }
 
 

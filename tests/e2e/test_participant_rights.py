@@ -32,8 +32,13 @@ async def test_consent_shows_decisions_and_withdrawing_evaluation_is_recorded(
 
     overview = await person.expect("consent.status")
     granted, declined = person.t("consent.state.granted"), person.t("consent.state.declined")
+    not_asked = person.t("consent.state.not_asked")  # a Telegram name: only at an introduction
     assert overview.text == person.t(
-        "consent.status", participation=granted, share_with_supporter=declined, evaluation=granted
+        "consent.status",
+        participation=granted,
+        share_with_supporter=declined,
+        evaluation=granted,
+        share_telegram_name=not_asked,
     )
     assert overview.buttons == [
         person.t("consent.withdraw.participation"),
@@ -58,6 +63,7 @@ async def test_consent_shows_decisions_and_withdrawing_evaluation_is_recorded(
         participation=granted,
         share_with_supporter=declined,
         evaluation=person.t("consent.state.withdrawn"),
+        share_telegram_name=not_asked,
     )
     assert now.buttons == [person.t("consent.withdraw.participation")]
 

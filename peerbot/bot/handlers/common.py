@@ -19,9 +19,12 @@ PRIVATE = filters.ChatType.PRIVATE
 
 async def help_command(update: Update, context: PeerbotContext) -> None:
     """Help for the person's role, and their own crisis resources, in every chat."""
-    private = update.effective_chat is not None and update.effective_chat.type == "private"
+    chat = update.effective_chat
+    private = chat is not None and chat.type == "private"
     ctx, who = await context.service(update)
-    reply = safety.help_reply(ctx, who, supporter=private and Role.SUPPORTER in who.roles)
+    in_group = chat is not None and chat.id == ctx.settings.coordinator_chat_id
+    supporter = private and Role.SUPPORTER in who.roles
+    reply = safety.help_reply(ctx, who, supporter=supporter, coordinators=in_group)
     await deliver(context, update, reply)
 
 

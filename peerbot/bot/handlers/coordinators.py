@@ -1,7 +1,7 @@
 """The coordinators' group: card buttons, notes and case messages (replies, or in a case's
-topic), /open, /case, /close, /invite, /supporters, /stats and /audit (/open, /case, /stats and
-/audit also in a coordinator's private chat), and the group's own changes: migrated to a
-supergroup, the bot removed, a member gone."""
+topic), /open, /case, /close, /invite, /invites, /supporters, /stats and /audit (/open, /case,
+/stats and /audit also in a coordinator's private chat), and the group's own changes: migrated
+to a supergroup, the bot removed, a member gone."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from peerbot.bot.replies import acknowledge, deliver, reply_text
 from peerbot.services.cases import case_view, relay, threads
 from peerbot.services.conversations.actions import (
     EscalationAction,
+    InviteRevoke,
     MatchApprove,
     RequestAction,
     TrainingConfirm,
@@ -41,7 +42,7 @@ from peerbot.services.program_view import stats_text
 from peerbot.services.supporters import invites, supporter_roster, supporters
 from peerbot.storage import audit
 
-CARD_ACTIONS = (EscalationAction, TrainingConfirm, MatchApprove, RequestAction)
+CARD_ACTIONS = (EscalationAction, TrainingConfirm, MatchApprove, RequestAction, InviteRevoke)
 CARD_BUTTONS = re.compile(rf"^({'|'.join(action.prefix for action in CARD_ACTIONS)}):")
 NOT_ALLOWED = "card.not_allowed"
 RIGHTS_UNKNOWN = "delivery.rights_unknown"
@@ -106,6 +107,8 @@ async def card_pressed(update: Update, context: PeerbotContext) -> None:
             reply = await relationships.rematch(ctx, coordinator, action)
         case RequestAction():
             reply = await proposals.request_action(ctx, coordinator, action)
+        case InviteRevoke():
+            reply = await invites.revoke(ctx, coordinator, action)
         case _:
             reply = await escalation_desk.act(ctx, coordinator, action)
     await deliver(context, update, reply)
@@ -127,6 +130,14 @@ async def invite(update: Update, context: PeerbotContext) -> None:
         return
     reply = await invites.invite_for_coordinators(ctx, coordinator, context.bot.username)
     await deliver(context, update, reply)
+
+
+async def open_invites(update: Update, context: PeerbotContext) -> None:
+    ctx, coordinator, refusal = await _verified(update, context)
+    if coordinator is None:
+        await _refused(update, context, refusal)
+        return
+    await deliver(context, update, await invites.open_for_coordinators(ctx, coordinator))
 
 
 async def list_supporters(update: Update, context: PeerbotContext) -> None:
@@ -315,6 +326,7 @@ def register(
     else:
         group = watch.chats
     application.add_handler(CommandHandler("invite", invite, filters=group))  # type: ignore[arg-type]
+    application.add_handler(CommandHandler("invites", open_invites, filters=group))  # type: ignore[arg-type]
     application.add_handler(CommandHandler("supporters", list_supporters, filters=group))  # type: ignore[arg-type]
     application.add_handler(CommandHandler("match", match_by_hand, filters=group))  # type: ignore[arg-type]
     if coordinator_chat_id is None:
@@ -334,6 +346,7 @@ COMMAND_MENU = (
     "supporters",
     "match",
     "invite",
+    "invites",
     "stats",
     "audit",
     "help",

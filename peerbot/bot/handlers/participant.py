@@ -21,6 +21,7 @@ from peerbot.services.conversations.actions import (
     ConsentWithdraw,
     ForgetAnswer,
     LanguageChoice,
+    NameShare,
     NoteFor,
     OfferAnswer,
     ResumeChoice,
@@ -29,7 +30,7 @@ from peerbot.services.conversations.actions import (
 from peerbot.services.conversations.callback_data import FlowPress, decode
 from peerbot.services.conversations.shown import Notice, Reply
 from peerbot.services.escalations import safety
-from peerbot.services.matching import offers, relationships
+from peerbot.services.matching import introductions, offers, relationships
 from peerbot.services.privacy import rights
 from peerbot.services.supporters import contact_notes
 
@@ -97,6 +98,8 @@ async def pressed(update: Update, context: PeerbotContext) -> None:
             reply = await rights.choose_language(ctx, who, locale)
         case OfferAnswer():
             reply = await offers.answer(ctx, who, action)
+        case NameShare():
+            reply = await introductions.name_answer(ctx, who, action)
         case NoteFor():
             reply = await contact_notes.chosen(ctx, who, action)
         case CaseSend():

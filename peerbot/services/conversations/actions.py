@@ -74,6 +74,23 @@ class OfferAnswer:
 
 
 @dataclass(frozen=True)
+class NameShare:
+    """A side's answer, at the introduction, to "may we give them your Telegram name?"."""
+
+    prefix: ClassVar[str] = "nm"
+    match_id: int
+    share: bool
+
+
+@dataclass(frozen=True)
+class InviteRevoke:
+    """A coordinator revokes one open invite from /invites."""
+
+    prefix: ClassVar[str] = "ir"
+    invite_id: int
+
+
+@dataclass(frozen=True)
 class NoteFor:
     """Which of a supporter's participants a contact note is about."""
 

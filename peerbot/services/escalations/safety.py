@@ -190,10 +190,12 @@ def crisis_key(ctx: ServiceContext, who: Who, answers: Mapping[str, object] | No
     return crisis.resources_key(ctx, who.person, answers)
 
 
-def help_reply(ctx: ServiceContext, who: Who, *, supporter: bool) -> Reply:
-    """/help: what the bot does for this person, and their own crisis resources."""
+def help_reply(
+    ctx: ServiceContext, who: Who, *, supporter: bool, coordinators: bool = False
+) -> Reply:
+    """/help: what the bot does for this person (or, in their group, for coordinators), and
+    their own crisis resources."""
     if ctx.screened is not None:
         ctx.screened.resources_given = True
-    return Reply(who.locale).add(
-        Notice("supporter.help" if supporter else "help"), Notice(crisis_key(ctx, who))
-    )
+    key = "coordinators.help" if coordinators else "supporter.help" if supporter else "help"
+    return Reply(who.locale).add(Notice(key), Notice(crisis_key(ctx, who)))

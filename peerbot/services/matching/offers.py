@@ -1,10 +1,11 @@
 """Offers to supporters: what they are told about a request, with Accept and Decline, and
 their answer or its silence.
 
-The offer shows the participant's own words only if they allowed it (release of
-information); otherwise just what the supporter needs to decide. Accepting introduces the
-two people; declining, or no answer in time, proposes the request again to the
-coordinators, without that supporter.
+The offer shows only what the supporter needs to decide (languages, format, times, topics
+as categories), never the participant's own words or how to reach them: a supporter who
+declines has read nothing personal. Accepting introduces the two people (the words follow
+then, if the participant allowed it); declining, or no answer in time, proposes the request
+again to the coordinators, without that supporter.
 """
 
 from __future__ import annotations
@@ -27,8 +28,7 @@ from peerbot.services.conversations.shown import (
 )
 from peerbot.services.coordination import coordinators
 from peerbot.services.matching import introductions, match_features, match_words, proposals
-from peerbot.services.participants import consent
-from peerbot.storage.enums import ConsentKind, MatchStatus, SupportRequestStatus
+from peerbot.storage.enums import MatchStatus, SupportRequestStatus
 from peerbot.storage.models import Match, Person, SupportRequest
 from peerbot.storage.outbox import Priority
 
@@ -87,28 +87,28 @@ async def settle(
 
 
 async def _summary(ctx: ServiceContext, request: SupportRequest, locale: str) -> str:
-    """What the supporter may know: always the practical needs; more only with consent."""
+    """What triage needs and no more, whatever the participant agreed to share."""
     answers = await match_features.request_answers(ctx, request.id)
     texts = ctx.program.texts
-    lines = [
-        texts.get(
-            "offer.practical",
-            locale,
-            languages=match_words.labels(ctx, "languages", answers.get("languages", []), locale),
-            formats=match_words.labels(ctx, "formats", answers.get("channels", []), locale),
-            times=match_words.labels(ctx, "times", answers.get("availability", []), locale),
+    return "\n".join(
+        (
+            texts.get(
+                "offer.practical",
+                locale,
+                languages=match_words.labels(
+                    ctx, "languages", answers.get("languages", []), locale
+                ),
+                formats=match_words.labels(ctx, "formats", answers.get("channels", []), locale),
+                times=match_words.labels(ctx, "times", answers.get("availability", []), locale),
+            ),
+            texts.get(
+                "offer.topics",
+                locale,
+                topics=match_words.labels(ctx, "topics", request.topics, locale),
+            ),
+            texts.get("offer.more_after", locale),
         )
-    ]
-    shares = await consent.is_granted(ctx, request.person_id, ConsentKind.SHARE_WITH_SUPPORTER)
-    if shares:
-        topics = match_words.labels(ctx, "topics", request.topics, locale)
-        lines.append(texts.get("offer.topics", locale, topics=topics))
-        words = ctx.cipher.decrypt(request.summary_enc) if request.summary_enc else None
-        if words:
-            lines.append(texts.get("offer.words", locale, words=words))
-    else:
-        lines.append(texts.get("offer.no_details", locale))
-    return "\n".join(lines)
+    )
 
 
 def why_decline(ctx: ServiceContext, locale: str, match: Match) -> EditPressed:

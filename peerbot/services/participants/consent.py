@@ -17,7 +17,11 @@ PARTICIPANT_CONSENTS = (
     ConsentKind.PARTICIPATION,
     ConsentKind.SHARE_WITH_SUPPORTER,
     ConsentKind.EVALUATION,
+    ConsentKind.SHARE_TELEGRAM_NAME,  # asked of both sides at an introduction
 )
+#: Decisions used the moment they are made (a name given cannot be taken back), and asked
+#: again each time: listed in /consent, but with nothing to withdraw.
+ASKED_EACH_TIME = frozenset({ConsentKind.SHARE_TELEGRAM_NAME})
 
 
 class ConsentState(StrEnum):

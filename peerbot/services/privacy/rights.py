@@ -37,7 +37,7 @@ async def consent_overview(ctx: ServiceContext, who: Who) -> Reply:
     buttons = tuple(
         (MenuButton(ConsentWithdraw(kind.value), label_key=f"consent.withdraw.{kind.value}"),)
         for kind, state in states.items()
-        if state == consent.ConsentState.GRANTED
+        if state == consent.ConsentState.GRANTED and kind not in consent.ASKED_EACH_TIME
     )
     return reply.add(Menu("consent.status", buttons, values))
 

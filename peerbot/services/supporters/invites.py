@@ -2,6 +2,8 @@
 
 A link is claimed when it is opened (so a second person cannot start with it), released if
 the person declines or cancels before finishing, and marked used once they have joined.
+Coordinators see the open ones in /invites (by a short code, never the link, which is not
+kept) and may revoke any; a revoked link, opened later, is told kindly it no longer works.
 """
 
 from __future__ import annotations
@@ -11,18 +13,23 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.engine import CursorResult
 
 from peerbot.services.common.context import ServiceContext
-from peerbot.services.conversations.shown import Reply, Text
+from peerbot.services.conversations.actions import InviteRevoke
+from peerbot.services.conversations.shown import EditPressed, MenuButton, Reply, Text
 from peerbot.services.coordination import coordinators
+from peerbot.storage import audit
 from peerbot.storage.enums import Role
 from peerbot.storage.models import Invite, Person
 
 START_PREFIX = "join-"  # /start payloads beginning with this carry an invite code
 DEFAULT_VALID_FOR = timedelta(days=7)
 CODE_BYTES = 24  # 32 URL-safe characters; a /start payload may hold 64
+MAX_LISTED = 30  # one button each; a listing stays readable
 
 
 class Refusal(StrEnum):
@@ -31,6 +38,7 @@ class Refusal(StrEnum):
     UNKNOWN = "unknown"
     USED = "used"
     EXPIRED = "expired"
+    REVOKED = "revoked"
 
 
 @dataclass(frozen=True)
@@ -84,8 +92,10 @@ async def claim(ctx: ServiceContext, code: str) -> Invite | Refusal:
     """
     session, now = ctx.session, ctx.now
     invite = await session.scalar(select(Invite).where(Invite.code_hash == hash_code(code)))
-    if invite is None or invite.revoked_at is not None:
+    if invite is None:
         return Refusal.UNKNOWN
+    if invite.revoked_at is not None:
+        return Refusal.REVOKED
     if invite.used_at is not None:
         return Refusal.USED
     if invite.expires_at <= now:
@@ -133,3 +143,83 @@ async def invite_for_coordinators(
         expires=created.expires_at.isoformat(timespec="minutes"),
     )
     return reply.add(Text(text=text, link_preview=False))
+
+
+def short_code(invite: Invite) -> str:
+    """How coordinators tell invites apart: from the hash, so it cannot rebuild the link."""
+    return f"I-{invite.code_hash[:6].upper()}"
+
+
+async def open_for_coordinators(ctx: ServiceContext, coordinator: Person) -> Reply:
+    """/invites: the open invites (unclaimed, unexpired, unrevoked), a Revoke button each."""
+    await audit.record(ctx.session, "invites.listed", now=ctx.now, actor_id=coordinator.id)
+    return Reply(coordinators.coordinator_locale(ctx)).add(await _listing(ctx))
+
+
+async def revoke(ctx: ServiceContext, coordinator: Person, action: InviteRevoke) -> Reply:
+    """Revoke one open invite; a second press, or one on an invite used or expired meanwhile,
+    changes nothing and says so. The listing is shown again either way."""
+    result = await ctx.session.execute(
+        update(Invite)
+        .where(Invite.id == action.invite_id, *_still_open(ctx.now))
+        .values(revoked_at=ctx.now)
+        .execution_options(synchronize_session=False)
+    )
+    invite = await ctx.session.get(Invite, action.invite_id)
+    code = short_code(invite) if invite is not None else "—"
+    if cast(CursorResult[Any], result).rowcount == 1:
+        await audit.record(
+            ctx.session,
+            "invite.revoked",
+            now=ctx.now,
+            actor_id=coordinator.id,
+            invite_id=action.invite_id,
+        )
+        done = coordinators.text(
+            ctx, "invites.revoked", code=code, name=coordinators.name_of(ctx, coordinator)
+        )
+    else:
+        done = coordinators.text(ctx, "invites.not_open", code=code)
+    listing = await _listing(ctx)
+    view = Text(text=f"{done}\n\n{listing.text}", buttons=listing.buttons)
+    return Reply(coordinators.coordinator_locale(ctx)).add(EditPressed(view))
+
+
+def _still_open(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Unclaimed, unrevoked and unexpired: what /invites lists and Revoke may close."""
+    return (Invite.used_at.is_(None), Invite.revoked_at.is_(None), Invite.expires_at > now)
+
+
+async def _listing(ctx: ServiceContext) -> Text:
+    found = (
+        await ctx.session.scalars(
+            select(Invite)
+            .where(*_still_open(ctx.now))
+            .order_by(Invite.created_at, Invite.id)
+            .limit(MAX_LISTED)
+        )
+    ).all()
+    if not found:
+        return Text(text=coordinators.text(ctx, "invites.none"))
+    lines = [coordinators.text(ctx, "invites.heading", count=len(found))]
+    rows = []
+    for invite in found:
+        code = short_code(invite)
+        creator = (
+            await ctx.session.get(Person, invite.created_by_id) if invite.created_by_id else None
+        )
+        lines.append(
+            coordinators.text(
+                ctx,
+                "invites.line",
+                code=code,
+                created=invite.created_at.date().isoformat(),
+                by=coordinators.name_of(ctx, creator)
+                if creator
+                else coordinators.text(ctx, "invites.by_command_line"),
+                expires=invite.expires_at.date().isoformat(),
+            )
+        )
+        label = coordinators.text(ctx, "invites.revoke", code=code)
+        rows.append((MenuButton(InviteRevoke(invite.id), label_text=label),))
+    return Text(text="\n".join(lines), buttons=tuple(rows))

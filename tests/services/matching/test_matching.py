@@ -62,11 +62,13 @@ async def texts_to(sessions, chat_id: int) -> list[str]:
     return [row.payload.get("text", "") for row in sorted(found, key=lambda r: r.id)]
 
 
-async def two_supporters_and_a_request(sessions, *, share: bool = True) -> tuple[Chat, Chat, Chat]:
+async def two_supporters_and_a_request(
+    sessions, *, share: bool = True, participant_username: str | None = None
+) -> tuple[Chat, Chat, Chat]:
     """Robin knows grief (a fit); Sam knows anxiety only; then a participant asks about grief."""
     robin = await trained_supporter(sessions, NOW, 5001, first_name="Robin", username="robin_s")
     sam = await trained_supporter(sessions, NOW, 5002, {"lived_experience": [0]}, first_name="Sam")
-    participant = Chat(sessions, PARTICIPANT, first_name="Alex")
+    participant = Chat(sessions, PARTICIPANT, first_name="Alex", username=participant_username)
     await request_support(participant, NOW, share=share)
     return robin, sam, participant
 
@@ -99,24 +101,28 @@ async def test_a_confirmed_intake_gets_a_proposal_card_with_reasons(session_fact
     assert request.status == SupportRequestStatus.PROPOSED
 
 
-async def test_approving_offers_the_request_with_what_the_participant_shared(session_factory):
-    await two_supporters_and_a_request(session_factory)
+async def test_an_offer_shows_what_triage_needs_and_never_their_words_or_name(session_factory):
+    """Even with the sharing consent: a candidate who may decline reads nothing personal."""
+    await two_supporters_and_a_request(session_factory, participant_username="alex_k")
 
     await approve_first(session_factory)
 
     [offer] = await rows(session_factory, Match, Match.status == MatchStatus.OFFERED)
     assert offer.offer_expires_at == NOW + timedelta(hours=48)
     [text] = [t for t in await texts_to(session_factory, 5001) if "good match" in t]
-    assert "Grief or loss" in text and "My mother died in May" in text
+    assert "Languages: English" in text and "Grief or loss" in text, "triage: categories"
+    assert "My mother died in May" not in text, "never their own words"
+    assert "@" not in text and "alex_k" not in text and "t.me" not in text, "no contact"
     assert "Alex" not in text, "no name before they accept"
+    assert PROGRAM.texts.get("offer.more_after", "en") in text, "the promise it makes"
 
 
-async def test_without_consent_to_share_the_offer_keeps_their_words_back(session_factory):
+async def test_without_consent_to_share_the_offer_is_the_same_triage(session_factory):
     await two_supporters_and_a_request(session_factory, share=False)
     await approve_first(session_factory)
     [text] = [t for t in await texts_to(session_factory, 5001) if "good match" in t]
-    assert "My mother died" not in text and "Grief" not in text
-    assert "Languages: English" in text
+    assert "My mother died" not in text
+    assert "Languages: English" in text and "Grief or loss" in text
 
 
 async def test_accepting_introduces_both_and_schedules_the_follow_up(session_factory):
@@ -127,16 +133,31 @@ async def test_accepting_introduces_both_and_schedules_the_follow_up(session_fac
     reply = await robin.call(NOW, answer_offer, OfferAnswer(offer.id, "accept"))
 
     keys = texts_of(reply)
-    assert keys[:2] == ["intro.to_supporter", "intro.contact_pending"] and "intro.tips" in keys
+    assert keys[:3] == ["intro.to_supporter", "intro.words", "intro.contact_pending"]
+    assert "My mother died in May" in shown(reply)[2], "their words, once accepted"
+    assert keys[-2:] == ["intro.tips", "intro.name_question.supporter"]
     [to_participant] = reply.elsewhere
     assert isinstance(to_participant, Outgoing) and to_participant.chat_id == PARTICIPANT
-    assert texts_of(to_participant.reply)[:2] == ["intro.to_participant", "intro.write_to"]
-    assert to_participant.reply.items[1].values["link"] == "https://t.me/robin_s"
+    assert texts_of(to_participant.reply)[0] == "intro.to_participant"
+    assert "robin_s" not in " ".join(shown(to_participant.reply)), "not before Robin says yes"
     assert texts_of(to_participant.reply)[-1] == "contact.how", "asked how to be reached"
     [request] = await rows(session_factory, SupportRequest)
     assert request.status == SupportRequestStatus.MATCHED
     followups = await rows(session_factory, Checkin, Checkin.kind == CheckinKind.MATCH_FOLLOWUP)
     assert sorted(c.due_at for c in followups) == [NOW + timedelta(days=3)] * 2
+
+
+async def test_without_consent_to_share_the_introduction_keeps_their_words_back(
+    session_factory,
+):
+    robin, _, _ = await two_supporters_and_a_request(session_factory, share=False)
+    await approve_first(session_factory)
+    [offer] = await rows(session_factory, Match, Match.status == MatchStatus.OFFERED)
+
+    reply = await robin.call(NOW, answer_offer, OfferAnswer(offer.id, "accept"))
+
+    assert "intro.words" not in texts_of(reply)
+    assert not any("My mother died" in text for text in shown(reply))
 
 
 async def test_the_participant_says_how_to_be_reached_and_only_the_supporter_hears(
