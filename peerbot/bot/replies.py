@@ -90,5 +90,5 @@ async def deliver(context: PeerbotContext, update: Update, reply: Reply) -> None
             context.deps.program.texts,
             outgoing,
             now=context.deps.clock(),
-            priority=Priority.REPLY,
+            priority=Priority.NOTICE,
         )

@@ -154,7 +154,7 @@ async def _send_now(ctx: ServiceContext, person: Person, note: Notice, key: str)
         person.telegram_user_id,
         note,
         locale=person.language,
-        priority=Priority.REPLY,
+        priority=Priority.NOTICE,
         dedupe_key=key,
     )
 
