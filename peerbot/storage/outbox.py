@@ -80,10 +80,10 @@ async def enqueue(
 def _held(row: type[OutboxMessage]) -> ColumnElement[bool]:
     """Held for a person who sent /stop, until they write again: everything but the answers
     to what they send themselves and safety answers (a crisis reply always goes out)."""
-    stopped = exists().where(
-        Person.telegram_user_id == row.chat_id, Person.status == PersonStatus.STOPPED
-    )
-    return and_(row.priority > Priority.REPLY, stopped)
+    stopped_chats = select(Person.telegram_user_id).where(
+        Person.status == PersonStatus.STOPPED, Person.telegram_user_id.is_not(None)
+    )  # not correlated: the database reads it once per claim, not once per row
+    return and_(row.priority > Priority.REPLY, row.chat_id.in_(stopped_chats))
 
 
 def _head_of_chat(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
@@ -102,16 +102,19 @@ def _head_of_chat(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool
             ),
         ),
     )
+    # An earlier row that is held holds nothing back. Only a REPLY (or more urgent) row can
+    # be sent in a stopped person's chat, so only for those is it worth asking.
+    counts = or_(OutboxMessage.priority > Priority.REPLY, ~_held(earlier))
     return and_(
         OutboxMessage.status == OutboxStatus.PENDING,
         or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
-        ~_held(OutboxMessage),
         ~exists().where(
             earlier.chat_id == OutboxMessage.chat_id,
             earlier.status == OutboxStatus.PENDING,
             ahead,
-            ~_held(earlier),
+            counts,
         ),
+        ~_held(OutboxMessage),
     )
 
 
