@@ -68,6 +68,15 @@ async def queue_outgoing(
     )
 
 
+async def queue_elsewhere(
+    session: AsyncSession, texts: TextCatalog, reply: Reply, *, now: datetime
+) -> None:
+    """Queue what a reply tells other people (an introduction, an ending) as NOTICE: news
+    caused by someone else, which waits while its reader has sent /stop."""
+    for outgoing in reply.elsewhere:
+        await queue_outgoing(session, texts, outgoing, now=now, priority=Priority.NOTICE)
+
+
 @dataclass(frozen=True)
 class RenderingOutbox:
     """What services post (ServiceContext.outbox), rendered here and queued in their session."""

@@ -9,7 +9,7 @@ from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 
 from peerbot.bot.context import PeerbotContext
-from peerbot.bot.queue import queue_outgoing, queue_reply
+from peerbot.bot.queue import queue_elsewhere, queue_reply
 from peerbot.bot.render import Renderer
 from peerbot.services.conversations.shown import Reply
 from peerbot.storage import outbox
@@ -84,11 +84,6 @@ async def deliver(context: PeerbotContext, update: Update, reply: Reply) -> None
         priority=Priority.REPLY,
         topic=message.message_thread_id if in_topic and message is not None else None,
     )
-    for outgoing in reply.elsewhere:
-        await queue_outgoing(
-            context.session,
-            context.deps.program.texts,
-            outgoing,
-            now=context.deps.clock(),
-            priority=Priority.REPLY,
-        )
+    await queue_elsewhere(
+        context.session, context.deps.program.texts, reply, now=context.deps.clock()
+    )

@@ -109,13 +109,17 @@ async def take(
     return cast(CursorResult[Any], result).rowcount == 1
 
 
-async def cancel_scheduled(session: AsyncSession, person_id: int) -> None:
-    """Drop the person's scheduled (not yet sent) check-ins."""
+async def cancel_scheduled(
+    session: AsyncSession, person_id: int, *, every_kind: bool = False
+) -> None:
+    """Drop the person's scheduled (not yet sent) well-being check-ins, or every prompt
+    scheduled for them (follow-ups and feedback too) with every_kind."""
+    kinds = [WELLBEING] if not every_kind else list(CheckinKind)
     await session.execute(
         update(Checkin)
         .where(
             Checkin.person_id == person_id,
-            Checkin.kind == WELLBEING,
+            Checkin.kind.in_(kinds),
             Checkin.status == CheckinStatus.SCHEDULED,
         )
         .values(status=CheckinStatus.CANCELLED)

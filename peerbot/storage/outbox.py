@@ -28,14 +28,21 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from peerbot.storage.dialect import insert_ignore, skip_locked
-from peerbot.storage.models import OutboxMessage, OutboxStatus
+from peerbot.storage.enums import PersonStatus
+from peerbot.storage.models import OutboxMessage, OutboxStatus, Person
 
 
 class Priority:
-    """Lower is sent first: replies and escalations, then match offers, then scheduled prompts."""
+    """Lower is sent first: replies and escalations, then match offers, then scheduled prompts.
+
+    REPLY and more urgent means the answer to what the chat itself sent (or a safety answer):
+    only these reach a person who sent /stop (see ``_held``). Anything a person is told
+    because of someone else (an introduction, an ending, a coordinator's message) is NOTICE.
+    """
 
     ESCALATION = 5
     REPLY = 10
+    NOTICE = 12
     COORDINATION = 20
     MATCH_OFFER = 30
     SCHEDULED = 50
@@ -70,10 +77,20 @@ async def enqueue(
     return await insert_ignore(session, OutboxMessage, values, ["dedupe_key"]) == 1
 
 
+def _held(row: type[OutboxMessage]) -> ColumnElement[bool]:
+    """Held for a person who sent /stop, until they write again: everything but the answers
+    to what they send themselves and safety answers (a crisis reply always goes out)."""
+    stopped_chats = select(Person.telegram_user_id).where(
+        Person.status == PersonStatus.STOPPED, Person.telegram_user_id.is_not(None)
+    )  # not correlated: the database reads it once per claim, not once per row
+    return and_(row.priority > Priority.REPLY, row.chat_id.in_(stopped_chats))
+
+
 def _head_of_chat(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
-    """Not leased, and first of its chat's pending rows: the oldest in a private chat (so a
-    conversation stays in order), the most urgent, then oldest, in a group (so a backlog of
-    cards in the group's 20-a-minute window never holds back an escalation)."""
+    """Not leased, not held, and first of its chat's pending rows that are not held: the
+    oldest in a private chat (so a conversation stays in order), the most urgent, then oldest,
+    in a group (so a backlog of cards in the group's 20-a-minute window never holds back an
+    escalation)."""
     earlier = aliased(OutboxMessage)
     ahead = or_(
         and_(OutboxMessage.chat_id > 0, earlier.id < OutboxMessage.id),
@@ -85,6 +102,9 @@ def _head_of_chat(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool
             ),
         ),
     )
+    # An earlier row that is held holds nothing back. Only a REPLY (or more urgent) row can
+    # be sent in a stopped person's chat, so only for those is it worth asking.
+    counts = or_(OutboxMessage.priority > Priority.REPLY, ~_held(earlier))
     return and_(
         OutboxMessage.status == OutboxStatus.PENDING,
         or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
@@ -92,7 +112,9 @@ def _head_of_chat(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool
             earlier.chat_id == OutboxMessage.chat_id,
             earlier.status == OutboxStatus.PENDING,
             ahead,
+            counts,
         ),
+        ~_held(OutboxMessage),
     )
 
 
@@ -157,6 +179,7 @@ async def claim_chains(
                 OutboxMessage.chat_id.in_({head.chat_id for head in heads}),
                 OutboxMessage.status == OutboxStatus.PENDING,
                 OutboxMessage.id.not_in([head.id for head in heads]),
+                ~_held(OutboxMessage),
             )
             .order_by(OutboxMessage.chat_id, OutboxMessage.id)
         )
@@ -292,6 +315,21 @@ async def with_thread(session: AsyncSession, payload: dict[str, Any]) -> dict[st
 
 
 BACKOFF_PREFIX = "backoff "
+
+
+async def drop_held(session: AsyncSession, *, chat_id: int, from_priority: int) -> int:
+    """Give up rows held for a stopped person that would be stale once they are back (offers
+    long closed, prompts for a time that has passed); news they missed stays queued."""
+    result = await session.execute(
+        delete(OutboxMessage)
+        .where(
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.priority >= from_priority,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return cast(CursorResult[Any], result).rowcount
 
 
 async def retry_backed_off_now(session: AsyncSession, *, now: datetime) -> int:

@@ -183,6 +183,27 @@ async def test_a_failure_after_the_flag_never_undoes_it(trial, fault_table, faul
     assert len(trial.escalations()) == 1, "tried again, but raised once"
 
 
+async def test_stop_promise_except_a_crisis_the_resources_reach_a_stopped_person_whatever_fails(
+    trial, fault_table
+):
+    """/stop holds every message but the answer to a crisis message the person sends: even
+    when the update fails and they stay stopped, that answer is not held."""
+    trial.start("error_after_flag")
+    await trial.mid_intake()
+    await trial.person.command("/stop")
+    await trial.person.expect("stop.done")
+
+    await trial.says_crisis()
+
+    await trial.card_in(GROUP)
+    await record(trial, fault_table, "error after the flag, person stopped", "group")
+    with sqlite3.connect(trial.workdir / "peerbot.sqlite3") as db:
+        [(status,)] = db.execute(
+            "select status from people where telegram_user_id = ?", (trial.person.user.id,)
+        ).fetchall()
+    assert status == "stopped", "the failed update resumed nothing, yet the answer went out"
+
+
 async def test_a_broken_detector_escalates_as_could_not_be_screened(trial, fault_table):
     trial.start("detector")
     await trial.mid_intake()

@@ -7,17 +7,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peerbot.storage import outbox
-from peerbot.storage.models import OutboxMessage, OutboxStatus
+from peerbot.storage.crypto import FieldCipher
+from peerbot.storage.enums import PersonStatus
+from peerbot.storage.models import OutboxMessage, OutboxStatus, Person
 from peerbot.storage.outbox import BACKOFF_PREFIX, Priority
+from tests.support.rows import add_person
 
 Factory = async_sessionmaker[AsyncSession]
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
 SECOND = timedelta(seconds=1)
+CIPHER = FieldCipher(FieldCipher.generate_key())
 
 
 async def put(
@@ -362,3 +366,55 @@ async def test_a_chain_is_the_head_and_the_due_rows_right_behind_it(
         await outbox.release(session, [rows["next question"].id])
         await outbox.mark_sent(session, rows["edit"].id, now=T0, telegram_message_id=None)
     assert await chains(session_factory) == [["next question"]]
+
+
+async def a_person_who_sent_stop(factory: Factory, chat_id: int) -> None:
+    async with factory() as session, session.begin():
+        await add_person(
+            session, CIPHER, "Stopped", telegram_user_id=chat_id, status=PersonStatus.STOPPED
+        )
+
+
+async def test_a_stopped_persons_chat_gets_only_answers_to_what_they_send_and_safety_answers(
+    session_factory: Factory,
+) -> None:
+    """The sender's catch-all behind /stop's "no more messages": whatever queued it."""
+    await a_person_who_sent_stop(session_factory, 1)
+    for label, priority in [
+        ("introduction", Priority.NOTICE),
+        ("card copy", Priority.COORDINATION),
+        ("offer", Priority.MATCH_OFFER),
+        ("check-in", Priority.SCHEDULED),
+        ("answer to /stop", Priority.REPLY),
+        ("crisis resources", Priority.ESCALATION),
+    ]:
+        await put(session_factory, label, chat_id=1, priority=priority)
+    await put(session_factory, "someone else's check-in", chat_id=2, priority=Priority.SCHEDULED)
+
+    assert await chains(session_factory) == [
+        ["answer to /stop", "crisis resources"],
+        ["someone else's check-in"],
+    ], "held rows neither go out nor hold back the chat's answers"
+    async with session_factory() as session:
+        assert await outbox.next_due_at(session, now=T0 + SECOND) is None, "nothing to wake for"
+
+
+async def test_held_rows_wait_for_the_person_and_only_stale_ones_are_dropped(
+    session_factory: Factory,
+) -> None:
+    await a_person_who_sent_stop(session_factory, 1)
+    await put(session_factory, "introduction", chat_id=1, priority=Priority.NOTICE)
+    await put(session_factory, "offer", chat_id=1, priority=Priority.MATCH_OFFER)
+    await put(session_factory, "check-in", chat_id=1, priority=Priority.SCHEDULED)
+    await put(session_factory, "someone else's offer", chat_id=2, priority=Priority.MATCH_OFFER)
+    assert await claim(session_factory) == ["someone else's offer"]
+
+    async with session_factory() as session, session.begin():
+        dropped = await outbox.drop_held(session, chat_id=1, from_priority=Priority.MATCH_OFFER)
+        await session.execute(
+            update(Person).where(Person.telegram_user_id == 1).values(status=PersonStatus.ACTIVE)
+        )
+
+    assert dropped == 2
+    assert await claim(session_factory) == ["introduction"]
+    assert set(await rows_by_label(session_factory)) == {"introduction", "someone else's offer"}

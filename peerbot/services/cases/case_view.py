@@ -82,7 +82,7 @@ async def _tell_closed(ctx: ServiceContext, case: Case, person: Person, chat_id:
     await ctx.outbox.post(
         chat_id,
         Notice("case.closed_told"),
-        priority=Priority.REPLY,
+        priority=Priority.NOTICE,
         dedupe_key=threads.note_key(case, "closed"),
         locale=person.language,
     )
@@ -91,7 +91,7 @@ async def _tell_closed(ctx: ServiceContext, case: Case, person: Person, chat_id:
         await ctx.outbox.post(
             chat_id,
             paused.go_back_offer(waiting),
-            priority=Priority.REPLY,
+            priority=Priority.NOTICE,
             dedupe_key=threads.note_key(case, "closed:go_back"),
             locale=person.language,
         )

@@ -148,7 +148,7 @@ async def from_coordinator(
     await ctx.outbox.post(
         person.telegram_user_id,
         _headed(written, header, ctx.settings.coordinator_chat_id),
-        priority=Priority.REPLY,
+        priority=Priority.NOTICE,
         dedupe_key=threads.sent_key(case, message),
         locale=person.language,
     )

@@ -259,7 +259,7 @@ async def _send_now(ctx: ServiceContext, person: Person, note: Notice, key: str)
         person.telegram_user_id,
         note,
         locale=person.language,
-        priority=Priority.REPLY,
+        priority=Priority.NOTICE,
         dedupe_key=key,
     )
 

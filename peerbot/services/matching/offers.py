@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.engine import CursorResult
 
 from peerbot.services.common.context import ServiceContext, Who
@@ -192,3 +192,32 @@ async def close_expired(ctx: ServiceContext, match_id: int, outgoing: list[Outgo
         outgoing.append(Outgoing(supporter.telegram_user_id, note, f"match:{match.id}:expired"))
     await proposals.propose(ctx, request)
     return True
+
+
+async def withdraw_for_request(ctx: ServiceContext, request: SupportRequest) -> None:
+    """The participant left: open offers for their request close, and so do its proposals.
+
+    The supporter is not told why; their buttons answer that the offer is no longer open.
+    """
+    for match in await _open_offers(ctx, Match.support_request_id == request.id):
+        await settle(ctx, match, MatchStatus.WITHDRAWN)
+    await proposals.withdraw_proposed(ctx, request.id)
+
+
+async def close_for_stopped(ctx: ServiceContext, supporter: Person) -> None:
+    """A supporter sent /stop: their open offers close and each request is proposed again
+    (nothing is sent to them: they asked for no messages)."""
+    for match in await _open_offers(ctx, Match.supporter_id == supporter.id):
+        if not await settle(ctx, match, MatchStatus.DECLINED, decline_reason="stopped"):
+            continue
+        request = await ctx.session.get(SupportRequest, match.support_request_id)
+        assert request is not None
+        await coordinators.post_match_card(ctx, "card.offer_stopped", match, request)
+        await proposals.propose(ctx, request)
+
+
+async def _open_offers(ctx: ServiceContext, which: ColumnElement[bool]) -> list[Match]:
+    rows = await ctx.session.scalars(
+        select(Match).where(which, Match.status == MatchStatus.OFFERED).order_by(Match.id)
+    )
+    return list(rows)

@@ -68,7 +68,7 @@ async def propose(
         found = [first, *others][: policy.proposals_per_request]
     if not found and skip:
         return []  # asked for others and there are none: the shown proposal stands
-    await _withdraw_proposed(ctx, request.id)
+    await withdraw_proposed(ctx, request.id)
     matches = [
         Match(
             support_request_id=request.id,
@@ -174,7 +174,7 @@ async def match_by_hand(ctx: ServiceContext, coordinator: Person, args: Sequence
     if blocking:
         why = match_words.violations(ctx, blocking)
         return reply.add(_note(ctx, "match.not_possible", case=case, code=code, why=why))
-    await _withdraw_proposed(ctx, request.id)
+    await withdraw_proposed(ctx, request.id)
     proposal = score(_relaxed(need), candidate, ctx.program.policy.matching)
     match = Match(
         support_request_id=request.id,
@@ -231,7 +231,8 @@ async def _still_possible(
     return match_words.violations(ctx, list(violations(need, pool[0])))
 
 
-async def _withdraw_proposed(ctx: ServiceContext, request_id: int) -> None:
+async def withdraw_proposed(ctx: ServiceContext, request_id: int) -> None:
+    """Proposals not approved yet stop standing (a new round, or the request closed)."""
     await ctx.session.execute(
         update(Match)
         .where(Match.support_request_id == request_id, Match.status == MatchStatus.PROPOSED)

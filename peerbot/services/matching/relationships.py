@@ -158,6 +158,25 @@ async def rematch(ctx: ServiceContext, coordinator: Person, action: RequestActio
     return reply.add(EditPressed(Text(text=stamp)))
 
 
+async def end_on_withdrawal(ctx: ServiceContext, participant: Person) -> None:
+    """The participant left the program: each support in progress ends, and the supporter
+    gets a kind word with no reason (the participant owes none)."""
+    for match in await active_matches(ctx, participant):
+        request = await ctx.session.get(SupportRequest, match.support_request_id)
+        if request is None or request.person_id != participant.id:
+            continue  # they were this match's supporter: /stop covers that side
+        await _close(ctx, match, request, reason="withdrawn", by=participant)
+        supporter = await ctx.session.get(Person, match.supporter_id)
+        if supporter is not None and supporter.telegram_user_id is not None:
+            await ctx.outbox.post(
+                supporter.telegram_user_id,
+                Notice("end.told_supporter"),
+                locale=supporter.language,
+                priority=Priority.NOTICE,
+                dedupe_key=f"match:{match.id}:end",
+            )
+
+
 async def feedback_given(
     ctx: ServiceContext, who: Who, turn: flows.FlowTurn, answers: dict[str, Any]
 ) -> list[Notice]:

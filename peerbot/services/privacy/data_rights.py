@@ -11,7 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.conversations.flows import SEALED
-from peerbot.storage import audit, personal_data
+from peerbot.services.coordination import coordinators
+from peerbot.services.matching import offers, relationships
+from peerbot.storage import audit, outbox, personal_data
+from peerbot.storage import checkins as checkin_rows
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import (
     CheckinStatus,
@@ -21,6 +24,7 @@ from peerbot.storage.enums import (
     SupportRequestStatus,
 )
 from peerbot.storage.models import Checkin, Conversation, Person, SupporterProfile, SupportRequest
+from peerbot.storage.outbox import Priority
 from peerbot.storage.people import unused_pseudonym
 from peerbot.storage.personal_data import Erasure
 
@@ -33,7 +37,12 @@ OPEN_REQUEST_STATUSES = (
 
 
 async def stop(ctx: ServiceContext, person: Person) -> None:
-    """No more messages from the program until the person writes again."""
+    """No more messages from the program until the person writes again.
+
+    The sender holds whatever is queued for them (storage.outbox: only answers to what they
+    send, and safety answers, go out); what was scheduled is cancelled, and offers made to
+    them as a supporter go to someone else.
+    """
     session, now = ctx.session, ctx.now
     person.status = PersonStatus.STOPPED
     person.stopped_at = now
@@ -44,17 +53,56 @@ async def stop(ctx: ServiceContext, person: Person) -> None:
         )
         .values(status=ConversationStatus.CANCELLED, reminder_due_at=None, expires_at=None)
     )
+    await checkin_rows.cancel_scheduled(session, person.id, every_kind=True)
+    await offers.close_for_stopped(ctx, person)
     await audit.record(
         session, "person.stopped", now=now, actor_id=person.id, subject_id=person.id
     )
 
 
+async def withdraw_participation(ctx: ServiceContext, person: Person) -> None:
+    """Leaving the program: the open request is withdrawn (its offers and proposals too), a
+    support in progress ends, and messages stop as with /stop."""
+    requests = (
+        await ctx.session.scalars(
+            select(SupportRequest).where(
+                SupportRequest.person_id == person.id,
+                SupportRequest.status.in_(OPEN_REQUEST_STATUSES),
+            )
+        )
+    ).all()
+    for request in requests:
+        await offers.withdraw_for_request(ctx, request)
+    await relationships.end_on_withdrawal(ctx, person)
+    for request in requests:
+        if request.status != SupportRequestStatus.CLOSED:  # no support had begun
+            await coordinators.post_card(
+                ctx,
+                "card.request_withdrawn",
+                priority=Priority.COORDINATION,
+                dedupe_key=f"request:{request.id}:withdrawn",
+                code=request.code,
+            )
+        request.status = SupportRequestStatus.WITHDRAWN
+        request.closed_at = request.updated_at = ctx.now
+        request.closed_reason = "withdrawn"
+    await stop(ctx, person)
+
+
 async def resume_if_stopped(ctx: ServiceContext, person: Person) -> bool:
-    """Writing again after /stop turns messages back on; True if it did."""
+    """Writing again after /stop turns messages back on; True if it did.
+
+    What was held meanwhile: news about their support (an introduction, an ending) is sent
+    now; offers and scheduled prompts are dropped, as they are stale by now.
+    """
     if person.status != PersonStatus.STOPPED:
         return False
     person.status = PersonStatus.ACTIVE
     person.stopped_at = None
+    if person.telegram_user_id is not None:
+        await outbox.drop_held(
+            ctx.session, chat_id=person.telegram_user_id, from_priority=Priority.MATCH_OFFER
+        )
     await audit.record(
         ctx.session, "person.resumed", now=ctx.now, actor_id=person.id, subject_id=person.id
     )

@@ -49,7 +49,7 @@ async def withdraw_consent(ctx: ServiceContext, who: Who, kind: str) -> Reply:
         return reply.add(Notice("consent.none"))
     withdrawn = await consent.withdraw(ctx, person_id=who.person.id, kind=ConsentKind(kind))
     if withdrawn and kind == ConsentKind.PARTICIPATION:
-        await data_rights.stop(ctx, who.person)
+        await data_rights.withdraw_participation(ctx, who.person)
         return reply.add(
             Notice("consent.withdrawn"), Notice("consent.withdraw_participation_note")
         )

@@ -1,0 +1,50 @@
+"""Steps of matching stories over the fake Bot API: invites, supporters joining, training
+confirmed, and the proposal cards in the coordinators' group."""
+
+from __future__ import annotations
+
+from tests.support.journeys import Person, catalog
+
+GROUP = -1001234567890
+
+
+def t(key: str, **values: object) -> str:
+    return catalog().get(key, "en", **values)
+
+
+async def invite_link(api, coordinator, group) -> str:
+    before = max((m.message_id for m in api.messages(GROUP)), default=0)
+    await coordinator.send_command("/invite", chat=group)
+    posted = await api.wait_for_message(
+        GROUP, predicate=lambda m: m.message_id > before and "https://t.me/" in m.text, timeout=20
+    )
+    return next(word for word in posted.text.split() if word.startswith("https://t.me/"))
+
+
+async def supporter_joins(api, link: str, *, name, username=None, topics=()) -> Person:
+    supporter = Person(api, api.private_user(first_name=name, username=username))
+    await supporter.command("/start", link.split("?start=", 1)[1])
+    await supporter.fill_supporter_profile(*topics)
+    await supporter.expect("supporter.joined", after=supporter.last_pressed, when="")
+    return supporter
+
+
+async def confirm_every_training(api, coordinator, count: int) -> None:
+    for _ in range(count):
+        card = await api.wait_for_message(
+            GROUP,
+            predicate=lambda m: (
+                "New peer supporter" in m.text and t("card.confirm_training") in m.buttons
+            ),
+            timeout=20,
+        )
+        await coordinator.press(t("card.confirm_training"), message=card)
+        await api.wait_until(lambda card=card: "Training confirmed" in card.text, timeout=20)
+
+
+async def proposal_after(api, message_id: int):
+    return await api.wait_for_message(
+        GROUP,
+        predicate=lambda m: m.message_id > message_id and m.text.startswith("Proposed supporters"),
+        timeout=30,
+    )
