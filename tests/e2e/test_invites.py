@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from tests.e2e.test_matching_journey import GROUP, invite_link, t
 from tests.support.journeys import Person
+from tests.support.matching_steps import GROUP, invite_link, t
 
 
 async def test_revoke_an_invite_from_the_group(api, start_bot, bot_workdir):

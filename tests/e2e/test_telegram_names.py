@@ -3,14 +3,14 @@ the introduction, and a Telegram name goes to the other side only after its owne
 
 from __future__ import annotations
 
-from tests.e2e.test_matching_journey import (
+from tests.support.journeys import Person
+from tests.support.matching_steps import (
     GROUP,
     confirm_every_training,
     invite_link,
     proposal_after,
     supporter_joins,
 )
-from tests.support.journeys import Person
 
 WORDS = "Since the flood took our farm the nights are long."
 
