@@ -21,7 +21,7 @@ from peerbot.services.conversations.shown import Buttons, EditPressed, MenuButto
 from peerbot.services.coordination import coordinators
 from peerbot.services.matching import match_features, match_words, offers
 from peerbot.storage import audit
-from peerbot.storage.enums import MatchStatus, SupportRequestStatus
+from peerbot.storage.enums import MatchStatus, PersonStatus, SupportRequestStatus
 from peerbot.storage.models import Match, Person, SupporterProfile, SupportRequest
 from peerbot.storage.outbox import Priority
 
@@ -91,7 +91,10 @@ async def propose(
 
 
 async def waiting_without_proposal(ctx: ServiceContext, limit: int) -> Sequence[SupportRequest]:
-    """Open requests nobody is proposed, offered or matched for (the batch's work)."""
+    """Open requests nobody is proposed, offered or matched for (the batch's work).
+
+    A person who sent /stop is left out until they write again: an offer accepted meanwhile
+    would introduce them to a supporter who might then contact them."""
     busy = select(Match.support_request_id).where(
         Match.status.in_(
             (MatchStatus.PROPOSED, MatchStatus.APPROVED, MatchStatus.OFFERED, MatchStatus.ACCEPTED)
@@ -105,6 +108,9 @@ async def waiting_without_proposal(ctx: ServiceContext, limit: int) -> Sequence[
                     (SupportRequestStatus.NEW, SupportRequestStatus.MATCHING)
                 ),
                 SupportRequest.id.not_in(busy),
+                SupportRequest.person_id.not_in(
+                    select(Person.id).where(Person.status == PersonStatus.STOPPED)
+                ),
             )
             .order_by(SupportRequest.created_at, SupportRequest.id)
             .limit(limit)

@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from peerbot.bot.queue import queue_elsewhere
 from peerbot.dialogs.inputs import Press, Text
 from peerbot.scheduler.checkin_pass import run_pass
-from peerbot.services.conversations.actions import MatchApprove, OfferAnswer
+from peerbot.services.conversations.actions import MatchApprove, NameShare, OfferAnswer
 from peerbot.services.conversations.shown import EditPressed, Menu, Notice, Reply
 from peerbot.services.matching import offers, proposals
+from peerbot.services.matching.introductions import name_answer
 from peerbot.services.privacy import data_rights, rights
 from peerbot.storage import outbox, people
 from peerbot.storage.enums import (
@@ -118,6 +119,8 @@ async def test_stop_promise_no_more_messages_holds_an_introduction_until_they_wr
 
     accepted = await robin.call(NOW, offers.answer, OfferAnswer(offer.id, "accept"))
     await told_elsewhere(session_factory, accepted)
+    named = await robin.call(NOW, name_answer, NameShare(offer.id, True))
+    await told_elsewhere(session_factory, named)
     sent = await sent_now(session_factory)
 
     assert PARTICIPANT not in sent, "no introduction while stopped"
@@ -281,3 +284,23 @@ async def test_withdraw_promise_what_we_stored_stays_until_forget(session_factor
     assert texts_of(erased) == ["forget.done"]
     [gone] = await rows(session_factory, Person, Person.status == PersonStatus.ERASED)
     assert gone.telegram_user_id is None
+
+
+async def test_stop_promise_no_more_messages_a_stopped_persons_request_waits_out_of_matching(
+    session_factory,
+):
+    """stop.done: no introduction can follow while they are stopped, so their request is not
+    proposed to anyone; once they write again it is matched as before."""
+    participant = Chat(session_factory, PARTICIPANT, first_name="Alex")
+    await request_support(participant, NOW)
+    await participant.call(NOW, rights.stop)
+
+    async def waiting() -> list[int]:
+        async with session_factory() as session:
+            found = await proposals.waiting_without_proposal(context(session, NOW), limit=10)
+            return [request.person_id for request in found]
+
+    participant_id = (await person(session_factory, PARTICIPANT)).id
+    assert await waiting() == []
+    await participant.start(NOW + timedelta(hours=1))
+    assert await waiting() == [participant_id]
