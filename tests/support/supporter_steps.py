@@ -210,14 +210,16 @@ async def request_support(
     intake: Mapping[str, Any] | None = None,
     *,
     share: bool = True,
+    evaluation: bool = True,
 ) -> Reply:
-    """Consent (sharing with a supporter or not), then the whole intake, confirmed."""
+    """Consent (sharing with a supporter or not, evaluation use or not), then the whole
+    intake, confirmed."""
     await chat.start(now)
     for step in ("about_program", "about_contact", "about_privacy"):
         await chat.send(now, Press(step, "continue"))
     await chat.send(now, Press("participation", "yes"))
     await chat.send(now, Press("share_with_supporter", "yes" if share else "no"))
-    await chat.send(now, Press("evaluation", "yes"))
+    await chat.send(now, Press("evaluation", "yes" if evaluation else "no"))
     for step, value in {**DEFAULT_INTAKE, **(intake or {})}.items():
         await chat.answer(now, step, value)
     return await chat.send(now, Press("summary", "confirm"))
