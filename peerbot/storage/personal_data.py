@@ -49,7 +49,7 @@ class Kind(StrEnum):
     """What a column tells about a person."""
 
     FREE_TEXT = "free_text"  # what someone wrote; encrypted at rest
-    MESSAGE = "message"  # what the bot is sending a person, kept until shortly after it is sent
+    MESSAGE = "message"  # what the bot is sending a person: sealed while queued, emptied once sent
     NAME = "name"
     CONTACT = "contact"
     IDENTIFIER = "identifier"  # a Telegram id or pseudonym that points at the person
