@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.db import create_engine, make_session_factory
 from peerbot.storage.migrate import upgrade_to_head
 from tests.support.figures import FIGURES
@@ -72,10 +73,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 @pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+def engine_cipher() -> FieldCipher:
+    """The key the test engine seals the outbox's payloads with."""
+    return FieldCipher(FieldCipher.generate_key())
+
+
+@pytest.fixture
+async def engine(database_url: str, engine_cipher: FieldCipher) -> AsyncIterator[AsyncEngine]:
     """An engine on a database migrated to head; disposed after the test."""
     await asyncio.to_thread(upgrade_to_head, database_url)
-    engine = create_engine(database_url)
+    engine = create_engine(database_url, cipher=engine_cipher)
     yield engine
     await engine.dispose()
 

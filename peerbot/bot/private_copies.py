@@ -47,7 +47,7 @@ async def card_not_delivered(ctx: ServiceContext, row: OutboxMessage, error: str
         await outbox.enqueue(
             ctx.session,
             chat_id=chat_id,
-            payload=private_copy(row.method, row.payload, note),
+            payload=private_copy(row.method, row.payload or {}, note),
             now=ctx.now,
             method=row.method,
             priority=min(row.priority, Priority.ESCALATION),

@@ -214,7 +214,7 @@ class OutboxSender:
         return True
 
     async def _attempt(self, row: OutboxMessage) -> _Outcome:
-        payload = row.payload
+        payload = row.payload or {}  # a pending row always holds one
         if outbox.awaits_thread(payload):
             await self._marks.flush()  # the topic may have been opened just before, in this chain
             async with self._sessions() as session:

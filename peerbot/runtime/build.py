@@ -60,7 +60,7 @@ def build_deps(settings: Settings, program: ProgramData | None = None) -> Deps:
         cipher = FieldCipher(encryption_key(settings))
     except ValueError as error:
         raise SettingsError(str(error)) from None
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, cipher=cipher)
     return Deps(
         settings=settings,
         engine=engine,

@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
 from peerbot.storage.clock import utcnow
+from peerbot.storage.crypto import FieldCipher
+from peerbot.storage.sealed import seal_with
 
 __all__ = ["create_engine", "make_session_factory", "utcnow"]
 
@@ -32,8 +34,20 @@ POSTGRES_POOL_SIZE = 20
 POSTGRES_POOL_OVERFLOW = 0
 
 
-def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
-    """Create the async engine, with per-connection SQLite settings or PostgreSQL pre-ping."""
+def create_engine(
+    database_url: str, *, echo: bool = False, cipher: FieldCipher | None = None
+) -> AsyncEngine:
+    """Create the async engine, with per-connection SQLite settings or PostgreSQL pre-ping.
+
+    cipher: the key the outbox's sealed payloads are written and read with; without it the
+    engine serves everything else (migrations, counts) but not those payloads."""
+    engine = _create_engine(database_url, echo=echo)
+    if cipher is not None:
+        seal_with(engine.dialect, cipher)
+    return engine
+
+
+def _create_engine(database_url: str, *, echo: bool) -> AsyncEngine:
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         return _create_async_engine(

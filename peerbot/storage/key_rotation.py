@@ -18,7 +18,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peerbot.storage.crypto import DecryptionError, FieldCipher
-from peerbot.storage.keys import encrypted_columns, record_key
+from peerbot.storage.keys import as_stored, encrypted_columns, record_key
 from peerbot.storage.models import Conversation
 
 BATCH_SIZE = 500
@@ -72,25 +72,26 @@ async def _rotate_table(
     batch_size: int,
 ) -> None:
     (key,) = table.primary_key.columns
+    stored = [as_stored(column) for column in columns]
     holding = or_(*(column.is_not(None) for column in columns))
     async with sessions() as session:
         total = await session.scalar(select(func.count()).select_from(table).where(holding)) or 0
     seen, last = 0, None
     while True:
-        query = select(key, *columns).where(holding).order_by(key).limit(batch_size)
+        query = select(key, *stored).where(holding).order_by(key).limit(batch_size)
         if last is not None:
             query = query.where(key > last)
         async with sessions() as session, session.begin():
             rows = (await session.execute(query)).all()
             for row in rows:
-                for column, old in zip(columns, row[1:], strict=True):
+                for column, raw, old in zip(columns, stored, row[1:], strict=True):
                     new = _rotated(cipher, old, f"{table.name}.{column.name}")
                     if new is None:
                         continue
                     stmt = (
                         update(table)
-                        .where(key == row[0], column == old)
-                        .values({column.name: new})
+                        .where(key == row[0], raw == old)
+                        .values({column.name: as_stored(new)})
                     )
                     written = cast(CursorResult[Any], await session.execute(stmt)).rowcount
                     report.rotated += written

@@ -4,8 +4,9 @@ the key file beside a SQLite database."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Column, Table, select, update
+from sqlalchemy import Column, Table, Text, select, type_coerce, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,6 +57,12 @@ def encrypted_columns() -> list[tuple[Table, Column[str]]]:
     ]
 
 
+def as_stored(value: Any) -> Any:
+    """A ``*_enc`` column, or a value for one, as the ciphertext text it holds: a sealed
+    column's type would otherwise open it on reading and seal it again on writing."""
+    return type_coerce(value, Text)
+
+
 async def stored_fingerprint(session: AsyncSession) -> str | None:
     """The fingerprint recorded in the database, if any."""
     return await session.scalar(
@@ -100,7 +107,7 @@ async def record_key(session: AsyncSession, fingerprint: str) -> None:
 async def _key_of_stored_text(session: AsyncSession, cipher: FieldCipher) -> str:
     for _table, column in encrypted_columns():
         sample = await session.scalar(
-            select(column).where(column.is_not(None), column != "").limit(1)
+            select(as_stored(column)).where(column.is_not(None), as_stored(column) != "").limit(1)
         )
         if sample is None:
             continue

@@ -52,6 +52,7 @@ from peerbot.storage.enums import (
     SupportRequestStatus,
     Urgency,
 )
+from peerbot.storage.sealed import SealedJSON
 from peerbot.storage.types import IdType, UTCDateTime
 
 __all__ = [
@@ -527,6 +528,7 @@ class OutboxMessage(Base):
 
     ``priority``: a lower number is sent first. ``claimed_until`` is a lease so two
     replicas never send the same row. ``last_error`` holds an error code, never text.
+    ``payload`` is sealed at rest and, once the row is finished, purged of what was said.
     """
 
     __tablename__ = "outbox_messages"
@@ -541,7 +543,8 @@ class OutboxMessage(Base):
     method: Mapped[str] = mapped_column(
         String(32), default="sendMessage", server_default="sendMessage"
     )
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: The Bot API call's parameters, encrypted; emptied once the row is finished (see outbox).
+    payload: Mapped[dict[str, Any] | None] = mapped_column("payload_enc", SealedJSON)
     priority: Mapped[int] = mapped_column(SmallInteger, default=50, server_default="50")
     status: Mapped[str] = mapped_column(
         String(16), default=OutboxStatus.PENDING.value, server_default=OutboxStatus.PENDING.value

@@ -14,10 +14,12 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    case,
     delete,
     exists,
     func,
     insert,
+    null,
     or_,
     select,
     update,
@@ -63,7 +65,7 @@ async def enqueue(
     values = {
         "chat_id": chat_id,
         "method": method,
-        "payload": payload,
+        "payload_enc": payload,
         "priority": priority,
         "status": OutboxStatus.PENDING,
         "attempts": 0,
@@ -213,25 +215,39 @@ async def release(session: AsyncSession, message_ids: Sequence[int]) -> None:
         )
 
 
+#: Calls whose parameters later code reads back once sent: a forum topic's name (a case's
+#: pseudonym and severity, never a person's words), to tell whether it needs renaming.
+KEPT_WHEN_FINISHED = ("createForumTopic", "editForumTopic")
+
+
+def _purged(table: Table) -> ColumnElement[Any]:
+    """A finished row's payload: nothing of what was said stays (ids, method, status and
+    times are the row's other columns), except the topic names above."""
+    kept = or_(*(table.c.method == method for method in KEPT_WHEN_FINISHED))  # no expanding IN
+    return case((kept, table.c.payload_enc), else_=null())  # in an executemany
+
+
 async def _end_attempt(session: AsyncSession, message_id: int, **values: object) -> None:
     """Every attempt counts once and gives up its lease, whatever its outcome."""
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
         .values(claimed_until=None, attempts=OutboxMessage.attempts + 1, **values)
+        .execution_options(synchronize_session=False)
     )
 
 
 async def mark_sent(
     session: AsyncSession, message_id: int, *, now: datetime, telegram_message_id: int | None
 ) -> None:
-    """Record that Telegram accepted the message."""
+    """Record that Telegram accepted the message, and forget what it said."""
     await _end_attempt(
         session,
         message_id,
         status=OutboxStatus.SENT,
         sent_at=now,
         telegram_message_id=telegram_message_id,
+        payload=_purged(cast(Table, OutboxMessage.__table__)),
     )
 
 
@@ -245,7 +261,7 @@ class SentMark:
 
 
 async def mark_sent_many(session: AsyncSession, marks: Sequence[SentMark]) -> None:
-    """Record several accepted messages with one statement."""
+    """Record several accepted messages with one statement, and forget what they said."""
     if not marks:
         return
     table = cast(Table, OutboxMessage.__table__)  # by id, without the ORM's bulk semantics
@@ -258,6 +274,7 @@ async def mark_sent_many(session: AsyncSession, marks: Sequence[SentMark]) -> No
             telegram_message_id=bindparam("row_telegram_id"),
             claimed_until=None,
             attempts=table.c.attempts + 1,
+            payload_enc=_purged(table),
         ),
         [
             {"row_id": m.message_id, "row_sent_at": m.at, "row_telegram_id": m.telegram_message_id}
@@ -272,8 +289,15 @@ async def retry_later(session: AsyncSession, message_id: int, *, at: datetime, e
 
 
 async def mark_failed(session: AsyncSession, message_id: int, *, error: str) -> None:
-    """Give up on a message Telegram will never accept (e.g. the person blocked the bot)."""
-    await _end_attempt(session, message_id, status=OutboxStatus.FAILED, last_error=error[:200])
+    """Give up on a message Telegram will never accept (e.g. the person blocked the bot), and
+    forget what it said (a card copied to coordinators privately is copied before this)."""
+    await _end_attempt(
+        session,
+        message_id,
+        status=OutboxStatus.FAILED,
+        last_error=error[:200],
+        payload=_purged(cast(Table, OutboxMessage.__table__)),
+    )
 
 
 async def postpone(session: AsyncSession, message_id: int, *, until: datetime) -> None:

@@ -49,7 +49,7 @@ class Kind(StrEnum):
     """What a column tells about a person."""
 
     FREE_TEXT = "free_text"  # what someone wrote; encrypted at rest
-    MESSAGE = "message"  # what the bot is sending a person, kept until shortly after it is sent
+    MESSAGE = "message"  # what the bot is sending a person: sealed while queued, emptied once sent
     NAME = "name"
     CONTACT = "contact"
     IDENTIFIER = "identifier"  # a Telegram id or pseudonym that points at the person
@@ -89,7 +89,8 @@ class PersonalColumn:
 
     @property
     def place(self) -> str:
-        return f"{self.column.class_.__tablename__}.{self.column.key}"
+        """Table and column as stored (a sealed payload's column is named for it)."""
+        return f"{self.column.class_.__tablename__}.{self.column.expression.name}"
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,8 @@ class PersonalTable:
 
     ``person`` holds the person's id, in this table or (with ``through``: this table's key
     and the key it refers to) in the table it belongs to; ``chat`` holds their Telegram chat.
+    ``about``: rows others wrote about the person (a supporter's notes on their match), erased
+    with the person but not exported as theirs.
     """
 
     model: Any
@@ -107,6 +110,7 @@ class PersonalTable:
     through: tuple[Column, Column] | None = None
     chat: Column | None = None
     export_as: str | None = None
+    about: Callable[[int], ColumnElement[bool]] | None = None
 
     @property
     def rows_deleted(self) -> bool:
@@ -125,13 +129,15 @@ class PersonalTable:
     ) -> ColumnElement[bool] | None:
         """The person's rows, or None if the table has none to find.
 
-        With ``chat_rows`` also the rows of their chat (a conversation begun before they
-        consented has no person yet); without, the chat is used only where there is no
-        person column.
+        With ``chat_rows`` (erasing) also the rows of their chat (a conversation begun before
+        they consented has no person yet) and the rows about them; without (exporting), the
+        chat is used only where there is no person column.
         """
         clauses = []
         if self.person is not None:
             clauses.append(self._of_person(person_id))
+        if self.about is not None and chat_rows:
+            clauses.append(self.about(person_id))
         if self.chat is not None and telegram_id is not None and (chat_rows or not clauses):
             clauses.append(self.chat == telegram_id)
         return or_(*clauses) if clauses else None
@@ -146,6 +152,13 @@ class PersonalTable:
 
 def _kept(column: Column, kind: Kind, why: str, expiry: Expiry) -> PersonalColumn:
     return PersonalColumn(column, kind, Erasure.KEPT, expiry, why_kept=why)
+
+
+def _notes_about(person_id: int) -> ColumnElement[bool]:
+    """Supporters' contact notes on the matches of the person's requests."""
+    requests = select(SupportRequest.id).where(SupportRequest.person_id == person_id)
+    matches = select(Match.id).where(Match.support_request_id.in_(requests))
+    return ContactNote.match_id.in_(matches)
 
 
 def _case_closed(before: datetime) -> ColumnElement[bool]:
@@ -237,6 +250,7 @@ TABLES: tuple[PersonalTable, ...] = (
         ),
         person=ContactNote.author_id,
         export_as="contact_notes",
+        about=_notes_about,
     ),
     PersonalTable(
         Checkin,
@@ -271,6 +285,7 @@ TABLES: tuple[PersonalTable, ...] = (
             PersonalColumn(
                 OutboxMessage.chat_id, Kind.IDENTIFIER, Erasure.ROW_DELETED, Expiry.PRUNED
             ),
+            # encrypted while it waits, emptied once sent or failed (storage/outbox.py)
             PersonalColumn(
                 OutboxMessage.payload, Kind.MESSAGE, Erasure.ROW_DELETED, Expiry.PRUNED
             ),
@@ -290,7 +305,8 @@ TABLES: tuple[PersonalTable, ...] = (
             _kept(
                 ProcessedUpdate.payload_enc,
                 Kind.FREE_TEXT,
-                "cleared as soon as the update is handled; retention erases any left",
+                "cleared as soon as the update is handled; retention erases any left, "
+                "handled or not",
                 Expiry.AFTER_CLOSE,
             ),
             _kept(

@@ -38,7 +38,7 @@ async def test_insert_ignore_counts_only_new_rows_of_a_batch(session_factory: Fa
 
 
 async def test_insert_ignore_on_a_unique_column(session_factory: Factory) -> None:
-    message = {"chat_id": 1, "payload": {"text": "x"}, "dedupe_key": "checkin:7"}
+    message = {"chat_id": 1, "payload_enc": {"text": "x"}, "dedupe_key": "checkin:7"}
     async with session_factory() as session, session.begin():
         assert await insert_ignore(session, OutboxMessage, message, ["dedupe_key"]) == 1
         assert await insert_ignore(session, OutboxMessage, message, ["dedupe_key"]) == 0

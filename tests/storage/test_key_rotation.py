@@ -3,20 +3,24 @@ stopped midway is finished by running it again."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from peerbot.storage import outbox
 from peerbot.storage.clock import utcnow
 from peerbot.storage.crypto import DecryptionError, FieldCipher, key_fingerprint
+from peerbot.storage.db import create_engine, make_session_factory
 from peerbot.storage.key_rotation import rotate_keys
 from peerbot.storage.keys import check_key, stored_fingerprint
 from peerbot.storage.models import (
     Answer,
     Conversation,
     Invite,
+    OutboxMessage,
     Person,
     ProcessedUpdate,
     Role,
@@ -159,3 +163,28 @@ async def test_a_value_no_key_opens_stops_the_rotation_naming_its_column(
         await rotate_keys(
             session_factory, FieldCipher(FieldCipher.generate_key()), progress=lambda *_: None
         )
+
+
+async def test_a_queued_message_moves_onto_the_first_key_and_is_still_sent_whole(
+    database_url: str, engine: AsyncEngine
+) -> None:
+    old, new = FieldCipher.generate_key(), FieldCipher.generate_key()
+    payload = {"text": "what I told you on Monday"}
+    before = create_engine(database_url, cipher=FieldCipher(old))  # the bot before the new key
+    after = create_engine(database_url, cipher=FieldCipher(f"{new},{old}"))
+    try:
+        async with make_session_factory(before)() as session, session.begin():
+            await outbox.enqueue(session, chat_id=5, payload=payload, now=utcnow())
+
+        report = await rotate_keys(
+            make_session_factory(after), FieldCipher(f"{new},{old}"), progress=lambda *_: None
+        )
+
+        assert report.rotated == 1
+        async with make_session_factory(after)() as session:
+            stored = await session.scalar(text("SELECT payload_enc FROM outbox_messages"))
+            assert json.loads(FieldCipher(new).decrypt(stored) or "") == payload
+            assert (await session.scalars(select(OutboxMessage))).one().payload == payload
+    finally:
+        await before.dispose()
+        await after.dispose()

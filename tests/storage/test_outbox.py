@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peerbot.storage import outbox
@@ -35,7 +35,7 @@ async def put(
 ) -> bool:
     """Enqueue one message whose payload text is ``label``, in its own transaction."""
     async with factory() as session, session.begin():
-        return await outbox.enqueue(
+        added = await outbox.enqueue(
             session,
             chat_id=chat_id,
             payload={"text": label},
@@ -44,6 +44,14 @@ async def put(
             not_before=not_before,
             dedupe_key=dedupe_key,
         )
+        if added:
+            newest = await session.scalar(select(func.max(OutboxMessage.id)))
+            _LABELS.setdefault(id(factory), {})[newest] = label
+        return added
+
+
+#: Each test's labels by row id: a finished row's payload no longer says what it was.
+_LABELS: dict[int, dict[int, str]] = {}
 
 
 async def claim(factory: Factory, *, now: datetime = T0, limit: int = 10) -> list[str]:
@@ -56,7 +64,7 @@ async def claim(factory: Factory, *, now: datetime = T0, limit: int = 10) -> lis
 async def rows_by_label(factory: Factory) -> dict[str, OutboxMessage]:
     async with factory() as session:
         rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
-    return {row.payload["text"]: row for row in rows}
+    return {_LABELS[id(factory)][row.id]: row for row in rows}
 
 
 async def id_of(factory: Factory, label: str) -> int:
@@ -207,6 +215,7 @@ async def test_mark_sent_records_delivery_and_frees_the_chat(session_factory: Fa
     assert row.telegram_message_id == 777
     assert row.attempts == 1
     assert row.claimed_until is None
+    assert row.payload is None, "what was said is not kept once sent"
     assert await claim(session_factory, now=T0 + SECOND) == ["behind"]
 
 
@@ -221,6 +230,7 @@ async def test_mark_failed_gives_up_and_frees_the_chat(session_factory: Factory)
     assert row.attempts == 1
     assert row.claimed_until is None
     assert row.sent_at is None
+    assert row.payload is None, "nor what failed to be said"
     assert await claim(session_factory, now=T0 + SECOND) == ["behind"]
 
 
@@ -418,3 +428,64 @@ async def test_held_rows_wait_for_the_person_and_only_stale_ones_are_dropped(
     assert dropped == 2
     assert await claim(session_factory) == ["introduction"]
     assert set(await rows_by_label(session_factory)) == {"introduction", "someone else's offer"}
+
+
+async def raw_payloads(factory: Factory) -> list[str | None]:
+    """The payload column as stored, without the engine's key."""
+    async with factory() as session:
+        rows = await session.execute(text("SELECT payload_enc FROM outbox_messages ORDER BY id"))
+        return [row[0] for row in rows]
+
+
+async def test_a_payload_is_stored_encrypted_and_read_back_whole(
+    session_factory: Factory, engine_cipher: FieldCipher
+) -> None:
+    payload = {"text": "Mi hermana sabe lo que pasó", "reply_markup": {"inline_keyboard": []}}
+    async with session_factory() as session, session.begin():
+        await outbox.enqueue(session, chat_id=7, payload=payload, now=T0)
+
+    [stored] = await raw_payloads(session_factory)
+    assert stored is not None and "hermana" not in stored
+    assert engine_cipher.decrypt(stored) is not None, "a token of the engine's key"
+    async with session_factory() as session, session.begin():
+        [row] = await outbox.claim_due(session, now=T0, limit=5, lease=LEASE)
+    assert row.payload == payload
+
+
+async def test_finished_rows_keep_no_payload_but_a_topic_keeps_its_name(
+    session_factory: Factory,
+) -> None:
+    calls = [
+        ("sendMessage", {"text": "first words"}),
+        (
+            "sendDocument",
+            {"document": {"filename": "my-peerbot-data.json", "content_b64": "e30="}},
+        ),
+        ("createForumTopic", {"name": "R-7 · high"}),
+        ("editForumTopic", {"message_thread_id": 9, "name": "R-7 · critical"}),
+        ("sendMessage", {"text": "refused words"}),
+    ]
+    async with session_factory() as session, session.begin():
+        for number, (method, payload) in enumerate(calls):
+            await outbox.enqueue(
+                session, chat_id=-100 - number, payload=payload, method=method, now=T0
+            )
+    async with session_factory() as session, session.begin():
+        ids = [row.id for row in await outbox.claim_due(session, now=T0, limit=9, lease=LEASE)]
+        marks = [outbox.SentMark(row_id, T0, 1) for row_id in ids[:3]]
+        await outbox.mark_sent_many(session, marks)
+        await outbox.mark_sent(session, ids[3], now=T0, telegram_message_id=2)
+        await outbox.mark_failed(session, ids[4], error="400 chat not found")
+
+    async with session_factory() as session:
+        rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    assert [row.payload for row in rows] == [
+        None,
+        None,
+        {"name": "R-7 · high"},
+        {"message_thread_id": 9, "name": "R-7 · critical"},
+        None,
+    ]
+    stored = await raw_payloads(session_factory)
+    assert stored[0] is None and stored[1] is None and stored[4] is None
+    assert all("R-7" not in (value or "") for value in stored), "kept, but still sealed"

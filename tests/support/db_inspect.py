@@ -90,12 +90,12 @@ def find_in_every_table(
     for table in (row["name"] for row in tables):
         for row in sqlite_rows(database, f'SELECT * FROM "{table}"'):  # noqa: S608 - names from the schema
             for column, value in row.items():
-                text = _readable(str(value), cipher)
+                text = with_tokens_opened(str(value), cipher)
                 found += [Finding(table, column, row, n) for n in wanted if n in text]
     return found
 
 
-def _readable(text: str, cipher: FieldCipher | None) -> str:
+def with_tokens_opened(text: str, cipher: FieldCipher | None) -> str:
     """The text with every Fernet token in it decrypted, when the key fits."""
     if cipher is None:
         return text

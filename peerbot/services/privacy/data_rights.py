@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerbot.services.common.context import ServiceContext
@@ -211,9 +212,9 @@ def _unsealed(state: dict[str, Any], cipher: FieldCipher) -> dict[str, Any]:
 def _as_dict(row: Any, cipher: FieldCipher) -> dict[str, Any]:
     """Columns as JSON-able values; encrypted columns decrypted under their plain name."""
     result: dict[str, Any] = {}
-    for column in row.__table__.columns:
-        value = getattr(row, column.key)
-        name = column.key
+    for attribute in sa_inspect(row).mapper.column_attrs:  # a sealed column opens itself
+        value = getattr(row, attribute.key)
+        name = attribute.key
         if name.endswith("_enc"):
             name = name.removesuffix("_enc")
             if value is None and name in result:

@@ -114,8 +114,12 @@ def _invite_closed(before: datetime) -> ColumnElement[bool]:
 
 
 def _update_closed(before: datetime) -> ColumnElement[bool]:
-    """Processing clears an update's payload already; this is the safety net for any left."""
-    return ProcessedUpdate.processed_at < before
+    """Processing clears an update's payload already; this is the safety net for any left,
+    and for an update never handled (received before the moment and still waiting)."""
+    return or_(
+        ProcessedUpdate.processed_at < before,
+        ProcessedUpdate.processed_at.is_(None) & (ProcessedUpdate.received_at < before),
+    )
 
 
 @dataclass(frozen=True)

@@ -144,7 +144,8 @@ async def seed(session: AsyncSession) -> Seeded:
                 note_enc=CIPHER.encrypt(note),
             )
         )
-    # An update processed long ago whose payload was somehow left, and one waiting to replay.
+    # An update processed long ago whose payload was somehow left, one received as long ago
+    # and never handled, and one waiting to replay.
     session.add_all(
         [
             ProcessedUpdate(
@@ -154,7 +155,10 @@ async def seed(session: AsyncSession) -> Seeded:
                 payload_enc=CIPHER.encrypt(f"{GONE} update"),
             ),
             ProcessedUpdate(
-                update_id=2, received_at=OLD, payload_enc=CIPHER.encrypt(f"{KEPT} update")
+                update_id=2, received_at=OLD, payload_enc=CIPHER.encrypt(f"{GONE} stuck update")
+            ),
+            ProcessedUpdate(
+                update_id=3, received_at=RECENT, payload_enc=CIPHER.encrypt(f"{KEPT} update")
             ),
         ]
     )
@@ -329,7 +333,7 @@ async def test_free_text_of_cases_closed_long_ago_is_erased_and_the_rest_kept(
 ):
     async with session_factory() as session:
         before = await free_texts(session)
-    assert sum(text.startswith(GONE) for text in before) == 12  # the quiet one's name twice
+    assert sum(text.startswith(GONE) for text in before) == 13  # the quiet one's name twice
 
     report = await retention_pass.run(deps, POLICY, now=NOW)
 
@@ -346,7 +350,7 @@ async def test_free_text_of_cases_closed_long_ago_is_erased_and_the_rest_kept(
         "contact_notes.note_enc": 1,
         "escalation_events.note_enc": 1,
         "invites.note_enc": 1,
-        "processed_updates.payload_enc": 1,
+        "processed_updates.payload_enc": 2,  # handled or not: nothing waits for 20 days
         "case_messages.body_enc": 0,
         "case_messages.file_id_enc": 0,
         "conversations.state": 1,
@@ -413,13 +417,13 @@ async def test_a_run_stopped_midway_keeps_its_finished_batches_and_the_next_run_
         texts = await free_texts(session)
         actions = list(await session.scalars(select(AuditEvent.action)))
     # The first batch's value stays erased; the second batch's work was rolled back.
-    assert sum(text.startswith(GONE) for text in texts) == 12 - 1
+    assert sum(text.startswith(GONE) for text in texts) == 13 - 1
     assert (actions.count("retention.erased"), actions.count(retention.RAN)) == (1, 0)
 
     monkeypatch.setattr(retention, "erase_one_batch", erase_one_batch)
     report = await retention_pass.run(deps, POLICY, now=NOW)
 
-    assert (report.values_erased, report.pseudonymized) == (10 - 1, 1)  # only what was left
+    assert (report.values_erased, report.pseudonymized) == (11 - 1, 1)  # only what was left
     async with session_factory() as session:
         assert [text for text in await free_texts(session) if not text.startswith(KEPT)] == []
 
