@@ -32,6 +32,7 @@ CONSENTS = (
     ConsentKind.PARTICIPATION,
     ConsentKind.SHARE_WITH_SUPPORTER,
     ConsentKind.EVALUATION,
+    ConsentKind.SHARE_TELEGRAM_NAME,
 )
 
 

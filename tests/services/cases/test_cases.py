@@ -354,6 +354,7 @@ async def test_case_shows_what_triage_needs_and_the_summary_only_when_sharing_wa
         viewed = await rows(session, AuditEvent, AuditEvent.action == "case.viewed")
     hidden_text, shown_text = hidden.items[0].text, shown.items[0].text  # type: ignore[union-attr]
     assert "R-7" in hidden_text and "share_with_supporter: declined" in hidden_text
+    assert "share_telegram_name: not_asked" in hidden_text, "the name answer is listed too"
     assert t("severity.high") in hidden_text and t("role.participant") in hidden_text
     assert "my sister" not in hidden_text and t("case.view.summary_not_shared") in hidden_text
     assert "my sister" in shown_text
