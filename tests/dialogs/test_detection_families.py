@@ -615,6 +615,40 @@ POSITIVES = [
     ("es", "esta afuera de su casa ahora mismo con un cuchillo", "harm_to_others", "critical"),
     ("en", "i'll smash his face in, i know where he works", "harm_to_others", "high"),
     ("es", "le voy a partir la cara, se donde trabaja", "harm_to_others", "high"),
+    # the twelfth round: a dose asked "for a friend", a rope with a cover story, a goodbye
+    # leaving the new ones in care, heights searched, disappearing "or for good", blades
+    # nearly fetched, a new mother going through the motions, a double dose of lithium
+    ("en", "how many sleeping pills to not wake up? asking for a friend", "suicide", "high"),
+    ("es", "cuantas pastillas para dormir hacen falta? pregunto por una amiga", "suicide", "high"),
+    ("en", "got a rope, the cashier asked what it was for and i said camping", "suicide", "high"),
+    ("es", "compre cuerda, me pregunto para que y le dije que para acampar", "suicide", "high"),
+    ("en", "thank you all. look after the newbies. goodbye", "suicide", "high"),
+    ("es", "gracias por todo. cuiden a las nuevas. chau", "suicide", "high"),
+    ("en", "my son searched the minimum height of a bridge", "suicide", "high"),
+    ("es", "mi hijo busco la altura minima de un puente", "suicide", "high"),
+    ("en", "i'd like to vanish for a bit, or for good", "suicide", "medium"),
+    ("es", "quisiera desaparecer unos meses, o para siempre", "suicide", "medium"),
+    ("en", "my friend keeps my blades, tonight i almost went to get them", "self_harm", "medium"),
+    ("es", "mi amiga me guarda las cuchillas y hoy casi voy por ellas", "self_harm", "medium"),
+    ("en", "since the birth i feed him like a robot", "postpartum", "medium"),
+    ("es", "desde el parto cuido a mi bebe como un robot", "postpartum", "medium"),
+    ("en", "took my lithium twice by mistake this morning", "medical", "high"),
+    ("es", "me tome el litio dos veces sin querer", "medical", "high"),
+    # the twelfth round's grading: a car running in a shut garage, wrists cut with a goodbye,
+    # a partner with a weapon breaking in, a loaded gun on the way, a sudden weak arm
+    ("en", "engine's running in the garage and the door is down. sorry", "suicide", "critical"),
+    ("es", "motor encendido en el garaje, la puerta cerrada. perdon", "suicide", "critical"),
+    ("en", "i slit my wrists in the bath. goodbye", "suicide", "critical"),
+    ("es", "me corte las venas en la bañera, adios", "suicide", "critical"),
+    ("en", "he kicked the door in with a knife, i'm hiding in the bathroom", "abuse", "critical"),
+    ("es", "mi novio tumbo la puerta y trae un cuchillo, estoy escondida", "abuse", "critical"),
+    ("es", "tengo el rifle cargado y voy para su casa", "harm_to_others", "critical"),
+    ("en", "mum suddenly can't lift her arm and her speech is slurred", "medical", "critical"),
+    ("es", "mi tio de repente no puede mover la mano y habla arrastrando", "medical", "critical"),
+    ("en", "took all my sleeping pills. thanks for trying, goodbye", "suicide", "critical"),
+    ("es", "me las tome todas, las de la farmacia. no me busquen", "suicide", "critical"),
+    ("en", "he drank half a bottle of cough medicine and he's very drowsy", "medical", "critical"),
+    ("es", "se bebio medio frasco de jarabe y esta muy dormido", "medical", "critical"),
 ]
 
 # (lang, text): negation, a history that is over, someone else's death, idioms, lyrics and
@@ -792,6 +826,26 @@ NEGATIVES = [
     ("es", "soy enfermera, me cortaba en la secundaria, eso ya paso hace mucho"),
     ("en", "goodbye group, changed jobs, delete my number"),
     ("es", "adios grupo, me cambie de equipo, borren mi numero"),
+    # the twelfth round's look-alikes: a trip, "kill me now", a pet at the vet, cooking, a
+    # football score, a song, a questionnaire answered never, a death long ago
+    ("en", "won't be around for the session on friday, off to Rome with my mum"),
+    ("es", "no voy a estar unos dias, me voy de viaje con mi madre"),
+    ("en", "kill me now, my mum joined facebook"),
+    ("es", "matenme, mi papa se abrio un tiktok"),
+    ("en", "the vet is putting our cat to sleep tomorrow, she's 20"),
+    ("es", "mañana vamos a dormir a nuestra gata en el veterinario"),
+    ("en", "chopped the onions and garlic with my new knife"),
+    ("es", "pique la cebolla y el ajo con el cuchillo nuevo"),
+    ("en", "they killed us 3-0, awful match"),
+    ("es", "nos mataron 3-0, que partido mas malo"),
+    ("en", "the song 'i want to die' came on the radio and we all sang"),
+    ("es", "la cancion que dice 'me quiero morir' sono en la radio"),
+    ("en", "on the form i ticked never for hurting myself"),
+    ("es", "en el formulario marque nunca en lo de hacerme daño"),
+    ("en", "my grandad died 30 years ago today, we lit a candle"),
+    ("es", "mi abuelo murio hace 30 años, hoy le llevamos flores"),
+    ("en", "she drank half a bottle of water and is very sleepy after swimming"),
+    ("es", "se tomo media botella de agua y esta muy dormida despues de nadar"),
 ]
 
 
