@@ -87,10 +87,17 @@ async def walk_every_journey(api, group, coordinator) -> Person:
     offer = await supporter.expect(
         "offer.text", after=supporter.last_pressed, summary="", hours=48
     )
-    assert PHRASES["intake_anything_else"] in offer.text, "the offer carried the words"
+    assert PHRASES["intake_anything_else"] not in offer.text, "an offer carries triage only"
     await supporter.press("offer.accept")
-    await supporter.expect("intro.tips", after=supporter.last_pressed)
+    await supporter.expect(
+        "intro.words", after=supporter.last_pressed, words=PHRASES["intake_anything_else"]
+    )
+    await supporter.press("intro.name.yes")  # each side's Telegram name travels too
     await api.wait_for_message(participant.chat_id, contains="https://t.me/", timeout=20)
+    await participant.press("intro.name.yes")
+    await api.wait_for_message(
+        supporter.chat_id, contains=PHRASES["participant_username"], timeout=20
+    )
     await participant.say(PHRASES["participant_to_coordinators"])
     await participant.press("case.send")
     await participant.expect("case.sent", after=participant.last_pressed)
