@@ -69,6 +69,7 @@ async def test_claim_resolve_note_and_a_forged_claim_refused(api, start_bot, bot
         "supporters",
         "match",
         "invite",
+        "invites",
         "stats",
         "audit",
         "help",
