@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Enum,
     Float,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql import expression
 
 from peerbot.storage.clock import utcnow
 from peerbot.storage.enums import (
@@ -370,6 +372,8 @@ class ContactNote(Base):
     match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(person_fk(ondelete="SET NULL"))
     contact_at: Mapped[datetime]
+    # False: the supporter tried to reach the participant and could not (no talk to describe)
+    reached: Mapped[bool] = mapped_column(Boolean, default=True, server_default=expression.true())
     minutes: Mapped[int | None] = mapped_column(Integer)
     format: Mapped[str | None] = mapped_column(String(16))
     topics: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")

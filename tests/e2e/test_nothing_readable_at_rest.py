@@ -110,6 +110,7 @@ async def walk_every_journey(api, group, coordinator) -> Person:
     )
 
     await supporter.command("/note")
+    await supporter.press("note.reached.yes")
     await supporter.press("note.when.today")
     await supporter.press("intake.channels.text")
     await supporter.press("note.duration.under_15")

@@ -262,9 +262,11 @@ async def _median_hours_to_match(
 async def _median_hours_to_contact(
     session: AsyncSession, start: datetime, end: datetime, counted: _Counted
 ) -> float | None:
-    """Of the matches accepted in the window, those with a contact note: accepted -> first."""
+    """Of the matches accepted in the window, those with a contact note: accepted -> first.
+    An attempt that did not reach the participant is no contact."""
     first = (
         select(ContactNote.match_id, func.min(ContactNote.contact_at).label("contact_at"))
+        .where(ContactNote.reached)
         .group_by(ContactNote.match_id)
         .subquery()
     )

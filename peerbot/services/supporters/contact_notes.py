@@ -2,6 +2,7 @@
 
 Concerns raise red flags while the questions are answered (rules in the flow); the note is
 kept for the coordinators, its free text encrypted, and they get a card without that text.
+A note can also say the supporter tried and could not reach the participant (see unreached).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from peerbot.services.conversations.actions import NoteFor
 from peerbot.services.conversations.shown import Menu, MenuButton, Notice, Reply
 from peerbot.services.coordination import coordinators
 from peerbot.services.matching import match_words, relationships
+from peerbot.services.supporters import unreached
 from peerbot.storage.models import ContactNote, Match, SupportRequest
 from peerbot.storage.outbox import Priority
 
@@ -57,15 +59,17 @@ async def recorded(
     match = await ctx.find(Match, turn.meta.get("match"))
     if match is None or who.person is None:
         return [Notice("note.saved")]
+    reached = answers.get("reached") != "no"
+    when = str(answers.get("when" if reached else "tried_when"))
     concerns = [c for c in answers.get("concerns") or () if c != "none"]
     topics = list(answers.get("topics") or ())
     details = answers.get("details")
     minutes = int(str(answers.get("duration"))) if str(answers.get("duration")).isdigit() else None
-    days_ago = DAYS_AGO.get(str(answers.get("when")), 0)
     note = ContactNote(
         match_id=match.id,
         author_id=who.person.id,
-        contact_at=ctx.now - timedelta(days=days_ago),
+        contact_at=ctx.now - timedelta(days=DAYS_AGO.get(when, 0)),
+        reached=reached,
         minutes=minutes,
         format=str(answers.get("format")) if answers.get("format") else None,
         topics=topics,
@@ -76,6 +80,10 @@ async def recorded(
     ctx.session.add(note)
     await ctx.session.flush()
     request = await ctx.session.get(SupportRequest, match.support_request_id)
+    code = request.code if request else "—"
+    if not reached:
+        thanks = await unreached.noted(ctx, note, case=who.person.pseudonym, code=code, when=when)
+        return [Notice(thanks)]
     locale = coordinators.coordinator_locale(ctx)
     await coordinators.post_card(
         ctx,
@@ -83,8 +91,8 @@ async def recorded(
         priority=Priority.COORDINATION,
         dedupe_key=f"note:{note.id}",
         case=who.person.pseudonym,
-        code=request.code if request else "—",
-        when=coordinators.text(ctx, f"note.when.{answers.get('when')}"),
+        code=code,
+        when=coordinators.text(ctx, f"note.when.{when}"),
         format=match_words.labels(ctx, "formats", [note.format or ""], locale),
         minutes=minutes or "—",
         topics=match_words.labels(ctx, "topics", topics, locale),

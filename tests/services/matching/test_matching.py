@@ -275,7 +275,7 @@ async def test_a_contact_note_is_kept_and_a_concern_escalates_about_the_particip
     robin, participant = await introduced(session_factory)
 
     await robin.call(NOW, contact_notes.start)
-    for step, value in (("when", 0), ("format", 1), ("duration", 1)):
+    for step, value in (("reached", 0), ("when", 0), ("format", 1), ("duration", 1)):
         await robin.send(NOW, Press(step, value))
     await robin.answer(NOW, "topics", [3])
     await robin.answer(NOW, "concerns", [1])  # thoughts of suicide

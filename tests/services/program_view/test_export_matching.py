@@ -139,7 +139,9 @@ async def seed(sessions: Sessions) -> World:
             concerns=["self_care"],
         )
         await add_note(session, CIPHER, accepted, sue, SECRETS["note_ben"])
-        await add_note(session, CIPHER, ended, sam, None, minutes=None, format=None)
+        await add_note(
+            session, CIPHER, ended, sam, None, minutes=None, format=None, reached=False
+        )  # sam tried to reach ann and could not
 
         # ann was surveyed twice (after a change of supporter): the newest answers count
         for name, days, comments, answers in (
@@ -268,15 +270,16 @@ async def test_notes_without_free_text_by_default(session_factory: Sessions) -> 
         "request": SHOWN.code(world.codes["ann"]),
         "supporter": sam,
         "contact_date": "2026-03-02",
+        "reached": True,
         "minutes": 45,
         "format": "voice",
         "topics": ["grief", "sleep"],
         "concerns": ["self_care"],
         "created_at": "2026-03-02",
     }
-    assert [(row["supporter"], row["minutes"], row["format"]) for row in rows[1:]] == [
-        (sam, None, None)
-    ], "the note about ben, who withdrew, is left out"
+    assert [
+        (row["supporter"], row["reached"], row["minutes"], row["format"]) for row in rows[1:]
+    ] == [(sam, False, None, None)], "the note about ben, who withdrew, is left out"
     header, csv_notes = csv_rows(text)
     assert header == list(export.NOTE_COLUMNS)
     assert (csv_notes[0]["topics"], csv_notes[0]["concerns"]) == ("grief;sleep", "self_care")

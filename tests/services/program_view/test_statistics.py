@@ -147,6 +147,10 @@ async def seed(sessions: Sessions) -> None:
         await match(r8, "S2", MatchStatus.DECLINED, start + 4 * HOUR, start + 5 * HOUR)
         m8 = await match(r8, "S3", MatchStatus.ACCEPTED, start + 8 * HOUR, start + 9 * HOUR)
         await build.add_note(session, CIPHER, m8, s["S3"], None, contact_at=start + 10 * HOUR)
+        # ...after an attempt that did not reach them, which is no contact (0.5 h would count)
+        await build.add_note(
+            session, CIPHER, m8, s["S3"], None, contact_at=start + 9.5 * HOUR, reached=False
+        )
         # Before both windows: an active match of S3's, and S4's places held by an approved
         # and an offered match (a proposed one holds none).
         r6 = await request("P6", NOW - 40 * DAY, SupportRequestStatus.MATCHED)
