@@ -21,8 +21,12 @@ async def invite_link(api, coordinator, group) -> str:
     return next(word for word in posted.text.split() if word.startswith("https://t.me/"))
 
 
-async def supporter_joins(api, link: str, *, name, username=None, topics=()) -> Person:
-    supporter = Person(api, api.private_user(first_name=name, username=username))
+async def supporter_joins(
+    api, link: str, *, name, username=None, topics=(), locale: str = "en"
+) -> Person:
+    """A supporter opens the invite from a Telegram app in ``locale`` and fills the profile."""
+    user = api.private_user(first_name=name, username=username, language_code=locale)
+    supporter = Person(api, user, locale=locale)
     await supporter.command("/start", link.split("?start=", 1)[1])
     await supporter.fill_supporter_profile(*topics)
     await supporter.expect("supporter.joined", after=supporter.last_pressed, when="")
