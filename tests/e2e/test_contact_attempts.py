@@ -12,6 +12,7 @@ from tests.support.matching_steps import (
     GROUP,
     confirm_every_training,
     invite_link,
+    note_a_talk,
     proposal_after,
     supporter_joins,
 )
@@ -56,15 +57,7 @@ async def test_two_failed_attempts_in_a_row_tell_the_coordinators_once(api, star
     await could_not_reach(robin)
     await robin.expect("note.unreached_known", after=robin.last_pressed)
     # then they talk: the usual note, whose card comes after any card the attempts queued
-    await robin.command("/note")
-    await robin.press("note.reached.yes")
-    await robin.press("note.when.today")
-    await robin.press("intake.channels.phone")
-    await robin.press("note.duration.15_30")
-    await robin.choose("intake.topics.grief")
-    await robin.choose("note.concerns.none")
-    await robin.type_or_skip("note.details", None)
-    await robin.expect("note.saved", after=robin.last_pressed)
+    await note_a_talk(robin)
     await api.wait_for_message(GROUP, contains="Contact note from", timeout=20)
     cards = [m for m in api.messages(GROUP) if "twice in a row" in m.text]
     assert cards == [told], "told once per streak"

@@ -26,6 +26,7 @@ from tests.e2e.test_matching_journey import (
 from tests.support.db_inspect import find_in_every_table, outbox_counts
 from tests.support.figures import report
 from tests.support.journeys import Person, catalog
+from tests.support.matching_steps import note_a_talk
 from tests.support.plaintext_scan import scan_postgres, scan_sqlite
 
 #: One phrase per place people write or are named in; none is a word anyone would type.
@@ -109,15 +110,7 @@ async def walk_every_journey(api, group, coordinator) -> Person:
         participant.chat_id, contains=PHRASES["coordinator_reply"], timeout=20
     )
 
-    await supporter.command("/note")
-    await supporter.press("note.reached.yes")
-    await supporter.press("note.when.today")
-    await supporter.press("intake.channels.text")
-    await supporter.press("note.duration.under_15")
-    await supporter.choose("intake.topics.grief")
-    await supporter.choose("note.concerns.none")
-    await supporter.type_or_skip("note.details", PHRASES["contact_note"])
-    await supporter.expect("note.saved", after=supporter.last_pressed)
+    await note_a_talk(supporter, PHRASES["contact_note"])
 
     await participant.say(f"I want to kill myself tonight {PHRASES['crisis_message']}")
     crisis = await api.wait_for_message(GROUP, contains="CRITICAL", timeout=20)

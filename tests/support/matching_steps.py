@@ -52,3 +52,16 @@ async def proposal_after(api, message_id: int):
         predicate=lambda m: m.message_id > message_id and m.text.startswith("Proposed supporters"),
         timeout=30,
     )
+
+
+async def note_a_talk(supporter: Person, details: str | None = None) -> None:
+    """/note about a text chat today about grief, no concerns; saved."""
+    await supporter.command("/note")
+    await supporter.press("note.reached.yes")
+    await supporter.press("note.when.today")
+    await supporter.press("intake.channels.text")
+    await supporter.press("note.duration.under_15")
+    await supporter.choose("intake.topics.grief")
+    await supporter.choose("note.concerns.none")
+    await supporter.type_or_skip("note.details", details)
+    await supporter.expect("note.saved", after=supporter.last_pressed)
