@@ -105,9 +105,7 @@ async def undo(ctx: ServiceContext, who: Who, action: EndUndo) -> Reply:
         occasion=ctx.now.isoformat(),
         role=coordinators.text(ctx, f"role.{role}"),
     )
-    other = await ctx.session.get(
-        Person, match.supporter_id if role == "participant" else request.person_id
-    )
+    other = await relationships.other_side(ctx, person, match, request)
     if other is not None and other.telegram_user_id is not None:
         told = Reply(other.language).add(Notice(f"undo.told_{_other_role(role)}"))
         key = f"match:{match.id}:restored:{ctx.now.isoformat()}"
@@ -151,10 +149,9 @@ async def _own_active(ctx: ServiceContext, who: Who, match_id: int) -> Match | N
 async def _other_name(ctx: ServiceContext, person: Person, match: Match) -> str:
     """The other person as this one knows them: the name they go by, else their pseudonym."""
     request = await ctx.session.get(SupportRequest, match.support_request_id)
-    other_id = match.supporter_id if match.supporter_id != person.id else None
-    if other_id is None and request is not None:
-        other_id = request.person_id
-    other = await ctx.session.get(Person, other_id) if other_id is not None else None
+    if request is None:
+        return "—"
+    other = await relationships.other_side(ctx, person, match, request)
     if other is None:
         return "—"
     name = ctx.cipher.decrypt(other.display_name_enc) if other.display_name_enc else None

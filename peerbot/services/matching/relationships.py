@@ -91,9 +91,7 @@ async def end(ctx: ServiceContext, who: Who, match: Match, request: SupportReque
     assert who.person is not None
     role = role_of(who.person, match)
     await _close(ctx, match, request, reason=f"ended_by_{role}", by=who.person)
-    other = await ctx.session.get(
-        Person, match.supporter_id if role == "participant" else request.person_id
-    )
+    other = await other_side(ctx, who.person, match, request)
     if other is not None and other.telegram_user_id is not None:
         told = Notice(f"end.told_{'supporter' if role == 'participant' else 'participant'}")
         key = f"match:{match.id}:end:{ctx.now.isoformat()}"  # an ending after an undo is told too
@@ -254,6 +252,14 @@ def _survey_later(ctx: ServiceContext, match: Match, request: SupportRequest) ->
             status=CheckinStatus.SCHEDULED,
         )
     )
+
+
+async def other_side(
+    ctx: ServiceContext, person: Person, match: Match, request: SupportRequest
+) -> Person | None:
+    """The other person of this person's match."""
+    other_id = request.person_id if match.supporter_id == person.id else match.supporter_id
+    return await ctx.session.get(Person, other_id)
 
 
 def role_of(person: Person, match: Match) -> str:

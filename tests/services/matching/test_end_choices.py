@@ -29,6 +29,10 @@ async def the_match(sessions) -> Match:
     return match
 
 
+async def audited(sessions, action: str) -> int:
+    return len(await rows(sessions, AuditEvent, AuditEvent.action == action))
+
+
 async def ended_by_participant(sessions) -> tuple[Chat, Chat, Reply]:
     robin, participant = await introduced(sessions)
     asked = await participant.call(NOW, choices.end)
@@ -37,6 +41,7 @@ async def ended_by_participant(sessions) -> tuple[Chat, Chat, Reply]:
 
 
 async def test_end_asks_first_naming_the_supporter_and_no_keeps_the_support(session_factory):
+    """end.confirm names them; choice.kept: "nothing has changed"."""
     robin, participant = await introduced(session_factory)
 
     asked = await participant.call(NOW, choices.end)
@@ -61,11 +66,12 @@ async def test_yes_ends_it_tells_the_supporter_and_offers_an_undo(session_factor
     assert texts_of(ended.elsewhere[0].reply) == ["end.told_supporter"]
     match = await the_match(session_factory)
     assert match.status == MatchStatus.ENDED and match.end_reason == "ended_by_participant"
-    audited = await rows(session_factory, AuditEvent, AuditEvent.action == "match.end_confirmed")
-    assert len(audited) == 1
+    assert await audited(session_factory, "match.end_confirmed") == 1
 
 
 async def test_undo_within_a_day_restores_the_match_and_tells_everyone(session_factory):
+    """end.undo_offer: "You can undo this within a day"; undo.done and undo.told_supporter:
+    "your support continues as before" (the match, its request and follow-ups are back)."""
     robin, participant, ended = await ended_by_participant(session_factory)
 
     undone = await participant.call(NOW + timedelta(hours=23), choices.undo, pressed(ended))
@@ -80,11 +86,11 @@ async def test_undo_within_a_day_restores_the_match_and_tells_everyone(session_f
     assert followups and all(c.status == CheckinStatus.SCHEDULED for c in followups)
     cards = await group_cards(session_factory)
     assert any("the participant undid the ending" in card for card in cards)
-    audited = await rows(session_factory, AuditEvent, AuditEvent.action == "match.end_undone")
-    assert len(audited) == 1
+    assert await audited(session_factory, "match.end_undone") == 1
 
 
 async def test_a_late_undo_answers_kindly_and_changes_nothing(session_factory):
+    """undo.too_late: "within a day ... nothing was changed"."""
     robin, participant, ended = await ended_by_participant(session_factory)
 
     late = await participant.call(NOW + timedelta(hours=25), choices.undo, pressed(ended))
@@ -94,6 +100,7 @@ async def test_a_late_undo_answers_kindly_and_changes_nothing(session_factory):
 
 
 async def test_a_second_undo_press_answers_kindly(session_factory):
+    """undo.already: "already back on; there is nothing else to do"."""
     robin, participant, ended = await ended_by_participant(session_factory)
     await participant.call(NOW + timedelta(hours=1), choices.undo, pressed(ended))
 
@@ -157,6 +164,18 @@ async def test_a_supporter_with_two_participants_picks_which_by_name(session_fac
     [still] = await rows(session_factory, Match, Match.status == MatchStatus.ACCEPTED)
     [gone] = await rows(session_factory, Match, Match.status == MatchStatus.ENDED)
     assert gone.id == labels["Blake"].match_id and still.id == labels["Alex"].match_id
+    assert menu_of(await robin.call(NOW, choices.change)).key == "change.confirm", "one left"
+
+
+async def test_change_with_two_participants_asks_which_first(session_factory):
+    robin, alex, blake = await two_participants(session_factory)
+
+    asked = await robin.call(NOW, choices.change)
+    labels = {row[0].label_text: row[0].data for row in menu_of(asked).buttons}
+    confirm = await robin.call(NOW, choices.chosen, labels["Alex"])
+
+    assert menu_of(asked).key == "change.which" and set(labels) == {"Alex", "Blake"}
+    assert menu_of(confirm).key == "change.confirm" and menu_of(confirm).values["name"] == "Alex"
 
 
 async def test_undoing_a_supporters_end_cancels_the_survey_not_yet_sent(session_factory):
@@ -175,6 +194,7 @@ async def test_undoing_a_supporters_end_cancels_the_survey_not_yet_sent(session_
 
 
 async def test_change_asks_first_then_goes_to_the_coordinators(session_factory):
+    """change.confirm: "Ask the coordinators to change your support with ...?"."""
     robin, participant = await introduced(session_factory)
 
     asked = await participant.call(NOW, choices.change)
@@ -187,6 +207,7 @@ async def test_change_asks_first_then_goes_to_the_coordinators(session_factory):
 
 
 async def test_a_press_on_someone_elses_or_an_ended_match_changes_nothing(session_factory):
+    """choice.stale: "nothing was changed"."""
     robin, alex, blake = await two_participants(session_factory)
     accepted = await rows(session_factory, Match, Match.status == MatchStatus.ACCEPTED)
     alex_match = min(accepted, key=lambda m: m.id)
