@@ -3,8 +3,9 @@ before acting, and an undo of /end for a day, so one mistyped command ends no on
 
 An undo puts the match back as it was: accepted, its request matched again, the unsent
 "have you connected?" follow-ups rescheduled, the coordinators told with a card and the other
-person told (they were told of the ending by the same rule). The feedback survey: one not
-yet sent is cancelled; answers already given are kept (they describe the support so far).
+person told (they were told of the ending by the same rule). The feedback survey stops: one
+not yet sent is cancelled and one in progress is closed unfinished (its answers are stored only
+when it is finished); a survey already finished is kept, as feedback on the support so far.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from peerbot.services.common.context import ServiceContext, Who
+from peerbot.services.conversations import flows
 from peerbot.services.conversations.actions import EndUndo, MatchChoice
 from peerbot.services.conversations.shown import (
     CloseMenu,
@@ -29,6 +31,7 @@ from peerbot.storage import audit
 from peerbot.storage.enums import (
     CheckinKind,
     CheckinStatus,
+    ConversationStatus,
     MatchStatus,
     SupportRequestStatus,
 )
@@ -94,6 +97,7 @@ async def undo(ctx: ServiceContext, who: Who, action: EndUndo) -> Reply:
     request.status = SupportRequestStatus.MATCHED
     request.closed_at = request.closed_reason = None
     await _restore_followups(ctx, match)
+    await _stop_survey_in_progress(ctx, who)
     await audit.record(
         ctx.session, "match.end_undone", now=ctx.now, actor_id=person.id, match=match.id
     )
@@ -193,6 +197,14 @@ async def _restore_followups(ctx: ServiceContext, match: Match) -> None:
         ):
             checkin.status = CheckinStatus.SCHEDULED
             checkin.due_at = max(checkin.due_at, ctx.now)
+
+
+async def _stop_survey_in_progress(ctx: ServiceContext, who: Who) -> None:
+    """The survey /end began in this chat stops, so the next words are not taken as a
+    comment on a support that goes on."""
+    conversation = await flows.active(ctx, who)
+    if conversation is not None and conversation.flow == relationships.FEEDBACK_FLOW:
+        conversation.status = ConversationStatus.CANCELLED
 
 
 def _other_role(role: str) -> str:

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from peerbot.dialogs.inputs import Press, Text
 from peerbot.services.conversations.actions import MatchApprove, MatchChoice, OfferAnswer
 from peerbot.services.conversations.shown import Menu, Reply
 from peerbot.services.matching import choices, proposals
 from peerbot.services.matching.offers import answer as answer_offer
-from peerbot.storage.enums import CheckinKind, CheckinStatus, MatchStatus, SupportRequestStatus
-from peerbot.storage.models import AuditEvent, Checkin, Match, SupportRequest
+from peerbot.storage.enums import (
+    CheckinKind,
+    CheckinStatus,
+    ConversationStatus,
+    MatchStatus,
+    SupportRequestStatus,
+)
+from peerbot.storage.models import (
+    Answer,
+    AuditEvent,
+    Checkin,
+    Conversation,
+    Match,
+    SupportRequest,
+)
 from tests.services.matching.test_matching import NOW, group_cards, introduced, proposed
 from tests.support.supporter_steps import Chat, as_coordinator, request_support, rows, texts_of
 
@@ -87,6 +101,38 @@ async def test_undo_within_a_day_restores_the_match_and_tells_everyone(session_f
     cards = await group_cards(session_factory)
     assert any("the participant undid the ending" in card for card in cards)
     assert await audited(session_factory, "match.end_undone") == 1
+
+
+async def test_undo_stops_a_survey_in_progress(session_factory):
+    robin, participant, ended = await ended_by_participant(session_factory)
+    await participant.send(NOW, Press("satisfaction", 4))
+
+    await participant.call(NOW + timedelta(minutes=2), choices.undo, pressed(ended))
+    later = await participant.send(NOW + timedelta(minutes=3), Text("Robin called me today."))
+
+    assert "feedback.thanks" not in texts_of(later), "the words were not taken as a comment"
+    assert await rows(session_factory, Answer, Answer.flow == "feedback") == []
+    survey = await rows(
+        session_factory,
+        Conversation,
+        Conversation.flow == "feedback",
+        Conversation.status == ConversationStatus.ACTIVE,
+    )
+    assert survey == []
+
+
+async def test_undo_keeps_a_survey_already_answered(session_factory):
+    robin, participant, ended = await ended_by_participant(session_factory)
+    await participant.send(NOW, Press("satisfaction", 4))
+    await participant.send(NOW, Press("understood", 0))
+    await participant.send(NOW, Press("recommend", 0))
+    await participant.send(NOW, Text("Kind and patient."))
+
+    await participant.call(NOW + timedelta(minutes=5), choices.undo, pressed(ended))
+
+    answers = await rows(session_factory, Answer, Answer.flow == "feedback")
+    assert {a.question for a in answers} == {"satisfaction", "understood", "recommend", "comments"}
+    assert (await the_match(session_factory)).status == MatchStatus.ACCEPTED
 
 
 async def test_a_late_undo_answers_kindly_and_changes_nothing(session_factory):
