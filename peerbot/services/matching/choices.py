@@ -39,6 +39,12 @@ from peerbot.storage.models import Checkin, Match, Person, SupportRequest
 
 UNDO_WINDOW = timedelta(hours=24)
 COMMANDS = ("end", "change")
+OPEN_REQUESTS = (
+    SupportRequestStatus.NEW,
+    SupportRequestStatus.MATCHING,
+    SupportRequestStatus.PROPOSED,
+    SupportRequestStatus.MATCHED,
+)
 ACTS = {"end_yes": relationships.end, "change_yes": relationships.change}
 
 
@@ -92,6 +98,8 @@ async def undo(ctx: ServiceContext, who: Who, action: EndUndo) -> Reply:
     role = relationships.role_of(person, match)
     if request is None or not _undoable(ctx, match, request, person, role):
         return reply.add(Notice("undo.too_late"))
+    if await _asked_again(ctx, request):
+        return reply.add(Notice("undo.asked_again"))
     match.status = MatchStatus.ACCEPTED
     match.ended_at = match.end_reason = match.ended_by_id = None
     request.status = SupportRequestStatus.MATCHED
@@ -176,6 +184,18 @@ def _undoable(
         and request.status == SupportRequestStatus.CLOSED
         and request.closed_reason == reason
     )
+
+
+async def _asked_again(ctx: ServiceContext, request: SupportRequest) -> bool:
+    """The participant has a newer request open: restoring would give them two supports."""
+    newer = await ctx.session.scalar(
+        select(SupportRequest.id).where(
+            SupportRequest.person_id == request.person_id,
+            SupportRequest.id != request.id,
+            SupportRequest.status.in_(OPEN_REQUESTS),
+        )
+    )
+    return newer is not None
 
 
 async def _restore_followups(ctx: ServiceContext, match: Match) -> None:

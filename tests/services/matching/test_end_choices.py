@@ -156,6 +156,23 @@ async def test_a_second_undo_press_answers_kindly(session_factory):
     assert again.elsewhere == []
 
 
+async def test_no_undo_once_the_participant_has_asked_for_support_again(session_factory):
+    """undo.asked_again: "this ending stays and your new request goes on"."""
+    robin, participant, ended = await ended_by_participant(session_factory)
+    [old] = await rows(session_factory, SupportRequest)
+    async with session_factory() as session, session.begin():
+        session.add(
+            SupportRequest(
+                person_id=old.person_id, code="R-AGAIN1", status=SupportRequestStatus.MATCHING
+            )
+        )
+
+    refused = await participant.call(NOW + timedelta(hours=2), choices.undo, pressed(ended))
+
+    assert texts_of(refused) == ["undo.asked_again"]
+    assert (await the_match(session_factory)).status == MatchStatus.ENDED
+
+
 async def test_only_the_person_who_ended_it_can_undo(session_factory):
     robin, participant, ended = await ended_by_participant(session_factory)
 
