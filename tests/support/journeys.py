@@ -194,11 +194,13 @@ class Person:
         await self.press("checkin.memories.often")
         await self.press("checkin.contact.no")
 
-    async def fill_supporter_profile(self, *topics: str) -> None:
+    async def fill_supporter_profile(
+        self, *topics: str, languages: tuple[str, ...] = ("en",)
+    ) -> None:
         """After opening an invite: agree and answer the supporter profile, then confirm."""
         await self.press("supporter.agreement.yes")
         await self.choose(*(topics or ("intake.topics.grief", "intake.topics.caring")))
-        await self.choose("intake.languages.en")
+        await self.choose(*(f"intake.languages.{language}" for language in languages))
         await self.press("intake.age_band.age_35_44")
         await self.press("engine.skip")  # gender
         await self.press("engine.skip")  # region

@@ -19,8 +19,10 @@ from peerbot.services.conversations import journey
 from peerbot.services.conversations.actions import (
     CaseSend,
     ConsentWithdraw,
+    EndUndo,
     ForgetAnswer,
     LanguageChoice,
+    MatchChoice,
     NameShare,
     NoteFor,
     OfferAnswer,
@@ -30,7 +32,7 @@ from peerbot.services.conversations.actions import (
 from peerbot.services.conversations.callback_data import FlowPress, decode
 from peerbot.services.conversations.shown import Notice, Reply
 from peerbot.services.escalations import safety
-from peerbot.services.matching import introductions, offers, relationships
+from peerbot.services.matching import choices, introductions, offers
 from peerbot.services.privacy import rights
 from peerbot.services.supporters import contact_notes
 
@@ -106,6 +108,10 @@ async def pressed(update: Update, context: PeerbotContext) -> None:
             reply = await relay.answer(ctx, who, action)
         case SafetyAnswer():
             reply = await journey.safety_answer(ctx, who, action)
+        case MatchChoice():
+            reply = await choices.chosen(ctx, who, action)
+        case EndUndo():
+            reply = await choices.undo(ctx, who, action)
         case ResumeChoice():
             reply = await journey.resume_choice(ctx, who, action)
         case _:
@@ -126,8 +132,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         "mydata": _command(rights.my_data),
         "forget": _command(rights.forget_question),
         "language": _command(rights.language_question),
-        "end": _command(relationships.end),
-        "change": _command(relationships.change),
+        "end": _command(choices.end),
+        "change": _command(choices.change),
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))  # type: ignore[arg-type]

@@ -125,3 +125,21 @@ class ResumeChoice:
     prefix: ClassVar[str] = "rs"
     conversation_id: int
     go: bool
+
+
+@dataclass(frozen=True)
+class MatchChoice:
+    """/end or /change about one match: "end" or "change" picks it (then a confirmation),
+    "end_yes" or "change_yes" confirms, "keep" leaves it as it is."""
+
+    prefix: ClassVar[str] = "mch"
+    match_id: int
+    choice: str
+
+
+@dataclass(frozen=True)
+class EndUndo:
+    """Undo an ending made by /end (offered for a day after it)."""
+
+    prefix: ClassVar[str] = "eu"
+    match_id: int

@@ -12,11 +12,13 @@ from typing import Any, ClassVar, TypeVar, get_type_hints
 from peerbot.services.conversations.actions import (
     CaseSend,
     ConsentWithdraw,
+    EndUndo,
     EscalationAction,
     ForgetAnswer,
     InviteRevoke,
     LanguageChoice,
     MatchApprove,
+    MatchChoice,
     NameShare,
     NoteFor,
     OfferAnswer,
@@ -62,6 +64,8 @@ _TYPES: dict[str, type[Any]] = {
         CaseSend,
         SafetyAnswer,
         ResumeChoice,
+        MatchChoice,
+        EndUndo,
     )
 }
 

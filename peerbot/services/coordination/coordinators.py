@@ -78,15 +78,22 @@ async def post_card(
 
 
 async def post_match_card(
-    ctx: ServiceContext, key: str, match: Match, request: SupportRequest, **values: object
+    ctx: ServiceContext,
+    key: str,
+    match: Match,
+    request: SupportRequest,
+    *,
+    occasion: str = "",
+    **values: object,
 ) -> bool:
-    """A card about a match: the request's code and the supporter's pseudonym, once per key."""
+    """A card about a match: the request's code and the supporter's pseudonym, once per key
+    (and occasion, for what can happen to a match more than once)."""
     supporter = await ctx.session.get(Person, match.supporter_id) if match.supporter_id else None
     return await post_card(
         ctx,
         key,
         priority=Priority.COORDINATION,
-        dedupe_key=f"match:{match.id}:{key}",
+        dedupe_key=f"match:{match.id}:{key}{':' + occasion if occasion else ''}",
         case=supporter.pseudonym if supporter else "—",
         code=request.code,
         **values,

@@ -13,8 +13,16 @@ from sqlalchemy import or_, select, update
 from peerbot.services.cases import cases
 from peerbot.services.common.context import ServiceContext, Who
 from peerbot.services.conversations import flows
-from peerbot.services.conversations.actions import RequestAction
-from peerbot.services.conversations.shown import EditPressed, Notice, Outgoing, Reply, Text
+from peerbot.services.conversations.actions import EndUndo, RequestAction
+from peerbot.services.conversations.shown import (
+    EditPressed,
+    Menu,
+    MenuButton,
+    Notice,
+    Outgoing,
+    Reply,
+    Text,
+)
 from peerbot.services.coordination import coordinators
 from peerbot.services.matching import proposals
 from peerbot.storage.enums import (
@@ -69,50 +77,44 @@ async def connected_answered(
             dedupe_key=card_key,
             code=request.code,
             case=who.person.pseudonym,
-            role=coordinators.text(ctx, f"role.{_role(who.person, match)}"),
+            role=coordinators.text(ctx, f"role.{role_of(who.person, match)}"),
             answer=coordinators.text(ctx, f"connected.{said}"),
         )
         await cases.open_for(ctx, who.person, cases.NOT_CONNECTED, card_key=card_key)
     return [Notice("connected.told")]
 
 
-async def end(ctx: ServiceContext, who: Who) -> Reply:
-    """/end: the support ends now; the other side is told; the participant gets the survey."""
+async def end(ctx: ServiceContext, who: Who, match: Match, request: SupportRequest) -> Reply:
+    """The support ends now (asked and confirmed by /end); the other side is told; the
+    participant gets the survey. The reply offers an undo for a day (see choices)."""
     reply = Reply(who.locale)
-    current = await _current(ctx, who)
-    if current is None or who.person is None:
-        return reply.add(Notice("end.nothing"))
-    match, request = current
-    role = _role(who.person, match)
+    assert who.person is not None
+    role = role_of(who.person, match)
     await _close(ctx, match, request, reason=f"ended_by_{role}", by=who.person)
-    other = await ctx.session.get(
-        Person, match.supporter_id if role == "participant" else request.person_id
-    )
+    other = await other_side(ctx, who.person, match, request)
     if other is not None and other.telegram_user_id is not None:
         told = Notice(f"end.told_{'supporter' if role == 'participant' else 'participant'}")
+        key = f"match:{match.id}:end:{ctx.now.isoformat()}"  # an ending after an undo is told too
         reply.elsewhere.append(
-            Outgoing(
-                other.telegram_user_id, Reply(other.language).add(told), f"match:{match.id}:end"
-            )
+            Outgoing(other.telegram_user_id, Reply(other.language).add(told), key)
         )
+    undo = Menu("end.undo_offer", ((MenuButton(EndUndo(match.id), "end.undo"),),))
     if role == "supporter":
         _survey_later(ctx, match, request)
-        return reply.add(Notice("end.done_supporter"))
-    return reply.add(Notice("end.done_participant"), *await _survey_now(ctx, who, match))
+        return reply.add(Notice("end.done_supporter"), undo)
+    return reply.add(Notice("end.done_participant"), undo, *await _survey_now(ctx, who, match))
 
 
-async def change(ctx: ServiceContext, who: Who) -> Reply:
-    """/change: ask the coordinators for a different supporter (this one stays meanwhile)."""
+async def change(ctx: ServiceContext, who: Who, match: Match, request: SupportRequest) -> Reply:
+    """/change, confirmed: ask the coordinators for a different supporter (this one stays
+    meanwhile)."""
     reply = Reply(who.locale)
-    current = await _current(ctx, who)
-    if current is None or who.person is None:
-        return reply.add(Notice("end.nothing"))
-    match, request = current
+    assert who.person is not None
     text = coordinators.text(
         ctx,
         "card.change_asked",
         code=request.code,
-        role=coordinators.text(ctx, f"role.{_role(who.person, match)}"),
+        role=coordinators.text(ctx, f"role.{role_of(who.person, match)}"),
     )
     buttons = coordinators.buttons(ctx, [[("card.rematch", RequestAction(request.id, "rematch"))]])
     await coordinators.post(
@@ -204,15 +206,6 @@ async def feedback_given(
     return [Notice("feedback.thanks")]
 
 
-async def _current(ctx: ServiceContext, who: Who) -> tuple[Match, SupportRequest] | None:
-    """The person's newest support in progress, with its request."""
-    matches = await active_matches(ctx, who.person)
-    request = (
-        await ctx.session.get(SupportRequest, matches[0].support_request_id) if matches else None
-    )
-    return (matches[0], request) if request is not None else None
-
-
 async def _close(
     ctx: ServiceContext, match: Match, request: SupportRequest, *, reason: str, by: Person
 ) -> None:
@@ -238,6 +231,7 @@ async def _close(
         "card.match_ended",
         match,
         request,
+        occasion=ctx.now.isoformat(),  # ended again after an undo: a new card
         reason=coordinators.text(ctx, f"end_reason.{reason}"),
     )
 
@@ -260,5 +254,13 @@ def _survey_later(ctx: ServiceContext, match: Match, request: SupportRequest) ->
     )
 
 
-def _role(person: Person, match: Match) -> str:
+async def other_side(
+    ctx: ServiceContext, person: Person, match: Match, request: SupportRequest
+) -> Person | None:
+    """The other person of this person's match."""
+    other_id = request.person_id if match.supporter_id == person.id else match.supporter_id
+    return await ctx.session.get(Person, other_id)
+
+
+def role_of(person: Person, match: Match) -> str:
     return "supporter" if match.supporter_id == person.id else "participant"

@@ -8,9 +8,20 @@ from sqlalchemy import select
 
 from peerbot.dialogs.inputs import Press, Text
 from peerbot.scheduler.checkin_pass import run_pass
-from peerbot.services.conversations.actions import MatchApprove, OfferAnswer, RequestAction
+from peerbot.services.conversations.actions import (
+    MatchApprove,
+    MatchChoice,
+    OfferAnswer,
+    RequestAction,
+)
 from peerbot.services.conversations.shown import EditPressed, Outgoing, Reply
-from peerbot.services.matching import batch_proposals, match_features, proposals, relationships
+from peerbot.services.matching import (
+    batch_proposals,
+    choices,
+    match_features,
+    proposals,
+    relationships,
+)
 from peerbot.services.matching.offers import answer as answer_offer
 from peerbot.services.supporters import contact_notes
 from peerbot.storage.enums import CheckinKind, CheckinStatus, MatchStatus, SupportRequestStatus
@@ -224,13 +235,20 @@ async def test_ending_gives_the_participant_a_survey_and_tells_the_supporter(ses
     robin, participant = await introduced(session_factory)
     await participant.send(NOW, Press("how", 3))
 
-    ended = await participant.call(NOW, relationships.end)
+    asked = await participant.call(NOW, choices.end)
+    ended = await participant.call(
+        NOW, choices.chosen, MatchChoice(asked.items[0].buttons[0][0].data.match_id, "end_yes")
+    )
     await participant.send(NOW, Press("satisfaction", 5))
     await participant.send(NOW, Press("understood", 0))
     await participant.send(NOW, Press("recommend", 0))
     thanks = await participant.send(NOW, Text("Robin really listened."))
 
-    assert texts_of(ended)[:2] == ["end.done_participant", "feedback.satisfaction"]
+    assert texts_of(ended)[:3] == [
+        "end.done_participant",
+        "end.undo_offer",
+        "feedback.satisfaction",
+    ]
     assert texts_of(ended.elsewhere[0].reply) == ["end.told_supporter"]
     assert texts_of(thanks)[-1] == "feedback.thanks"
     feedback = {
@@ -256,7 +274,8 @@ async def test_a_change_approved_by_a_coordinator_proposes_someone_else(session_
     robin, participant = await introduced(session_factory)
     await participant.send(NOW, Press("how", 3))
 
-    asked = await participant.call(NOW, relationships.change)
+    confirm = await participant.call(NOW, choices.change)
+    asked = await participant.call(NOW, choices.chosen, confirm.items[0].buttons[0][0].data)
     [request] = await rows(session_factory, SupportRequest)
     await as_coordinator(
         session_factory, NOW, relationships.rematch, RequestAction(request.id, "rematch")
