@@ -453,6 +453,19 @@ async def test_commands_per_scope_and_language(api: FakeBotApi, bot: Bot):
     assert await bot.get_my_commands(language_code="de") == ()
 
 
+async def test_one_private_chat_gets_its_own_menu_read_back_by_its_scope(
+    api: FakeBotApi, bot: Bot
+):
+    """getMyCommands answers for exactly the scope asked: a chat's own menu, not the default."""
+    person, other = api.private_user(), api.private_user()
+    await bot.set_my_commands([BotCommand("start", "Begin")])
+    await bot.set_my_commands([BotCommand("note", "Note")], scope=BotCommandScopeChat(person.id))
+    own = await bot.get_my_commands(scope=BotCommandScopeChat(person.id))
+    assert [(c.command, c.description) for c in own] == [("note", "Note")]
+    assert await bot.get_my_commands(scope=BotCommandScopeChat(other.id)) == ()
+    assert [c.command for c in await bot.get_my_commands()] == ["start"]
+
+
 async def test_chat_members_and_get_chat(api: FakeBotApi, bot: Bot):
     owner, admin, member, gone = (api.private_user() for _ in range(4))
     group = api.group(members=[member, gone], admins=[admin])
