@@ -12,7 +12,6 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from peerbot.bot.context import PeerbotContext
 from peerbot.bot.replies import acknowledge, deliver, reply_text
 from peerbot.services.escalations import safety
-from peerbot.storage.enums import Role
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -23,8 +22,7 @@ async def help_command(update: Update, context: PeerbotContext) -> None:
     private = chat is not None and chat.type == "private"
     ctx, who = await context.service(update)
     in_group = chat is not None and chat.id == ctx.settings.coordinator_chat_id
-    supporter = private and Role.SUPPORTER in who.roles
-    reply = safety.help_reply(ctx, who, supporter=supporter, coordinators=in_group)
+    reply = safety.help_reply(ctx, who, private=private, in_group=in_group)
     await deliver(context, update, reply)
 
 

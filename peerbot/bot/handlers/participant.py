@@ -15,7 +15,7 @@ from peerbot.bot.safety import press_choice
 from peerbot.dialogs.inputs import Back, Cancel, Input, Press, Skip, Text
 from peerbot.services.cases import relay
 from peerbot.services.common.context import ServiceContext, Who
-from peerbot.services.conversations import journey
+from peerbot.services.conversations import journey, menus
 from peerbot.services.conversations.actions import (
     CaseSend,
     ConsentWithdraw,
@@ -143,14 +143,4 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(pressed))  # type: ignore[arg-type]
 
 
-COMMAND_MENU = (
-    "start",
-    "back",
-    "cancel",
-    "help",
-    "consent",
-    "language",
-    "mydata",
-    "stop",
-    "forget",
-)
+COMMAND_MENU = menus.PARTICIPANT_MENU

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from peerbot.services.common.context import ServiceContext
+from peerbot.services.conversations import menus
 from peerbot.services.conversations.shown import Buttons, MenuButton, Text
 from peerbot.storage.enums import PersonStatus, Role
 from peerbot.storage.models import Match, Person, RoleAssignment, SupportRequest
@@ -127,6 +128,7 @@ async def enroll(ctx: ServiceContext, telegram_user_id: int, first_name: str) ->
             RoleAssignment(person_id=person.id, role=Role.COORDINATOR, granted_at=ctx.now)
         )
         await ctx.session.flush()
+        await menus.refresh(ctx, person)  # their private chat now offers coordinators' commands
     return person
 
 

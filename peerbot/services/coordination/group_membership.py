@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from peerbot.services.common.context import ServiceContext
+from peerbot.services.conversations import menus
 from peerbot.storage import audit
 from peerbot.storage.enums import Role
 from peerbot.storage.models import AuditEvent, Person, RoleAssignment
@@ -93,4 +94,7 @@ async def left_group(ctx: ServiceContext, telegram_user_id: int, *, seen_by: str
     await audit.record(
         ctx.session, ROLE_REMOVED, now=ctx.now, subject_id=person_id, seen_by=seen_by
     )
+    person = await ctx.session.get(Person, person_id)
+    if person is not None:  # back to the menu of the roles they still hold
+        await menus.refresh(ctx, person)
     return True

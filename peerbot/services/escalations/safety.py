@@ -9,7 +9,7 @@ of its cause, so a retried or replayed update finds it instead of raising it aga
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,12 @@ from peerbot.services.conversations.shown import Notice, Reply
 from peerbot.services.coordination import coordinators
 from peerbot.services.escalations import crisis, escalations, safety_check, screening
 from peerbot.services.escalations.screening import Screened
-from peerbot.storage.enums import EscalationSeverity, EscalationStatus, SupportRequestStatus
+from peerbot.storage.enums import (
+    EscalationSeverity,
+    EscalationStatus,
+    Role,
+    SupportRequestStatus,
+)
 from peerbot.storage.models import Conversation, Escalation, Person, SupportRequest
 from peerbot.storage.outbox import Priority
 
@@ -191,11 +196,26 @@ def crisis_key(ctx: ServiceContext, who: Who, answers: Mapping[str, object] | No
 
 
 def help_reply(
-    ctx: ServiceContext, who: Who, *, supporter: bool, coordinators: bool = False
+    ctx: ServiceContext, who: Who, *, private: bool = True, in_group: bool = False
 ) -> Reply:
-    """/help: what the bot does for this person (or, in their group, for coordinators), and
-    their own crisis resources."""
+    """/help: what the bot does for this person's roles in their private chat (in the
+    coordinators' group, for coordinators; elsewhere a participant's), and their own crisis
+    resources."""
     if ctx.screened is not None:
         ctx.screened.resources_given = True
-    key = "coordinators.help" if coordinators else "supporter.help" if supporter else "help"
-    return Reply(who.locale).add(Notice(key), Notice(crisis_key(ctx, who)))
+    roles = who.roles if private else frozenset()
+    keys = ["coordinators.help"] if in_group else help_keys(ctx, roles)
+    reply = Reply(who.locale).add(*(Notice(key) for key in keys))
+    return reply.add(Notice(crisis_key(ctx, who)))
+
+
+def help_keys(ctx: ServiceContext, roles: Iterable[Role]) -> list[str]:
+    """The help texts of a private chat, one per role, in the order of its command menu."""
+    held = set(roles)
+    keys = []
+    if Role.COORDINATOR in held:
+        keys.append("coordinators.private_help")
+        if ctx.settings.no_coordinator_group:
+            keys.append("coordinators.desk_help")
+    keys.append("supporter.help" if Role.SUPPORTER in held else "help")
+    return keys

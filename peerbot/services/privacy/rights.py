@@ -6,7 +6,7 @@ import json
 
 from peerbot.dialogs.inputs import Begin
 from peerbot.services.common.context import ServiceContext, Who
-from peerbot.services.conversations import flows
+from peerbot.services.conversations import flows, menus
 from peerbot.services.conversations.actions import ConsentWithdraw, ForgetAnswer, LanguageChoice
 from peerbot.services.conversations.shown import (
     CloseMenu,
@@ -18,7 +18,7 @@ from peerbot.services.conversations.shown import (
 )
 from peerbot.services.participants import consent
 from peerbot.services.privacy import data_rights
-from peerbot.storage.enums import ConsentKind
+from peerbot.storage.enums import ConsentKind, Role
 from peerbot.storage.models import Conversation
 
 STATE_KEYS = {state: f"consent.state.{state.value}" for state in consent.ConsentState}
@@ -114,7 +114,10 @@ async def forget_answer(ctx: ServiceContext, who: Who, erase: bool) -> Reply:
         return reply.add(Notice("forget.kept"))
     await data_rights.forget(ctx, who.person)
     who.person = None
-    return reply.add(Notice("forget.done"))
+    reply.add(Notice("forget.done"))
+    if who.roles - {Role.PARTICIPANT}:  # a supporter's or coordinator's menu no longer fits
+        reply.add(menus.command_menu(ctx, who.telegram_user_id, ()))
+    return reply
 
 
 async def language_question(ctx: ServiceContext, who: Who) -> Reply:
@@ -140,7 +143,7 @@ async def choose_language(ctx: ServiceContext, who: Who, locale: str) -> Reply:
     if conversation is not None:  # the question being asked, again, in the new language
         turn = await flows.advance(ctx, who, conversation, Begin())
         reply.add(*turn.transition.outputs)
-    return reply
+    return reply.add(menus.command_menu(ctx, who.telegram_user_id, who.roles))
 
 
 def _remember_on_conversation(conversation: Conversation, locale: str) -> None:

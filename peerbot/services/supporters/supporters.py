@@ -16,11 +16,10 @@ from sqlalchemy.engine import CursorResult
 from peerbot.dialogs.checkin_schedule import break_ends_at, time_zone_of
 from peerbot.dialogs.conditions import Answer
 from peerbot.services.common.context import ServiceContext, Who
-from peerbot.services.conversations import flows
+from peerbot.services.conversations import flows, menus
 from peerbot.services.conversations.actions import TrainingConfirm
 from peerbot.services.conversations.flows import FlowTurn
 from peerbot.services.conversations.shown import (
-    CommandMenu,
     EditPressed,
     Notice,
     Outgoing,
@@ -36,9 +35,6 @@ from peerbot.storage.models import Person, SupporterProfile
 from peerbot.storage.outbox import Priority
 
 SUPPORTER_FLOW = "supporter"
-SUPPORTER_MENU = (
-    "profile", "note", "pause", "resume", "end", "change", "help", "language", "mydata", "forget",
-)  # fmt: skip
 PROFILE_SUMMARY = "summary"
 OTHER_TIME_ZONE = "other"
 
@@ -104,7 +100,7 @@ async def profile_confirmed(
         return [Notice("supporter.profile_saved", {"when": when})]
     await invites.mark_joined(ctx, int(invite_id), person.id)
     await _announce(ctx, person, profile)
-    await _supporter_menu(ctx, person)
+    await menus.refresh(ctx, person, dedupe_key=f"supporter:{person.id}:menu")
     return [Notice("supporter.joined", {"when": when})]
 
 
@@ -261,19 +257,6 @@ async def _announce(ctx: ServiceContext, person: Person, profile: SupporterProfi
     )
     await coordinators.post(
         ctx, view, priority=Priority.COORDINATION, dedupe_key=f"supporter:{person.id}:joined"
-    )
-
-
-async def _supporter_menu(ctx: ServiceContext, person: Person) -> None:
-    """The supporter's own command menu in their chat (the default one is a participant's)."""
-    if person.telegram_user_id is None:
-        return
-    await ctx.outbox.post(
-        person.telegram_user_id,
-        CommandMenu(tuple(SUPPORTER_MENU)),
-        locale=person.language,
-        priority=Priority.REPLY,
-        dedupe_key=f"supporter:{person.id}:menu",
     )
 
 

@@ -70,9 +70,14 @@ remind = partial(run_timer, escalation_timers.remind_claimed_due)
 
 
 async def reminders(session_factory) -> list[OutboxMessage]:
-    """What was queued after the first card, oldest first."""
+    """What was queued after the first card, oldest first (not a coordinator's command menu,
+    set when they were enrolled)."""
     async with session_factory() as session:
-        rows = await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        rows = await session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.method != "setMyCommands")
+            .order_by(OutboxMessage.id)
+        )
         return [row for row in rows if not row.dedupe_key.endswith(":raised")]
 
 
