@@ -46,6 +46,16 @@ async def test_each_role_gets_its_menu_and_help_in_its_language(
     # their first action enrolls them: the coordinators' menu in their private chat
     await coordinator.command("/stats")
     await menu_changed(api, ON_CALL, menus.COORDINATOR_PRIVATE_MENU + menus.PARTICIPANT_MENU)
+    # what coordinators.private_help names is answered there (in the coordinators' language)
+    desk = Person(api, on_call_user)
+    for command, answer in (
+        ("/open", "card.open_none"),
+        ("/case", "case.usage"),
+        ("/audit", "audit.usage"),
+    ):
+        before = desk.newest_id()
+        await desk.command(command)
+        await desk.expect(answer, after=before)
 
     # a supporter joins from an invite: their own menu, in their language
     made = await bot.command("invite", "--expires", "2d")
