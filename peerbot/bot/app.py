@@ -13,6 +13,8 @@ from peerbot.bot.errors import on_error
 from peerbot.bot.handlers import common, coordinators, participant, setup, supporter
 from peerbot.bot.processing import ChatOrderedUpdateProcessor
 from peerbot.bot.safety import SafetyNet
+from peerbot.services.common.context import unit_of_work
+from peerbot.services.conversations.menus import publish_for_listed_coordinators
 
 MAX_CONCURRENT_UPDATES = 64
 
@@ -72,7 +74,7 @@ def build_application(deps: Deps) -> PeerbotApplication:
 
 async def set_command_menu(application: PeerbotApplication, deps: Deps) -> bool:
     """Publish the command menus (private chats, and the coordinators' group) in every locale
-    we have; False if Telegram refused."""
+    we have, and queue the listed coordinators' own; False if Telegram refused."""
     texts = deps.program.texts
     group = deps.settings.coordinator_chat_id
     menus: list[tuple[BotCommandScope, tuple[str, ...]]] = [
@@ -92,4 +94,6 @@ async def set_command_menu(application: PeerbotApplication, deps: Deps) -> bool:
                 )
     except TelegramError:
         return False
+    async with unit_of_work(deps, now=deps.clock()) as ctx:
+        await publish_for_listed_coordinators(ctx)
     return True

@@ -38,14 +38,14 @@ async def test_each_role_gets_its_menu_and_help_in_its_language(
     api.group(chat_id=GROUP, members=[on_call_user])
     await api.wait_until(lambda: api.calls("getUpdates"), timeout=30)
     coordinator = Person(api, on_call_user, locale=locale)
+    # a coordinator the operator listed has their menu from start-up, before any action
+    await menu_changed(api, ON_CALL, menus.COORDINATOR_PRIVATE_MENU + menus.PARTICIPANT_MENU)
 
     # a coordinator's /help in their private chat: the commands they have there
     await coordinator.command("/help")
     shown = await coordinator.expect("coordinators.private_help")
     assert "/open" in shown.text and "/invite" not in shown.text  # inviting is the group's
-    # their first action enrolls them: the coordinators' menu in their private chat
-    await coordinator.command("/stats")
-    await menu_changed(api, ON_CALL, menus.COORDINATOR_PRIVATE_MENU + menus.PARTICIPANT_MENU)
+    await coordinator.command("/stats")  # their first action enrolls them
     # what coordinators.private_help names is answered there (in the coordinators' language)
     desk = Person(api, on_call_user)
     for command, answer in (

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.conversations.shown import CommandMenu
+from peerbot.storage import people
 from peerbot.storage.enums import Role
 from peerbot.storage.models import Person, RoleAssignment
 from peerbot.storage.outbox import Priority
@@ -78,3 +79,19 @@ async def refresh(ctx: ServiceContext, person: Person, *, dedupe_key: str | None
         priority=Priority.REPLY,
         dedupe_key=dedupe_key or f"person:{person.id}:menu:{held}:{ctx.now.isoformat()}",
     )
+
+
+async def publish_for_listed_coordinators(ctx: ServiceContext) -> None:
+    """At start-up: the operator's listed coordinators see their menu before their first
+    action enrolls them (once per set of roles: a restart queues nothing new)."""
+    for user_id in sorted(ctx.settings.coordinator_ids):
+        person = await people.find_by_telegram_id(ctx.session, user_id)
+        roles = await stored_roles(ctx, person) if person else set()
+        held = "+".join(sorted(roles_of(ctx, user_id, roles)))
+        await ctx.outbox.post(
+            user_id,
+            command_menu(ctx, user_id, roles),
+            locale=person.language if person else ctx.program.texts.default_locale,
+            priority=Priority.REPLY,
+            dedupe_key=f"listed:{user_id}:menu:{held}",
+        )

@@ -72,6 +72,34 @@ async def test_a_coordinator_enrolled_gets_the_coordinators_menu_once(session_fa
     assert first == TEXTS.get("command_open", "en")
 
 
+async def test_listed_coordinators_get_their_menu_at_start_up_once_per_set_of_roles(
+    session_factory,
+):
+    async with session_factory() as session, session.begin():
+        also_supporter = Person(telegram_user_id=LISTED, pseudonym=new_pseudonym(), language="es")
+        session.add(also_supporter)
+        await session.flush()
+        session.add(RoleAssignment(person_id=also_supporter.id, role=Role.SUPPORTER))
+    for _restart in range(2):
+        async with session_factory() as session, session.begin():
+            ctx = context_with_settings(
+                session, NOW, coordinator_chat_id=GROUP, coordinator_ids=frozenset({LISTED, 908})
+            )
+            await menus.publish_for_listed_coordinators(ctx)
+    assert await menus_queued(session_factory) == [
+        (
+            LISTED,
+            list(menus.COORDINATOR_PRIVATE_MENU + menus.SUPPORTER_MENU),
+            TEXTS.get("command_open", "es"),
+        ),
+        (
+            908,
+            list(menus.COORDINATOR_PRIVATE_MENU + menus.PARTICIPANT_MENU),
+            TEXTS.get("command_open", "en"),
+        ),
+    ]
+
+
 async def test_a_coordinator_gone_from_the_group_is_back_to_a_supporters_menu(session_factory):
     async with session_factory() as session, session.begin():
         leaving = Person(telegram_user_id=903, pseudonym=new_pseudonym(), language="es")
