@@ -52,13 +52,18 @@ class _Message:
     near: tuple[frozenset[str], ...]
     sentences: tuple[int, ...]
     clauses: tuple[int, ...]
+    sentence_ends: tuple[int, ...]  # per word: where its sentence ends (one past its last word)
 
 
 def detect(text: str, rules: RuleSet) -> Detection:
     """Return the most severe red flag in text (critical > high > medium, then category)."""
     message = _read(text, rules)
     spans = _find(message, rules)
-    excluded = [span for phrase in rules.exclusions for span in spans.get(phrase, ())]
+    excluded = (
+        []
+        if rules.exclusion_set.isdisjoint(spans)
+        else [span for phrase in rules.exclusions for span in spans.get(phrase, ())]
+    )
     present = frozenset(message.words)
     cues = [
         (qualifier, _cue_spans(qualifier, spans))
@@ -74,7 +79,7 @@ def detect(text: str, rules: RuleSet) -> Detection:
             requirements.setdefault(index, []).extend(found)
     matched = [span for found in (*patterns.values(), *requirements.values()) for span in found]
     urgent = max(
-        (SEVERITIES.index(level) for phrase, level in rules.urgency.items() if phrase in spans),
+        (SEVERITIES.index(rules.urgency[phrase]) for phrase in spans if phrase in rules.urgency),
         default=_MEDIUM,
     )
 
@@ -173,7 +178,27 @@ def _read(text: str, rules: RuleSet) -> _Message:
         index += size
     exact = tuple(frozenset((word, other)) for word, other in zip(words, alternates, strict=True))
     near = tuple(keys | rules.fuzzy.near(word) for word, keys in zip(words, exact, strict=True))
-    return _Message(tuple(words), tuple(alternates), exact, near, tuple(sentences), tuple(clauses))
+    return _Message(
+        tuple(words),
+        tuple(alternates),
+        exact,
+        near,
+        tuple(sentences),
+        tuple(clauses),
+        _sentence_ends(sentences),
+    )
+
+
+def _sentence_ends(sentences: Sequence[int]) -> tuple[int, ...]:
+    """Per word, one past the last word of its sentence (sentences are numbered in order):
+    a phrase that starts at a word may not reach past it."""
+    ends = [len(sentences)] * len(sentences)
+    for position in range(len(sentences) - 2, -1, -1):
+        if sentences[position] == sentences[position + 1]:
+            ends[position] = ends[position + 1]
+        else:
+            ends[position] = position + 1
+    return tuple(ends)
 
 
 def _find(message: _Message, rules: RuleSet) -> dict[int, list[_Span]]:
@@ -183,29 +208,31 @@ def _find(message: _Message, rules: RuleSet) -> dict[int, list[_Span]]:
     is compared with the few phrases that could start at each word, not with all of them.
     """
     found: dict[int, list[_Span]] = {}
-    keys = message.near
-    for start, (word, other) in enumerate(zip(message.words, message.alternates, strict=True)):
+    near, exact, words = message.near, message.exact, message.words
+    first_word, first_pair = rules.first_word, rules.first_pair
+    fuzzy_phrases, table, needs = rules.fuzzy_phrases, rules.phrases, rules.needs
+    present = frozenset().union(*near)  # every spelling in the message (exact ones included)
+    last = len(words) - 1
+    for start, (word, other) in enumerate(zip(words, message.alternates, strict=True)):
         candidates: set[int] = set()
-        for key in keys[start]:
-            candidates.update(rules.first_word.get(key, ()))
-            if start + 1 < len(keys):
-                for following in keys[start + 1]:
-                    candidates.update(rules.first_pair.get((key, following), ()))
-        for prefix, phrases in rules.first_prefix:
-            if word.startswith(prefix) or other.startswith(prefix):
-                candidates.update(phrases)
+        following_keys = near[start + 1] if start < last else ()
+        for key in near[start]:
+            candidates.update(first_word.get(key, ()))
+            for following in following_keys:
+                candidates.update(first_pair.get((key, following), ()))
+        for size, by_prefix in rules.first_prefix_by_length:
+            candidates.update(by_prefix.get(word[:size], ()))
+            candidates.update(by_prefix.get(other[:size], ()))
+        end = message.sentence_ends[start]
         for phrase in candidates:
-            fuzzy = phrase in rules.fuzzy_phrases
-            span = _match(message, rules.phrases[phrase], fuzzy, start)
+            needed = needs[phrase]
+            if needed is not None and needed.isdisjoint(present):
+                continue
+            keys = near if phrase in fuzzy_phrases else exact
+            span = _walk(message, keys, table[phrase], 0, start, start, (), end)
             if span is not None:
                 found.setdefault(phrase, []).append(span)
     return found
-
-
-def _match(message: _Message, phrase: Phrase, fuzzy: bool, start: int) -> _Span | None:
-    """Match phrase at start: words in order, gaps taking as few words as they can."""
-    keys = message.near if fuzzy else message.exact
-    return _walk(message, keys, phrase, 0, start, start, ())
 
 
 def _walk(
@@ -216,33 +243,30 @@ def _walk(
     start: int,
     position: int,
     gaps: tuple[int, ...],
+    end: int,
 ) -> _Span | None:
+    """Match phrase from its piece `index` at position: words in order, gaps taking as few
+    words as they can, every word before `end` (the end of start's sentence)."""
     while index < len(phrase):
         piece = phrase[index]
         if isinstance(piece, Gap):
             following = phrase[index + 1]
             assert isinstance(following, Word)  # parse_pattern refuses two gaps in a row
-            for skip in range(piece.most + 1):
-                if _fits(following, message, keys, start, position + skip):
-                    taken = gaps + tuple(range(position, position + skip))
-                    span = _walk(
-                        message, keys, phrase, index + 2, start, position + skip + 1, taken
-                    )
+            for at in range(position, min(position + piece.most + 1, end)):
+                if _fits(following, message, keys, at):
+                    taken = gaps + tuple(range(position, at))
+                    span = _walk(message, keys, phrase, index + 2, start, at + 1, taken, end)
                     if span is not None:
                         return span
             return None
-        if not _fits(piece, message, keys, start, position):
+        if position >= end or not _fits(piece, message, keys, position):
             return None
         index, position = index + 1, position + 1
     return _Span(start, position, frozenset(gaps))
 
 
-def _fits(
-    piece: Word, message: _Message, keys: tuple[frozenset[str], ...], start: int, position: int
-) -> bool:
-    """True if the word at position (same sentence as start) is one piece allows."""
-    if position >= len(keys) or message.sentences[position] != message.sentences[start]:
-        return False
+def _fits(piece: Word, message: _Message, keys: tuple[frozenset[str], ...], position: int) -> bool:
+    """True if the word at position is one piece allows."""
     if not piece.words.isdisjoint(keys[position]):
         return True
     if piece.prefixes:
@@ -257,6 +281,8 @@ def _inside(span: _Span, other: _Span) -> bool:
 
 def _cue_spans(qualifier: CompiledQualifier, spans: dict[int, list[_Span]]) -> list[_Span]:
     """The qualifier's cues, less those inside one of its `except` phrases."""
+    if qualifier.cue_set.isdisjoint(spans):
+        return []
     excepts = [span for phrase in qualifier.excepts for span in spans.get(phrase, ())]
     return [
         cue

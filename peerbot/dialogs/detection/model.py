@@ -16,6 +16,7 @@ import functools
 import math
 import zlib
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from peerbot.dialogs.detection.normalise import normalise, words
@@ -42,10 +43,15 @@ class Weights:
     def __len__(self) -> int:
         return len(self.keys)
 
-    def row(self, key: int) -> int | None:
-        """The row of the feature with this digest, or None."""
-        found = bisect.bisect_left(self.keys, key)
-        return found if found < len(self.keys) and self.keys[found] == key else None
+    def rows(self, digests: Iterable[int]) -> list[int]:
+        """The rows of the features with these digests that the table has."""
+        keys, count, search = self.keys, len(self.keys), bisect.bisect_left
+        found = []
+        for key in digests:
+            row = search(keys, key)
+            if row < count and keys[row] == key:
+                found.append(row)
+        return found
 
     @classmethod
     def parse(cls, block: str, categories: int) -> Weights:
@@ -98,14 +104,13 @@ class Model:
         length = 0.0
         leaning = [0.0] * len(self.categories)
         table = self.weights
-        for key in feature_digests(text):
-            row = table.row(key)
-            if row is not None:
-                weight, idf = table.values[2 * row], table.values[2 * row + 1]
-                total += weight * idf
-                length += idf * idf
-                if weight > 0:
-                    leaning[table.leans[row]] += weight * idf
+        values, leans = table.values, table.leans
+        for row in table.rows(feature_digests(text)):
+            weight, idf = values[2 * row], values[2 * row + 1]
+            total += weight * idf
+            length += idf * idf
+            if weight > 0:
+                leaning[leans[row]] += weight * idf
         logit = self.bias + (total / math.sqrt(length) if length else 0.0)
         probability = 1.0 / (1.0 + math.exp(-max(min(logit, 30.0), -30.0)))
         best = max(range(len(leaning)), key=leaning.__getitem__) if leaning else None

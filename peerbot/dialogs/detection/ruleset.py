@@ -62,6 +62,11 @@ class CompiledQualifier:
     breaks: frozenset[str]
     anywhere: bool = False
     categories: frozenset[str] = frozenset()
+    cue_set: frozenset[int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Why: most messages hold none of a qualifier's cues; one set test says so at once.
+        object.__setattr__(self, "cue_set", frozenset(self.cues))
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,22 @@ class RuleSet:
     first_pair: Mapping[tuple[str, str], tuple[int, ...]] = field(repr=False)
     first_word: Mapping[str, tuple[int, ...]] = field(repr=False)
     first_prefix: tuple[tuple[str, tuple[int, ...]], ...] = field(repr=False)
+    exclusion_set: frozenset[int] = field(init=False, repr=False, compare=False)
+    # first_prefix by prefix length: one look-up per length instead of a test per prefix
+    first_prefix_by_length: tuple[tuple[int, Mapping[str, tuple[int, ...]]], ...] = field(
+        init=False, repr=False, compare=False
+    )
+    # per phrase, the words its last whole-word piece after the first allows (None: no such
+    # piece): a message with none of them anywhere cannot match the phrase
+    needs: tuple[frozenset[str] | None, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_length: dict[int, dict[str, tuple[int, ...]]] = {}
+        for prefix, phrases in self.first_prefix:
+            by_length.setdefault(len(prefix), {})[prefix] = phrases
+        object.__setattr__(self, "exclusion_set", frozenset(self.exclusions))
+        object.__setattr__(self, "first_prefix_by_length", tuple(sorted(by_length.items())))
+        object.__setattr__(self, "needs", tuple(_needed_words(phrase) for phrase in self.phrases))
 
 
 @dataclass(frozen=True)
@@ -346,6 +367,18 @@ class _Compiler:
             anywhere=qualifier.direction == "anywhere",
             categories=frozenset(qualifier.categories),
         )
+
+
+def _needed_words(phrase: Phrase) -> frozenset[str] | None:
+    """The words of the phrase's last whole-word piece after its first, or None.
+
+    Why: its first words are looked up by index; a message without any of these words
+    anywhere cannot match, so the phrase is skipped without walking it.
+    """
+    for piece in reversed(phrase[1:]):
+        if isinstance(piece, Word) and not piece.prefixes:
+            return piece.words
+    return None
 
 
 def _lexicon_options(entries: list[Phrase]) -> list[Phrase]:
