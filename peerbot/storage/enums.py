@@ -42,6 +42,7 @@ class ConversationStatus(StrEnum):
 
 class SupportRequestStatus(StrEnum):
     NEW = "new"
+    HELD = "held"  # outside the program's eligibility, or urgent: a coordinator decides
     MATCHING = "matching"
     PROPOSED = "proposed"
     MATCHED = "matched"
@@ -73,9 +74,13 @@ class MatchStatus(StrEnum):
 
 class CheckinKind(StrEnum):
     SUPPORTER_WELLBEING = "supporter_wellbeing"
+    # a participant's "how is it going with your supporter?", every few weeks while matched
+    # (answers["how"]: fine, not_well, change, coordinator)
     PARTICIPANT_FOLLOWUP = "participant_followup"
     MATCH_FOLLOWUP = "match_followup"  # "have you connected?", to both sides of a new match
-    FEEDBACK = "feedback"
+    FEEDBACK = "feedback"  # the survey when support ends
+    SATISFACTION = "satisfaction"  # two weeks after the introduction (score: 1-5)
+    REVIEW = "review"  # the planned length of support is reached (answers["review"])
 
 
 class CheckinStatus(StrEnum):
