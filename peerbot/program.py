@@ -55,6 +55,11 @@ def load_program(program_dir: Path | None = None) -> ProgramData:
         check_crisis_texts(policy.crisis, texts.has)
     except PolicyError as error:
         raise ProgramDataError(f"{_policy_source(program_dir)}: {error}") from None
+    if policy.coordinators.language not in texts.locales:
+        raise ProgramDataError(
+            f"{_policy_source(program_dir)}: coordinators.language: no texts in "
+            f"{policy.coordinators.language!r} (there are: {', '.join(texts.locales)})"
+        )
     return ProgramData(texts=texts, flows=flows, red_flag_rules=red_flag_rules, policy=policy)
 
 
@@ -201,9 +206,11 @@ class _SourceFiles:
     def _read(source: str) -> YamlPositions | None:
         try:
             if source.startswith(_BUILTIN):
-                text = resources.files("peerbot.dialogs").joinpath(
-                    source.removeprefix(_BUILTIN)
-                ).read_text("utf-8")
+                text = (
+                    resources.files("peerbot.dialogs")
+                    .joinpath(source.removeprefix(_BUILTIN))
+                    .read_text("utf-8")
+                )
             elif source.endswith(".yaml") and Path(source).is_file():
                 text = Path(source).read_text("utf-8")
             else:

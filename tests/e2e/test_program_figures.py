@@ -9,6 +9,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from peerbot.storage.crypto import FieldCipher
@@ -24,12 +25,17 @@ GROUP = -1001234567891
 CIPHER = FieldCipher(FieldCipher.generate_key())  # the survey here has no comment to encrypt
 
 
-def t(key: str, **values: object) -> str:
-    return catalog().get(key, "en", **values)
+REQUEST_CODE = re.compile(r"R-[2-9A-Z]{6}")
 
 
-def row(label_key: str, *values: object) -> str:
-    return f"{t(label_key)}: " + " · ".join(str(value) for value in values)
+def coordinators_speak(workdir: Path, language: str) -> str:
+    """A program folder whose coordinators read ``language``."""
+    folder = workdir / "program"
+    folder.mkdir()
+    (folder / "program.yaml").write_text(
+        f"coordinators:\n  language: {language}\n", encoding="utf-8"
+    )
+    return str(folder)
 
 
 async def how_support_went(workdir: Path, code: str) -> None:
@@ -69,10 +75,17 @@ async def how_support_went(workdir: Path, code: str) -> None:
         await engine.dispose()
 
 
+@pytest.mark.parametrize("language", ["en", "es"])
 async def test_stats_show_satisfaction_follow_up_referral_and_endings(
-    api, start_bot, bot_workdir
+    api, start_bot, bot_workdir, tmp_path: Path, language: str
 ) -> None:
-    start_bot(coordinator_chat_id=str(GROUP))
+    def t(key: str, **values: object) -> str:
+        return catalog().get(key, language, **values)
+
+    def row(label_key: str, *values: object) -> str:
+        return f"{t(label_key)}: " + " · ".join(str(value) for value in values)
+
+    start_bot(coordinator_chat_id=str(GROUP), program_dir=coordinators_speak(tmp_path, language))
     coordinator = api.private_user(first_name="Dana")
     group = api.group(chat_id=GROUP, members=[coordinator])
     participant = Person(api, api.private_user(first_name="Sam"))
@@ -86,8 +99,10 @@ async def test_stats_show_satisfaction_follow_up_referral_and_endings(
     await participant.press("consent.evaluation.yes")
     await participant.expect("intake.start")
     await participant.intake()
-    card = await api.wait_for_message(GROUP, contains="New request", timeout=20)
-    found = re.search(r"R-[2-9A-Z]{6}", card.text)
+    card = await api.wait_for_message(
+        GROUP, predicate=lambda m: bool(REQUEST_CODE.search(m.text or "")), timeout=20
+    )
+    found = REQUEST_CODE.search(card.text)
     assert found is not None
     await how_support_went(bot_workdir, found.group())
 
@@ -106,3 +121,4 @@ async def test_stats_show_satisfaction_follow_up_referral_and_endings(
     assert t("stats.ended") in lines
     assert row("end_reason.ended_by_participant", 1, 1) in lines
     assert "Sam" not in stats.text and str(participant.user.id) not in stats.text
+    assert stats.text.startswith(t("stats.title")), f"in the coordinators' language, {language}"
