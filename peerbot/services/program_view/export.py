@@ -417,7 +417,8 @@ async def followup_rows(
     async for batch in _batches(ctx.session, statement, Checkin.id, batch_size):
         for _, checkin, code, pseudonym in batch:
             question = FOLLOWUP_KINDS[checkin.kind]
-            said = checkin.answers.get(question) if isinstance(checkin.answers, dict) else None
+            answers = checkin.answers if isinstance(checkin.answers, dict) else {}
+            said = None if question is None else answers.get(question)
             yield {
                 "request": shown.code(code),
                 "participant": shown.code(pseudonym),
@@ -426,7 +427,7 @@ async def followup_rows(
                 "status": checkin.status.value,
                 "answered_at": shown.when(checkin.answered_at),
                 "score": checkin.score,
-                "answer": None if question is None or said is None else str(said),
+                "answer": None if said is None else str(said),
             }
 
 
