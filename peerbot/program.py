@@ -206,11 +206,9 @@ class _SourceFiles:
     def _read(source: str) -> YamlPositions | None:
         try:
             if source.startswith(_BUILTIN):
-                text = (
-                    resources.files("peerbot.dialogs")
-                    .joinpath(source.removeprefix(_BUILTIN))
-                    .read_text("utf-8")
-                )
+                text = resources.files("peerbot.dialogs").joinpath(
+                    source.removeprefix(_BUILTIN)
+                ).read_text("utf-8")
             elif source.endswith(".yaml") and Path(source).is_file():
                 text = Path(source).read_text("utf-8")
             else:
