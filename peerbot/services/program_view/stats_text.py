@@ -70,63 +70,8 @@ def stats_summary(
         )
     )
     lines.append(_row(t("stats.referrals"), _referrals(t, cells, windows)))
-    lines += ["", _bold(t("stats.followup"))]
-    lines.append(
-        _row(
-            t("stats.satisfaction_checkin"),
-            (
-                _score(t, cells, w.median_satisfaction_checkin, w.satisfaction_checkins)
-                for w in windows
-            ),
-        )
-    )
-    lines.append(
-        _row(
-            t("stats.satisfaction_survey"),
-            (
-                _score(t, cells, w.median_survey_satisfaction, w.survey_satisfaction_answers)
-                for w in windows
-            ),
-        )
-    )
-    lines.append(
-        _row(
-            t("stats.followups"),
-            (
-                "/".join(
-                    cells.count(n)
-                    for n in (
-                        w.followups_fine,
-                        w.followups_not_well,
-                        w.followups_change,
-                        w.followups_coordinator,
-                        w.followups_missed,
-                    )
-                )
-                for w in windows
-            ),
-        )
-    )
-    lines.append(
-        _row(
-            t("stats.reviews"),
-            (
-                "/".join(cells.count(n) for n in (w.reviews_continue, w.reviews_end))
-                for w in windows
-            ),
-        )
-    )
-    lines += ["", _bold(t("stats.ended"))]
-    reasons = sorted({reason for w in windows for reason in w.end_reasons})
-    for reason in reasons:
-        lines.append(
-            _row(
-                _end_reason(t, reason),
-                (cells.count(w.end_reasons.get(reason, 0)) for w in windows),
-            )
-        )
-    if not reasons:
-        lines.append(_escape(t("stats.ended_none")))
+    lines += _how_support_is_going(t, cells, windows)
+    lines += _endings(t, cells, windows)
     lines += ["", _bold(t("stats.checkins"))]
     lines.append(_row(t("stats.checkins_answered"), (_completion(t, w) for w in windows)))
     lines.append(_row(t("stats.who5"), (_bands(w) for w in windows)))
@@ -227,6 +172,60 @@ class _Cells:
         if self.smallest is not None and is_small(counted, self.smallest):
             return None
         return value
+
+
+def _how_support_is_going(
+    t: TextsLookup, cells: _Cells, windows: Sequence[WindowStats]
+) -> list[str]:
+    """Satisfaction two weeks in and at the end, "how is it going?" and reviews."""
+    followups = (
+        "/".join(
+            cells.count(n)
+            for n in (
+                w.followups_fine,
+                w.followups_not_well,
+                w.followups_change,
+                w.followups_coordinator,
+                w.followups_missed,
+            )
+        )
+        for w in windows
+    )
+    reviews = (
+        "/".join(cells.count(n) for n in (w.reviews_continue, w.reviews_end)) for w in windows
+    )
+    return [
+        "",
+        _bold(t("stats.followup")),
+        _row(
+            t("stats.satisfaction_checkin"),
+            (
+                _score(t, cells, w.median_satisfaction_checkin, w.satisfaction_checkins)
+                for w in windows
+            ),
+        ),
+        _row(
+            t("stats.satisfaction_survey"),
+            (
+                _score(t, cells, w.median_survey_satisfaction, w.survey_satisfaction_answers)
+                for w in windows
+            ),
+        ),
+        _row(t("stats.followups"), followups),
+        _row(t("stats.reviews"), reviews),
+    ]
+
+
+def _endings(t: TextsLookup, cells: _Cells, windows: Sequence[WindowStats]) -> list[str]:
+    """Matches ended, a line per reason stored."""
+    lines = ["", _bold(t("stats.ended"))]
+    reasons = sorted({reason for w in windows for reason in w.end_reasons})
+    for reason in reasons:
+        counts = (cells.count(w.end_reasons.get(reason, 0)) for w in windows)
+        lines.append(_row(_end_reason(t, reason), counts))
+    if not reasons:
+        lines.append(_escape(t("stats.ended_none")))
+    return lines
 
 
 def _score(t: TextsLookup, cells: _Cells, median: float | None, count: int) -> str:
