@@ -15,6 +15,7 @@ Who is who: P1 and P3 consented to evaluation use, P2 did not; S1 supports them 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from datetime import UTC, datetime, timedelta
 
@@ -25,7 +26,13 @@ from peerbot.emulator.tg_html import parse_html
 from peerbot.program import ProgramData, load_program
 from peerbot.services.program_view import report, stats_text
 from peerbot.services.program_view.small_cells import hidden_rows, hidden_week
-from peerbot.services.program_view.statistics import WindowStats, program_stats, window_stats
+from peerbot.services.program_view.statistics import (
+    CurrentStats,
+    ProgramStats,
+    WindowStats,
+    program_stats,
+    window_stats,
+)
 from peerbot.services.program_view.weekly import Span, WeekFigures
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import CheckinKind, CheckinStatus, MatchStatus, SupportRequestStatus
@@ -318,3 +325,43 @@ async def test_the_reports_rows_hide_small_counts_of_the_new_figures(sessions: S
     (written,) = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     assert written["median_satisfaction_checkin"] == "4.0"
     assert written["median_hours_to_reach"] == "40.0"
+
+
+def test_beyond_three_referral_sources_the_rest_are_summed_as_other() -> None:
+    """Ordered by the 30 days' counts, so each source keeps its place on both sides."""
+    nothing = dict.fromkeys(
+        [
+            "requests_new",
+            "requests_waiting",
+            "requests_matched",
+            "requests_closed",
+            "checkins_due",
+            "checkins_answered",
+            "who5_good",
+            "who5_low",
+            "who5_very_low",
+            "matches_approved",
+        ],
+        0,
+    )
+    medians = dict.fromkeys(
+        ["median_hours_to_match", "median_hours_to_first_contact", "median_minutes_to_claim"]
+    )
+    week = WindowStats(
+        start=NOW - 7 * DAY,
+        end=NOW,
+        escalations={},
+        referrals={"clinic": 1, "radio": 2, "flyer": 1},
+        **nothing,
+        **medians,
+    )
+    month = dataclasses.replace(
+        week,
+        start=NOW - 30 * DAY,
+        referrals={"clinic": 6, "radio": 2, "direct": 4, "flyer": 1, "school": 1},
+    )
+    stats = ProgramStats(NOW, (week, month), CurrentStats(0, 0, 0, 0, 0, 0))
+    text = parse_html(stats_text.stats_summary(_lookup(load_program(), "en"), stats))[0]
+    assert (
+        "came through: clinic 1, radio 2, other 1 · clinic 6, direct 4, radio 2, other 2" in text
+    )
