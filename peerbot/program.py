@@ -55,6 +55,11 @@ def load_program(program_dir: Path | None = None) -> ProgramData:
         check_crisis_texts(policy.crisis, texts.has)
     except PolicyError as error:
         raise ProgramDataError(f"{_policy_source(program_dir)}: {error}") from None
+    if policy.coordinators.language not in texts.locales:
+        raise ProgramDataError(
+            f"{_policy_source(program_dir)}: coordinators.language: no texts in "
+            f"{policy.coordinators.language!r} (there are: {', '.join(texts.locales)})"
+        )
     return ProgramData(texts=texts, flows=flows, red_flag_rules=red_flag_rules, policy=policy)
 
 

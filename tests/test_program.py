@@ -182,3 +182,16 @@ def test_program_yaml_that_is_not_a_mapping_is_named(tmp_path):
     (tmp_path / "program.yaml").write_text("- escalations\n")
     with pytest.raises(ProgramDataError, match=r"program\.yaml: expected a mapping of fields$"):
         load_program(tmp_path)
+
+
+def test_coordinators_read_the_language_program_yaml_names(tmp_path):
+    assert load_program().policy.coordinators.language == "en"
+    (tmp_path / "program.yaml").write_text("coordinators:\n  language: es\n")
+    assert load_program(tmp_path).policy.coordinators.language == "es"
+
+
+def test_a_coordinators_language_without_texts_is_refused(tmp_path):
+    policy = write(tmp_path, "program.yaml", "coordinators:\n  language: fr\n")
+    assert refusal(tmp_path) == (
+        f"{policy}: coordinators.language: no texts in 'fr' (there are: en, es)"
+    )

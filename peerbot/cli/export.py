@@ -25,7 +25,7 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
     export = command(commands, "export", _export)
     export.add_argument(
         "kind",
-        choices=["requests", "matches", "notes", "feedback", "consents"],
+        choices=["requests", "matches", "notes", "feedback", "followups", "consents"],
         help="what to export",
     )
     export.add_argument(
@@ -53,8 +53,9 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
 def _export(settings: Settings, args: argparse.Namespace) -> int:
     """write de-identified program data for evaluation
 
-    Write support requests, matches, contact notes, feedback or consent decisions as CSV or
-    JSON lines for program evaluation. Only people whose newest evaluation consent is granted
+    Write support requests, matches, contact notes, feedback, participants' follow-up answers
+    (satisfaction, "how is it going?", reviews) or consent decisions as CSV or JSON lines
+    for program evaluation. Only people whose newest evaluation consent is granted
     appear (how many rows were left out is said on standard error), under export codes that
     differ from the codes coordinators see in the group, with times to the day (--coarse: the
     week): no names, no Telegram ids and, by default, no free text.

@@ -212,6 +212,14 @@ class CasePolicy(_Model):
     acknowledge_every_minutes: int = Field(30, strict=True, ge=0, le=24 * 60)
 
 
+class CoordinatorPolicy(_Model):
+    """How the bot speaks to the program's coordinators."""
+
+    # The language of what coordinators read (cards, /stats, the weekly digest): a locale
+    # the program has texts for. A text missing in it is shown in English.
+    language: str = Field("en", pattern=r"^[a-z]{2,3}$")
+
+
 class ProgramPolicy(_Model):
     """The whole ``program.yaml``."""
 
@@ -228,6 +236,9 @@ class ProgramPolicy(_Model):
     retention: RetentionPolicy = Field(default_factory=lambda: RetentionPolicy.model_validate({}))
     cases: CasePolicy = Field(default_factory=lambda: CasePolicy.model_validate({}))
     report: ReportPolicy = Field(default_factory=lambda: ReportPolicy.model_validate({}))
+    coordinators: CoordinatorPolicy = Field(
+        default_factory=lambda: CoordinatorPolicy.model_validate({})
+    )
 
 
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

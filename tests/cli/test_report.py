@@ -15,7 +15,13 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peerbot.services.program_view.report import ESCALATION_COLUMNS, TOTALS_COLUMNS, WEEKLY_COLUMNS
+from peerbot.services.program_view.report import (
+    ENDING_COLUMNS,
+    ESCALATION_COLUMNS,
+    REFERRAL_COLUMNS,
+    TOTALS_COLUMNS,
+    WEEKLY_COLUMNS,
+)
 from peerbot.storage.models import AuditEvent
 from tests.support.cli import OPERATOR_CIPHER, operator_command
 from tests.support.weekly_world import PEOPLE, seed_three_weeks
@@ -102,7 +108,9 @@ async def test_report_writes_weekly_tables_and_a_page_with_its_charts(
 
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in out.iterdir()) == [
+        "endings.csv",
         "escalations.csv",
+        "referrals.csv",
         "report.html",
         "totals.csv",
         "weekly.csv",
@@ -137,6 +145,24 @@ async def test_report_writes_weekly_tables_and_a_page_with_its_charts(
     assert (w02["requests_closed"], w02["requests_waiting"], w02["escalations"]) == ("1", "0", "0")
     assert (w02["checkin_completion_rate"], w02["median_minutes_to_claim"]) == ("0.0", "")
     assert w03["checkin_completion_rate"] == ""
+    # ana's side: reached 29 h after her request (W01); "fine" and 4/5 two weeks in (W02);
+    # a review answered "end" and 5/5 when her support ended (W03)
+    assert (w01["requests_reached"], w01["median_hours_to_reach"]) == ("1", "29.0")
+    assert (w02["followups_fine"], w02["followups_missed"]) == ("1", "0")
+    assert (w02["satisfaction_checkins"], w02["median_satisfaction_checkin"]) == ("1", "4.0")
+    assert (w03["survey_satisfaction_answers"], w03["median_survey_satisfaction"]) == ("1", "5.0")
+    assert (w03["reviews_end"], w03["reviews_continue"]) == ("1", "0")
+    columns, referrals = table(out / "referrals.csv")
+    assert columns == list(REFERRAL_COLUMNS)
+    assert [(r["week"], r["referral_source"], r["requests"]) for r in referrals] == [
+        ("2027-W01", "clinic", "1"),
+        ("2027-W02", "clinic", "1"),
+    ], "ben came through a poster, and did not consent to evaluation use"
+    columns, endings = table(out / "endings.csv")
+    assert columns == list(ENDING_COLUMNS)
+    assert [(r["week"], r["end_reason"], r["matches"]) for r in endings] == [
+        ("2027-W03", "ended_by_participant", "1")
+    ]
     columns, escalations = table(out / "escalations.csv")
     assert columns == list(ESCALATION_COLUMNS)
     assert [(r["week"], r["category"], r["severity"], r["escalations"]) for r in escalations] == [
@@ -152,8 +178,15 @@ async def test_report_writes_weekly_tables_and_a_page_with_its_charts(
         assert source.startswith(PNG_PREFIX)
         image = Image.open(io.BytesIO(base64.b64decode(source.removeprefix(PNG_PREFIX))))
         assert (image.format, image.size) == ("PNG", (1080, 1350))
-    assert page.tables == 3
-    assert {"totals.csv", "weekly.csv", "escalations.csv"} <= set(page.headings)
+    assert page.tables == 5
+    assert {
+        "totals.csv",
+        "weekly.csv",
+        "escalations.csv",
+        "referrals.csv",
+        "endings.csv",
+    } <= set(page.headings)
+    assert "<th>median_survey_satisfaction</th>" in html and "<th>end_reason</th>" in html
     assert "consented to evaluation use" in html
 
     secrets = [str(value) for person in PEOPLE.values() for value in person.values()]
@@ -194,6 +227,15 @@ async def test_a_count_below_five_is_printed_as_less_than_five_by_default(
     assert w01["checkin_completion_rate"] == "", "a rate of one check-in is that check-in"
     _, escalations = table(out / "escalations.csv")
     assert [r["escalations"] for r in escalations] == ["<5"]
+    w02, w03 = weekly[1], weekly[2]
+    assert (w01["requests_reached"], w01["median_hours_to_reach"]) == ("<5", "")
+    assert (w02["satisfaction_checkins"], w02["median_satisfaction_checkin"]) == ("<5", "")
+    assert (w03["survey_satisfaction_answers"], w03["median_survey_satisfaction"]) == ("<5", "")
+    assert (w02["followups_fine"], w03["reviews_end"]) == ("<5", "<5")
+    _, referrals = table(out / "referrals.csv")
+    assert [r["requests"] for r in referrals] == ["<5", "<5"]
+    _, endings = table(out / "endings.csv")
+    assert [r["matches"] for r in endings] == ["<5"]
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "A count above 0 and below 5 is shown as &lt;5" in html
     assert "<td>1</td>" not in html and "<td>2</td>" not in html

@@ -123,6 +123,35 @@ async def add_followup(
     return await added(session, checkin)
 
 
+async def add_participant_checkin(
+    session: AsyncSession,
+    match: Match,
+    person: Person,
+    kind: CheckinKind,
+    due_at: datetime,
+    *,
+    status: CheckinStatus = CheckinStatus.ANSWERED,
+    score: float | None = None,
+    **answers: str,
+) -> Checkin:
+    """A participant's check-in on ``match`` (satisfaction, "how is it going?" or review) due
+    at ``due_at``, answered an hour later with ``score`` and ``answers`` (e.g. how="fine")
+    unless ``status`` says otherwise; stored as the follow-up flow stores it."""
+    answered = status == CheckinStatus.ANSWERED
+    checkin = due_checkin(
+        person,
+        due_at,
+        kind=kind,
+        match_id=match.id,
+        status=status,
+        sent_at=due_at,
+        answered_at=due_at + timedelta(hours=1) if answered else None,
+        score=score,
+        answers=dict(answers) if answered and answers else None,
+    )
+    return await added(session, checkin)
+
+
 async def add_note(
     session: AsyncSession,
     cipher: FieldCipher,

@@ -9,7 +9,10 @@ leaks into a report. Who counts where:
 | W02  | ana: closed, ben: matching         | ben's            | ben other/medium: unclaimed                       | due, missed           |
 | W03  | —                                  | —                | —                                                 | —                     |
 
-ana and the supporter consented to evaluation use; ben did not.
+ana and the supporter consented to evaluation use; ben did not. ana and ben came through
+a clinic's and a poster's links. ana's side of her match: a contact note that reached her 29 h
+after her request (W01), "fine" to "how is it going?" and 4/5 satisfaction two weeks in (W02);
+then a review answered "end", her match ended by her and 5/5 in the survey (W03).
 """  # noqa: E501
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from peerbot.storage.codes import new_pseudonym
 from peerbot.storage.crypto import FieldCipher
 from peerbot.storage.enums import (
+    CheckinKind,
     CheckinStatus,
     EscalationCategory,
     EscalationSeverity,
@@ -36,7 +40,10 @@ from peerbot.storage.models import (
 )
 from tests.support.rows import (
     add_escalation,
+    add_feedback,
     add_match,
+    add_note,
+    add_participant_checkin,
     add_request,
     consent_row,
     due_checkin,
@@ -84,6 +91,7 @@ async def seed_three_weeks(
                 summary_enc=cipher.encrypt("what they wrote, in confidence"),
                 created_at=created,
                 updated_at=created,
+                referral_source="clinic" if name == "ana" else "poster",
             )
             for name, status, created in (
                 ("ana", SupportRequestStatus.MATCHED, at(0, 10)),
@@ -92,10 +100,7 @@ async def seed_three_weeks(
                 ("ben", SupportRequestStatus.MATCHING, at(10, 12)),
             )
         ]
-        for request, status, score, proposed, approved, decided in (
-            (r1, MatchStatus.ACCEPTED, 0.9, at(0, 12), at(0, 16), at(1, 9)),
-            (r4, MatchStatus.APPROVED, 0.7, at(11, 8), at(11, 9), None),
-        ):
+        m1, _ = [
             await add_match(
                 session,
                 request,
@@ -105,7 +110,33 @@ async def seed_three_weeks(
                 proposed_at=proposed,
                 approved_at=approved,
                 decided_at=decided,
+                **ending,
             )
+            for request, status, score, proposed, approved, decided, ending in (
+                (
+                    r1,
+                    MatchStatus.ENDED,
+                    0.9,
+                    at(0, 12),
+                    at(0, 16),
+                    at(1, 9),
+                    {"ended_at": at(16, 10), "end_reason": "ended_by_participant"},
+                ),
+                (r4, MatchStatus.APPROVED, 0.7, at(11, 8), at(11, 9), None, {}),
+            )
+        ]
+        ana = people["ana"]
+        await add_note(session, cipher, m1, sam, "we talked", contact_at=at(1, 15))
+        await add_participant_checkin(
+            session, m1, ana, CheckinKind.PARTICIPANT_FOLLOWUP, at(8, 18), how="fine"
+        )
+        await add_participant_checkin(
+            session, m1, ana, CheckinKind.SATISFACTION, at(13, 18), score=4.0
+        )
+        await add_participant_checkin(
+            session, m1, ana, CheckinKind.REVIEW, at(15, 18), review="end"
+        )
+        await add_feedback(session, cipher, r1, at=at(16, 12), satisfaction=5)
         for name, category, severity, created, claim_minutes in (
             ("ana", "suicide", "critical", at(2, 10), 10),
             ("ben", "self_harm", "high", at(3, 10), 30),

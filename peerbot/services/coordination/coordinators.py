@@ -17,7 +17,8 @@ from peerbot.storage.people import unused_pseudonym
 
 
 def coordinator_locale(ctx: ServiceContext) -> str:
-    return ctx.program.texts.default_locale
+    """The coordinators' language (program.yaml ``coordinators.language``)."""
+    return ctx.program.policy.coordinators.language
 
 
 def text(ctx: ServiceContext, key: str, **values: object) -> str:

@@ -79,7 +79,7 @@ async def draft_due(ctx: ServiceContext) -> Draft | None:
         "digest.heading",
         date=f"{day_label(ctx, local_due, coordinators.coordinator_locale(ctx))} {local_due.year}",
     )
-    summary = await stats_text.summary_for(ctx)
+    summary = await stats_text.summary_for(ctx, hide_small=True)
     return Draft(
         due_at=due,
         text=f"{heading}\n\n{summary}",

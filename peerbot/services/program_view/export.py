@@ -1,4 +1,5 @@
-"""De-identified exports of requests, matches, contact notes, feedback and consents.
+"""De-identified exports of requests, matches, contact notes, feedback, participants'
+follow-up answers and consents.
 
 Only people whose newest evaluation consent is granted and not withdrawn appear, under
 export codes, with times to the day or week (disclosure.py says why); Telegram ids and names
@@ -30,7 +31,7 @@ from peerbot.services.participants.consent import (
 from peerbot.services.program_view.disclosure import Disclosure, spreadsheet_safe
 from peerbot.storage import audit
 from peerbot.storage.crypto import FieldCipher
-from peerbot.storage.enums import CheckinKind
+from peerbot.storage.enums import CheckinKind, CheckinStatus
 from peerbot.storage.models import (
     Answer,
     Checkin,
@@ -111,6 +112,24 @@ FEEDBACK_COLUMNS = (
 )
 #: The closed questions of the feedback survey; ``comments`` is its free text.
 FEEDBACK_QUESTIONS = ("satisfaction", "understood", "recommend")
+FOLLOWUP_COLUMNS = (
+    "request",
+    "participant",
+    "kind",
+    "due",
+    "status",
+    "answered_at",
+    "score",
+    "answer",
+)
+#: A participant's check-ins while matched, and the question each one's answer is kept under.
+FOLLOWUP_KINDS = {
+    CheckinKind.SATISFACTION: None,  # its answer is the score (1-5)
+    CheckinKind.PARTICIPANT_FOLLOWUP: "how",
+    CheckinKind.REVIEW: "review",
+}
+#: A follow-up whose time has come: answered, or left unanswered.
+FOLLOWUP_STATUSES = (CheckinStatus.ANSWERED, CheckinStatus.MISSED)
 
 
 class ExportKind(StrEnum):
@@ -118,6 +137,7 @@ class ExportKind(StrEnum):
     MATCHES = "matches"
     NOTES = "notes"
     FEEDBACK = "feedback"
+    FOLLOWUPS = "followups"
     CONSENTS = "consents"
 
 
@@ -126,6 +146,7 @@ FIXED_COLUMNS: dict[ExportKind, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ExportKind.MATCHES: (MATCH_COLUMNS, ()),
     ExportKind.NOTES: (NOTE_COLUMNS, ("details",)),
     ExportKind.FEEDBACK: (FEEDBACK_COLUMNS, ("comments",)),
+    ExportKind.FOLLOWUPS: (FOLLOWUP_COLUMNS, ()),
     ExportKind.CONSENTS: (CONSENT_COLUMNS, ()),
 }
 
@@ -185,6 +206,8 @@ async def left_out(ctx: ServiceContext, spec: ExportSpec) -> int:
     counted = statement.where(subject.person.not_in(evaluation_consenting_ids()))
     if spec.kind == ExportKind.FEEDBACK:
         counted = counted.where(_has_feedback())
+    if spec.kind == ExportKind.FOLLOWUPS:
+        counted = counted.where(*_is_followup())
     return int(await ctx.session.scalar(counted) or 0)
 
 
@@ -207,8 +230,13 @@ _SUBJECT = {
         SupportRequest.person_id,
         ((Match, Match.id == ContactNote.match_id), *_BY_REQUEST),
     ),
+    ExportKind.FOLLOWUPS: _Subject(Checkin, Checkin.person_id),
     ExportKind.CONSENTS: _Subject(Consent, Consent.person_id),
 }
+
+
+def _is_followup() -> list[Any]:
+    return [Checkin.kind.in_(FOLLOWUP_KINDS), Checkin.status.in_(FOLLOWUP_STATUSES)]
 
 
 def _consenting(person: InstrumentedAttribute[int]) -> Any:
@@ -373,6 +401,36 @@ async def feedback_rows(
             yield row
 
 
+async def followup_rows(
+    ctx: ServiceContext, shown: Disclosure, *, batch_size: int = BATCH_SIZE
+) -> AsyncIterator[dict[str, Any]]:
+    """Yield one row per participant follow-up (satisfaction two weeks in, "how is it going?",
+    the review at the planned length) answered or missed by a consenting participant, oldest
+    first: the score, or the closed answer, never free text."""
+    statement = (
+        select(Checkin.id, Checkin, SupportRequest.code, Person.pseudonym)
+        .join(Person, Person.id == Checkin.person_id)
+        .outerjoin(Match, Match.id == Checkin.match_id)
+        .outerjoin(SupportRequest, SupportRequest.id == Match.support_request_id)
+        .where(*_is_followup(), _consenting(Checkin.person_id))
+    )
+    async for batch in _batches(ctx.session, statement, Checkin.id, batch_size):
+        for _, checkin, code, pseudonym in batch:
+            question = FOLLOWUP_KINDS[checkin.kind]
+            answers = checkin.answers if isinstance(checkin.answers, dict) else {}
+            said = None if question is None else answers.get(question)
+            yield {
+                "request": shown.code(code),
+                "participant": shown.code(pseudonym),
+                "kind": checkin.kind.value,
+                "due": shown.when(checkin.due_at),
+                "status": checkin.status.value,
+                "answered_at": shown.when(checkin.answered_at),
+                "score": checkin.score,
+                "answer": None if said is None else str(said),
+            }
+
+
 async def consent_rows(ctx: ServiceContext, shown: Disclosure) -> AsyncIterator[dict[str, Any]]:
     """Yield every consent decision of the people whose newest evaluation consent is
     granted, oldest first, with its text version."""
@@ -494,6 +552,8 @@ def _rows(ctx: ServiceContext, spec: ExportSpec) -> AsyncIterator[dict[str, Any]
             return note_rows(ctx, shown, include_free_text=free_text)
         case ExportKind.FEEDBACK:
             return feedback_rows(ctx, shown, include_free_text=free_text)
+        case ExportKind.FOLLOWUPS:
+            return followup_rows(ctx, shown)
         case ExportKind.CONSENTS:
             return consent_rows(ctx, shown)
         case _:

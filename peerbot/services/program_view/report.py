@@ -1,9 +1,10 @@
 """`peerbot report`: de-identified weekly tables (CSV) and one self-contained HTML page.
 
 Counts and medians only: no pseudonyms, names, Telegram ids or free text are read. Totals
-count everyone; every breakdown (statuses, medians, WHO-5 bands, escalation categories)
-counts only people whose newest evaluation consent is granted and not withdrawn. Small counts
-are hidden (small_cells.py).
+count everyone; every breakdown (statuses, medians, WHO-5 bands, escalation categories,
+satisfaction, follow-up answers, referral sources, reasons for ending) counts only people
+whose newest evaluation consent is granted and not withdrawn. Small counts are hidden
+(small_cells.py).
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ LOCALE = "en"  # the report is written for a funder or a board, in English
 TOTALS_FILE = "totals.csv"
 WEEKLY_FILE = "weekly.csv"
 ESCALATIONS_FILE = "escalations.csv"
+REFERRALS_FILE = "referrals.csv"
+ENDINGS_FILE = "endings.csv"
 HTML_FILE = "report.html"
-FILES = (TOTALS_FILE, WEEKLY_FILE, ESCALATIONS_FILE, HTML_FILE)
+FILES = (TOTALS_FILE, WEEKLY_FILE, ESCALATIONS_FILE, REFERRALS_FILE, ENDINGS_FILE, HTML_FILE)
 
 WEEK_COLUMNS = ("week", "first_day", "last_day")
 TOTALS_COLUMNS = (
@@ -60,8 +63,23 @@ WEEKLY_COLUMNS = (
     "who5_very_low",
     "escalations",
     "median_minutes_to_claim",
+    "requests_reached",
+    "median_hours_to_reach",
+    "satisfaction_checkins",
+    "median_satisfaction_checkin",
+    "survey_satisfaction_answers",
+    "median_survey_satisfaction",
+    "followups_fine",
+    "followups_not_well",
+    "followups_change",
+    "followups_coordinator",
+    "followups_missed",
+    "reviews_continue",
+    "reviews_end",
 )
 ESCALATION_COLUMNS = (*WEEK_COLUMNS, "category", "severity", "escalations")
+REFERRAL_COLUMNS = (*WEEK_COLUMNS, "referral_source", "requests")
+ENDING_COLUMNS = (*WEEK_COLUMNS, "end_reason", "matches")
 
 EXPLANATIONS = {
     TOTALS_FILE: "Everyone counts here: support requests made, matches approved, escalations "
@@ -70,9 +88,22 @@ EXPLANATIONS = {
     "that week by their status today, matches approved, the median hours from a request to "
     "its first approved match and from an accepted match to the first contact, check-ins "
     "due and answered with their WHO-5 bands, escalations raised and the median minutes "
-    "until one was claimed. An empty cell: nothing to measure that week.",
+    "until one was claimed. Then, of that week's requests, those whose participant a "
+    "supporter has reached and the median hours from the request to that first contact; "
+    "participants' satisfaction (1 to 5) two weeks into a match (check-ins due that week) "
+    "and when their support ended (survey answers given that week), each as how many "
+    "answered and the median (a median, not a mean: the scale is ordered, not measured, "
+    "and one answer would pull a mean of a few far); participants' answers to \"how is it "
+    'going with your supporter?" (check-ins due that week: fine, not so well, would like a '
+    "change, would like to talk to a coordinator, or missed) and to the review at the planned "
+    "length of support (continue or end). An empty cell: nothing to measure that week.",
     ESCALATIONS_FILE: "Only people who consented to evaluation use count here: escalations "
     "raised per week by category and severity (weeks without any are left out).",
+    REFERRALS_FILE: "Only people who consented to evaluation use count here: support requests "
+    "made per week by where the participant came from (the link they started the bot with; "
+    "direct: none). Weeks without any are left out.",
+    ENDINGS_FILE: "Only people who consented to evaluation use count here: matches that ended "
+    "per week by the reason recorded (unrecorded: none). Weeks without any are left out.",
 }
 
 
@@ -154,6 +185,16 @@ def _tables(figures: ReportFigures) -> dict[str, list[dict[str, Any]]]:
             for week in figures.consenting
             for (category, severity), n in sorted(week.stats.escalations.items())
         ],
+        REFERRALS_FILE: [
+            {**_week_cells(week), "referral_source": source, "requests": n}
+            for week in figures.consenting
+            for source, n in sorted(week.stats.referrals.items())
+        ],
+        ENDINGS_FILE: [
+            {**_week_cells(week), "end_reason": reason, "matches": n}
+            for week in figures.consenting
+            for reason, n in sorted(week.stats.end_reasons.items())
+        ],
     }
 
 
@@ -196,6 +237,19 @@ def _weekly_row(week: WeekFigures) -> dict[str, Any]:
         "who5_very_low": s.who5_very_low,
         "escalations": week.escalations,
         "median_minutes_to_claim": _rounded(s.median_minutes_to_claim),
+        "requests_reached": s.requests_reached,
+        "median_hours_to_reach": _rounded(s.median_hours_to_reach),
+        "satisfaction_checkins": s.satisfaction_checkins,
+        "median_satisfaction_checkin": _rounded(s.median_satisfaction_checkin),
+        "survey_satisfaction_answers": s.survey_satisfaction_answers,
+        "median_survey_satisfaction": _rounded(s.median_survey_satisfaction),
+        "followups_fine": s.followups_fine,
+        "followups_not_well": s.followups_not_well,
+        "followups_change": s.followups_change,
+        "followups_coordinator": s.followups_coordinator,
+        "followups_missed": s.followups_missed,
+        "reviews_continue": s.reviews_continue,
+        "reviews_end": s.reviews_end,
     }
 
 
@@ -207,6 +261,8 @@ COLUMNS = {
     TOTALS_FILE: TOTALS_COLUMNS,
     WEEKLY_FILE: WEEKLY_COLUMNS,
     ESCALATIONS_FILE: ESCALATION_COLUMNS,
+    REFERRALS_FILE: REFERRAL_COLUMNS,
+    ENDINGS_FILE: ENDING_COLUMNS,
 }
 
 
@@ -301,8 +357,9 @@ def _html(
         "<p>De-identified program figures per ISO week (Monday to Sunday, in the program's "
         "time zone; the first and last weeks are cut to the dates asked for). No names, "
         "Telegram ids, pseudonyms or free text appear here. <strong>Totals count everyone; "
-        "every breakdown (statuses, medians, WHO-5 bands, escalation categories) counts only "
-        "people who consented to evaluation use.</strong> "
+        "every breakdown (statuses, medians, WHO-5 bands, escalation categories, satisfaction, "
+        "follow-up answers, referral sources, reasons for ending) counts only people who "
+        "consented to evaluation use.</strong> "
         f"A count above 0 and below {smallest} is shown as &lt;{smallest} (and drawn as 0), "
         "and a median or rate worked out from so few is left empty, so that no figure can "
         "point at one person.</p>",

@@ -28,6 +28,16 @@ COUNTS = frozenset(
         "who5_good",
         "who5_low",
         "who5_very_low",
+        "requests_reached",
+        "satisfaction_checkins",
+        "survey_satisfaction_answers",
+        "followups_fine",
+        "followups_not_well",
+        "followups_change",
+        "followups_coordinator",
+        "followups_missed",
+        "reviews_continue",
+        "reviews_end",
     }
 )
 #: A median or rate, and the count it is worked out from.
@@ -36,7 +46,12 @@ DERIVED = {
     "median_hours_to_first_contact": "matches_approved",
     "checkin_completion_rate": "checkins_due",
     "median_minutes_to_claim": "escalations",
+    "median_hours_to_reach": "requests_reached",
+    "median_satisfaction_checkin": "satisfaction_checkins",
+    "median_survey_satisfaction": "survey_satisfaction_answers",
 }
+#: Counts kept by kind (a week's escalations, requests by source, matches by end reason).
+BY_KIND = ("escalations", "referrals", "end_reasons")
 
 
 def is_small(count: int, smallest: int) -> bool:
@@ -62,13 +77,15 @@ def hidden_week(week: WeekFigures, smallest: int) -> WeekFigures:
     """A week as a chart may draw it: small counts as 0, medians of small counts left out."""
     stats = week.stats
     fields = {field.name for field in dataclasses.fields(stats)}
-    plain_counts = (COUNTS & fields) - {"escalations"}  # a week's escalations are per kind
+    plain_counts = (COUNTS & fields) - set(BY_KIND)
     changes: dict[str, Any] = {
         name: 0 for name in plain_counts if is_small(getattr(stats, name), smallest)
     }
-    changes["escalations"] = {
-        key: 0 if is_small(count, smallest) else count for key, count in stats.escalations.items()
-    }
+    for name in BY_KIND:
+        changes[name] = {
+            key: 0 if is_small(count, smallest) else count
+            for key, count in getattr(stats, name).items()
+        }
     for column, base in DERIVED.items():
         counted = stats.escalations_total if base == "escalations" else getattr(stats, base)
         if column in fields and is_small(counted, smallest):

@@ -2,13 +2,18 @@
 
 A window's figures follow cohorts: requests, escalations and check-ins are those created
 (or due) in the window, and their times are measured to whenever the next step happened.
+Survey answers count when given, ended matches when they ended.
+
+Satisfaction (1 to 5) is summed up by its median, not its mean: the scale is ordered, not
+measured (a 4 is not twice a 2), and in a small program one unhappy answer would pull a mean
+far from what most people said.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +25,7 @@ from peerbot.dialogs.wellbeing import band_of
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.coordination.group_delivery import UNDELIVERED
 from peerbot.services.matching.match_features import HOLDING_A_PLACE
+from peerbot.services.matching.relationships import FEEDBACK_FLOW
 from peerbot.services.participants.consent import evaluation_consenting_ids
 from peerbot.storage.enums import (
     CheckinKind,
@@ -32,6 +38,7 @@ from peerbot.storage.enums import (
     SupportRequestStatus,
 )
 from peerbot.storage.models import (
+    Answer,
     AuditEvent,
     Checkin,
     ContactNote,
@@ -56,6 +63,16 @@ REQUEST_GROUPS: dict[SupportRequestStatus, str] = {
 WAS_ACCEPTED = (MatchStatus.ACCEPTED, MatchStatus.ENDED)
 HOUR = timedelta(hours=1)
 MINUTE = timedelta(minutes=1)
+#: A participant's answers to "how is it going with your supporter?" (answers["how"]).
+FOLLOWUP_ANSWERS = ("fine", "not_well", "change", "coordinator")
+#: A participant's answers when the planned length of support is reached (answers["review"]).
+REVIEW_ANSWERS = ("continue", "end")
+MISSED = "missed"  # a participant check-in that went unanswered
+#: How a request with no referral source (no link, or a plain /start) is counted.
+DIRECT = "direct"
+#: How an ended match with no end reason recorded is counted.
+NO_REASON = "unrecorded"
+SURVEY_SATISFACTION = "satisfaction"  # the feedback survey's 1-5 question
 
 
 @dataclass(frozen=True)
@@ -80,6 +97,29 @@ class WindowStats:
     matches_approved: int  # approved in the window, for the weekly chart
     # escalation cards Telegram refused in the coordinators' group (sent privately instead)
     cards_undelivered: int = 0
+    # participants' satisfaction (1-5) two weeks into a match: check-ins due in the window
+    satisfaction_checkins: int = 0  # answered with a score
+    median_satisfaction_checkin: float | None = None
+    # the end-of-support survey's satisfaction (1-5), answered in the window
+    survey_satisfaction_answers: int = 0
+    median_survey_satisfaction: float | None = None
+    # participants' "how is it going?" check-ins due in the window, by answer, and missed
+    followups_fine: int = 0
+    followups_not_well: int = 0
+    followups_change: int = 0
+    followups_coordinator: int = 0
+    followups_missed: int = 0
+    # reviews at the planned length of support, due in the window, by answer
+    reviews_continue: int = 0
+    reviews_end: int = 0
+    # requests made in the window by referral source (none: "direct")
+    referrals: dict[str, int] = field(default_factory=dict)
+    # matches ended in the window by end reason (as stored; none: "unrecorded")
+    end_reasons: dict[str, int] = field(default_factory=dict)
+    # of the requests made in the window, those whose participant was reached since, and the
+    # median hours from the request to the first contact note that reached them
+    requests_reached: int = 0
+    median_hours_to_reach: float | None = None
 
     @property
     def requests(self) -> int:
@@ -93,6 +133,15 @@ class WindowStats:
     @property
     def escalations_total(self) -> int:
         return sum(self.escalations.values())
+
+    @property
+    def followups_answered(self) -> int:
+        return (
+            self.followups_fine
+            + self.followups_not_well
+            + self.followups_change
+            + self.followups_coordinator
+        )
 
     @property
     def checkin_completion_rate(self) -> float | None:
@@ -141,6 +190,13 @@ async def window_stats(
     requests = await _requests_by_group(session, start, end, counted)
     due, answered, bands = await _checkins(session, start, end, policy, counted)
     escalations, claim_minutes = await _escalations(session, start, end, counted)
+    checkin_scores = await _satisfaction_checkins(session, start, end, counted)
+    survey_scores = await _survey_satisfaction(session, start, end, counted)
+    followups = await _answered(
+        session, CheckinKind.PARTICIPANT_FOLLOWUP, "how", start, end, counted
+    )
+    reviews = await _answered(session, CheckinKind.REVIEW, "review", start, end, counted)
+    reach_hours = await _hours_to_reach(session, start, end, counted)
     return WindowStats(
         start=start,
         end=end,
@@ -159,6 +215,21 @@ async def window_stats(
         median_minutes_to_claim=_median(claim_minutes),
         matches_approved=await _matches_approved(session, start, end, counted),
         cards_undelivered=await _cards_undelivered(session, start, end),
+        satisfaction_checkins=len(checkin_scores),
+        median_satisfaction_checkin=_median(checkin_scores),
+        survey_satisfaction_answers=len(survey_scores),
+        median_survey_satisfaction=_median(survey_scores),
+        followups_fine=followups.get("fine", 0),
+        followups_not_well=followups.get("not_well", 0),
+        followups_change=followups.get("change", 0),
+        followups_coordinator=followups.get("coordinator", 0),
+        followups_missed=followups.get(MISSED, 0),
+        reviews_continue=reviews.get("continue", 0),
+        reviews_end=reviews.get("end", 0),
+        referrals=await _referrals(session, start, end, counted),
+        end_reasons=await _end_reasons(session, start, end, counted),
+        requests_reached=len(reach_hours),
+        median_hours_to_reach=_median(reach_hours),
     )
 
 
@@ -343,6 +414,139 @@ async def _escalations(
         if claimed is not None:
             claims.append((claimed - created) / MINUTE)
     return by_kind, claims
+
+
+async def _satisfaction_checkins(
+    session: AsyncSession, start: datetime, end: datetime, counted: _Counted
+) -> list[float]:
+    """The scores (1-5) of the satisfaction check-ins due in the window and answered."""
+    scores = await session.scalars(
+        select(Checkin.score).where(
+            Checkin.kind == CheckinKind.SATISFACTION,
+            Checkin.status == CheckinStatus.ANSWERED,
+            Checkin.score.is_not(None),
+            *_in(Checkin.due_at, start, end),
+            *counted.where(Checkin.person_id),
+        )
+    )
+    return [float(score) for score in scores if score is not None]
+
+
+async def _survey_satisfaction(
+    session: AsyncSession, start: datetime, end: datetime, counted: _Counted
+) -> list[float]:
+    """The end-of-support survey's satisfaction (1-5) answered in the window: one per request,
+    its newest answer (as the feedback export counts it)."""
+    rows = await session.execute(
+        select(Answer.support_request_id, Answer.value)
+        .where(
+            Answer.flow == FEEDBACK_FLOW,
+            Answer.question == SURVEY_SATISFACTION,
+            *_in(Answer.answered_at, start, end),
+            *counted.where(Answer.person_id),
+        )
+        .order_by(Answer.id)
+    )
+    newest: dict[object, float] = {}
+    for request_id, value in rows.all():
+        score = _score(value)
+        if score is not None:
+            newest[request_id if request_id is not None else object()] = score
+    return list(newest.values())
+
+
+def _score(value: object) -> float | None:
+    """A stored scale answer as a number; anything else (a skipped question) as None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+async def _answered(
+    session: AsyncSession,
+    kind: CheckinKind,
+    question: str,
+    start: datetime,
+    end: datetime,
+    counted: _Counted,
+) -> dict[str, int]:
+    """A participant check-in kind due in the window: answered ones by their answer to
+    ``question``, and the missed ones under "missed"."""
+    rows = await session.execute(
+        select(Checkin.status, Checkin.answers).where(
+            Checkin.kind == kind,
+            Checkin.status.in_((CheckinStatus.ANSWERED, CheckinStatus.MISSED)),
+            *_in(Checkin.due_at, start, end),
+            *counted.where(Checkin.person_id),
+        )
+    )
+    counts: dict[str, int] = {}
+    for status, answers in rows.all():
+        if status == CheckinStatus.MISSED:
+            said: object = MISSED
+        else:
+            said = answers.get(question) if isinstance(answers, dict) else None
+        if said is not None:
+            counts[str(said)] = counts.get(str(said), 0) + 1
+    return counts
+
+
+async def _referrals(
+    session: AsyncSession, start: datetime, end: datetime, counted: _Counted
+) -> dict[str, int]:
+    """Requests made in the window by where the participant came from."""
+    rows = await session.execute(
+        select(SupportRequest.referral_source, func.count())
+        .where(*_in(SupportRequest.created_at, start, end))
+        .where(*counted.where(SupportRequest.person_id))
+        .group_by(SupportRequest.referral_source)
+    )
+    sources: dict[str, int] = {}
+    for source, count in rows.all():
+        key = source or DIRECT
+        sources[key] = sources.get(key, 0) + count
+    return sources
+
+
+async def _end_reasons(
+    session: AsyncSession, start: datetime, end: datetime, counted: _Counted
+) -> dict[str, int]:
+    """Matches that ended in the window, by the reason stored with them."""
+    rows = await session.execute(
+        select(Match.end_reason, func.count())
+        .join(SupportRequest, SupportRequest.id == Match.support_request_id)
+        .where(Match.status == MatchStatus.ENDED, *_in(Match.ended_at, start, end))
+        .where(*counted.where(SupportRequest.person_id))
+        .group_by(Match.end_reason)
+    )
+    reasons: dict[str, int] = {}
+    for reason, count in rows.all():
+        key = reason or NO_REASON
+        reasons[key] = reasons.get(key, 0) + count
+    return reasons
+
+
+async def _hours_to_reach(
+    session: AsyncSession, start: datetime, end: datetime, counted: _Counted
+) -> list[float]:
+    """Of the requests made in the window, those whose participant a supporter has reached:
+    hours from the request to the first contact note saying so (on any of its matches)."""
+    rows = await session.execute(
+        select(SupportRequest.created_at, func.min(ContactNote.contact_at))
+        .join(Match, Match.support_request_id == SupportRequest.id)
+        .join(ContactNote, ContactNote.match_id == Match.id)
+        .where(ContactNote.reached, *_in(SupportRequest.created_at, start, end))
+        .where(*counted.where(SupportRequest.person_id))
+        .group_by(SupportRequest.id, SupportRequest.created_at)
+    )
+    return [(reached - created) / HOUR for created, reached in rows.all()]
 
 
 async def _cards_undelivered(session: AsyncSession, start: datetime, end: datetime) -> int:

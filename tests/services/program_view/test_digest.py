@@ -120,6 +120,12 @@ async def test_the_digest_is_drafted_from_the_weeks_before_its_due_time(
     assert chart.claim_minutes[-4:] == [None, 20.0, None, None]
     assert sum(chart.requests) == 4
     assert draft.text.startswith("<b>Weekly digest</b>, 25 Jan 2027")
+    # ana's survey answer, review and ending of the last week: one each, so shown as "<5"
+    # (report.smallest_count), and her satisfaction not at all
+    assert "satisfaction when support ended: – (n=&lt;5) · – (n=&lt;5)" in draft.text
+    assert "reviews: continue / end: 0/&lt;5 · 0/&lt;5" in draft.text
+    assert "ended by the participant: &lt;5 · &lt;5" in draft.text
+    assert "came through: 0 · clinic &lt;5, poster &lt;5" in draft.text
     for person in PEOPLE.values():
         assert str(person["name"]) not in draft.text
         assert str(person["telegram"]) not in draft.text
