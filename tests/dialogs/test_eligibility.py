@@ -82,9 +82,7 @@ ENTRIES = (
         (["substance_use"], "ES", ["resources.general", "Teléfono de la Esperanza"]),
     ],
 )
-def test_referral_options_fit_the_topics_and_the_country_in_program_order(
-    topics, country, named
-):
+def test_referral_options_fit_the_topics_and_the_country_in_program_order(topics, country, named):
     found = referrals(ENTRIES, topics, country)
     assert [entry.text or entry.name for entry in found] == named
 
@@ -121,7 +119,10 @@ def test_the_built_in_resources_exist_in_english_and_spanish_and_say_to_check_th
         ("eligibility:\n  minimum_age: eighteen\n", "eligibility.minimum_age: must be a whole"),
         ("eligibility:\n  regions: [Spain]\n", "eligibility.regions.0: 'Spain' does not have"),
         ("waiting:\n  still_looking_after_days: 0\n", "waiting.still_looking_after_days: must"),
-        ("resources:\n  - {name: Frank}\n", "resources.0: needs a text key, or both name and contact"),
+        (
+            "resources:\n  - {name: Frank}\n",
+            "resources.0: needs a text key, or both name and contact",
+        ),
     ],
 )
 def test_a_broken_eligibility_or_resources_field_names_the_file_and_the_field(
