@@ -200,7 +200,7 @@ async def test_a_press_by_someone_who_is_no_coordinator_is_refused_and_changes_n
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-async def test_someone_waiting_three_days_with_nobody_found_is_told_we_are_still_looking(
+async def test_someone_waiting_three_days_with_nobody_found_is_told_and_can_stop_waiting(
     api, start_bot, locale
 ):
     bot = start_bot(coordinator_chat_id=str(GROUP))
@@ -224,3 +224,9 @@ async def test_someone_waiting_three_days_with_nobody_found_is_told_we_are_still
     await alex.expect("requests.still_looking", after=alex.last_pressed)
     again = await bot.command("match", "still-looking", "--at", later.isoformat())
     assert "people told: 0" in again.stdout, "once per three days"
+
+    # ... "If you would rather stop waiting, send /cancel"
+    await alex.command("/cancel")
+    await alex.press("requests.stop_waiting.yes")
+    await alex.expect("requests.stop_waiting.done", after=alex.last_pressed - 1)
+    await api.wait_for_message(GROUP, contains="was withdrawn by the participant", timeout=20)

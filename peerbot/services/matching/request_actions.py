@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
-from peerbot.services.common.context import ServiceContext
+from peerbot.services.common.context import ServiceContext, Who
 from peerbot.services.conversations.shown import (
     EditPressed,
     EditSent,
+    Menu,
     MenuButton,
     Notice,
     Reply,
@@ -35,6 +36,7 @@ from peerbot.services.matching.request_buttons import (
     WITHDRAW,
     RequestConfirm,
     RequestDecision,
+    StopWaiting,
     action_rows,
 )
 from peerbot.storage import audit
@@ -233,3 +235,61 @@ def _note(ctx: ServiceContext, key: str, *, edit: bool, **values: object) -> Tex
     """A kind answer: on the confirmation itself (edit), else a new message."""
     view = Text(text=coordinators.text(ctx, key, **values))
     return EditPressed(view) if edit else view
+
+
+async def ask_to_stop_waiting(ctx: ServiceContext, who: Who) -> Menu | None:
+    """/cancel with nothing in progress while a request waits: stop waiting? (None: no request)."""
+    if who.person is None:
+        return None
+    request = await ctx.session.scalar(
+        select(SupportRequest)
+        .where(SupportRequest.person_id == who.person.id, SupportRequest.status.in_(OPEN))
+        .order_by(SupportRequest.id.desc())
+        .limit(1)
+    )
+    if request is None:
+        return None
+    return Menu(
+        "requests.stop_waiting.confirm",
+        (
+            (MenuButton(StopWaiting(request.id, True), "requests.stop_waiting.yes"),),
+            (MenuButton(StopWaiting(request.id, False), "requests.stop_waiting.no"),),
+        ),
+    )
+
+
+async def stop_waiting(ctx: ServiceContext, who: Who, action: StopWaiting) -> Reply:
+    """The person withdraws their waiting request (or keeps it); the coordinators are told."""
+    reply = Reply(who.locale)
+    request = await ctx.session.get(SupportRequest, action.request_id)
+    if who.person is None or request is None or request.person_id != who.person.id:
+        return reply.add(Notice("engine.stale_button"))
+    if request.status not in OPEN:
+        return reply.add(EditPressed(Text(key="requests.stop_waiting.stale")))
+    if not action.withdraw:
+        return reply.add(EditPressed(Text(key="requests.stop_waiting.kept")))
+    await offers.withdraw_for_request(ctx, request)
+    request.status = SupportRequestStatus.WITHDRAWN
+    request.closed_reason = "cancelled_by_participant"
+    request.closed_at = request.updated_at = ctx.now
+    request.still_looking_due_at = None
+    await audit.record(
+        ctx.session,
+        "request.cancelled_by_participant",
+        now=ctx.now,
+        actor_id=who.person.id,
+        subject_id=who.person.id,
+        case=request.code,
+    )
+    note = coordinators.text(
+        ctx, "requests.card.cancelled", code=request.code, time=match_words.clock(ctx)
+    )
+    view = Text(text=f"{await holds.card_text(ctx, request)}\n\n{note}")
+    await _stamp_cards(ctx, request, view)
+    await coordinators.post(
+        ctx,
+        Text(text=note),
+        priority=Priority.COORDINATION,
+        dedupe_key=f"request:{request.id}:cancelled",
+    )
+    return reply.add(EditPressed(Text(key="requests.stop_waiting.done")))

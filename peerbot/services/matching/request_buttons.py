@@ -49,3 +49,13 @@ def action_rows(request_id: int) -> list[list[tuple[str, object]]]:
             ("requests.button.withdraw", RequestDecision(WITHDRAW, request_id)),
         ],
     ]
+
+
+@register
+@dataclass(frozen=True)
+class StopWaiting:
+    """The person's answer to /cancel while they wait: withdraw the request, or keep waiting."""
+
+    prefix: ClassVar[str] = "hw"
+    request_id: int
+    withdraw: bool

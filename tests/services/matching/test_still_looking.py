@@ -6,15 +6,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from peerbot.services.matching import still_looking
+from peerbot.dialogs.inputs import Cancel
+from peerbot.services.conversations.shown import Menu
+from peerbot.services.matching import request_actions, still_looking
 from peerbot.storage.enums import MatchStatus, SupportRequestStatus
 from peerbot.storage.models import Match, OutboxMessage, SupportRequest
 from tests.services.matching.test_holds import offered_request
-from tests.services.matching.test_matching import NOW, PARTICIPANT
-from tests.support.supporter_steps import Chat, context, request_support, rows
+from tests.services.matching.test_matching import NOW, PARTICIPANT, group_cards
+from tests.support.supporter_steps import Chat, context, request_support, rows, texts_of
 
 DAY = timedelta(days=1)
 STILL_LOOKING = "We are still looking for a peer supporter for you."
+
+
+def said(reply) -> list[str]:
+    """The text keys shown, the pressed message's new text included."""
+    return [getattr(getattr(item, "view", item), "key", None) for item in reply.items]
 
 
 async def told(sessions, at) -> int:
@@ -86,3 +93,35 @@ async def test_a_held_request_is_not_told_until_it_goes_to_matching(session_fact
     await request_support(Chat(session_factory, PARTICIPANT), NOW, {"age_band": 0})
     assert await told(session_factory, NOW + 3 * DAY) == 0
     assert await still_looking_texts(session_factory) == []
+
+
+async def test_cancel_while_waiting_asks_then_withdraws_the_request_and_tells_the_coordinators(
+    session_factory,
+):
+    """requests.still_looking promises "If you would rather stop waiting, send /cancel"."""
+    request = await waiting_with_nobody(session_factory)
+    participant = Chat(session_factory, PARTICIPANT)
+
+    asked = await participant.send(NOW, Cancel())
+    [menu] = [item for item in asked.items if isinstance(item, Menu)]
+    assert menu.key == "requests.stop_waiting.confirm"
+    kept = await participant.call(NOW, request_actions.stop_waiting, menu.buttons[1][0].data)
+    assert said(kept) == ["requests.stop_waiting.kept"]
+    stranger = Chat(session_factory, 7999)
+    other = await stranger.call(NOW, request_actions.stop_waiting, menu.buttons[0][0].data)
+    assert said(other) == ["engine.stale_button"], "only their own request"
+    assert (await rows(session_factory, SupportRequest))[0].status == SupportRequestStatus.MATCHING
+
+    done = await participant.call(NOW, request_actions.stop_waiting, menu.buttons[0][0].data)
+
+    assert said(done) == ["requests.stop_waiting.done"]
+    [request] = await rows(session_factory, SupportRequest)
+    assert request.status == SupportRequestStatus.WITHDRAWN
+    assert request.closed_reason == "cancelled_by_participant"
+    card = (await group_cards(session_factory))[-1]
+    assert card.startswith(f"Request {request.code} was withdrawn by the participant")
+    assert await told(session_factory, NOW + 3 * DAY) == 0, "no longer waiting"
+    again = await participant.call(NOW, request_actions.stop_waiting, menu.buttons[0][0].data)
+    assert said(again) == ["requests.stop_waiting.stale"]
+    nothing = await participant.send(NOW, Cancel())
+    assert texts_of(nothing) == ["nothing_to_cancel"]
