@@ -266,3 +266,19 @@ async def test_case_offers_the_open_requests_actions_and_none_once_it_is_closed(
         session_factory, NOW, case_view.show, threads.At(), [request.code]
     )
     assert view_of(after).buttons == ()
+
+
+async def test_after_a_close_or_withdrawal_start_asks_again_as_the_message_says(
+    session_factory,
+):
+    """requests.closed_told / withdrawn_told / stop_waiting.done: "send /start" to ask again."""
+    participant, _ = await held_request(session_factory, {})
+    request = await the_request(session_factory)
+    waiting = await participant.start(NOW)
+    assert "intake.start" not in texts_of(waiting), "one open request at a time"
+
+    await press(session_factory, RequestDecision(WITHDRAW, request.id))
+    await press(session_factory, RequestConfirm(WITHDRAW, request.id))
+    again = await participant.start(NOW)
+
+    assert "intake.start" in texts_of(again)
