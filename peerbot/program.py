@@ -16,7 +16,13 @@ from peerbot.dialogs.detection.compiled_cache import cached_rule_sets
 from peerbot.dialogs.flow_schema import Flow, FlowError
 from peerbot.dialogs.flow_texts import check_texts
 from peerbot.dialogs.flow_yaml import YamlPositions, parse_flow
-from peerbot.dialogs.policy import PolicyError, ProgramPolicy, build_policy, check_crisis_texts
+from peerbot.dialogs.policy import (
+    PolicyError,
+    ProgramPolicy,
+    build_policy,
+    check_crisis_texts,
+    check_resource_texts,
+)
 from peerbot.dialogs.texts import TextCatalog, TextCatalogError, build_catalog
 
 
@@ -53,6 +59,7 @@ def load_program(program_dir: Path | None = None) -> ProgramData:
     policy = _policy(program_dir)
     try:
         check_crisis_texts(policy.crisis, texts.has)
+        check_resource_texts(policy.resources, texts.has)
     except PolicyError as error:
         raise ProgramDataError(f"{_policy_source(program_dir)}: {error}") from None
     if policy.coordinators.language not in texts.locales:
@@ -206,9 +213,11 @@ class _SourceFiles:
     def _read(source: str) -> YamlPositions | None:
         try:
             if source.startswith(_BUILTIN):
-                text = resources.files("peerbot.dialogs").joinpath(
-                    source.removeprefix(_BUILTIN)
-                ).read_text("utf-8")
+                text = (
+                    resources.files("peerbot.dialogs")
+                    .joinpath(source.removeprefix(_BUILTIN))
+                    .read_text("utf-8")
+                )
             elif source.endswith(".yaml") and Path(source).is_file():
                 text = Path(source).read_text("utf-8")
             else:

@@ -218,6 +218,77 @@ class CoordinatorPolicy(_Model):
     # The language of what coordinators read (cards, /stats, the weekly digest): a locale
     # the program has texts for. A text missing in it is shown in English.
     language: str = Field("en", pattern=r"^[a-z]{2,3}$")
+AgeYears = Annotated[int, Field(strict=True, ge=0, le=120)]
+# A choice value of the intake's questions (topics, languages), e.g. "grief" or "es".
+ChoiceValue = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,31}$")]
+AnyOrCountry = Annotated[str, Field(pattern=r"^([A-Z]{2}|any)$")]
+AnyOrTopic = Annotated[str, Field(pattern=r"^([a-z][a-z0-9_]{1,31}|any)$")]
+ResourceTextKey = Annotated[str, Field(pattern=r"^resources\.[a-z0-9_.-]{2,48}$")]
+
+
+class EligibilityPolicy(_Model):
+    """Who the program can offer peer support to; a request outside it waits for a coordinator.
+
+    Empty regions or languages: every region, every language.
+    """
+
+    # The youngest age the program supports, compared with the intake's age band: a band that
+    # may hold someone younger (e.g. under_18 against 18) is held for a coordinator.
+    minimum_age: AgeYears = 18
+    # Countries served: the intake's country answer (ISO 3166 two-letter codes).
+    regions: tuple[CountryCode, ...] = ()
+    # Languages served: at least one of the intake's languages answer must be one of them.
+    languages: tuple[ChoiceValue, ...] = ()
+
+
+class WaitingPolicy(_Model):
+    """What someone waiting for a supporter is told while nobody is found."""
+
+    # Days a request may wait in matching, with no supporter offered, before the person is told
+    # "we are still looking"; as long again before each later message.
+    still_looking_after_days: int = Field(3, strict=True, ge=1, le=60)
+    # At most this many such messages per request.
+    still_looking_at_most: int = Field(3, strict=True, ge=0, le=20)
+
+
+class ResourceEntry(_Model):
+    """One referral option: for these topics in these regions, a text or a name and contact."""
+
+    topics: tuple[AnyOrTopic, ...] = ("any",)
+    regions: tuple[AnyOrCountry, ...] = ("any",)
+    text: ResourceTextKey | None = None
+    name: Annotated[str, Field(min_length=2, max_length=80)] | None = None
+    contact: Annotated[str, Field(min_length=2, max_length=160)] | None = None
+
+    @model_validator(mode="after")
+    def _text_or_name_and_contact(self) -> ResourceEntry:
+        literal = self.name is not None or self.contact is not None
+        if self.text is not None and literal:
+            raise ValueError("give either text or name and contact, not both")
+        if self.text is None and (self.name is None or self.contact is None):
+            raise ValueError("needs a text key, or both name and contact")
+        if not self.topics or not self.regions:
+            raise ValueError("topics and regions may not be empty (use [any])")
+        return self
+
+    def fits(self, topics: Sequence[str], country: str | None) -> bool:
+        """For someone with these topics in this country (None: unknown)."""
+        topic_fits = "any" in self.topics or any(topic in self.topics for topic in topics)
+        region_fits = "any" in self.regions or (country or "").upper() in self.regions
+        return topic_fits and region_fits
+
+
+def check_resource_texts(
+    entries: Sequence[ResourceEntry], has_text: Callable[[str], bool]
+) -> None:
+    """Every referral text key must exist: a typo would send an empty referral."""
+    missing = [
+        f"resources.{index}.text: no text {entry.text!r}"
+        for index, entry in enumerate(entries)
+        if entry.text is not None and not has_text(entry.text)
+    ]
+    if missing:
+        raise PolicyError("\n".join(missing))
 
 
 class ProgramPolicy(_Model):
@@ -239,6 +310,12 @@ class ProgramPolicy(_Model):
     coordinators: CoordinatorPolicy = Field(
         default_factory=lambda: CoordinatorPolicy.model_validate({})
     )
+    eligibility: EligibilityPolicy = Field(
+        default_factory=lambda: EligibilityPolicy.model_validate({})
+    )
+    waiting: WaitingPolicy = Field(default_factory=lambda: WaitingPolicy.model_validate({}))
+    # Referral options for requests the program cannot take (see program.yaml).
+    resources: tuple[ResourceEntry, ...] = ()
 
 
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from peerbot.scheduler.deps import SchedulerDeps
 from peerbot.services.common.context import ServiceContext, ServiceDeps, unit_of_work
 from peerbot.services.conversations import reminders
 from peerbot.services.escalations import escalation_timers
-from peerbot.services.matching import batch_proposals
+from peerbot.services.matching import batch_proposals, still_looking
 from peerbot.services.program_view import digest
 from peerbot.storage import outbox, processed_updates
 
@@ -69,6 +69,15 @@ async def propose_waiting_requests(context: CallbackContext) -> None:  # type: i
     async with unit_of_work(deps, now=deps.clock()) as ctx:
         proposed = await batch_proposals.propose_all(ctx)
     if proposed:
+        deps.wake_sender()
+
+
+async def tell_still_looking(context: CallbackContext) -> None:  # type: ignore[type-arg]
+    """Tell people waiting for days with no supporter found that we are still looking."""
+    deps = _deps(context)
+    async with unit_of_work(deps, now=deps.clock()) as ctx:
+        told = await still_looking.tell_due(ctx)
+    if told:
         deps.wake_sender()
 
 
@@ -138,6 +147,7 @@ TICKS: tuple[tuple[Tick, timedelta, timedelta], ...] = (
     (remind_claimed_escalations, timedelta(minutes=1), timedelta(seconds=25)),
     (run_checkins, timedelta(minutes=1), timedelta(seconds=15)),
     (propose_waiting_requests, timedelta(minutes=15), timedelta(minutes=1)),
+    (tell_still_looking, timedelta(minutes=10), timedelta(minutes=2)),
     (prune_outbox, timedelta(minutes=10), timedelta(minutes=2)),
     (post_weekly_digest, timedelta(minutes=1), timedelta(seconds=15)),
     (prune_processed_updates, timedelta(hours=6), timedelta(minutes=1)),

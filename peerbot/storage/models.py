@@ -284,6 +284,11 @@ class SupportRequest(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None]
     closed_reason: Mapped[str | None] = mapped_column(String(32))
+    # Why it waits for a coordinator (dialogs/eligibility.py reasons); empty when it does not.
+    hold_reasons: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # "We are still looking" messages sent, and when the next is due (None: none planned).
+    still_looking_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    still_looking_due_at: Mapped[datetime | None] = mapped_column(index=True)
 
     matches: Mapped[list[Match]] = relationship(
         back_populates="support_request",

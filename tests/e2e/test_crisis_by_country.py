@@ -28,7 +28,8 @@ async def test_a_participant_in_argentina_gets_argentinas_crisis_lines(api, star
     reply = await api.wait_for_message(person.chat_id, contains=argentina, after=after, timeout=20)
     assert spain not in reply.text
     await person.press("common.continue")
-    await person.finish_intake()
+    # held for a coordinator (a "yes" to the safety question): requests.held_received
+    await person.finish_intake(received="requests.held_received")
 
     for sends in (lambda: person.say("ya no aguanto más, quiero acabar con todo"),
                   lambda: person.command("/help")):  # fmt: skip

@@ -124,7 +124,8 @@ async def test_whole_journey_in_spanish_with_a_yes_to_the_safety_question(
     assert "CRITICAL" in flag.text and user.first_name not in flag.text
 
     await person.press("common.continue")
-    await person.finish_intake()
+    # held for a coordinator (a "yes" to the safety question): requests.held_received
+    await person.finish_intake(received="requests.held_received")
 
     [request] = sqlite_rows(
         database(bot_workdir),

@@ -152,17 +152,17 @@ class Person:
         return await self.expect("intake.who_for", after=self.last_pressed)
 
     async def intake_until_safety(
-        self, *, country: str | None = None, region: str | None = None
+        self, *, country: str | None = None, region: str | None = None, age: str = "age_25_34"
     ) -> None:
         """Answer the intake up to the safety question (pressing the country, e.g. "ar", and
-        typing the area when given)."""
+        typing the area when given; the age band, e.g. "under_18")."""
         await self.choose("intake.topics.anxiety", "intake.topics.grief")
         await self.press("intake.who_for.self")
         await self.choose("intake.support_kind.emotional")
         await self.press("intake.format.one_to_one")
         await self.choose("intake.channels.text")
         await self.choose(f"intake.languages.{self.locale}")
-        await self.press("intake.age_band.age_25_34")
+        await self.press(f"intake.age_band.{age}")
         await self.press("intake.supporter_gender.no_preference")
         await self.press("intake.supporter_similar_age.no_preference")
         await self.press("engine.done")  # no must-haves
@@ -172,11 +172,14 @@ class Person:
         await self.choose("intake.availability.evenings")
         await self.expect("intake.safety", after=self.last_pressed)
 
-    async def finish_intake(self, *, anything_else: str | None = None) -> None:
-        """After the safety question: the last free-text question, then confirm the summary."""
+    async def finish_intake(
+        self, *, anything_else: str | None = None, received: str = "intake.received"
+    ) -> None:
+        """After the safety question: the last free-text question, then confirm the summary
+        (a request held for a coordinator is received with requests.held_received)."""
         await self.type_or_skip("intake.anything_else", anything_else)
         await self.press("engine.confirm")
-        await self.expect("intake.received", after=self.last_pressed)
+        await self.expect(received, after=self.last_pressed)
 
     async def type_or_skip(self, question: str, text: str | None) -> None:
         """Skip an optional free-text question, or wait until it is asked and type ``text``."""

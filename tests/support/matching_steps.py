@@ -22,13 +22,14 @@ async def invite_link(api, coordinator, group) -> str:
 
 
 async def supporter_joins(
-    api, link: str, *, name, username=None, topics=(), locale: str = "en"
+    api, link: str, *, name, username=None, topics=(), locale: str = "en", languages=("en",)
 ) -> Person:
-    """A supporter opens the invite from a Telegram app in ``locale`` and fills the profile."""
+    """A supporter opens the invite from a Telegram app in ``locale`` and fills the profile
+    (speaking ``languages``)."""
     user = api.private_user(first_name=name, username=username, language_code=locale)
     supporter = Person(api, user, locale=locale)
     await supporter.command("/start", link.split("?start=", 1)[1])
-    await supporter.fill_supporter_profile(*topics)
+    await supporter.fill_supporter_profile(*topics, languages=languages)
     await supporter.expect("supporter.joined", after=supporter.last_pressed, when="")
     return supporter
 

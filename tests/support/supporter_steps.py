@@ -222,6 +222,8 @@ async def request_support(
     await chat.send(now, Press("evaluation", "yes" if evaluation else "no"))
     for step, value in {**DEFAULT_INTAKE, **(intake or {})}.items():
         await chat.answer(now, step, value)
+        if step == "safety" and value == 0:  # "yes": a message follows, then Continue
+            await chat.send(now, Press("safety_followup", "continue"))
     return await chat.send(now, Press("summary", "confirm"))
 
 

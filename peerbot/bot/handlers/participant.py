@@ -32,7 +32,8 @@ from peerbot.services.conversations.actions import (
 from peerbot.services.conversations.callback_data import FlowPress, decode
 from peerbot.services.conversations.shown import Notice, Reply
 from peerbot.services.escalations import safety
-from peerbot.services.matching import choices, introductions, offers
+from peerbot.services.matching import choices, introductions, offers, request_actions
+from peerbot.services.matching.request_buttons import StopWaiting
 from peerbot.services.privacy import rights
 from peerbot.services.supporters import contact_notes
 
@@ -114,6 +115,8 @@ async def pressed(update: Update, context: PeerbotContext) -> None:
             reply = await choices.undo(ctx, who, action)
         case ResumeChoice():
             reply = await journey.resume_choice(ctx, who, action)
+        case StopWaiting():
+            reply = await request_actions.stop_waiting(ctx, who, action)
         case _:
             reply = Reply(who.locale).add(Notice("engine.stale_button"))
     await deliver(context, update, reply)

@@ -14,7 +14,7 @@ from peerbot.services.conversations import paused
 from peerbot.services.conversations.shown import Notice, Reply, Text
 from peerbot.services.coordination import coordinators
 from peerbot.services.escalations import card
-from peerbot.services.matching import match_words
+from peerbot.services.matching import match_words, request_actions
 from peerbot.services.participants import consent
 from peerbot.services.privacy import case_audit
 from peerbot.storage.enums import (
@@ -52,7 +52,14 @@ async def show(ctx: ServiceContext, coordinator: Person, at: threads.At, args: l
     assert person is not None
     lines = await _facts(ctx, case, person)
     await cases.audited(ctx, "case.viewed", case, coordinator.id)
-    return reply.add(Text(text="\n".join(lines)))
+    latest = await ctx.session.scalar(
+        select(SupportRequest)
+        .where(SupportRequest.person_id == person.id)
+        .order_by(SupportRequest.id.desc())
+        .limit(1)
+    )
+    buttons = request_actions.case_buttons(ctx, latest)  # an open request: decide from here
+    return reply.add(Text(text="\n".join(lines), buttons=buttons))
 
 
 async def close(

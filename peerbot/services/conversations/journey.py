@@ -26,14 +26,20 @@ from peerbot.services.conversations.shown import (
 from peerbot.services.conversations.shown import Text as TextView
 from peerbot.services.escalations import escalations, safety, safety_check
 from peerbot.services.escalations.screening import Screened
-from peerbot.services.matching import introductions, proposals, relationships
+from peerbot.services.matching import (
+    holds,
+    introductions,
+    proposals,
+    relationships,
+    request_actions,
+)
 from peerbot.services.participants import consent, enrolment, intake
 from peerbot.services.privacy import data_rights
 from peerbot.services.supporters import checkins, contact_notes, invites, supporters
 from peerbot.services.supporters.checkins import CHECKIN_FLOW
 from peerbot.services.supporters.supporters import SUPPORTER_FLOW
 from peerbot.storage import conversations
-from peerbot.storage.enums import ConsentKind
+from peerbot.storage.enums import ConsentKind, SupportRequestStatus
 from peerbot.storage.models import Conversation
 
 CONSENT_FLOW = "consent"
@@ -89,6 +95,8 @@ async def flow_input(ctx: ServiceContext, who: Who, received: Input) -> Reply:
         if isinstance(received, Cancel):
             if await relay.cancel_held(ctx, who):
                 return reply.add(Notice("case.not_sent"))
+            if (stop_waiting := await request_actions.ask_to_stop_waiting(ctx, who)) is not None:
+                return reply.add(stop_waiting)
             return reply.add(Notice("nothing_to_cancel"))
         if isinstance(received, Press):
             return reply.add(Notice("engine.stale_button"), Notice("nothing_in_progress"))
@@ -403,6 +411,8 @@ async def _intake_confirmed(
         conversation_id=turn.conversation.id,
         escalation_ids=turn.meta.get("escalations", ()),
     )
+    if request.status == SupportRequestStatus.HELD:  # a coordinator looks at it first
+        return [Notice(holds.HELD_RECEIVED)]
     await proposals.propose(ctx, request)
     return [Notice("intake.received")]
 

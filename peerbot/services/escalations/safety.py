@@ -49,6 +49,7 @@ UNREADABLE_KINDS = (
 )
 OPEN_REQUESTS = (
     SupportRequestStatus.NEW,
+    SupportRequestStatus.HELD,
     SupportRequestStatus.MATCHING,
     SupportRequestStatus.PROPOSED,
     SupportRequestStatus.MATCHED,

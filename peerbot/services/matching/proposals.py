@@ -19,7 +19,7 @@ from peerbot.services.common.context import ServiceContext
 from peerbot.services.conversations.actions import MatchApprove, RequestAction
 from peerbot.services.conversations.shown import Buttons, EditPressed, MenuButton, Reply, Text
 from peerbot.services.coordination import coordinators
-from peerbot.services.matching import match_features, match_words, offers
+from peerbot.services.matching import match_features, match_words, offers, request_buttons
 from peerbot.storage import audit
 from peerbot.storage.enums import MatchStatus, PersonStatus, SupportRequestStatus
 from peerbot.storage.models import Match, Person, SupporterProfile, SupportRequest
@@ -55,6 +55,8 @@ async def propose(
     A batch passes the request's need, the supporters it has read and the request's best
     of them as top_proposals() ranks them.
     """
+    if request.status == SupportRequestStatus.HELD:
+        return []  # a coordinator decides first (services/matching/holds.py)
     already_told = request.status == SupportRequestStatus.MATCHING
     if need is None:
         [need] = await match_features.needs_for(ctx, [request])
@@ -289,14 +291,13 @@ async def _post_card(
                 (coordinators.text(ctx, "card.manual"), RequestAction(request.id, "manual")),
             ]
         )
-        view = Text(text="\n".join(lines), buttons=_buttons(rows))
+        view = Text(text="\n".join(lines), buttons=_buttons(rows + _decisions(ctx, request)))
     else:
         why = match_words.shortfall(ctx, need, pool)
+        manual = (coordinators.text(ctx, "card.manual"), RequestAction(request.id, "manual"))
         view = Text(
             text=coordinators.text(ctx, "card.proposal_none", code=request.code, why=why),
-            buttons=_buttons(
-                [[(coordinators.text(ctx, "card.manual"), RequestAction(request.id, "manual"))]]
-            ),
+            buttons=_buttons([[manual], *_decisions(ctx, request)]),
         )
     round_key = max((m.id for m in matches), default=0)
     await coordinators.post(
@@ -305,6 +306,14 @@ async def _post_card(
         priority=Priority.COORDINATION,
         dedupe_key=f"request:{request.id}:proposal:{round_key}:{ctx.now.isoformat()}",
     )
+
+
+def _decisions(ctx: ServiceContext, request: SupportRequest) -> list[list[tuple[str, Any]]]:
+    """Close, Decline, Refer, Withdraw (services/matching/request_actions.py)."""
+    return [
+        [(coordinators.text(ctx, key), data) for key, data in row]
+        for row in request_buttons.action_rows(request.id)
+    ]
 
 
 def _buttons(rows: Sequence[Sequence[tuple[str, Any]]]) -> Buttons:

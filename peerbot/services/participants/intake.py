@@ -12,6 +12,7 @@ from peerbot.dialogs.flow_schema import Flow, TextStep
 from peerbot.services.common.context import ServiceContext
 from peerbot.services.coordination import coordinators
 from peerbot.services.escalations import crisis
+from peerbot.services.matching import holds, still_looking
 from peerbot.storage.codes import new_request_code
 from peerbot.storage.enums import SupportRequestStatus, Urgency
 from peerbot.storage.models import Answer, Escalation, Person, SupportRequest
@@ -29,7 +30,8 @@ async def record_request(
     conversation_id: int,
     escalation_ids: Sequence[int] = (),
 ) -> SupportRequest:
-    """Store the request (status new), every answer, and queue the coordinators' card."""
+    """Store the request (status new, or held for a coordinator when it is outside the
+    program's eligibility or urgent), every answer, and queue the coordinators' card."""
     safety = answers.get("safety")
     request = SupportRequest(
         person_id=person.id,
@@ -47,6 +49,11 @@ async def record_request(
     ctx.session.add(request)
     await ctx.session.flush()
     _store_answers(ctx, person, flow, answers, request.id, conversation_id)
+    held_for = holds.reasons_for(ctx, answers)
+    if held_for:
+        holds.hold(request, held_for)
+    else:
+        still_looking.start(ctx, request)
     _adopt_time_zone(person, answers.get("timezone"))
     crisis.adopt_country(person, answers.get("country"))
     if escalation_ids:
@@ -55,7 +62,10 @@ async def record_request(
             .where(Escalation.id.in_(escalation_ids))
             .values(support_request_id=request.id)
         )
-    await _post_card(ctx, flow, request, answers)
+    if held_for:
+        await holds.post_card(ctx, request)
+    else:
+        await _post_card(ctx, flow, request, answers)
     return request
 
 

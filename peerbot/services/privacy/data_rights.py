@@ -31,6 +31,7 @@ from peerbot.storage.personal_data import Erasure
 
 OPEN_REQUEST_STATUSES = (
     SupportRequestStatus.NEW,
+    SupportRequestStatus.HELD,
     SupportRequestStatus.MATCHING,
     SupportRequestStatus.PROPOSED,
     SupportRequestStatus.MATCHED,

@@ -53,6 +53,7 @@ from peerbot.storage.models import (
 # How a request's current status is counted.
 REQUEST_GROUPS: dict[SupportRequestStatus, str] = {
     SupportRequestStatus.NEW: "new",
+    SupportRequestStatus.HELD: "new",  # waiting for a coordinator's decision
     SupportRequestStatus.MATCHING: "waiting",
     SupportRequestStatus.PROPOSED: "waiting",
     SupportRequestStatus.MATCHED: "matched",
