@@ -37,12 +37,21 @@ from peerbot.services.conversations.shown import Reply
 from peerbot.services.coordination import coordinators, group_delivery, group_membership
 from peerbot.services.escalations import escalation_desk
 from peerbot.services.matching import proposals, relationships
+from peerbot.services.participants import become_supporter
+from peerbot.services.participants.become_supporter import SendInvite
 from peerbot.services.privacy import case_audit
 from peerbot.services.program_view import stats_text
 from peerbot.services.supporters import invites, supporter_roster, supporters
 from peerbot.storage import audit
 
-CARD_ACTIONS = (EscalationAction, TrainingConfirm, MatchApprove, RequestAction, InviteRevoke)
+CARD_ACTIONS = (
+    EscalationAction,
+    TrainingConfirm,
+    MatchApprove,
+    RequestAction,
+    InviteRevoke,
+    SendInvite,
+)
 CARD_BUTTONS = re.compile(rf"^({'|'.join(action.prefix for action in CARD_ACTIONS)}):")
 NOT_ALLOWED = "card.not_allowed"
 RIGHTS_UNKNOWN = "delivery.rights_unknown"
@@ -109,6 +118,9 @@ async def card_pressed(update: Update, context: PeerbotContext) -> None:
             reply = await proposals.request_action(ctx, coordinator, action)
         case InviteRevoke():
             reply = await invites.revoke(ctx, coordinator, action)
+        case SendInvite():
+            username = context.bot.username
+            reply = await become_supporter.send_invite(ctx, coordinator, action, username)
         case _:
             reply = await escalation_desk.act(ctx, coordinator, action)
     await deliver(context, update, reply)

@@ -33,6 +33,7 @@ from peerbot.services.conversations.callback_data import FlowPress, decode
 from peerbot.services.conversations.shown import Notice, Reply
 from peerbot.services.escalations import safety
 from peerbot.services.matching import choices, introductions, offers
+from peerbot.services.participants import feedback_any
 from peerbot.services.privacy import rights
 from peerbot.services.supporters import contact_notes
 
@@ -134,6 +135,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         "language": _command(rights.language_question),
         "end": _command(choices.end),
         "change": _command(choices.change),
+        "feedback": _command(feedback_any.start),
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))  # type: ignore[arg-type]
