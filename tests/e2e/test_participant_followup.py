@@ -18,6 +18,7 @@ from tests.support.matching_steps import (
     confirm_every_training,
     invite_link,
     proposal_after,
+    t,
 )
 
 
@@ -104,10 +105,15 @@ async def test_follow_up_satisfaction_check_ins_review_end_and_an_invite(
 
     # "Would you like us to let you know if you could join as one?" — yes: a card, an invite
     await alex.press("become_supporter.yes")
-    await alex.expect("become_supporter.yes_thanks", after=alex.last_pressed)
+    thanks = await alex.expect("become_supporter.yes_thanks", after=alex.last_pressed)
     card = await api.wait_for_message(
         GROUP, contains="would like to hear if they could join", timeout=20
     )
+    # the button is the coordinators' only: Alex forging its data is refused, nothing sent
+    invite_data = card.reply_markup["inline_keyboard"][0][0]["callback_data"]
+    forged = api.forge_press(alex.user, thanks, invite_data)
+    await api.wait_until(lambda: forged in api.callback_answers, timeout=20)
+    assert api.callback_answers[forged].get("text") == t("card.not_allowed")
     await coordinator.press("Send invite", message=card)
     await api.wait_until(lambda: "sent" in card.text and "Dana" in card.text, timeout=20)
     invited = await alex.expect("become_supporter.invite", after=alex.last_pressed, link="")
