@@ -52,6 +52,9 @@ STOP = "tests/services/privacy/test_stop_and_withdraw.py"
 PROMISES = "tests/services/participants/test_consent_promises.py"
 EXPORT = "tests/services/program_view/test_export.py"
 SUPPORTERS = "tests/services/supporters/test_supporters.py"
+FOLLOWUP = "tests/services/participants/test_followup.py"
+FOLLOWUP_E2E = "tests/e2e/test_participant_followup.py"
+FEEDBACK_ANY = "tests/services/participants/test_feedback_any.py"
 
 CLAIMS: dict[str, tuple[Claim | NotABehaviour, ...]] = {
     "consent.about_program": (
@@ -82,6 +85,33 @@ CLAIMS: dict[str, tuple[Claim | NotABehaviour, ...]] = {
             f"{PROMISES}::test_contact_promise_our_own_messages_are_a_follow_up_and_nothing_more",
             f"{MATCHING}::test_ending_gives_the_participant_a_survey_and_tells_the_supporter",
             "tests/services/conversations/test_reminders.py::test_one_reminder_after_the_idle_time_in_the_persons_language",
+        ),
+        claim(
+            "we ask after two weeks how satisfied you are",
+            f"{FOLLOWUP}::test_satisfaction_at_two_weeks_is_kept_as_its_score",
+            f"{FOLLOWUP_E2E}::test_follow_up_satisfaction_check_ins_review_end_and_an_invite",
+            "tests/test_consent_claims.py::test_the_follow_up_times_the_contact_text_names_are_the_defaults",
+        ),
+        claim(
+            "every 4 weeks how it is going",
+            f"{FOLLOWUP}::test_check_in_fine_is_kept_and_the_next_comes_4_weeks_on",
+            f"{FOLLOWUP}::test_a_consent_on_the_older_text_gets_no_check_in_satisfaction_or_review",
+            f"{FOLLOWUP_E2E}::test_a_consent_on_the_older_text_brings_no_periodic_check_in",
+        ),
+        claim(
+            "after 12 weeks whether you would like to continue",
+            f"{FOLLOWUP}::test_review_continue_brings_another_review_after_as_long",
+            f"{FOLLOWUP}::test_review_end_ends_the_match_with_the_survey",
+        ),
+        claim(
+            "whether you would like to hear about becoming a peer supporter",
+            f"{FEEDBACK_ANY}::test_become_supporter_yes_card_send_invite_gives_a_working_link_once",
+            f"{FEEDBACK_ANY}::test_after_the_survey_a_no_to_becoming_a_supporter_is_kept_and_nothing_sent",
+        ),
+        claim(
+            "If you leave something unfinished, we remind you once.",
+            "tests/services/conversations/test_reminders.py::test_one_reminder_after_the_idle_time_in_the_persons_language",
+            f"{FOLLOWUP}::test_a_check_in_is_reminded_once_then_counted_missed",
         ),
     ),
     "consent.about_privacy": (
@@ -280,3 +310,19 @@ def test_the_retention_periods_the_privacy_text_names_are_the_defaults() -> None
     assert policy.inactive_months == 24, "two years"
     text = program().texts.get("consent.about_privacy", "en")
     assert "6 months" in text and "2 years" in text
+
+
+def test_the_follow_up_times_the_contact_text_names_are_the_defaults() -> None:
+    """The contact text's "after two weeks", "every 4 weeks" and "after 12 weeks" are the
+    built-in follow-up policy, and the prompts it names are the ones a consent records as
+    promised (a program that changes either rewrites the text with it)."""
+    policy = program().policy.followup
+    assert policy == ProgramPolicy().followup
+    assert (policy.satisfaction_after_days, policy.every_weeks, policy.planned_weeks) == (
+        14,
+        4,
+        12,
+    )
+    assert set(policy.consent_promises) == {"checkin", "satisfaction", "review"}
+    text = program().texts.get("consent.about_contact", "en")
+    assert "two weeks" in text and "every 4 weeks" in text and "after 12 weeks" in text

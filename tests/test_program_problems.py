@@ -94,6 +94,16 @@ def test_yaml_that_does_not_parse_is_named_at_the_line_and_column_it_stops(tmp_p
             ],
             id="crisis lines naming unknown texts each",
         ),
+        pytest.param(
+            "program.yaml",
+            "followup:\n  every_weeks: 0\n  consent_promises: [checkin, weekly_quiz]\n",
+            [
+                "2:3: followup.every_weeks: must be ≥ 1",
+                "3:3: followup.consent_promises.1: must be 'checkin', 'satisfaction' or "
+                "'review' (got 'weekly_quiz')",
+            ],
+            id="the follow-up's times and promises at their field",
+        ),
     ],
 )
 def test_a_mistake_in_a_file_is_named_at_its_line_and_column(tmp_path, name, text, problems):

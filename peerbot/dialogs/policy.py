@@ -156,6 +156,34 @@ class IntroductionPolicy(_Model):
     followup_after_days: int = Field(3, strict=True, ge=1, le=60)
 
 
+FollowupPrompt = Literal["checkin", "satisfaction", "review"]
+
+
+class FollowupPolicy(_Model):
+    """What a participant is asked while they are supported (counted from the introduction)."""
+
+    # "How is it going with your supporter?" this many weeks apart, while the match lasts.
+    every_weeks: int = Field(4, strict=True, ge=1, le=26)
+    # Days after the introduction when they are asked how satisfied they are (1-5).
+    satisfaction_after_days: int = Field(14, strict=True, ge=1, le=180)
+    # The planned length of support: then they choose to continue (reviewed again after as
+    # long) or to end.
+    planned_weeks: int = Field(12, strict=True, ge=1, le=104)
+    # One reminder this long after a prompt; counted as missed after missed_after_hours.
+    remind_after_hours: int = Field(48, strict=True, ge=1, le=24 * 14)
+    missed_after_hours: int = Field(96, strict=True, ge=1, le=24 * 30)
+    # The prompts the participation consent text (consent.about_contact) promises. Each
+    # consent records the list as it was, so a person is sent only what the text they agreed
+    # to promised; a program whose text promises fewer lists fewer.
+    consent_promises: tuple[FollowupPrompt, ...] = ("checkin", "satisfaction", "review")
+
+    @model_validator(mode="after")
+    def _missed_after_reminder(self) -> FollowupPolicy:
+        if self.missed_after_hours <= self.remind_after_hours:
+            raise ValueError("missed_after_hours must be longer than remind_after_hours")
+        return self
+
+
 class DigestPolicy(_Model):
     """The weekly digest of program figures posted to the coordinators' group."""
 
@@ -303,6 +331,7 @@ class ProgramPolicy(_Model):
     introductions: IntroductionPolicy = Field(
         default_factory=lambda: IntroductionPolicy.model_validate({})
     )
+    followup: FollowupPolicy = Field(default_factory=lambda: FollowupPolicy.model_validate({}))
     digest: DigestPolicy = Field(default_factory=lambda: DigestPolicy.model_validate({}))
     retention: RetentionPolicy = Field(default_factory=lambda: RetentionPolicy.model_validate({}))
     cases: CasePolicy = Field(default_factory=lambda: CasePolicy.model_validate({}))

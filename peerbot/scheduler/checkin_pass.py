@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from peerbot.scheduler.deps import SchedulerDeps
 from peerbot.services.common.context import ServiceContext, context_for, unit_of_work
 from peerbot.services.matching import offers
+from peerbot.services.participants import followup_schedule
 from peerbot.services.supporters import checkins, supporters
 from peerbot.services.supporters.checkins import BATCH_SIZE, PassReport
 from peerbot.storage import outbox
@@ -44,6 +45,7 @@ async def run_pass(deps: SchedulerDeps, *, now: datetime) -> PassReport:
     await _each(deps, now, total, supporters.ended_break_ids, _singly(supporters.end_break_of))
     await _each(deps, now, total, checkins.due_ids, checkins.send_due, together=SEND_TOGETHER)
     await _each(deps, now, total, checkins.unanswered_ids, _singly(checkins.close_one))
+    await _each(deps, now, total, followup_schedule.unanswered_ids, _singly(_followup_missed))
     await _each(deps, now, total, offers.expired_ids, _singly(_close_offer))
     return total
 
@@ -56,6 +58,11 @@ def _singly(act: Act) -> ActOnMany:
             await act(ctx, row_id, report)
 
     return each_of
+
+
+async def _followup_missed(ctx: ServiceContext, checkin_id: int, report: PassReport) -> None:
+    if await followup_schedule.close_missed(ctx, checkin_id):
+        report.missed += 1
 
 
 async def _close_offer(ctx: ServiceContext, match_id: int, report: PassReport) -> None:

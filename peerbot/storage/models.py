@@ -211,6 +211,9 @@ class Consent(Base):
     channel: Mapped[str] = mapped_column(String(16), default="telegram", server_default="telegram")
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
     withdrawn_at: Mapped[datetime | None]
+    # The follow-up prompts the text agreed to promised (participation only; None: agreed
+    # before any was promised). Kept on the row, so a later rewording changes no one's.
+    promises: Mapped[list[str] | None] = mapped_column(NullableJSON)
 
 
 class Conversation(Base):

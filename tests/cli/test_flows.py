@@ -40,15 +40,16 @@ def test_graph_of_every_flow_as_dot(capsys):
     assert main(["flows", "graph", "--format", "dot"]) == 0
     out = capsys.readouterr().out
     assert out.startswith('digraph "flows" {\n')
-    assert out.count("subgraph") == 9
+    assert out.count("subgraph") == 14
     assert 'label="red flag: suicide, critical' in out
 
 
 def test_unknown_flow_is_refused_naming_the_flows(capsys):
     assert main(["flows", "graph", "moods"]) == 2
     assert capsys.readouterr().err == (
-        "peerbot flows graph: no flow 'moods' (flows: checkin, connected, consent, "
-        "contact_note, contact_way, cssrs, feedback, intake, supporter)\n"
+        "peerbot flows graph: no flow 'moods' (flows: become_supporter, checkin, connected, "
+        "consent, contact_note, contact_way, cssrs, feedback, feedback_any, followup, intake, "
+        "review, satisfaction, supporter)\n"
     )
 
 

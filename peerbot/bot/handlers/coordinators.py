@@ -38,6 +38,8 @@ from peerbot.services.coordination import coordinators, group_delivery, group_me
 from peerbot.services.escalations import escalation_desk
 from peerbot.services.matching import proposals, relationships, request_actions
 from peerbot.services.matching.request_buttons import RequestConfirm, RequestDecision
+from peerbot.services.participants import become_supporter
+from peerbot.services.participants.become_supporter import SendInvite
 from peerbot.services.privacy import case_audit
 from peerbot.services.program_view import stats_text
 from peerbot.services.supporters import invites, supporter_roster, supporters
@@ -51,6 +53,7 @@ CARD_ACTIONS = (
     InviteRevoke,
     RequestDecision,
     RequestConfirm,
+    SendInvite,
 )
 CARD_BUTTONS = re.compile(rf"^({'|'.join(action.prefix for action in CARD_ACTIONS)}):")
 NOT_ALLOWED = "card.not_allowed"
@@ -120,6 +123,9 @@ async def card_pressed(update: Update, context: PeerbotContext) -> None:
             reply = await invites.revoke(ctx, coordinator, action)
         case RequestDecision() | RequestConfirm():
             reply = await request_actions.act(ctx, coordinator, action)
+        case SendInvite():
+            username = context.bot.username
+            reply = await become_supporter.send_invite(ctx, coordinator, action, username)
         case _:
             reply = await escalation_desk.act(ctx, coordinator, action)
     await deliver(context, update, reply)

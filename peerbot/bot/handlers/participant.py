@@ -34,6 +34,7 @@ from peerbot.services.conversations.shown import Notice, Reply
 from peerbot.services.escalations import safety
 from peerbot.services.matching import choices, introductions, offers, request_actions
 from peerbot.services.matching.request_buttons import StopWaiting
+from peerbot.services.participants import feedback_any
 from peerbot.services.privacy import rights
 from peerbot.services.supporters import contact_notes
 
@@ -137,6 +138,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         "language": _command(rights.language_question),
         "end": _command(choices.end),
         "change": _command(choices.change),
+        "feedback": _command(feedback_any.start),
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))  # type: ignore[arg-type]

@@ -4,7 +4,7 @@ and check-ins; resumable at any point."""
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ from peerbot.services.conversations.shown import (
     EditPressed,
     Notice,
     Reply,
+    Shown,
 )
 from peerbot.services.conversations.shown import Text as TextView
 from peerbot.services.escalations import escalations, safety, safety_check
@@ -33,7 +34,15 @@ from peerbot.services.matching import (
     relationships,
     request_actions,
 )
-from peerbot.services.participants import consent, enrolment, intake
+from peerbot.services.participants import (
+    become_supporter,
+    consent,
+    enrolment,
+    feedback_any,
+    followup,
+    followup_schedule,
+    intake,
+)
 from peerbot.services.privacy import data_rights
 from peerbot.services.supporters import checkins, contact_notes, invites, supporters
 from peerbot.services.supporters.checkins import CHECKIN_FLOW
@@ -290,12 +299,13 @@ async def _resume_if_stopped(ctx: ServiceContext, who: Who, reply: Reply) -> boo
     profile = await supporters.profile_of(ctx, who.person)
     if profile is not None:  # a supporter's check-ins stopped with their messages
         await checkins.schedule_next(ctx, who.person, profile, after=ctx.now)
+    await followup_schedule.restore_after_stop(ctx, who.person)  # and a participant's
     return True
 
 
 async def _after(ctx: ServiceContext, who: Who, turn: FlowTurn, reply: Reply) -> Reply:
     """Act on the engine's events, then show its outputs with our notices in place."""
-    notices: list[Notice] = []
+    notices: list[Shown] = []
     follow_up: Reply | None = None
     for event in turn.transition.events:
         if isinstance(event, RedFlag):
@@ -330,7 +340,7 @@ def _pauses(turn: FlowTurn) -> bool:
     )
 
 
-def _place(reply: Reply, outputs: list[Any], notices: list[Notice]) -> None:
+def _place(reply: Reply, outputs: list[Any], notices: list[Shown]) -> None:
     """Notices go right after the answer is shown, before the next question."""
     shown = 0
     while shown < len(outputs) and isinstance(outputs[shown], Chosen | Toggle):
@@ -418,8 +428,9 @@ async def _intake_confirmed(
 
 
 # A finished flow's answers go to one service; so does a refused consent or a /cancel.
+# What it returns is shown after the answer (notices, or a menu to choose from).
 TakesAnswers = Callable[
-    [ServiceContext, Who, FlowTurn, dict[str, Answer]], Awaitable[list[Notice]]
+    [ServiceContext, Who, FlowTurn, dict[str, Answer]], Awaitable[Sequence[Shown]]
 ]
 Leaves = Callable[[ServiceContext, Who, FlowTurn], Awaitable[list[Notice]]]
 Follows = Callable[[ServiceContext, Who, Reply], Awaitable[Reply]]
@@ -441,7 +452,7 @@ class Ending:
         who: Who,
         turn: FlowTurn,
         ended: Completed | Declined | Cancelled,
-    ) -> list[Notice]:
+    ) -> Sequence[Shown]:
         """Hand the ending to its service; a flow kept as it stands says nothing more."""
         if isinstance(ended, Completed):
             done = self.completed
@@ -461,7 +472,12 @@ ENDINGS: dict[str, Ending] = {
     ),
     CHECKIN_FLOW: Ending(checkins.record_answers),
     "connected": Ending(relationships.connected_answered),
-    "feedback": Ending(relationships.feedback_given),
+    "feedback": Ending(relationships.feedback_given, then=become_supporter.ask),
+    become_supporter.BECOME_SUPPORTER_FLOW: Ending(become_supporter.answered),
+    feedback_any.FEEDBACK_ANY_FLOW: Ending(feedback_any.given),
+    "followup": Ending(followup.how_answered),
+    "satisfaction": Ending(followup.satisfaction_answered),
+    "review": Ending(followup.review_answered),
     "contact_note": Ending(contact_notes.recorded),
     "contact_way": Ending(introductions.contact_way_given),
     safety_check.SCREENER_FLOW: Ending(

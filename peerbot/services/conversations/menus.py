@@ -19,10 +19,12 @@ from peerbot.storage.models import Person, RoleAssignment
 from peerbot.storage.outbox import Priority
 
 PARTICIPANT_MENU = (
-    "start", "back", "cancel", "help", "consent", "language", "mydata", "stop", "forget",
+    "start", "back", "cancel", "feedback", "help", "consent", "language", "mydata", "stop",
+    "forget",
 )  # fmt: skip
 SUPPORTER_MENU = (
-    "profile", "note", "pause", "resume", "end", "change", "help", "language", "mydata", "forget",
+    "profile", "note", "pause", "resume", "end", "change", "feedback", "help", "language",
+    "mydata", "forget",
 )  # fmt: skip
 #: What a coordinator can ask in their private chat, group or no group.
 COORDINATOR_PRIVATE_MENU = ("open", "case", "stats", "audit")

@@ -205,14 +205,14 @@ async def _restore_followups(ctx: ServiceContext, match: Match) -> None:
         select(Checkin).where(
             Checkin.match_id == match.id,
             Checkin.sent_at.is_(None),
-            Checkin.kind.in_((CheckinKind.MATCH_FOLLOWUP, CheckinKind.FEEDBACK)),
+            Checkin.kind.in_((*relationships.WHILE_MATCHED, CheckinKind.FEEDBACK)),
         )
     )
     for checkin in rows:
         if checkin.kind == CheckinKind.FEEDBACK and checkin.status == CheckinStatus.SCHEDULED:
             checkin.status = CheckinStatus.CANCELLED
         elif (
-            checkin.kind == CheckinKind.MATCH_FOLLOWUP
+            checkin.kind in relationships.WHILE_MATCHED
             and checkin.status == CheckinStatus.CANCELLED
         ):
             checkin.status = CheckinStatus.SCHEDULED

@@ -32,7 +32,7 @@ from peerbot.services.conversations.shown import (
 )
 from peerbot.services.coordination import coordinators
 from peerbot.services.matching import match_features, match_words
-from peerbot.services.participants import consent
+from peerbot.services.participants import consent, followup_schedule
 from peerbot.storage import conversations
 from peerbot.storage.enums import CheckinKind, CheckinStatus, ConsentKind, MatchStatus
 from peerbot.storage.models import Checkin, Match, Person, SupporterProfile, SupportRequest
@@ -103,6 +103,7 @@ async def introduce(
             Outgoing(participant.telegram_user_id, to_participant, f"match:{match.id}:intro")
         )
     _ask_later_if_connected(ctx, match, participant, supporter)
+    await followup_schedule.schedule_at_introduction(ctx, match, participant)
 
 
 async def name_answer(ctx: ServiceContext, who: Who, action: NameShare) -> Reply:

@@ -36,6 +36,13 @@ from peerbot.storage.outbox import Priority
 
 FEEDBACK_FLOW = "feedback"
 NOT_CONNECTED = ("not_yet", "need_help")
+#: Prompts about a support in progress: an ending cancels those not yet sent.
+WHILE_MATCHED = (
+    CheckinKind.MATCH_FOLLOWUP,
+    CheckinKind.PARTICIPANT_FOLLOWUP,
+    CheckinKind.SATISFACTION,
+    CheckinKind.REVIEW,
+)
 
 
 async def active_matches(ctx: ServiceContext, person: Person | None) -> list[Match]:
@@ -220,7 +227,7 @@ async def _close(
         update(Checkin)
         .where(
             Checkin.match_id == match.id,
-            Checkin.kind == CheckinKind.MATCH_FOLLOWUP,
+            Checkin.kind.in_(WHILE_MATCHED),
             Checkin.status == CheckinStatus.SCHEDULED,
         )
         .values(status=CheckinStatus.CANCELLED)

@@ -24,6 +24,9 @@ PARTICIPANT_CONSENTS = (
 ASKED_EACH_TIME = frozenset({ConsentKind.SHARE_TELEGRAM_NAME})
 
 
+GRANTED = ConsentDecision.GRANTED
+
+
 class ConsentState(StrEnum):
     GRANTED = "granted"
     DECLINED = "declined"
@@ -144,10 +147,22 @@ async def record_decisions(
     """Record the decisions a flow collected ({kind: [decision, prompt key]}) with the
     text the person saw for each."""
     for kind, (decision, prompt_key) in decisions.items():
-        await record(
+        recorded = await record(
             ctx,
             person_id=person_id,
             kind=ConsentKind(kind),
             granted=decision == "granted",
             text_shown=ctx.program.texts.get(prompt_key, locale),
         )
+        if recorded.kind == ConsentKind.PARTICIPATION and recorded.decision == GRANTED:
+            # what the contact text read before this yes promises to send (see promised())
+            recorded.promises = list(ctx.program.policy.followup.consent_promises)
+
+
+async def promised(ctx: ServiceContext, person_id: int, prompt: str) -> bool:
+    """True when the participation consent standing now was given on a text promising this
+    follow-up prompt ("checkin", "satisfaction", "review")."""
+    standing = (await latest(ctx, person_id)).get(ConsentKind.PARTICIPATION)
+    if state_of(standing) != ConsentState.GRANTED or standing is None:
+        return False
+    return prompt in (standing.promises or ())

@@ -22,6 +22,7 @@ from peerbot.services.common.context import ServiceContext, Who
 from peerbot.services.conversations import flows
 from peerbot.services.conversations.shown import Notice, Outgoing, Reply
 from peerbot.services.escalations import escalations
+from peerbot.services.participants import followup_schedule
 from peerbot.storage import checkins as checkin_rows
 from peerbot.storage import conversations
 from peerbot.storage.enums import (
@@ -39,6 +40,7 @@ FLOW_OF_KIND = {
     CheckinKind.SUPPORTER_WELLBEING: CHECKIN_FLOW,
     CheckinKind.MATCH_FOLLOWUP: "connected",
     CheckinKind.FEEDBACK: "feedback",
+    **followup_schedule.FLOWS,
 }
 BATCH_SIZE = 100
 LOOK_AGAIN_AFTER = timedelta(minutes=1)  # the supporter is busy in another conversation
@@ -143,6 +145,10 @@ async def _send_claimed(
         row.status = CheckinStatus.CANCELLED
         report.cancelled += 1  # on a break, stopped or gone
         return
+    if row.kind in followup_schedule.KINDS and not await followup_schedule.still_due(ctx, row):
+        row.status = CheckinStatus.CANCELLED
+        report.cancelled += 1  # the match ended (however it ended)
+        return
     morning = outside_quiet_hours(ctx.now, person.time_zone, policy_of(ctx).quiet_hours)
     if morning > ctx.now:  # delayed into the night: wait for the morning
         row.claimed_until = morning
@@ -159,6 +165,9 @@ async def _send_claimed(
     meta: dict[str, Any] = {"checkin": row.id, "match": row.match_id}
     if wellbeing:
         meta[flows.REMIND_AFTER_HOURS] = policy_of(ctx).remind_after_hours
+    elif row.kind in followup_schedule.KINDS:
+        meta.update(followup_schedule.prompt_meta(ctx))
+        await followup_schedule.sent(ctx, row)
     turn = await flows.begin(ctx, who, FLOW_OF_KIND[row.kind], meta)
     reply = Reply(person.language).add(*turn.transition.outputs)
     report.outgoing.append(Outgoing(chat_id, reply, dedupe_key=f"checkin:{row.id}:sent"))

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from peerbot.dialogs.inputs import Press
 from peerbot.scheduler.checkin_pass import run_pass
+from peerbot.services.common.context import unit_of_work
+from peerbot.services.conversations import reminders
 from peerbot.services.conversations.actions import OfferAnswer
 from peerbot.services.matching.offers import answer as answer_offer
 from peerbot.storage.enums import CheckinKind, CheckinStatus, MatchStatus
@@ -44,8 +46,10 @@ async def test_contact_promise_our_own_messages_are_a_follow_up_and_nothing_more
     engine, session_factory
 ):
     """consent.about_contact: "a few days after your introduction we ask whether you and your
-    supporter have connected" — and, over the two months after, nothing else is sent to the
-    participant by the clock."""
+    supporter have connected; while you are supported, we ask after two weeks how satisfied
+    you are, every 4 weeks how it is going, and after 12 weeks whether you would like to
+    continue" — and, over the three months after, nothing else is sent to the participant by
+    the clock (prompts left unanswered included)."""
     robin = await trained_supporter(session_factory, NOW, 5001, first_name="Robin")
     participant = Chat(session_factory, PARTICIPANT, first_name="Alex")
     await request_support(participant, NOW)
@@ -55,14 +59,27 @@ async def test_contact_promise_our_own_messages_are_a_follow_up_and_nothing_more
     await participant.send(NOW, Press("how", 3))  # how they would like to be reached
     [alex] = await rows(session_factory, Person, Person.telegram_user_id == PARTICIPANT)
 
-    [follow_up] = await rows(session_factory, Checkin, Checkin.person_id == alex.id)
-    assert follow_up.kind == CheckinKind.MATCH_FOLLOWUP
+    [follow_up] = await rows(
+        session_factory,
+        Checkin,
+        Checkin.person_id == alex.id,
+        Checkin.kind == CheckinKind.MATCH_FOLLOWUP,
+    )
     days = PROGRAM.policy.introductions.followup_after_days
     assert 1 <= days <= 7 and follow_up.due_at == NOW + timedelta(days=days)
 
     deps = deps_for(engine, session_factory)
-    for day in range(1, 61):
+    for day in range(1, 13 * 7):
         await run_pass(deps, now=NOW + timedelta(days=day))
+        async with unit_of_work(deps, now=NOW + timedelta(days=day)) as ctx:
+            await reminders.expire_idle(ctx)  # an unanswered question is closed in time
     theirs = await rows(session_factory, Checkin, Checkin.person_id == alex.id)
-    sent = [c.kind for c in theirs if c.status != CheckinStatus.SCHEDULED]
-    assert sent == [CheckinKind.MATCH_FOLLOWUP]
+    sent = sorted((c.due_at, c.kind) for c in theirs if c.status != CheckinStatus.SCHEDULED)
+    weeks = PROGRAM.policy.followup.every_weeks
+    assert [(due - NOW, kind) for due, kind in sent] == [
+        (timedelta(days=days), CheckinKind.MATCH_FOLLOWUP),
+        (timedelta(days=14), CheckinKind.SATISFACTION),
+        (timedelta(weeks=weeks), CheckinKind.PARTICIPANT_FOLLOWUP),
+        (timedelta(weeks=2 * weeks), CheckinKind.PARTICIPANT_FOLLOWUP),
+        (timedelta(weeks=12), CheckinKind.REVIEW),  # in place of that week's check-in
+    ]

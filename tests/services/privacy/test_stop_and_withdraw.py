@@ -191,7 +191,8 @@ async def test_stop_cancels_what_was_scheduled_for_the_person(engine, session_fa
     report = await run_pass(deps_for(engine, session_factory), now=NOW + timedelta(days=3))
 
     theirs = await rows(session_factory, Checkin, Checkin.person_id == participant_id)
-    assert [c.status for c in theirs] == [CheckinStatus.CANCELLED]
+    # "have you connected?" and the participant's follow-ups (check-in, satisfaction, review)
+    assert [c.status for c in theirs] == [CheckinStatus.CANCELLED] * 4
     assert report.sent == 1, "only Robin is asked whether they have connected"
     assert PARTICIPANT not in await sent_now(session_factory, NOW + timedelta(days=3))
 
