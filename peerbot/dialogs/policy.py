@@ -194,6 +194,13 @@ class RetentionPolicy(_Model):
         return datetime.combine(day, at, tzinfo=time_zone)
 
 
+class SupporterPolicy(_Model):
+    """What happens to a supporter's participants when the supporter cannot go on."""
+
+    # Days of a break after which the supporter's participants are handed over to others.
+    handover_after_break_days: int = Field(21, strict=True, ge=1, le=365)
+
+
 class ReportPolicy(_Model):
     """What `peerbot report` may print for a funder or a board."""
 
@@ -228,6 +235,7 @@ class ProgramPolicy(_Model):
     retention: RetentionPolicy = Field(default_factory=lambda: RetentionPolicy.model_validate({}))
     cases: CasePolicy = Field(default_factory=lambda: CasePolicy.model_validate({}))
     report: ReportPolicy = Field(default_factory=lambda: ReportPolicy.model_validate({}))
+    supporters: SupporterPolicy = Field(default_factory=lambda: SupporterPolicy.model_validate({}))
 
 
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from peerbot.services.conversations import paused
 from peerbot.services.conversations.shown import Notice, Reply, Text
 from peerbot.services.coordination import coordinators
 from peerbot.services.escalations import card
-from peerbot.services.matching import match_words
+from peerbot.services.matching import match_actions, match_words
 from peerbot.services.participants import consent
 from peerbot.services.privacy import case_audit
 from peerbot.storage.enums import (
@@ -52,7 +52,9 @@ async def show(ctx: ServiceContext, coordinator: Person, at: threads.At, args: l
     assert person is not None
     lines = await _facts(ctx, case, person)
     await cases.audited(ctx, "case.viewed", case, coordinator.id)
-    return reply.add(Text(text="\n".join(lines)))
+    match = await _match_in_progress(ctx, person)
+    buttons = match_actions.buttons_for(ctx, match) if match is not None else ()
+    return reply.add(Text(text="\n".join(lines), buttons=buttons))
 
 
 async def close(
@@ -160,6 +162,17 @@ async def _facts(ctx: ServiceContext, case: Case, person: Person) -> list[str]:
     if request is not None:
         lines.append(await _summary(ctx, request, person))
     return lines
+
+
+async def _match_in_progress(ctx: ServiceContext, person: Person) -> Match | None:
+    """The support in progress on the person's newest request (End match and Reassign)."""
+    request = await ctx.session.scalar(
+        select(SupportRequest)
+        .where(SupportRequest.person_id == person.id)
+        .order_by(SupportRequest.id.desc())
+        .limit(1)
+    )
+    return await match_actions.accepted_match_of(ctx, request) if request is not None else None
 
 
 async def _escalations(ctx: ServiceContext, person: Person) -> list[str]:
