@@ -34,7 +34,8 @@ from peerbot.services.conversations.shown import Notice, Reply
 from peerbot.services.escalations import safety
 from peerbot.services.matching import choices, introductions, offers
 from peerbot.services.privacy import rights
-from peerbot.services.supporters import contact_notes
+from peerbot.services.supporters import contact_notes, lifecycle
+from peerbot.services.supporters.lifecycle import LeaveAnswer
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -114,6 +115,8 @@ async def pressed(update: Update, context: PeerbotContext) -> None:
             reply = await choices.undo(ctx, who, action)
         case ResumeChoice():
             reply = await journey.resume_choice(ctx, who, action)
+        case LeaveAnswer():
+            reply = await lifecycle.leave_answer(ctx, who, action)
         case _:
             reply = Reply(who.locale).add(Notice("engine.stale_button"))
     await deliver(context, update, reply)

@@ -23,6 +23,7 @@ PARTICIPANT_MENU = (
 )  # fmt: skip
 SUPPORTER_MENU = (
     "profile", "note", "pause", "resume", "end", "change", "help", "language", "mydata", "forget",
+    "leave",
 )  # fmt: skip
 #: What a coordinator can ask in their private chat, group or no group.
 COORDINATOR_PRIVATE_MENU = ("open", "case", "stats", "audit")
