@@ -13,7 +13,7 @@ from peerbot.services.conversations.shown import EditPressed, Reply, Text
 from peerbot.services.matching import match_features, proposals
 from peerbot.services.matching.offers import answer as answer_offer
 from peerbot.services.privacy import data_rights
-from peerbot.services.supporters import lifecycle, supporters
+from peerbot.services.supporters import lifecycle, supporter_roster, supporters
 from peerbot.services.supporters.lifecycle import DepartureAnswer, LeaveAnswer
 from peerbot.storage.enums import MatchStatus, Role, SupporterStatus, SupportRequestStatus
 from peerbot.storage.models import (
@@ -145,6 +145,10 @@ async def test_a_released_supporter_is_never_offered_again_and_cannot_pause_back
         [need] = await match_features.needs_for(ctx, [request])
         [candidate] = await match_features.candidates(ctx, only=[supporter.id])
     assert "inactive" in violations(need, candidate)
+    listed = text_of(await as_coordinator(session_factory, NOW, supporter_roster.roster)).text
+    [line] = [line for line in (listed or "").splitlines() if supporter.pseudonym in line]
+    assert t("supporter_status.inactive") in line
+    assert (listed or "").endswith(t("departure.roster_hint"))
     again = await as_coordinator(
         session_factory, NOW, lifecycle.ask_departure, "deactivated", [supporter.pseudonym]
     )
