@@ -116,7 +116,7 @@ async def end(
     ctx: ServiceContext, coordinator: Person, match: Match, request: SupportRequest, reply: Reply
 ) -> None:
     """The support ends now: both told (no reason given), the participant gets the survey."""
-    await relationships._close(ctx, match, request, reason=ENDED, by=coordinator)
+    await relationships.close(ctx, match, request, reason=ENDED, by=coordinator)
     await audit.record(
         ctx.session,
         "match.ended_by_coordinator",
@@ -132,7 +132,7 @@ async def end(
         await _tell(ctx, reply, supporter, "match_action.told_supporter", participant, match)
     if participant is not None:
         await _tell(ctx, reply, participant, "match_action.told_participant", supporter, match)
-        relationships._survey_later(ctx, match, request)
+        relationships.survey_later(ctx, match, request)
 
 
 async def reassign(
@@ -140,7 +140,7 @@ async def reassign(
 ) -> None:
     """The support ends and the request is proposed again, never to the same supporter (an
     ended match keeps them out of every later proposal for this participant)."""
-    await relationships._close(ctx, match, request, reason=REASSIGNED, by=coordinator)
+    await relationships.close(ctx, match, request, reason=REASSIGNED, by=coordinator)
     await audit.record(
         ctx.session,
         "match.reassigned",

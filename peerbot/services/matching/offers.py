@@ -222,6 +222,11 @@ async def close_for_stopped(ctx: ServiceContext, supporter: Person) -> None:
         await proposals.propose(ctx, request)
 
 
+async def open_offers_to(ctx: ServiceContext, supporter: Person) -> list[Match]:
+    """The offers still waiting for this supporter's answer."""
+    return await _open_offers(ctx, Match.supporter_id == supporter.id)
+
+
 async def _open_offers(ctx: ServiceContext, which: ColumnElement[bool]) -> list[Match]:
     rows = await ctx.session.scalars(
         select(Match).where(which, Match.status == MatchStatus.OFFERED).order_by(Match.id)

@@ -48,7 +48,7 @@ async def hand_over(ctx: ServiceContext, supporter: Person, why: str, *, by: Per
         lines.append(await _line(ctx, match, request))
     await _card(ctx, supporter, why, lines)
     for match, request in handed:
-        await relationships._close(ctx, match, request, reason=END_REASONS[why], by=by)
+        await relationships.close(ctx, match, request, reason=END_REASONS[why], by=by)
         await _tell_participant(ctx, match, request)
         await match_actions.propose_again(ctx, request, without=supporter.id)
     await close_offers(ctx, supporter)
@@ -66,7 +66,7 @@ async def hand_over(ctx: ServiceContext, supporter: Person, why: str, *, by: Per
 
 async def close_offers(ctx: ServiceContext, supporter: Person) -> None:
     """Offers still open to the supporter close, and each request is proposed again."""
-    for match in await offers._open_offers(ctx, Match.supporter_id == supporter.id):
+    for match in await offers.open_offers_to(ctx, supporter):
         if not await offers.settle(
             ctx, match, MatchStatus.DECLINED, decline_reason="supporter_left"
         ):
