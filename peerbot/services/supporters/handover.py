@@ -88,10 +88,13 @@ async def accepted_count(ctx: ServiceContext, supporter: Person) -> int:
 
 
 async def _line(ctx: ServiceContext, match: Match, request: SupportRequest) -> str:
-    """Request code and pseudonym, how long matched, last contact."""
+    """Request code and pseudonym, how long matched, last contact (a try that did not reach
+    them is no contact)."""
     participant = await ctx.session.get(Person, request.person_id)
     last: datetime | None = await ctx.session.scalar(
-        select(func.max(ContactNote.contact_at)).where(ContactNote.match_id == match.id)
+        select(func.max(ContactNote.contact_at)).where(
+            ContactNote.match_id == match.id, ContactNote.reached.is_(True)
+        )
     )
     since = match.decided_at or match.offered_at or match.proposed_at
     days = max(0, (ctx.now - since).days) if since is not None else 0

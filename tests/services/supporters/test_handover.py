@@ -33,6 +33,7 @@ from tests.services.matching.test_matching import (
     introduced,
     texts_to,
 )
+from tests.support.rows import add_note
 from tests.support.supporter_steps import (
     CIPHER,
     PROGRAM,
@@ -90,6 +91,14 @@ async def test_releasing_a_supporter_hands_over_both_participants_and_thanks_the
 ):
     robin, alex, kim = await robin_with_two(session_factory)
     supporter = await person(session_factory, robin.telegram_id)
+    first, second = sorted(
+        await rows(session_factory, Match, Match.status == MatchStatus.ACCEPTED),
+        key=lambda m: m.id,
+    )
+    async with session_factory() as session, session.begin():
+        talked = NOW - timedelta(days=1)
+        await add_note(session, CIPHER, first, supporter, None, contact_at=talked)
+        await add_note(session, CIPHER, second, supporter, None, contact_at=NOW, reached=False)
 
     asked, done, departure = await depart(
         session_factory, "released", supporter.pseudonym, "moving", "abroad"
@@ -113,6 +122,9 @@ async def test_releasing_a_supporter_hands_over_both_participants_and_thanks_the
     [card] = [c for c in await group_cards(session_factory) if "are handed over" in c]
     codes = [r.code for r in await rows(session_factory, SupportRequest)]
     assert all(code in card for code in codes) and "matched 0 days" in card
+    [alex_line, kim_line] = card.splitlines()[1:]
+    assert alex_line.endswith(f"last contact {talked.date().isoformat()}")
+    assert kim_line.endswith("last contact none logged"), "a try that did not reach them"
     [profile] = await rows(
         session_factory, SupporterProfile, SupporterProfile.person_id == supporter.id
     )
