@@ -222,6 +222,13 @@ class RetentionPolicy(_Model):
         return datetime.combine(day, at, tzinfo=time_zone)
 
 
+class SupporterPolicy(_Model):
+    """What happens to a supporter's participants when the supporter cannot go on."""
+
+    # Days of a break after which the supporter's participants are handed over to others.
+    handover_after_break_days: int = Field(21, strict=True, ge=1, le=365)
+
+
 class ReportPolicy(_Model):
     """What `peerbot report` may print for a funder or a board."""
 
@@ -246,6 +253,8 @@ class CoordinatorPolicy(_Model):
     # The language of what coordinators read (cards, /stats, the weekly digest): a locale
     # the program has texts for. A text missing in it is shown in English.
     language: str = Field("en", pattern=r"^[a-z]{2,3}$")
+
+
 AgeYears = Annotated[int, Field(strict=True, ge=0, le=120)]
 # A choice value of the intake's questions (topics, languages), e.g. "grief" or "es".
 ChoiceValue = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,31}$")]
@@ -345,6 +354,7 @@ class ProgramPolicy(_Model):
     waiting: WaitingPolicy = Field(default_factory=lambda: WaitingPolicy.model_validate({}))
     # Referral options for requests the program cannot take (see program.yaml).
     resources: tuple[ResourceEntry, ...] = ()
+    supporters: SupporterPolicy = Field(default_factory=lambda: SupporterPolicy.model_validate({}))
 
 
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""One scheduling pass: ended breaks, due prompts (check-ins, follow-ups, surveys), missed
-check-ins and offers left unanswered.
+"""One scheduling pass: ended breaks, breaks long enough to hand participants over, due
+prompts (check-ins, follow-ups, surveys), missed check-ins and offers left unanswered.
 
 Each row is its own transaction, opened by a conditional write that claims it: the claim,
 what was sent and what was scheduled next commit together, so a restart between "due" and
@@ -20,7 +20,7 @@ from peerbot.scheduler.deps import SchedulerDeps
 from peerbot.services.common.context import ServiceContext, context_for, unit_of_work
 from peerbot.services.matching import offers
 from peerbot.services.participants import followup_schedule
-from peerbot.services.supporters import checkins, supporters
+from peerbot.services.supporters import checkins, lifecycle, supporters
 from peerbot.services.supporters.checkins import BATCH_SIZE, PassReport
 from peerbot.storage import outbox
 from peerbot.storage.outbox import Priority
@@ -43,6 +43,9 @@ async def run_pass(deps: SchedulerDeps, *, now: datetime) -> PassReport:
     """Run every step of the pass as of `now`; return what was done."""
     total = PassReport()
     await _each(deps, now, total, supporters.ended_break_ids, _singly(supporters.end_break_of))
+    await _each(
+        deps, now, total, lifecycle.long_break_ids, _singly(lifecycle.hand_over_after_break)
+    )
     await _each(deps, now, total, checkins.due_ids, checkins.send_due, together=SEND_TOGETHER)
     await _each(deps, now, total, checkins.unanswered_ids, _singly(checkins.close_one))
     await _each(deps, now, total, followup_schedule.unanswered_ids, _singly(_followup_missed))

@@ -329,12 +329,30 @@ class SupporterProfile(Base):
     training_confirmed_at: Mapped[datetime | None]
     training_confirmed_by_id: Mapped[int | None] = mapped_column(person_fk(ondelete="SET NULL"))
     bio_enc: Mapped[str | None] = mapped_column(Text)
+    # when a long break's participants were handed over (once per break)
+    handed_over_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     person: Mapped[Person] = relationship(
         back_populates="supporter_profile", lazy="raise", foreign_keys=[person_id]
     )
+
+
+class SupporterDeparture(Base):
+    """A coordinator releasing or deactivating a supporter: asked, then confirmed or
+    cancelled. The reason is the coordinators' own (encrypted; never shown to the supporter)."""
+
+    __tablename__ = "supporter_departures"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    person_id: Mapped[int] = mapped_column(person_fk(ondelete="CASCADE"), index=True)
+    how: Mapped[str] = mapped_column(String(16))  # released or deactivated
+    status: Mapped[str] = mapped_column(String(16), default="asked")  # done, cancelled
+    reason_enc: Mapped[str | None] = mapped_column(Text)
+    asked_by_id: Mapped[int | None] = mapped_column(person_fk(ondelete="SET NULL"))
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
 
 
 class Match(Base):

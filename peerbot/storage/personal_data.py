@@ -36,6 +36,7 @@ from peerbot.storage.models import (
     Person,
     ProcessedUpdate,
     RoleAssignment,
+    SupporterDeparture,
     SupporterProfile,
     SupportRequest,
 )
@@ -239,6 +240,11 @@ TABLES: tuple[PersonalTable, ...] = (
         ),
         person=SupporterProfile.person_id,
         export_as="supporter_profile",
+    ),
+    PersonalTable(
+        SupporterDeparture,
+        (PersonalColumn(SupporterDeparture.reason_enc, Kind.FREE_TEXT, Erasure.CLEARED),),
+        person=SupporterDeparture.person_id,
     ),
     PersonalTable(Match, person=Match.supporter_id, export_as="matches_as_supporter"),
     PersonalTable(

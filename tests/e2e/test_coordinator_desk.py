@@ -68,6 +68,8 @@ async def test_claim_resolve_note_and_a_forged_claim_refused(api, start_bot, bot
         "close",
         "supporters",
         "match",
+        "release",
+        "deactivate",
         "invite",
         "invites",
         "stats",

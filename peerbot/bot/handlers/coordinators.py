@@ -36,13 +36,15 @@ from peerbot.services.conversations.callback_data import decode
 from peerbot.services.conversations.shown import Reply
 from peerbot.services.coordination import coordinators, group_delivery, group_membership
 from peerbot.services.escalations import escalation_desk
-from peerbot.services.matching import proposals, relationships, request_actions
+from peerbot.services.matching import match_actions, proposals, relationships, request_actions
+from peerbot.services.matching.match_actions import MatchAct
 from peerbot.services.matching.request_buttons import RequestConfirm, RequestDecision
 from peerbot.services.participants import become_supporter
 from peerbot.services.participants.become_supporter import SendInvite
 from peerbot.services.privacy import case_audit
 from peerbot.services.program_view import stats_text
-from peerbot.services.supporters import invites, supporter_roster, supporters
+from peerbot.services.supporters import invites, lifecycle, supporter_roster, supporters
+from peerbot.services.supporters.lifecycle import DepartureAnswer
 from peerbot.storage import audit
 
 CARD_ACTIONS = (
@@ -54,6 +56,8 @@ CARD_ACTIONS = (
     RequestDecision,
     RequestConfirm,
     SendInvite,
+    MatchAct,
+    DepartureAnswer,
 )
 CARD_BUTTONS = re.compile(rf"^({'|'.join(action.prefix for action in CARD_ACTIONS)}):")
 NOT_ALLOWED = "card.not_allowed"
@@ -126,6 +130,10 @@ async def card_pressed(update: Update, context: PeerbotContext) -> None:
         case SendInvite():
             username = context.bot.username
             reply = await become_supporter.send_invite(ctx, coordinator, action, username)
+        case MatchAct():
+            reply = await match_actions.pressed(ctx, coordinator, action)
+        case DepartureAnswer():
+            reply = await lifecycle.departure_answer(ctx, coordinator, action)
         case _:
             reply = await escalation_desk.act(ctx, coordinator, action)
     await deliver(context, update, reply)
@@ -163,6 +171,25 @@ async def list_supporters(update: Update, context: PeerbotContext) -> None:
         await _refused(update, context, refusal)
         return
     await deliver(context, update, await supporter_roster.roster(ctx, coordinator))
+
+
+async def release_supporter(update: Update, context: PeerbotContext) -> None:
+    """/release <supporter code> <reason>: asks first."""
+    await _depart(update, context, "released")
+
+
+async def deactivate_supporter(update: Update, context: PeerbotContext) -> None:
+    """/deactivate <supporter code> <reason>: asks first."""
+    await _depart(update, context, "deactivated")
+
+
+async def _depart(update: Update, context: PeerbotContext, how: str) -> None:
+    ctx, coordinator, refusal = await _verified(update, context)
+    if coordinator is None:
+        await _refused(update, context, refusal)
+        return
+    reply = await lifecycle.ask_departure(ctx, coordinator, how, list(context.args or ()))
+    await deliver(context, update, reply)
 
 
 async def match_by_hand(update: Update, context: PeerbotContext) -> None:
@@ -346,6 +373,8 @@ def register(
     application.add_handler(CommandHandler("invites", open_invites, filters=group))  # type: ignore[arg-type]
     application.add_handler(CommandHandler("supporters", list_supporters, filters=group))  # type: ignore[arg-type]
     application.add_handler(CommandHandler("match", match_by_hand, filters=group))  # type: ignore[arg-type]
+    application.add_handler(CommandHandler("release", release_supporter, filters=group))  # type: ignore[arg-type]
+    application.add_handler(CommandHandler("deactivate", deactivate_supporter, filters=group))  # type: ignore[arg-type]
     if coordinator_chat_id is None:
         return  # notes and case threads are replies in the group only
     application.add_handler(CommandHandler("close", close_case, filters=group))  # type: ignore[arg-type]
@@ -362,6 +391,8 @@ COMMAND_MENU = (
     "close",
     "supporters",
     "match",
+    "release",
+    "deactivate",
     "invite",
     "invites",
     "stats",

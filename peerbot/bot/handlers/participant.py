@@ -36,7 +36,8 @@ from peerbot.services.matching import choices, introductions, offers, request_ac
 from peerbot.services.matching.request_buttons import StopWaiting
 from peerbot.services.participants import feedback_any
 from peerbot.services.privacy import rights
-from peerbot.services.supporters import contact_notes
+from peerbot.services.supporters import contact_notes, lifecycle
+from peerbot.services.supporters.lifecycle import LeaveAnswer
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -118,6 +119,8 @@ async def pressed(update: Update, context: PeerbotContext) -> None:
             reply = await journey.resume_choice(ctx, who, action)
         case StopWaiting():
             reply = await request_actions.stop_waiting(ctx, who, action)
+        case LeaveAnswer():
+            reply = await lifecycle.leave_answer(ctx, who, action)
         case _:
             reply = Reply(who.locale).add(Notice("engine.stale_button"))
     await deliver(context, update, reply)

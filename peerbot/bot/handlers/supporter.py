@@ -1,4 +1,4 @@
-"""A peer supporter's private chat: /profile, /note, /pause [until DATE] and /resume.
+"""A peer supporter's private chat: /profile, /note, /pause [until DATE], /resume and /leave.
 
 Their invite (/start join-…), profile questions and check-ins run through the same flow
 handlers as a participant's; these are the supporter's own commands.
@@ -11,7 +11,7 @@ from telegram.ext import Application, CommandHandler, filters
 
 from peerbot.bot.context import PeerbotContext
 from peerbot.bot.replies import deliver
-from peerbot.services.supporters import contact_notes, supporters
+from peerbot.services.supporters import contact_notes, lifecycle, supporters
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -31,6 +31,11 @@ async def resume(update: Update, context: PeerbotContext) -> None:
     await deliver(context, update, await supporters.resume(ctx, who))
 
 
+async def leave(update: Update, context: PeerbotContext) -> None:
+    ctx, who = await context.service(update)
+    await deliver(context, update, await lifecycle.leave_question(ctx, who))
+
+
 async def note(update: Update, context: PeerbotContext) -> None:
     ctx, who = await context.service(update)
     await deliver(context, update, await contact_notes.start(ctx, who))
@@ -38,6 +43,12 @@ async def note(update: Update, context: PeerbotContext) -> None:
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Private-chat commands of supporters (anyone else is told they are for supporters)."""
-    commands = (("profile", profile), ("pause", pause), ("resume", resume), ("note", note))
+    commands = (
+        ("profile", profile),
+        ("pause", pause),
+        ("resume", resume),
+        ("note", note),
+        ("leave", leave),
+    )
     for name, callback in commands:
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))  # type: ignore[arg-type]

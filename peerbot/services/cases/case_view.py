@@ -14,7 +14,7 @@ from peerbot.services.conversations import paused
 from peerbot.services.conversations.shown import Notice, Reply, Text
 from peerbot.services.coordination import coordinators
 from peerbot.services.escalations import card
-from peerbot.services.matching import match_words, request_actions
+from peerbot.services.matching import match_actions, match_words, request_actions
 from peerbot.services.participants import consent
 from peerbot.services.privacy import case_audit
 from peerbot.storage.enums import (
@@ -59,6 +59,9 @@ async def show(ctx: ServiceContext, coordinator: Person, at: threads.At, args: l
         .limit(1)
     )
     buttons = request_actions.case_buttons(ctx, latest)  # an open request: decide from here
+    match = await _match_in_progress(ctx, person)
+    if match is not None:
+        buttons += match_actions.buttons_for(ctx, match)  # a support in progress: end or hand on
     return reply.add(Text(text="\n".join(lines), buttons=buttons))
 
 
@@ -167,6 +170,17 @@ async def _facts(ctx: ServiceContext, case: Case, person: Person) -> list[str]:
     if request is not None:
         lines.append(await _summary(ctx, request, person))
     return lines
+
+
+async def _match_in_progress(ctx: ServiceContext, person: Person) -> Match | None:
+    """The support in progress on the person's newest request (End match and Reassign)."""
+    request = await ctx.session.scalar(
+        select(SupportRequest)
+        .where(SupportRequest.person_id == person.id)
+        .order_by(SupportRequest.id.desc())
+        .limit(1)
+    )
+    return await match_actions.accepted_match_of(ctx, request) if request is not None else None
 
 
 async def _escalations(ctx: ServiceContext, person: Person) -> list[str]:

@@ -24,12 +24,12 @@ PARTICIPANT_MENU = (
 )  # fmt: skip
 SUPPORTER_MENU = (
     "profile", "note", "pause", "resume", "end", "change", "feedback", "help", "language",
-    "mydata", "forget",
+    "mydata", "forget", "leave",
 )  # fmt: skip
 #: What a coordinator can ask in their private chat, group or no group.
 COORDINATOR_PRIVATE_MENU = ("open", "case", "stats", "audit")
 #: Without a coordinators' group, the group's desk commands answer privately too.
-COORDINATOR_DESK_MENU = ("supporters", "match", "invite", "invites")
+COORDINATOR_DESK_MENU = ("supporters", "match", "release", "deactivate", "invite", "invites")
 
 
 def menu_for(roles: Iterable[Role], *, private_desk: bool = False) -> tuple[str, ...]:

@@ -27,7 +27,13 @@ from peerbot.services.conversations.shown import (
     Text,
 )
 from peerbot.services.coordination import coordinators
-from peerbot.services.matching import introductions, match_features, match_words, proposals
+from peerbot.services.matching import (
+    introductions,
+    match_actions,
+    match_features,
+    match_words,
+    proposals,
+)
 from peerbot.storage.enums import MatchStatus, SupportRequestStatus
 from peerbot.storage.models import Match, Person, SupportRequest
 from peerbot.storage.outbox import Priority
@@ -146,7 +152,7 @@ async def answer(ctx: ServiceContext, who: Who, action: OfferAnswer) -> Reply:
             return reply.add(EditPressed(Text(key="offer.gone")))
         request.status = SupportRequestStatus.MATCHED
         request.updated_at = ctx.now
-        await coordinators.post_match_card(ctx, "card.match_accepted", match, request)
+        await match_actions.post_accepted_card(ctx, match, request)
         reply.add(EditPressed(Text(key="offer.accepted")))
         await introductions.introduce(ctx, match, request, reply)
         return reply
@@ -214,6 +220,11 @@ async def close_for_stopped(ctx: ServiceContext, supporter: Person) -> None:
         assert request is not None
         await coordinators.post_match_card(ctx, "card.offer_stopped", match, request)
         await proposals.propose(ctx, request)
+
+
+async def open_offers_to(ctx: ServiceContext, supporter: Person) -> list[Match]:
+    """The offers still waiting for this supporter's answer."""
+    return await _open_offers(ctx, Match.supporter_id == supporter.id)
 
 
 async def _open_offers(ctx: ServiceContext, which: ColumnElement[bool]) -> list[Match]:

@@ -213,6 +213,19 @@ async def feedback_given(
     return [Notice("feedback.thanks")]
 
 
+async def close(
+    ctx: ServiceContext, match: Match, request: SupportRequest, *, reason: str, by: Person
+) -> None:
+    """End a support now for this reason: its follow-ups cancelled, its request closed, the
+    coordinators told (a coordinator's ending or reassignment, or a supporter's handover)."""
+    await _close(ctx, match, request, reason=reason, by=by)
+
+
+def survey_later(ctx: ServiceContext, match: Match, request: SupportRequest) -> None:
+    """Schedule the participant's end-of-support survey."""
+    _survey_later(ctx, match, request)
+
+
 async def _close(
     ctx: ServiceContext, match: Match, request: SupportRequest, *, reason: str, by: Person
 ) -> None:

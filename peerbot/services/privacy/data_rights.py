@@ -14,6 +14,7 @@ from peerbot.services.common.context import ServiceContext
 from peerbot.services.conversations.flows import SEALED
 from peerbot.services.coordination import coordinators
 from peerbot.services.matching import offers, relationships
+from peerbot.services.supporters import lifecycle
 from peerbot.storage import audit, outbox, personal_data
 from peerbot.storage import checkins as checkin_rows
 from peerbot.storage.crypto import FieldCipher
@@ -155,6 +156,7 @@ async def forget(ctx: ServiceContext, person: Person) -> None:
     """
     session, now = ctx.session, ctx.now
     person_id = person.id
+    await lifecycle.on_forget(ctx, person)  # a supporter's participants are handed over first
     for table in personal_data.TABLES:
         rows = table.rows_of(person_id, person.telegram_user_id, chat_rows=True)
         if rows is None or table is personal_data.PERSON:

@@ -39,6 +39,7 @@ async def roster(ctx: ServiceContext, coordinator: Person) -> Reply:
     lines = [coordinators.text(ctx, "card.supporters_heading", count=len(profiles))]
     for profile in profiles:
         lines.append(await _line(ctx, profile, load.get(profile.person_id, 0)))
+    lines.append(coordinators.text(ctx, "departure.roster_hint"))
     return reply.add(Text(text="\n".join(lines)))
 
 

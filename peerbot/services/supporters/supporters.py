@@ -118,7 +118,7 @@ async def pause(ctx: ServiceContext, who: Who, args: list[str]) -> Reply:
     """/pause [until DATE]: no match offers and no check-ins until the break ends."""
     reply = Reply(who.locale)
     person, profile = who.person, await profile_of(ctx, who.person)
-    if person is None or profile is None:
+    if person is None or profile is None or profile.status == SupporterStatus.INACTIVE:
         return reply.add(Notice("supporter.only"))
     try:
         until = _break_end(ctx, person, args)
