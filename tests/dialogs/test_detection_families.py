@@ -713,6 +713,17 @@ POSITIVES = [
     ("es", "con el cojin en la mano junto al moises, venid por favor", "postpartum", "critical"),
     ("en", "pregnant, 35 weeks, awful headache and keep seeing zigzags", "medical", "high"),
     ("es", "embarazada de 33 semanas, dolor de cabeza y veo destellos", "medical", "high"),
+    # the thirteenth round's other families, the same in both languages
+    ("en", "she sent an odd text like a goodbye and gave away her guitar", "suicide", "high"),
+    ("es", "me mando un audio extraño de despedida y me regalo sus discos", "suicide", "high"),
+    ("en", "the knife is in my pocket and i know where she stays", "harm_to_others", "critical"),
+    ("es", "tengo la navaja en el bolsillo y se donde trabaja", "harm_to_others", "critical"),
+    ("en", "i want out of this life, permanently", "suicide", "high"),
+    ("es", "quisiera irme de esta vida del todo", "suicide", "high"),
+    ("en", "death sounds like a rest to me now", "suicide", "high"),
+    ("es", "la muerte me parece un descanso", "suicide", "high"),
+    ("en", "had enough, i want to finish it all once and for all", "suicide", "high"),
+    ("es", "no puedo mas, quiero acabar con esto de una buena vez", "suicide", "high"),
 ]
 
 # (lang, text): negation, a history that is over, someone else's death, idioms, lyrics and
@@ -928,6 +939,17 @@ NEGATIVES = [
     ("en", "last message for tonight, off to bed, bye"),
     ("es", "ultimo mensaje por hoy, me voy a dormir, chao"),
     ("en", "i hold her under the armpits in the bath, is that ok?"),
+    # ordinary questions the model alone once flagged (privacy, feeding, coffee, medicine
+    # while breastfeeding, a quiet friend), asked in words it was not trained on
+    ("en", "is what i type in here kept private?"),
+    ("en", "any advice for a baby who only feeds on one side?"),
+    ("en", "is it normal to feel jittery after two espressos"),
+    ("en", "my colleague has gone a bit quiet, how do i ask if she is ok without being awkward?"),
+    ("es", "¿lo que escribo aquí es privado?"),
+    ("es", "¿algún truco para que se enganche al pecho izquierdo?"),
+    ("es", "¿es normal temblar un poco después de dos cafés?"),
+    ("es", "¿se puede tomar paracetamol con la lactancia?"),
+    ("es", "mi compañera está muy callada, ¿cómo le pregunto sin agobiarla?"),
 ]
 
 
