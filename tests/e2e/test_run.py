@@ -47,7 +47,9 @@ async def test_command_menu_is_set_in_every_language(api, start_bot):
         for (scope, language), commands in api.commands.items()
         if scope == "default"
     }
-    expected = ["start", "back", "cancel", "help", "consent", "language", "mydata", "stop"]
+    expected = [
+        "start", "back", "cancel", "feedback", "help", "consent", "language", "mydata", "stop",
+    ]  # fmt: skip
     assert menus[""] == [*expected, "forget"]
     assert menus["es"] == [*expected, "forget"]
 

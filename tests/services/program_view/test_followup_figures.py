@@ -8,7 +8,7 @@ Who is who: P1 and P3 consented to evaluation use, P2 did not; S1 supports them 
 | R1      | P1     | NOW-2d  | clinic       | 30 h on         | —                             |
 | R2      | P2     | NOW-3d  | (direct)     | 10 h on         | —                             |
 | R3      | P3     | NOW-10d | clinic       | 50 h on         | NOW-1d (ended_by_participant) |
-| R4      | P3     | NOW-20d | poster       | never           | NOW-12d (supporter_break)     |
+| R4      | P3     | NOW-20d | poster       | never           | NOW-12d (moved_away)     |
 | R5      | P2     | NOW-40d | (direct)     | —               | NOW-2d (none recorded)        |
 """
 
@@ -100,7 +100,7 @@ async def seed(sessions: Sessions) -> None:
         m3 = await match(r3, NOW - DAY, "ended_by_participant")
         await note(m3, r3.created_at + 50 * HOUR)
         r4 = await request(p3, NOW - 20 * DAY, "poster")
-        m4 = await match(r4, NOW - 12 * DAY, "supporter_break")
+        m4 = await match(r4, NOW - 12 * DAY, "moved_away")
         r5 = await request(p2, NOW - 40 * DAY, None)
         await match(r5, NOW - 2 * DAY)
 
@@ -200,7 +200,7 @@ async def test_ended_matches_are_counted_by_whatever_reason_is_stored(
     assert month.end_reasons == {
         "ended_by_participant": 1,
         "unrecorded": 1,
-        "supporter_break": 1,
+        "moved_away": 1,
     }
 
 
@@ -229,7 +229,7 @@ async def test_a_person_without_evaluation_consent_is_not_counted(sessions: Sess
     assert (month.satisfaction_checkins, month.median_satisfaction_checkin) == (3, 4.0)
     assert (month.survey_satisfaction_answers, month.median_survey_satisfaction) == (2, 3.5)
     assert month.referrals == {"clinic": 2, "poster": 1}
-    assert month.end_reasons == {"ended_by_participant": 1, "supporter_break": 1}
+    assert month.end_reasons == {"ended_by_participant": 1, "moved_away": 1}
     assert (month.requests_reached, month.median_hours_to_reach) == (2, 40.0)
 
 
@@ -259,7 +259,7 @@ async def test_stats_show_the_new_figures_in_english_and_spanish(sessions: Sessi
     )
     assert "reviews: continue / end: 1/2 · 2/2" in english
     assert "ended by the participant: 1 · 1" in english
-    assert "supporter_break: 0 · 1" in english, "a reason without a text is shown as itself"
+    assert "moved_away: 0 · 1" in english, "a reason without a text is shown as itself"
     assert "no reason recorded: 1 · 1" in english
     assert "Participant" not in english and "Supporter 1" not in english
 
@@ -315,7 +315,7 @@ async def test_the_reports_rows_hide_small_counts_of_the_new_figures(sessions: S
     endings = hidden_rows(tables[report.ENDINGS_FILE], 3)
     assert [(r["end_reason"], r["matches"]) for r in endings] == [
         ("ended_by_participant", "<3"),
-        ("supporter_break", "<3"),
+        ("moved_away", "<3"),
     ]
     drawn = hidden_week(_week(month), 3).stats
     assert drawn.referrals == {"clinic": 0, "poster": 0}
