@@ -116,22 +116,7 @@ async def end(
     ctx: ServiceContext, coordinator: Person, match: Match, request: SupportRequest, reply: Reply
 ) -> None:
     """The support ends now: both told (no reason given), the participant gets the survey."""
-    await relationships.close(ctx, match, request, reason=ENDED, by=coordinator)
-    await audit.record(
-        ctx.session,
-        "match.ended_by_coordinator",
-        now=ctx.now,
-        actor_id=coordinator.id,
-        subject_id=request.person_id,
-        match_id=match.id,
-        supporter_id=match.supporter_id,
-    )
-    participant = await ctx.session.get(Person, request.person_id)
-    supporter = await ctx.session.get(Person, match.supporter_id) if match.supporter_id else None
-    if supporter is not None:
-        await _tell(ctx, reply, supporter, "match_action.told_supporter", participant, match)
-    if participant is not None:
-        await _tell(ctx, reply, participant, "match_action.told_participant", supporter, match)
+    if await _close_and_tell(ctx, coordinator, match, request, reply, ENDED, "told"):
         relationships.survey_later(ctx, match, request)
 
 
@@ -140,10 +125,25 @@ async def reassign(
 ) -> None:
     """The support ends and the request is proposed again, never to the same supporter (an
     ended match keeps them out of every later proposal for this participant)."""
-    await relationships.close(ctx, match, request, reason=REASSIGNED, by=coordinator)
+    await _close_and_tell(ctx, coordinator, match, request, reply, REASSIGNED, "reassigned")
+    await propose_again(ctx, request, without=match.supporter_id)
+
+
+async def _close_and_tell(
+    ctx: ServiceContext,
+    coordinator: Person,
+    match: Match,
+    request: SupportRequest,
+    reply: Reply,
+    reason: str,
+    words: str,
+) -> bool:
+    """End the match for this reason, audit it, and tell each side in its own words
+    (`match_action.<words>_supporter` / `_participant`); True when the participant exists."""
+    await relationships.close(ctx, match, request, reason=reason, by=coordinator)
     await audit.record(
         ctx.session,
-        "match.reassigned",
+        f"match.{reason}",
         now=ctx.now,
         actor_id=coordinator.id,
         subject_id=request.person_id,
@@ -153,12 +153,10 @@ async def reassign(
     participant = await ctx.session.get(Person, request.person_id)
     supporter = await ctx.session.get(Person, match.supporter_id) if match.supporter_id else None
     if supporter is not None:
-        await _tell(ctx, reply, supporter, "match_action.reassigned_supporter", participant, match)
+        await _tell(ctx, reply, supporter, f"match_action.{words}_supporter", participant, match)
     if participant is not None:
-        await _tell(
-            ctx, reply, participant, "match_action.reassigned_participant", supporter, match
-        )
-    await propose_again(ctx, request, without=match.supporter_id)
+        await _tell(ctx, reply, participant, f"match_action.{words}_participant", supporter, match)
+    return participant is not None
 
 
 async def propose_again(
