@@ -81,14 +81,7 @@ async def ask_departure(
     )
     ctx.session.add(departure)
     await ctx.session.flush()
-    await audit.record(
-        ctx.session,
-        f"supporter.{how}_asked",
-        now=ctx.now,
-        actor_id=coordinator.id,
-        subject_id=supporter.id,
-        departure=departure.id,
-    )
+    await _audited(ctx, f"supporter.{how}_asked", coordinator, supporter, departure)
     text = coordinators.text(
         ctx,
         f"departure.confirm_{how}",
@@ -122,25 +115,13 @@ async def departure_answer(
     departure.decided_at = ctx.now
     if not action.confirm:
         departure.status = CANCELLED
-        await audit.record(
-            ctx.session,
-            f"supporter.{departure.how}_cancelled",
-            now=ctx.now,
-            actor_id=coordinator.id,
-            subject_id=supporter.id,
-            departure=departure.id,
+        await _audited(
+            ctx, f"supporter.{departure.how}_cancelled", coordinator, supporter, departure
         )
         text = coordinators.text(ctx, "departure.cancelled", case=supporter.pseudonym)
         return reply.add(EditPressed(Text(text=text)))
     departure.status = DONE
-    await audit.record(
-        ctx.session,
-        f"supporter.{departure.how}",
-        now=ctx.now,
-        actor_id=coordinator.id,
-        subject_id=supporter.id,
-        departure=departure.id,
-    )
+    await _audited(ctx, f"supporter.{departure.how}", coordinator, supporter, departure)
     await handover.hand_over(ctx, supporter, departure.how, by=coordinator)
     await _end_role(ctx, supporter, profile)
     if supporter.telegram_user_id is not None and supporter.status == PersonStatus.ACTIVE:
@@ -293,3 +274,21 @@ async def _supporter(ctx: ServiceContext, case: str) -> Person | None:
 
 def _note(ctx: ServiceContext, key: str, **values: object) -> Text:
     return Text(text=coordinators.text(ctx, key, **values))
+
+
+async def _audited(
+    ctx: ServiceContext,
+    action: str,
+    coordinator: Person,
+    supporter: Person,
+    departure: SupporterDeparture,
+) -> None:
+    """One step of a departure (asked, cancelled, done) in the audit trail."""
+    await audit.record(
+        ctx.session,
+        action,
+        now=ctx.now,
+        actor_id=coordinator.id,
+        subject_id=supporter.id,
+        departure=departure.id,
+    )
